@@ -1,0 +1,62 @@
+"""Non-stationary Poisson arrivals by thinning, with the rate taken at the candidate time.
+
+Candidates are drawn from a homogeneous Poisson process at the peak rate and each
+is kept with probability rate(candidate time) / peak rate (Lewis and Shedler
+thinning). The hourly rate is piecewise constant over the week, so this is exact.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .calendar import HOURS_PER_WEEK, MIN_PER_HOUR, hour_of_week
+from .config import ArrivalProfile
+
+
+def hourly_rates(profile: ArrivalProfile) -> np.ndarray:
+    """Expected arrivals per hour for each of the 168 hours of the week (Monday 00:00 first)."""
+    level = profile.mean_per_day * profile.growth / 24.0
+    if profile.hour_of_week is not None:
+        mult = np.asarray(profile.hour_of_week, dtype=float).reshape(HOURS_PER_WEEK)
+    else:
+        shape = np.asarray(profile.hour_of_day, dtype=float)
+        total = shape.sum()
+        shape = shape * (24.0 / total) if total > 0 else shape
+        mult = np.outer(np.asarray(profile.day_of_week, dtype=float), shape).reshape(HOURS_PER_WEEK)
+    return level * mult
+
+
+def thinned_arrivals(
+    rates_per_hour: np.ndarray,
+    horizon_min: float,
+    start_weekday: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Arrival times (minutes, sorted) of a Poisson process with a weekly hourly rate.
+
+    Parameters
+    ----------
+    rates_per_hour : ndarray of shape (168,)
+        Expected arrivals in each hour of the week, Monday 00:00 first.
+    horizon_min : float
+        Arrivals are generated on ``[0, horizon_min)``.
+    start_weekday : int
+        Weekday of time 0 (0 = Monday).
+    rng : numpy Generator
+        The channel's own arrival stream.
+    """
+    peak = float(np.max(rates_per_hour)) / MIN_PER_HOUR  # per minute
+    if peak <= 0 or horizon_min <= 0:
+        return np.empty(0)
+    accepted = []
+    t = 0.0
+    block = max(1024, int(peak * horizon_min * 1.1))
+    while t < horizon_min:
+        candidates = t + np.cumsum(rng.exponential(1.0 / peak, block))
+        u = rng.random(block)
+        t = candidates[-1]
+        candidates_in = candidates[candidates < horizon_min]
+        # the rate at the candidate's own time, not at the previous arrival
+        rate_at = rates_per_hour[hour_of_week(candidates_in, start_weekday)] / MIN_PER_HOUR
+        accepted.append(candidates_in[u[: candidates_in.size] * peak < rate_at])
+    return np.concatenate(accepted)

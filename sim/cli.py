@@ -1,0 +1,194 @@
+"""Command line: ``run`` one scenario or ``compare`` two on common random numbers."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from .config import Config, ConfigError, apply_overrides, load_config
+from .invariants import InvariantError
+from .output import ResultWriter
+from .output_analysis import paired_comparison, summarise
+from .runner import events_table, run_replications, summary_table
+
+EXIT_BAD_INPUT = 2
+EXIT_MODEL_ERROR = 3
+EXIT_INTERRUPTED = 130
+
+HEADLINE_KPIS = (
+    "arrivals_per_day",
+    "utc_attendances_per_day",
+    "ed_attendances_per_day",
+    "sda_redirections_front_door_per_day",
+    "sda_redirections_ia_per_day",
+    "sda_redirections_utc_per_day",
+    "sda_bookings_111_per_day",
+    "sda_bookings_overflow_per_day",
+    "sda_slot_utilisation_pct",
+    "sda_no_slot_per_day",
+    "ia_within_15min_pct",
+    "utc_wait_mean_min",
+    "utc_within_4h_pct",
+    "ed_within_4h_pct",
+    "redirected_time_to_slot_mean_min",
+    "gp_reattendances_per_week",
+    "cost_total_annual_gbp",
+)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--reps", type=int, help="replications (default: run.replications in the config)")
+    p.add_argument("--days", type=int, help="simulated days per replication, warm-up included")
+    p.add_argument("--warmup-days", type=int, help="days excluded from KPIs")
+    p.add_argument("--seed", type=int, help="base seed of the random streams")
+    p.add_argument("--jobs", type=_positive_int, default=1, help="parallel processes (results are identical)")
+    p.add_argument("--out", default=None, help="output folder (default: results/<name>)")
+    p.add_argument("--events", action="store_true", help="also write the per-patient event log (parquet)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or report")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run_sim.py",
+        description="Tower Hamlets same-day urgent care pathway simulator.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run one scenario")
+    run.add_argument("config", help="scenario YAML, e.g. configs/current.yaml")
+    _add_run_options(run)
+    cmp_ = sub.add_parser("compare", help="run two scenarios on the same patients and compare them")
+    cmp_.add_argument("baseline", help="baseline scenario YAML, e.g. configs/current.yaml")
+    cmp_.add_argument("scenario", help="scenario YAML, e.g. configs/redesign.yaml")
+    _add_run_options(cmp_)
+    return parser
+
+
+def _load(path: str, args) -> Config:
+    cfg = load_config(path)
+    return apply_overrides(
+        cfg, replications=args.reps, days=args.days, warmup_days=args.warmup_days, seed=args.seed
+    )
+
+
+def _manifest(args, configs: dict[str, Config], seconds: float) -> dict:
+    versions = {}
+    for pkg in ("simpy", "numpy", "pandas", "scipy", "pydantic", "pyarrow", "sim-pathway"):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    versions["python"] = platform.python_version()
+    first = next(iter(configs.values()))
+    return {
+        "command": " ".join(sys.argv),
+        "seed": first.run.seed,
+        "replications": first.run.replications,
+        "days": first.run.days,
+        "warmup_days": first.run.warmup_days,
+        "jobs": args.jobs,
+        "run_seconds": round(seconds, 3),
+        "versions": versions,
+        "configs": {role: cfg.model_dump(mode="json") for role, cfg in configs.items()},
+    }
+
+
+def _print_kpis(table: pd.DataFrame, title: str) -> None:
+    rows = table.set_index("kpi").reindex([k for k in HEADLINE_KPIS if k in set(table["kpi"])])
+    print(title)
+    print(rows.to_string(float_format=lambda v: f"{v:,.2f}"))
+
+
+def _print_comparison(comparison: pd.DataFrame) -> None:
+    rows = comparison.set_index("kpi").reindex([k for k in HEADLINE_KPIS if k in set(comparison["kpi"])])
+    cols = ["baseline_mean", "scenario_mean", "diff_mean", "diff_ci_low", "diff_ci_high"]
+    print(rows[cols].to_string(float_format=lambda v: f"{v:,.2f}"))
+    total = comparison.set_index("kpi").loc["cost_total_annual_gbp"]
+    print(
+        f"\nRecurrent annual saving (baseline - scenario): GBP {-total['diff_mean']:,.0f} "
+        f"(95% CI {-total['diff_ci_high']:,.0f} to {-total['diff_ci_low']:,.0f}, "
+        f"{int(total['n_reps'])} paired replications)"
+    )
+
+
+def cmd_run(args) -> int:
+    cfg = _load(args.config, args)
+    out = Path(args.out or Path("results") / cfg.name)
+    start = time.perf_counter()
+    with ResultWriter(out) as writer:
+        results = run_replications(cfg, jobs=args.jobs, events=args.events, progress=not args.quiet, label=cfg.name)
+        summary = summary_table(results)
+        kpis = summarise(summary)
+        writer.csv("summary.csv", summary)
+        writer.csv("kpis.csv", kpis)
+        if args.events:
+            writer.parquet("events.parquet", events_table(results))
+        writer.json("manifest.json", _manifest(args, {"scenario": cfg}, time.perf_counter() - start))
+        writer.commit()
+    if not args.quiet:
+        _print_kpis(kpis, f"{cfg.name}: {cfg.run.replications} replications x {cfg.run.days} days")
+        print(f"\nResults in {out}/")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    base = _load(args.baseline, args)
+    scen = _load(args.scenario, args)
+    # both arms share the baseline's run settings, so replication r sees the same patients
+    scen = scen.model_copy(update={"run": base.run})
+    out = Path(args.out or Path("results") / f"{base.name}_vs_{scen.name}")
+    start = time.perf_counter()
+    with ResultWriter(out) as writer:
+        tables = {}
+        for role, cfg in (("baseline", base), ("scenario", scen)):
+            results = run_replications(cfg, jobs=args.jobs, events=args.events, progress=not args.quiet, label=cfg.name)
+            tables[role] = summary_table(results)
+            writer.csv(f"{role}_summary.csv", tables[role])
+            writer.csv(f"{role}_kpis.csv", summarise(tables[role]))
+            if args.events:
+                writer.parquet(f"{role}_events.parquet", events_table(results))
+        comparison = paired_comparison(tables["baseline"], tables["scenario"])
+        writer.csv("comparison.csv", comparison)
+        writer.json(
+            "manifest.json",
+            _manifest(args, {"baseline": base, "scenario": scen}, time.perf_counter() - start),
+        )
+        writer.commit()
+    if not args.quiet:
+        print(f"{base.name} vs {scen.name}: {base.run.replications} paired replications x {base.run.days} days")
+        _print_comparison(comparison)
+        print(f"\nResults in {out}/")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+        return cmd_compare(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except InvariantError as exc:
+        print(f"model error: {exc}", file=sys.stderr)
+        return EXIT_MODEL_ERROR
+    except KeyboardInterrupt:
+        print("interrupted: no results were written", file=sys.stderr)
+        return EXIT_INTERRUPTED

@@ -1,0 +1,353 @@
+"""Scenario configuration: a locked, validated parameter tree loaded from YAML.
+
+Every model parameter lives in a config file (``configs/base.yaml`` holds the
+defaults with their provenance); this module only defines the shape and the
+allowed ranges. Unknown keys, wrong types and out-of-range values are refused
+with a one-line message naming the field path and the offending value.
+
+A config may start with ``extends: other.yaml`` (a path relative to itself);
+its keys are then merged, recursively, over the parent's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Union
+
+import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .calendar import check_weekly
+from .distributions import Distribution
+
+Prob = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegFloat = Annotated[float, Field(ge=0.0)]
+NonNegInt = Annotated[int, Field(ge=0)]
+Hour = Annotated[float, Field(ge=0.0, le=24.0)]
+Weekly = Annotated[
+    Union[NonNegFloat, list[NonNegFloat], list[list[NonNegFloat]]], AfterValidator(check_weekly)
+]
+"""A number (all week), 24 hourly values (every day) or 7 x 24 values (Mon first)."""
+WeeklyCount = Annotated[
+    Union[NonNegInt, list[NonNegInt], list[list[NonNegInt]]], AfterValidator(check_weekly)
+]
+"""As ``Weekly`` but whole numbers: a staffing rota."""
+Days7 = Annotated[list[NonNegInt], Field(min_length=7, max_length=7)]
+Hours24 = Annotated[list[NonNegFloat], Field(min_length=24, max_length=24)]
+Week7 = Annotated[list[NonNegFloat], Field(min_length=7, max_length=7)]
+Flags7 = Annotated[list[bool], Field(min_length=7, max_length=7)]
+
+
+class Locked(BaseModel):
+    """Base for every config block: immutable, strict types, no unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+# ---------------------------------------------------------------- run ----
+class RunConfig(Locked):
+    days: int = Field(ge=1, le=3660)
+    warmup_days: NonNegInt
+    replications: int = Field(ge=1, le=10000)
+    seed: NonNegInt
+    start_weekday: int = Field(ge=0, le=6)
+
+
+# ------------------------------------------------------------- demand ----
+class ArrivalProfile(Locked):
+    """Demand on one channel: mean per day, growth, and its weekly shape.
+
+    The hourly rate is ``mean_per_day / 24 * growth * m`` where ``m`` is the
+    hour-of-week multiplier. Given ``hour_of_day`` (shape, rescaled to mean 1)
+    and ``day_of_week`` (levels), ``m = hour_of_day[h] * day_of_week[d]``;
+    ``hour_of_week`` (7 lists of 24, Monday first) gives ``m`` directly.
+    """
+
+    mean_per_day: NonNegFloat
+    growth: NonNegFloat
+    hour_of_day: Hours24 | None = None
+    day_of_week: Week7 | None = None
+    hour_of_week: Annotated[list[Hours24], Field(min_length=7, max_length=7)] | None = None
+
+    @model_validator(mode="after")
+    def _one_shape(self):
+        if self.hour_of_week is None and (self.hour_of_day is None or self.day_of_week is None):
+            raise ValueError("give hour_of_day and day_of_week, or hour_of_week")
+        if self.hour_of_week is None and sum(self.hour_of_day) <= 0 and self.mean_per_day > 0:
+            raise ValueError("hour_of_day must not be all zero")
+        return self
+
+
+class WalkInDemand(ArrivalProfile):
+    registered_th: Prob
+    utc_suitable: Prob
+
+
+class Nhs111Dispositions(Locked):
+    ambulance: Prob
+    ed: Prob
+    primary_care: Prob
+    pharmacy: Prob
+    self_care: Prob
+    other: Prob
+
+    @model_validator(mode="after")
+    def _sums_to_one(self):
+        total = sum(self.model_dump().values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"dispositions must sum to 1, got {total:.6g}")
+        return self
+
+
+class Nhs111Demand(ArrivalProfile):
+    dispositions: Nhs111Dispositions
+    call_time_min: Distribution
+    no_slot_to_front_door: Prob
+
+
+class OverflowChoice(Locked):
+    """What a patient with no slot at their own practice does without an SDA overflow slot."""
+
+    walk_in: Prob
+    practice_referral: Prob
+    nhs111: Prob
+    next_day: Prob
+    pharmacy: Prob
+    self_care: Prob
+
+    @model_validator(mode="after")
+    def _sums_to_one(self):
+        total = sum(self.model_dump().values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"choices must sum to 1, got {total:.6g}")
+        return self
+
+
+class OverflowDemand(ArrivalProfile):
+    choice: OverflowChoice
+    utc_suitable: Prob
+    next_day_group_uses_sda: bool
+
+
+class Demand(Locked):
+    walk_in: WalkInDemand
+    nhs111: Nhs111Demand
+    practice_overflow: OverflowDemand
+
+
+# ---------------------------------------------------------- patients ----
+class PatientCriteria(Locked):
+    sda_eligible: Prob
+    accepts_redirection: Prob
+    travel_time_min: Distribution
+
+
+# ------------------------------------------------------------- places ----
+class Reception(Locked):
+    clerks: WeeklyCount
+    time_min: Distribution
+
+
+class Redirection(Locked):
+    """Who the IA nurse redirects to SDA, and when."""
+
+    probability: Prob
+    start_hour: Hour
+    end_hour: Hour
+    days: Flags7
+    care_navigator_books: bool
+
+
+class IaNurse(Locked):
+    nurses: WeeklyCount
+    time_min: Distribution
+    pharmacy_first_probability: Prob
+    redirection_current: Redirection
+    redirection_x8: Redirection
+
+
+class CareNavigator(Locked):
+    navigators: WeeklyCount
+    time_min: Distribution
+
+
+class Utc(Locked):
+    clinicians: WeeklyCount
+    consult_time_min: Distribution
+    triage_time_min: Distribution
+    triage_redirect_probability: Prob
+
+
+class Ed(Locked):
+    cubicles: WeeklyCount
+    time_min: Distribution
+
+
+class SlotDiary(Locked):
+    """Same-day appointments of one provider, spread evenly over a daily session."""
+
+    slots_per_day: Days7
+    session_start_hour: Hour
+    session_end_hour: Hour
+    appointment_min: Annotated[float, Field(gt=0)]
+    booking_lead_min: NonNegFloat
+
+    @model_validator(mode="after")
+    def _session(self):
+        if self.session_end_hour < self.session_start_hour:
+            raise ValueError("session_end_hour must be >= session_start_hour")
+        return self
+
+
+class SlotDiaries(Locked):
+    gpcg_sda: SlotDiary
+    pcn_sda: SlotDiary
+    practice_111: SlotDiary
+    st_andrews_hub: SlotDiary
+
+
+class SdaConsultation(Locked):
+    reattend_probability_current: Prob
+    reattend_probability_comprehensive: Prob
+    gp_appointment_min: Annotated[float, Field(gt=0)]
+
+
+class Changes(Locked):
+    """The programme's pathway changes X1-X8, each a switch."""
+
+    x1_overflow_instead_of_walk_in: bool
+    x2_overflow_instead_of_practice_referral: bool
+    x3_overflow_instead_of_111_call: bool
+    x4_111_books_pcn_sda: bool
+    x5_utc_stops_redirecting: bool
+    x6_comprehensive_sda_consultation: bool
+    x7_st_andrews_hub_ceased: bool
+    x8_ia_nurse_redirects: bool
+
+
+class UnitCosts(Locked):
+    nhs111_call: NonNegFloat
+    ia_streaming: NonNegFloat
+    ed_attendance: NonNegFloat
+    utc_attendance: NonNegFloat
+    sda_appointment: NonNegFloat
+    gp_appointment: NonNegFloat
+    pharmacy_first: NonNegFloat
+    care_navigator_booking: NonNegFloat
+    ambulance: NonNegFloat
+
+
+class Config(Locked):
+    """A whole scenario: every parameter the model reads."""
+
+    name: str
+    description: str
+    run: RunConfig
+    demand: Demand
+    patients: PatientCriteria
+    reception: Reception
+    ia_nurse: IaNurse
+    care_navigator: CareNavigator
+    utc: Utc
+    ed: Ed
+    slot_diaries: SlotDiaries
+    sda_consultation: SdaConsultation
+    changes: Changes
+    unit_costs_gbp: UnitCosts
+
+    @model_validator(mode="after")
+    def _warmup_shorter(self):
+        if self.run.warmup_days >= self.run.days:
+            raise ValueError(
+                f"run.warmup_days ({self.run.warmup_days}) must be less than run.days ({self.run.days})"
+            )
+        return self
+
+
+# ------------------------------------------------------------ loading ----
+class ConfigError(Exception):
+    """A config that cannot be used; the message is one line for the user."""
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read_yaml(path: Path, seen: tuple[Path, ...] = ()) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    if path.resolve() in seen:
+        raise ConfigError(f"{path}: extends itself in a loop")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: top level must be a mapping, got {type(data).__name__}")
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ConfigError(f"{path}: extends = {parent!r}: must be a file name")
+    parent_data = _read_yaml(path.parent / parent, seen + (path.resolve(),))
+    return _merge(parent_data, data)
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def format_validation_error(source: str, err: ValidationError) -> str:
+    """One line naming the first invalid field, its value and what is wrong."""
+    first = err.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"] if not str(p).startswith("function-after"))
+    # pydantic adds union branch names to the path; keep only config keys and indices
+    parts = [p for p in loc.split(".") if p and not p.startswith(("list[", "float", "int", "union["))]
+    field = ".".join(parts) or "(top level)"
+    msg = first["msg"].replace("Value error, ", "")
+    if first["type"] == "missing":
+        return f"{source}: {field}: required field missing"
+    if first["type"] == "extra_forbidden":
+        return f"{source}: {field}: unknown field"
+    return f"{source}: {field} = {_describe(first.get('input'))}: {msg}"
+
+
+def validate_config(data: dict, source: str = "config") -> Config:
+    """Validate a plain mapping into a ``Config``, raising ``ConfigError`` on failure."""
+    try:
+        return Config.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(format_validation_error(source, err)) from None
+
+
+def load_config(path: str | Path) -> Config:
+    """Read a YAML scenario (following ``extends``) and validate it."""
+    data = _read_yaml(Path(path))
+    return validate_config(data, str(path))
+
+
+def apply_overrides(cfg: Config, **run_overrides) -> Config:
+    """Return a copy with ``run`` fields replaced (``None`` values are ignored), re-validated."""
+    changes = {k: v for k, v in run_overrides.items() if v is not None}
+    if not changes:
+        return cfg
+    data = cfg.model_dump()
+    data["run"].update(changes)
+    return validate_config(data, "command line")

@@ -1,0 +1,87 @@
+"""Per-patient record of one replication, kept in preallocated column arrays.
+
+Times are minutes from the start of the run; ``NaN`` means the step did not
+happen. ``activities`` is a bit mask of the services a patient used; together
+with the channel it names the patient's route and prices it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .patients import CHANNELS
+
+# Services a patient can use, in route order. The bit is 1 << position.
+ACTIVITIES = (
+    "call_111",
+    "ia",
+    "pharmacy",
+    "navigator",
+    "utc",
+    "ed",
+    "sda_gpcg",
+    "sda_pcn",
+    "practice_111",
+    "hub_111",
+    "gp_next_day",
+    "self_care",
+    "ambulance",
+    "gp_reattend",
+)
+BIT = {name: 1 << i for i, name in enumerate(ACTIVITIES)}
+ROUTE_MASK = sum(BIT.values()) & ~BIT["gp_reattend"]  # reattendance is priced, not part of the route name
+
+OUTCOMES = ("in_system", "ed", "utc", "sda", "gp_practice", "pharmacy", "self_care", "ambulance")
+OUT = {name: i for i, name in enumerate(OUTCOMES)}
+
+TIME_COLUMNS = (
+    "door_arrival",
+    "ia_start",
+    "ia_end",
+    "utc_join",
+    "utc_start",
+    "utc_end",
+    "ed_join",
+    "ed_start",
+    "ed_end",
+    "sda_booked_at",
+    "sda_slot",
+    "end",
+)
+
+
+def route_name(channel: int, activities: int) -> str:
+    """Readable route, e.g. ``walk_in:ia>utc>sda_gpcg``."""
+    steps = [name for name in ACTIVITIES if activities & ROUTE_MASK & BIT[name]]
+    return f"{CHANNELS[channel]}:" + (">".join(steps) if steps else "none")
+
+
+class EventLog:
+    """Column arrays for ``n`` patients; filled in by the model as patients move."""
+
+    def __init__(self, n: int):
+        self.n = n
+        for name in TIME_COLUMNS:
+            setattr(self, name, np.full(n, np.nan))
+        self.activities = np.zeros(n, dtype=np.int32)
+        self.outcome = np.zeros(n, dtype=np.int8)
+        self.sda_no_slot = np.zeros(n, dtype=bool)
+
+    def to_frame(self, channel: np.ndarray, arrival: np.ndarray) -> pd.DataFrame:
+        """The log as a table: one row per patient with route, outcome and step times."""
+        routes = np.array([route_name(c, a) for c, a in zip(channel.tolist(), self.activities.tolist())])
+        frame = pd.DataFrame(
+            {
+                "patient_id": np.arange(self.n, dtype=np.int64),
+                "channel": pd.Categorical.from_codes(channel, CHANNELS),
+                "route": pd.Categorical(routes),
+                "outcome": pd.Categorical.from_codes(self.outcome, OUTCOMES),
+                "arrival": arrival,
+            }
+        )
+        for name in TIME_COLUMNS:
+            frame[name] = getattr(self, name)
+        frame["sda_no_slot"] = self.sda_no_slot
+        frame["gp_reattend"] = (self.activities & BIT["gp_reattend"]) != 0
+        return frame

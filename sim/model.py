@@ -1,0 +1,303 @@
+"""The pathway model: patients flowing through 111, the front door, UTC, ED and SDA.
+
+One ``PathwayModel`` is one replication of one scenario. The switches in
+``config.changes`` (X1-X8) select between the current and the redesigned
+pathway; everything else is shared, so both see the same patients.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import simpy
+
+from .calendar import MIN_PER_DAY, MIN_PER_HOUR, expand_weekly, weekday_of_day
+from .config import Config, Redirection
+from .eventlog import BIT, OUT, EventLog
+from .patients import (
+    D_AMBULANCE,
+    D_ED,
+    D_PHARMACY,
+    D_PRIMARY_CARE,
+    GP_OVERFLOW,
+    NHS111,
+    O_NEXT_DAY,
+    O_NHS111,
+    O_PHARMACY,
+    O_REFERRAL,
+    O_SELF_CARE,
+    O_WALK_IN,
+    WALK_IN,
+    PatientTable,
+    draw_patients,
+)
+from .random_streams import RandomStreams
+from .slots import SlotBook
+from .stations import Station
+
+
+class RedirectionWindow:
+    """Clock hours and weekdays in which the IA nurse may redirect to SDA."""
+
+    def __init__(self, policy: Redirection, start_weekday: int):
+        self.start = policy.start_hour * MIN_PER_HOUR
+        self.end = policy.end_hour * MIN_PER_HOUR
+        self.days = policy.days
+        self.start_weekday = start_weekday
+
+    def __contains__(self, t: float) -> bool:
+        day = int(t // MIN_PER_DAY)
+        minute = t - day * MIN_PER_DAY
+        return self.days[int(weekday_of_day(day, self.start_weekday))] and self.start <= minute < self.end
+
+
+class PathwayModel:
+    """One replication of one scenario.
+
+    Parameters
+    ----------
+    cfg : Config
+        The validated scenario.
+    replication : int
+        Replication number; selects the random streams.
+    """
+
+    def __init__(self, cfg: Config, replication: int):
+        self.cfg = cfg
+        self.replication = replication
+        run = cfg.run
+        self.horizon = run.days * MIN_PER_DAY
+        self.env = simpy.Environment()
+        self.patients: PatientTable = draw_patients(cfg, RandomStreams(run.seed, replication), self.horizon)
+        self.log = EventLog(self.patients.n)
+
+        env, sw = self.env, run.start_weekday
+        self.reception = Station(env, expand_weekly(cfg.reception.clerks), sw, "reception")
+        self.ia_nurse = Station(env, expand_weekly(cfg.ia_nurse.nurses), sw, "ia_nurse")
+        self.care_navigator = Station(env, expand_weekly(cfg.care_navigator.navigators), sw, "care_navigator")
+        self.utc = Station(env, expand_weekly(cfg.utc.clinicians), sw, "utc")
+        self.ed = Station(env, expand_weekly(cfg.ed.cubicles), sw, "ed")
+
+        diaries = cfg.slot_diaries
+        self.gpcg_sda = SlotBook(diaries.gpcg_sda, run.days, sw, "gpcg_sda")
+        self.pcn_sda = SlotBook(diaries.pcn_sda, run.days, sw, "pcn_sda")
+        self.practice_111 = SlotBook(diaries.practice_111, run.days, sw, "practice_111")
+        self.st_andrews_hub = SlotBook(diaries.st_andrews_hub, run.days, sw, "st_andrews_hub")
+
+        ch = cfg.changes
+        self.ia_policy = cfg.ia_nurse.redirection_x8 if ch.x8_ia_nurse_redirects else cfg.ia_nurse.redirection_current
+        self.ia_window = RedirectionWindow(self.ia_policy, sw)
+        self.utc_redirects = not ch.x5_utc_stops_redirecting
+        self.hub_open = not ch.x7_st_andrews_hub_ceased
+        self.reattend_p = (
+            cfg.sda_consultation.reattend_probability_comprehensive
+            if ch.x6_comprehensive_sda_consultation
+            else cfg.sda_consultation.reattend_probability_current
+        )
+        overflow_service = ch.x1_overflow_instead_of_walk_in or ch.x2_overflow_instead_of_practice_referral or ch.x3_overflow_instead_of_111_call
+        offered = [False] * 6
+        offered[O_WALK_IN] = ch.x1_overflow_instead_of_walk_in
+        offered[O_REFERRAL] = ch.x2_overflow_instead_of_practice_referral
+        offered[O_NHS111] = ch.x3_overflow_instead_of_111_call
+        offered[O_NEXT_DAY] = overflow_service and cfg.demand.practice_overflow.next_day_group_uses_sda
+        self.overflow_offered = offered
+
+    # ------------------------------------------------------------ running --
+    def run(self) -> EventLog:
+        """Simulate until the end of the last day and return the event log."""
+        self.env.process(self._arrivals())
+        self.env.run(until=self.horizon)
+        return self.log
+
+    def _arrivals(self):
+        env, P = self.env, self.patients
+        order = np.argsort(P.arrival, kind="stable")
+        arrival = P.arrival
+        channel = P.channel
+        for pid in order.tolist():
+            t = arrival[pid]
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            c = channel[pid]
+            if c == WALK_IN:
+                env.process(self._front_door(pid, bool(P.utc_suitable[pid])))
+            elif c == NHS111:
+                self._call_111(pid)
+            else:
+                self._practice_overflow(pid)
+
+    # ------------------------------------------------------- bookkeeping --
+    def _finish(self, pid: int, outcome: str, end: float, activity: str | None = None) -> None:
+        log = self.log
+        if activity is not None:
+            log.activities[pid] |= BIT[activity]
+        log.outcome[pid] = OUT[outcome]
+        log.end[pid] = end
+
+    def _booked_sda(self, pid: int, slot: float, diary: SlotBook, activity: str) -> None:
+        log = self.log
+        log.sda_booked_at[pid] = self.env.now
+        log.sda_slot[pid] = slot
+        if self.patients.u_reattend[pid] < self.reattend_p:
+            log.activities[pid] |= BIT["gp_reattend"]
+        self._finish(pid, "sda", slot + diary.appointment_min, activity)
+
+    # ----------------------------------------------------- front door --
+    def _front_door(self, pid: int, utc_suitable: bool, delay: float = 0.0):
+        """Reception, IA streaming nurse, then SDA, UTC, ED or Pharmacy First."""
+        env, log, P = self.env, self.log, self.patients
+        if delay > 0:
+            yield env.timeout(delay)
+        log.door_arrival[pid] = env.now
+        log.activities[pid] |= BIT["ia"]
+
+        request = self.reception.request()
+        if request is not None:
+            yield request
+        yield env.timeout(P.reception_time[pid])
+        self.reception.release()
+
+        request = self.ia_nurse.request()
+        if request is not None:
+            yield request
+        log.ia_start[pid] = env.now
+        yield env.timeout(P.ia_time[pid])
+        self.ia_nurse.release()
+        log.ia_end[pid] = env.now
+
+        if not utc_suitable:
+            yield from self._ed(pid)
+            return
+        if P.u_pharmacy[pid] < self.cfg.ia_nurse.pharmacy_first_probability:
+            self._finish(pid, "pharmacy", env.now, "pharmacy")
+            return
+        candidate = bool(P.sda_candidate[pid])
+        if candidate and P.u_ia_redirect[pid] < self.ia_policy.probability and env.now in self.ia_window:
+            if self.ia_policy.care_navigator_books:
+                log.activities[pid] |= BIT["navigator"]
+                request = self.care_navigator.request()
+                if request is not None:
+                    yield request
+                yield env.timeout(P.navigator_time[pid])
+                self.care_navigator.release()
+            slot = self.gpcg_sda.book(env.now)
+            if slot is not None:
+                self._booked_sda(pid, slot, self.gpcg_sda, "sda_gpcg")
+                return
+            log.sda_no_slot[pid] |= self.gpcg_sda.is_open(env.now)
+        yield from self._utc(pid, candidate)
+
+    def _utc(self, pid: int, candidate: bool):
+        """UTC queue; in the current pathway its triage may redirect to SDA (X5)."""
+        env, log, P = self.env, self.log, self.patients
+        log.activities[pid] |= BIT["utc"]
+        log.utc_join[pid] = env.now
+        request = self.utc.request()
+        if request is not None:
+            yield request
+        log.utc_start[pid] = env.now
+        if self.utc_redirects and candidate and P.u_utc_triage[pid] < self.cfg.utc.triage_redirect_probability:
+            slot = self.gpcg_sda.book(env.now)
+            if slot is not None:
+                yield env.timeout(P.utc_triage_time[pid])
+                self.utc.release()
+                log.utc_end[pid] = env.now
+                self._booked_sda(pid, slot, self.gpcg_sda, "sda_gpcg")
+                return
+            log.sda_no_slot[pid] |= self.gpcg_sda.is_open(env.now)
+        yield env.timeout(P.utc_consult_time[pid])
+        self.utc.release()
+        log.utc_end[pid] = env.now
+        self._finish(pid, "utc", env.now)
+
+    def _ed(self, pid: int):
+        env, log = self.env, self.log
+        log.activities[pid] |= BIT["ed"]
+        log.ed_join[pid] = env.now
+        request = self.ed.request()
+        if request is not None:
+            yield request
+        log.ed_start[pid] = env.now
+        yield env.timeout(self.patients.ed_time[pid])
+        self.ed.release()
+        log.ed_end[pid] = env.now
+        self._finish(pid, "ed", env.now)
+
+    # ---------------------------------------------------------- NHS 111 --
+    def _call_111(self, pid: int) -> None:
+        """A call to NHS 111; dispositions that need no booking finish at once."""
+        P, env = self.patients, self.env
+        self.log.activities[pid] |= BIT["call_111"]
+        disposition = P.disposition[pid]
+        call_end = env.now + P.call_time[pid]
+        if disposition == D_AMBULANCE:
+            self._finish(pid, "ambulance", call_end, "ambulance")
+        elif disposition == D_PHARMACY:
+            self._finish(pid, "pharmacy", call_end, "pharmacy")
+        elif disposition == D_ED or disposition == D_PRIMARY_CARE:  # needs a place
+            env.process(self._111_referral(pid, disposition))
+        else:
+            self._finish(pid, "self_care", call_end, "self_care")
+
+    def _111_referral(self, pid: int, disposition: int):
+        env, P, log = self.env, self.patients, self.log
+        yield env.timeout(P.call_time[pid])
+        if disposition == D_ED:
+            yield from self._front_door(pid, utc_suitable=False, delay=P.travel_time[pid])
+            return
+        slot = self.practice_111.book(env.now)
+        if slot is not None:
+            log.sda_slot[pid] = slot
+            self._finish(pid, "gp_practice", slot + self.practice_111.appointment_min, "practice_111")
+            return
+        if self.hub_open:
+            slot = self.st_andrews_hub.book(env.now)
+            if slot is not None:
+                log.sda_slot[pid] = slot
+                self._finish(pid, "gp_practice", slot + self.st_andrews_hub.appointment_min, "hub_111")
+                return
+        ran_out = self.practice_111.is_open(env.now) or (self.hub_open and self.st_andrews_hub.is_open(env.now))
+        if self.cfg.changes.x4_111_books_pcn_sda:
+            slot = self.pcn_sda.book(env.now)
+            if slot is not None:
+                self._booked_sda(pid, slot, self.pcn_sda, "sda_pcn")
+                return
+            pcn_open = self.pcn_sda.is_open(env.now)
+            log.sda_no_slot[pid] |= pcn_open
+            ran_out = ran_out or pcn_open
+        # slots ran out in hours: 111 may send the patient to A&E/UTC (X4);
+        # out of hours, or otherwise: next-day or out-of-hours GP
+        if ran_out and P.u_111_fallback[pid] < self.cfg.demand.nhs111.no_slot_to_front_door:
+            yield from self._front_door(pid, utc_suitable=True, delay=P.travel_time[pid])
+        else:
+            self._finish(pid, "gp_practice", env.now, "gp_next_day")
+
+    # ------------------------------------------------- practice overflow --
+    def _practice_overflow(self, pid: int) -> None:
+        """No slot left at the patient's own practice: SDA overflow slot, or what they did before."""
+        env, P = self.env, self.patients
+        choice = P.overflow_choice[pid]
+        if self.overflow_offered[choice]:
+            slot = self.pcn_sda.book(env.now)
+            if slot is not None:
+                self._booked_sda(pid, slot, self.pcn_sda, "sda_pcn")
+                return
+            self.log.sda_no_slot[pid] |= self.pcn_sda.is_open(env.now)
+        if choice == O_WALK_IN or choice == O_REFERRAL:
+            env.process(self._front_door(pid, bool(P.utc_suitable[pid]), delay=P.travel_time[pid]))
+        elif choice == O_NHS111:
+            self._call_111(pid)
+        elif choice == O_NEXT_DAY:
+            self._finish(pid, "gp_practice", env.now, "gp_next_day")
+        elif choice == O_PHARMACY:
+            self._finish(pid, "pharmacy", env.now, "pharmacy")
+        elif choice == O_SELF_CARE:
+            self._finish(pid, "self_care", env.now, "self_care")
+        else:  # pragma: no cover - choices are validated
+            raise ValueError(f"unknown overflow choice {choice}")
+
+
+def run_replication(cfg: Config, replication: int) -> PathwayModel:
+    """Build and run one replication; the finished model holds patients and log."""
+    model = PathwayModel(cfg, replication)
+    model.run()
+    return model

@@ -1,0 +1,89 @@
+"""Replications of a scenario, serial or in parallel processes, with identical results."""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+
+import pandas as pd
+from tqdm import tqdm
+
+from .config import Config
+from .invariants import check_kpis, check_model
+from .kpis import compute_kpis
+from .model import run_replication
+from .output_analysis import fill_route_columns
+
+
+@dataclass
+class ReplicationResult:
+    """KPIs (and optionally the event log) of one replication."""
+
+    replication: int
+    kpis: dict[str, float]
+    events: pd.DataFrame | None = None
+
+
+def run_one(cfg: Config, replication: int, events: bool = False) -> ReplicationResult:
+    """Run, check and measure one replication."""
+    model = run_replication(cfg, replication)
+    check_model(model)
+    kpis = compute_kpis(model)
+    check_kpis(kpis, model)
+    frame = None
+    if events:
+        frame = model.log.to_frame(model.patients.channel, model.patients.arrival)
+        frame.insert(0, "replication", replication)
+    return ReplicationResult(replication, kpis, frame)
+
+
+def _progress(total: int, label: str, enabled: bool):
+    return tqdm(total=total, desc=label, unit="rep", disable=not enabled, delay=2.0, file=sys.stderr, leave=False)
+
+
+def run_replications(
+    cfg: Config,
+    jobs: int = 1,
+    events: bool = False,
+    progress: bool = True,
+    label: str = "replications",
+) -> list[ReplicationResult]:
+    """Run ``cfg.run.replications`` replications; results come back in replication order.
+
+    Each replication draws only from its own named streams, so a parallel run
+    gives exactly the numbers of a serial one.
+    """
+    reps = list(range(cfg.run.replications))
+    results: dict[int, ReplicationResult] = {}
+    with _progress(len(reps), label, progress) as bar:
+        if jobs <= 1 or len(reps) == 1:
+            for rep in reps:
+                results[rep] = run_one(cfg, rep, events)
+                bar.update()
+        else:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                futures = {pool.submit(run_one, cfg, rep, events): rep for rep in reps}
+                try:
+                    for future in as_completed(futures):
+                        result = future.result()
+                        results[result.replication] = result
+                        bar.update()
+                except BaseException:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
+    return [results[rep] for rep in reps]
+
+
+def summary_table(results: list[ReplicationResult]) -> pd.DataFrame:
+    """One row per replication, one column per KPI."""
+    frame = pd.DataFrame([{"replication": r.replication, **r.kpis} for r in results])
+    return fill_route_columns(frame)
+
+
+def events_table(results: list[ReplicationResult]) -> pd.DataFrame | None:
+    """All replications' event logs in one table, or ``None`` if none were kept."""
+    frames = [r.events for r in results if r.events is not None]
+    if not frames:
+        return None
+    return pd.concat(frames, ignore_index=True)

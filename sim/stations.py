@@ -1,0 +1,74 @@
+"""A staffed place where patients queue first-come first-served: reception, IA, UTC, ED.
+
+Staffing follows an hourly weekly rota. A member of staff who goes off duty
+finishes the patient in hand (no pre-emption). The waiting line is a deque, so
+the cost of a request does not grow with the queue (unlike
+``simpy.PriorityResource``, which re-sorts its queue on every request).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+import simpy
+
+from .calendar import MIN_PER_HOUR, hour_of_week
+
+
+class Station:
+    """FIFO multi-server queue whose number of servers follows an hourly rota.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+    rota : ndarray of shape (168,)
+        Servers on duty in each hour of the week, Monday 00:00 first.
+    start_weekday : int
+        Weekday of simulation time 0.
+    name : str
+        For messages.
+    """
+
+    def __init__(self, env: simpy.Environment, rota: np.ndarray, start_weekday: int, name: str):
+        self.env = env
+        self.name = name
+        self.rota = np.asarray(rota, dtype=np.int64)
+        self.start_weekday = start_weekday
+        self.capacity = int(self.rota[hour_of_week(0.0, start_weekday)])
+        self.busy = 0
+        self.queue: deque[simpy.Event] = deque()
+        self.served = 0
+        if np.any(self.rota != self.rota[0]):
+            env.process(self._follow_rota())
+
+    def request(self) -> simpy.Event | None:
+        """Join the queue. Returns ``None`` when a server is free now, else an event to wait on."""
+        if self.busy < self.capacity and not self.queue:
+            self.busy += 1
+            return None
+        event = self.env.event()
+        self.queue.append(event)
+        return event
+
+    def release(self) -> None:
+        """A server finishes with its patient and takes the next one if still on duty."""
+        self.busy -= 1
+        self.served += 1
+        self._start_waiting()
+
+    def _start_waiting(self) -> None:
+        queue = self.queue
+        while queue and self.busy < self.capacity:
+            self.busy += 1
+            queue.popleft().succeed()
+
+    def _follow_rota(self):
+        env = self.env
+        while True:
+            next_hour = (env.now // MIN_PER_HOUR + 1) * MIN_PER_HOUR
+            yield env.timeout(next_hour - env.now)
+            new = int(self.rota[hour_of_week(env.now, self.start_weekday)])
+            if new != self.capacity:
+                self.capacity = new
+                self._start_waiting()

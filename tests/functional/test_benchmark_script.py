@@ -1,0 +1,77 @@
+"""The benchmark script runs end to end in --quick mode and writes its JSON report.
+
+No timing assertions: the script reports figures, it is not a performance test.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "benchmarks" / "bench_model.py"
+
+
+def _positive(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
+def test_quick_benchmark_writes_report(tmp_path):
+    out = tmp_path / "r.json"
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick", "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    assert "Summary" in proc.stdout
+    assert out.is_file()
+    assert not list(tmp_path.glob(".r.json.*")), "temporary file left behind"
+
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["mode"] == "quick"
+    for key in ("machine", "mm3", "full_model", "event_log", "overloaded", "replications", "targets"):
+        assert key in data, key
+
+    machine = data["machine"]
+    assert _positive(machine["cpu_count"])
+    for key in ("python", "numpy", "simpy"):
+        assert isinstance(machine[key], str) and machine[key]
+
+    assert _positive(data["mm3"]["customers_per_s"])
+    assert _positive(data["mm3"]["seconds_best"])
+
+    for name in ("current", "redesign"):
+        block = data["full_model"][name]
+        for case in ("model", "run_one", "events"):
+            for key in ("patients", "seconds", "patients_per_s", "peak_rss_mb"):
+                assert _positive(block[case][key]), (name, case, key, block[case][key])
+        assert _positive(block["model_vs_mm3"])
+        assert _positive(data["event_log"][name]["ratio"])
+        assert _positive(data["event_log"][name]["parquet_mb"])
+
+    over = data["overloaded"]
+    for key in ("normal_us_per_patient", "overloaded_us_per_patient", "ratio"):
+        assert _positive(over[key]), key
+    assert over["overloaded"]["patients"] > over["normal"]["patients"]
+
+    reps = data["replications"]
+    for key in ("serial_seconds", "parallel_seconds", "speedup"):
+        assert _positive(reps[key]), key
+    assert reps["identical_results"] is True
+
+    keys = {t["key"] for t in data["targets"]}
+    assert keys == {
+        "model_vs_mm3",
+        "run_one_seconds",
+        "peak_rss_mb",
+        "event_log_ratio",
+        "overload_ratio",
+        "parallel_speedup",
+    }
+    for t in data["targets"]:
+        assert _positive(t["value"]) and isinstance(t["pass"], bool)

@@ -247,12 +247,16 @@ def bench_replications(days: int, warmup_days: int, replications: int, jobs: int
 
     cfg = apply_overrides(load_config(CONFIGS["current"]), days=days, warmup_days=warmup_days,
                           replications=replications)
-    start = time.perf_counter()
+    def cpu() -> float:  # this process plus its finished (reaped) children
+        t = os.times()
+        return t.user + t.system + t.children_user + t.children_system
+
+    start, cpu0 = time.perf_counter(), cpu()
     serial = run_replications(cfg, jobs=1, progress=False)
-    serial_s = time.perf_counter() - start
-    start = time.perf_counter()
+    serial_s, serial_cpu = time.perf_counter() - start, cpu() - cpu0
+    start, cpu0 = time.perf_counter(), cpu()
     parallel = run_replications(cfg, jobs=jobs, progress=False)
-    parallel_s = time.perf_counter() - start
+    parallel_s, parallel_cpu = time.perf_counter() - start, cpu() - cpu0
     identical = len(serial) == len(parallel) and all(
         _same_kpis(a.kpis, b.kpis) for a, b in zip(serial, parallel)
     )
@@ -264,6 +268,12 @@ def bench_replications(days: int, warmup_days: int, replications: int, jobs: int
         "serial_seconds": serial_s,
         "parallel_seconds": parallel_s,
         "speedup": serial_s / parallel_s,
+        "serial_cpu_seconds": serial_cpu,
+        "parallel_cpu_seconds": parallel_cpu,
+        # share of the CPUs this run got: near 1 on a quiet machine, low when
+        # other work competes for the cores
+        "serial_cpu_share": serial_cpu / serial_s,
+        "parallel_cpu_share": parallel_cpu / (parallel_s * jobs),
         "identical_results": identical,
     }
 
@@ -430,6 +440,8 @@ def main(argv: list[str] | None = None) -> int:
     reps = bench_replications(size["rep_days"], size["rep_warmup_days"], size["replications"], JOBS)
     say(f"    serial {reps['serial_seconds']:.2f}s, jobs={JOBS} {reps['parallel_seconds']:.2f}s -> "
         f"speed-up {reps['speedup']:.2f}x (identical results: {reps['identical_results']})")
+    say(f"    CPU share obtained: serial {reps['serial_cpu_share']:.0%} of 1 CPU, "
+        f"jobs={JOBS} {reps['parallel_cpu_share']:.0%} of {JOBS} CPUs")
 
     cur = full_model["current"]
     targets = [

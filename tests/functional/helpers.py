@@ -1,0 +1,61 @@
+"""Building blocks for verification tests: quiet configs and hand-made patients."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.eventlog import EventLog
+from sim.model import PathwayModel
+from sim.patients import PatientTable
+
+from ..conftest import tweak
+
+FLAT24 = [1.0] * 24
+FLAT7 = [1.0] * 7
+
+
+def no_demand(cfg):
+    """``cfg`` with every channel silent."""
+    return tweak(
+        cfg,
+        demand__walk_in__mean_per_day=0.0,
+        demand__nhs111__mean_per_day=0.0,
+        demand__practice_overflow__mean_per_day=0.0,
+    )
+
+
+def patients(**columns) -> PatientTable:
+    """A hand-made patient table; unspecified columns get neutral values."""
+    n = len(columns["arrival"])
+    defaults = dict(
+        channel=np.zeros(n, dtype=np.int8),
+        registered_th=np.zeros(n, dtype=bool),
+        utc_suitable=np.ones(n, dtype=bool),
+        sda_candidate=np.zeros(n, dtype=bool),
+        disposition=np.full(n, 5, dtype=np.int8),
+        overflow_choice=np.full(n, -1, dtype=np.int8),
+        u_ia_redirect=np.full(n, 0.5),
+        u_utc_triage=np.full(n, 0.5),
+        u_pharmacy=np.full(n, 0.99),
+        u_reattend=np.full(n, 0.99),
+        u_111_fallback=np.full(n, 0.99),
+        reception_time=np.zeros(n),
+        ia_time=np.zeros(n),
+        navigator_time=np.zeros(n),
+        utc_consult_time=np.zeros(n),
+        utc_triage_time=np.zeros(n),
+        ed_time=np.zeros(n),
+        call_time=np.zeros(n),
+        travel_time=np.zeros(n),
+    )
+    defaults.update({k: np.asarray(v) for k, v in columns.items()})
+    return PatientTable(n=n, **defaults)
+
+
+def run_with(cfg, table: PatientTable) -> PathwayModel:
+    """Run the model on exactly the patients in ``table`` (the config's demand is ignored)."""
+    model = PathwayModel(no_demand(cfg), 0)
+    model.patients = table
+    model.log = EventLog(table.n)
+    model.run()
+    return model

@@ -93,6 +93,29 @@ def peak_rss_mb() -> float:
     return maxrss / (1024.0 * 1024.0) if sys.platform == "darwin" else maxrss / 1024.0
 
 
+def busy_cpu_seconds() -> float | None:
+    """CPU seconds spent busy by the whole machine so far (Linux /proc/stat), or None."""
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            fields = fh.readline().split()
+    except OSError:
+        return None
+    if not fields or fields[0] != "cpu":
+        return None
+    ticks = [int(x) for x in fields[1:]]
+    busy = sum(ticks) - ticks[3] - (ticks[4] if len(ticks) > 4 else 0)  # minus idle and iowait
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+def others_cpu_share(seconds: float = 1.0) -> float | None:
+    """Share of all CPUs used by other processes over a short idle pause of ours."""
+    before = busy_cpu_seconds()
+    if before is None:
+        return None
+    time.sleep(seconds)
+    return (busy_cpu_seconds() - before) / (seconds * (os.cpu_count() or 1))
+
+
 def current_rss_mb() -> float:
     rss = _proc_status_kb("VmRSS")
     return rss / 1024.0 if rss is not None else peak_rss_mb()
@@ -191,6 +214,7 @@ def run_case(case: dict) -> dict:
         import pyarrow  # noqa: F401
     baseline = current_rss_mb()
     out = {**case, "baseline_rss_mb": baseline}
+    cpu_start = time.process_time()
     start = time.perf_counter()
     if case["mode"] == "model":
         model = run_replication(cfg, 0)
@@ -213,6 +237,8 @@ def run_case(case: dict) -> dict:
         out["patients"] = seen.get("patients", int(len(result.events)))
     else:  # pragma: no cover
         raise ValueError(case["mode"])
+    # CPU time of the whole case: less sensitive than wall time to other work on the machine
+    out["cpu_seconds"] = time.process_time() - cpu_start
     out["peak_rss_mb"] = peak_rss_mb()
     if out["patients"]:
         out["patients_per_s"] = out["patients"] / out["seconds"]
@@ -254,9 +280,12 @@ def bench_replications(days: int, warmup_days: int, replications: int, jobs: int
     start, cpu0 = time.perf_counter(), cpu()
     serial = run_replications(cfg, jobs=1, progress=False)
     serial_s, serial_cpu = time.perf_counter() - start, cpu() - cpu0
-    start, cpu0 = time.perf_counter(), cpu()
+    start, cpu0, busy0 = time.perf_counter(), cpu(), busy_cpu_seconds()
     parallel = run_replications(cfg, jobs=jobs, progress=False)
     parallel_s, parallel_cpu = time.perf_counter() - start, cpu() - cpu0
+    busy1 = busy_cpu_seconds()
+    # CPU seconds other processes used while the parallel run went on
+    others = None if busy0 is None else max(0.0, busy1 - busy0 - parallel_cpu)
     identical = len(serial) == len(parallel) and all(
         _same_kpis(a.kpis, b.kpis) for a, b in zip(serial, parallel)
     )
@@ -274,6 +303,7 @@ def bench_replications(days: int, warmup_days: int, replications: int, jobs: int
         # other work competes for the cores
         "serial_cpu_share": serial_cpu / serial_s,
         "parallel_cpu_share": parallel_cpu / (parallel_s * jobs),
+        "others_cpu_seconds_during_parallel": others,
         "identical_results": identical,
     }
 
@@ -360,14 +390,16 @@ def main(argv: list[str] | None = None) -> int:
     machine = machine_info()
     load_start = os.getloadavg() if hasattr(os, "getloadavg") else None
     machine["loadavg_start"] = load_start
+    busy_start = others_cpu_share(0.5 if args.quick else 2.0)
+    machine["others_cpu_share_start"] = busy_start
     say(f"Benchmark ({mode}) on {machine['cpu_model'] or 'unknown CPU'}, {machine['cpus_usable']} CPUs, "
         f"Python {machine['python']}, numpy {machine['numpy']}, simpy {machine['simpy']}, "
         f"pandas {machine['pandas']}, pyarrow {machine['pyarrow']}")
     if machine["env"]:
         say("  env: " + ", ".join(f"{k}={v}" for k, v in sorted(machine["env"].items())))
-    if load_start is not None and load_start[0] > 0.5:
-        say(f"  WARNING: load average {load_start[0]:.2f} at start: other work is running, "
-            "timings (above all the parallel speed-up) will be pessimistic")
+    if busy_start is not None and busy_start > 0.1:
+        say(f"  WARNING: other processes are using {busy_start:.0%} of the CPUs: timings "
+            "(above all the parallel speed-up) will be pessimistic")
 
     # 1. reference
     say(f"\n[1] bare SimPy M/M/3 at 80% load, {size['mm3_customers']:,} customers, best of {size['mm3_repeats']}")
@@ -399,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
         if r["mode"] == "events":
             extra = (f"  (run_one {r['run_one_seconds']:.2f}s + parquet {r['parquet_seconds']:.2f}s, "
                      f"{r['parquet_mb']:.1f} MB)")
-        say(f"    {key:<18} {r['patients']:>9,} patients {r['seconds']:7.2f}s "
+        say(f"    {key:<18} {r['patients']:>9,} patients {r['seconds']:6.2f}s (CPU {r['cpu_seconds']:5.2f}s) "
             f"{r['patients_per_s']:>9,.0f} patients/s  peak RSS {r['peak_rss_mb']:6.0f} MB "
             f"(after imports {r['baseline_rss_mb']:.0f} MB){extra}")
 
@@ -414,6 +446,7 @@ def main(argv: list[str] | None = None) -> int:
             "without_seconds": o["seconds"],
             "with_seconds": e["seconds"],
             "ratio": e["seconds"] / o["seconds"],
+            "cpu_ratio": e["cpu_seconds"] / o["cpu_seconds"],
             "peak_rss_ratio": e["peak_rss_mb"] / o["peak_rss_mb"],
             "parquet_mb": e["parquet_mb"],
         }
@@ -431,9 +464,11 @@ def main(argv: list[str] | None = None) -> int:
         "overloaded_us_per_patient": 1e6 * over["seconds"] / over["patients"],
     }
     overloaded["ratio"] = overloaded["overloaded_us_per_patient"] / overloaded["normal_us_per_patient"]
+    overloaded["cpu_ratio"] = (over["cpu_seconds"] / over["patients"]) / (normal["cpu_seconds"] / normal["patients"])
     say(f"\n[3] overloaded (walk-in x{OVERLOAD_FACTOR:g}, capacity unchanged): "
         f"{overloaded['overloaded_us_per_patient']:.1f} us/patient vs "
-        f"{overloaded['normal_us_per_patient']:.1f} normal -> {overloaded['ratio']:.2f}x")
+        f"{overloaded['normal_us_per_patient']:.1f} normal -> {overloaded['ratio']:.2f}x "
+        f"(CPU time: {overloaded['cpu_ratio']:.2f}x)")
 
     # 4. replications
     say(f"\n[4] {size['replications']} replications of {size['rep_days']} days, serial vs jobs={JOBS}")
@@ -441,7 +476,9 @@ def main(argv: list[str] | None = None) -> int:
     say(f"    serial {reps['serial_seconds']:.2f}s, jobs={JOBS} {reps['parallel_seconds']:.2f}s -> "
         f"speed-up {reps['speedup']:.2f}x (identical results: {reps['identical_results']})")
     say(f"    CPU share obtained: serial {reps['serial_cpu_share']:.0%} of 1 CPU, "
-        f"jobs={JOBS} {reps['parallel_cpu_share']:.0%} of {JOBS} CPUs")
+        f"jobs={JOBS} {reps['parallel_cpu_share']:.0%} of {JOBS} CPUs"
+        + ("" if reps["others_cpu_seconds_during_parallel"] is None else
+           f"; other processes used {reps['others_cpu_seconds_during_parallel']:.1f} CPU-s meanwhile"))
 
     cur = full_model["current"]
     targets = [
@@ -475,9 +512,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{f['events']['peak_rss_mb']:.0f} MB)")
     say(f"  {'redesign event log cost (with / without)':<50} {event_log['redesign']['ratio']:>10.2f}")
     passed = sum(t["pass"] for t in targets)
-    if machine["loadavg_end"] is not None:
-        say(f"  load average at start / end: {load_start[0]:.2f} / {machine['loadavg_end'][0]:.2f} "
-            f"(on {machine['cpus_usable']} CPUs; > ~0.5 means the machine was not quiet)")
+    if busy_start is not None:
+        say(f"  CPUs busy with other work at start: {busy_start:.0%}; "
+            f"CPU share the {JOBS}-process run obtained: {reps['parallel_cpu_share']:.0%}")
     say(f"  {passed}/{len(targets)} targets met" + (" (quick mode: not meaningful)" if mode == "quick" else ""))
 
     data = {

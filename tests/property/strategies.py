@@ -55,10 +55,18 @@ def base_dict(name: str = "current") -> dict:
 
 
 # ------------------------------------------------------------ building blocks --
-probs = st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0.0, 1.0, allow_subnormal=False))
-multipliers = st.one_of(st.just(0.0), st.floats(0.05, 3.0))
+# Generated values lean towards the ordinary (a few in ten are edge cases such as
+# zero demand, zero staff, probabilities of exactly 0 or 1) so that most examples
+# exercise queues and bookings instead of an empty pathway.
+def sometimes(common, rare, rare_in_ten: int = 2):
+    """``common`` most of the time, ``rare`` in about ``rare_in_ten`` of 10 draws."""
+    return st.integers(0, 9).flatmap(lambda i: rare if i < rare_in_ten else common)
+
+
+probs = sometimes(st.floats(0.05, 1.0), st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0.0, 1.0, allow_subnormal=False)))
+multipliers = sometimes(st.floats(0.2, 3.0), st.one_of(st.just(0.0), st.floats(0.05, 3.0)))
 hours = st.one_of(st.integers(0, 24), st.floats(0.0, 24.0, allow_subnormal=False))
-slot_counts = st.lists(st.integers(0, 200), min_size=7, max_size=7)
+slot_counts = st.lists(sometimes(st.integers(5, 200), st.integers(0, 5)), min_size=7, max_size=7)
 
 
 @st.composite
@@ -74,13 +82,11 @@ def simplex(draw, keys):
 
 def rotas(max_small: int = 6, max_large: int = 10_000):
     """A staffing rota: a number, 24 hourly numbers, or 7 x 24 with whole zero days."""
-    hourly = st.lists(st.integers(0, max_small), min_size=24, max_size=24)
-    day = st.one_of(st.just([0] * 24), hourly)
-    return st.one_of(
-        st.integers(0, max_small),
-        st.integers(0, max_large),
-        hourly,
-        st.lists(day, min_size=7, max_size=7),
+    hourly = st.lists(sometimes(st.integers(1, max_small), st.just(0)), min_size=24, max_size=24)
+    day = sometimes(hourly, st.just([0] * 24), rare_in_ten=1)
+    return sometimes(
+        st.one_of(st.integers(1, max_small), hourly, st.lists(day, min_size=7, max_size=7)),
+        st.one_of(st.just(0), st.integers(0, max_large), st.lists(st.integers(0, max_small), min_size=24, max_size=24)),
     )
 
 
@@ -103,9 +109,9 @@ def durations(max_mean: float = 30.0):
 def demand_profiles(draw, profile: dict, max_per_day: float = 150.0) -> dict:
     """Scale a channel's demand down and reshape its weekly profile (zeros allowed)."""
     p = dict(profile)
-    p["mean_per_day"] = draw(st.one_of(st.just(0.0), st.floats(0.0, max_per_day)))
-    p["growth"] = draw(st.one_of(st.just(1.0), st.just(0.0), st.floats(0.0, 2.0)))
-    shape = draw(st.sampled_from(["keep", "hod_dow", "how"]))
+    p["mean_per_day"] = draw(sometimes(st.floats(5.0, max_per_day), st.floats(0.0, max_per_day), rare_in_ten=1))
+    p["growth"] = draw(sometimes(st.one_of(st.just(1.0), st.floats(0.5, 2.0)), st.sampled_from([0.0, 0.1, 3.0]), 1))
+    shape = draw(st.sampled_from(["keep", "keep", "hod_dow", "how"]))
     if shape == "hod_dow":
         hod = draw(st.lists(multipliers, min_size=24, max_size=24))
         if sum(hod) == 0:  # an all-zero day shape is refused when mean > 0
@@ -114,7 +120,7 @@ def demand_profiles(draw, profile: dict, max_per_day: float = 150.0) -> dict:
         p["day_of_week"] = draw(st.lists(multipliers, min_size=7, max_size=7))
         p["hour_of_week"] = None
     elif shape == "how":
-        day = st.one_of(st.just([0.0] * 24), st.lists(multipliers, min_size=24, max_size=24))
+        day = sometimes(st.lists(multipliers, min_size=24, max_size=24), st.just([0.0] * 24), 1)
         p["hour_of_week"] = draw(st.lists(day, min_size=7, max_size=7))
         p["hour_of_day"] = None
         p["day_of_week"] = None
@@ -125,10 +131,11 @@ def demand_profiles(draw, profile: dict, max_per_day: float = 150.0) -> dict:
 def slot_diaries(draw, diary: dict, min_lead: float = 0.0) -> dict:
     d = dict(diary)
     d["slots_per_day"] = draw(slot_counts)
-    a, b = draw(hours), draw(hours)
-    d["session_start_hour"], d["session_end_hour"] = min(a, b), max(a, b)
+    if draw(sometimes(st.just(False), st.just(True), 3)):
+        a, b = draw(hours), draw(hours)
+        d["session_start_hour"], d["session_end_hour"] = min(a, b), max(a, b)
     d["appointment_min"] = draw(st.floats(1.0, 30.0))
-    d["booking_lead_min"] = min_lead + draw(st.floats(0.0, 120.0))
+    d["booking_lead_min"] = min_lead + draw(sometimes(st.floats(0.0, 90.0), st.floats(0.0, 1000.0), 1))
     return d
 
 
@@ -136,9 +143,10 @@ def slot_diaries(draw, diary: dict, min_lead: float = 0.0) -> dict:
 def redirections(draw, policy: dict) -> dict:
     p = dict(policy)
     p["probability"] = draw(probs)
-    # start > end is accepted by the schema and means an empty window
-    p["start_hour"], p["end_hour"] = draw(hours), draw(hours)
-    p["days"] = draw(st.lists(st.booleans(), min_size=7, max_size=7))
+    if draw(sometimes(st.just(False), st.just(True), 4)):
+        # start > end is accepted by the schema and means an empty window
+        p["start_hour"], p["end_hour"] = draw(hours), draw(hours)
+    p["days"] = draw(st.lists(sometimes(st.just(True), st.just(False), 3), min_size=7, max_size=7))
     p["care_navigator_books"] = draw(st.booleans())
     return p
 
@@ -159,9 +167,11 @@ def valid_config_dicts(draw, max_days: int = 21, max_per_day: float = 150.0) -> 
         dem[ch] = draw(demand_profiles(dem[ch], max_per_day))
     dem["walk_in"]["registered_th"] = draw(probs)
     dem["walk_in"]["utc_suitable"] = draw(probs)
-    dem["nhs111"]["dispositions"] = draw(simplex(tuple(dem["nhs111"]["dispositions"])))
+    if draw(st.booleans()):
+        dem["nhs111"]["dispositions"] = draw(simplex(tuple(dem["nhs111"]["dispositions"])))
     dem["nhs111"]["no_slot_to_front_door"] = draw(probs)
-    dem["practice_overflow"]["choice"] = draw(simplex(tuple(dem["practice_overflow"]["choice"])))
+    if draw(st.booleans()):
+        dem["practice_overflow"]["choice"] = draw(simplex(tuple(dem["practice_overflow"]["choice"])))
     dem["practice_overflow"]["utc_suitable"] = draw(probs)
     dem["practice_overflow"]["next_day_group_uses_sda"] = draw(st.booleans())
     if draw(st.booleans()):
@@ -172,7 +182,8 @@ def valid_config_dicts(draw, max_days: int = 21, max_per_day: float = 150.0) -> 
         d["patients"]["travel_time_min"] = draw(durations(90.0))
 
     for station, key in STATIONS.items():
-        d[station][key] = draw(rotas())
+        if draw(sometimes(st.just(True), st.just(False), 3)):
+            d[station][key] = draw(rotas(max_large=500 if station == "ed" else 10_000))
     for station in ("reception", "ia_nurse", "care_navigator"):
         if draw(st.booleans()):
             d[station]["time_min"] = draw(durations(10.0))
@@ -180,7 +191,7 @@ def valid_config_dicts(draw, max_days: int = 21, max_per_day: float = 150.0) -> 
         d["utc"]["consult_time_min"] = draw(durations(30.0))
     if draw(st.booleans()):
         d["ed"]["time_min"] = draw(durations(300.0))
-    d["ia_nurse"]["pharmacy_first_probability"] = draw(probs)
+    d["ia_nurse"]["pharmacy_first_probability"] = draw(sometimes(st.floats(0.0, 0.2), probs))
     d["ia_nurse"]["redirection_current"] = draw(redirections(d["ia_nurse"]["redirection_current"]))
     d["ia_nurse"]["redirection_x8"] = draw(redirections(d["ia_nurse"]["redirection_x8"]))
     d["utc"]["triage_redirect_probability"] = draw(probs)
@@ -267,3 +278,152 @@ def names_field(message: str, path) -> bool:
     words = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", message)
     it = iter(words)
     return all(any(w == key for w in it) for key in path if isinstance(key, str))
+
+
+# --------------------------------------------------------- invalid configs --
+PROB_KEYS = {
+    "registered_th", "utc_suitable", "no_slot_to_front_door", "sda_eligible", "accepts_redirection",
+    "pharmacy_first_probability", "probability", "triage_redirect_probability",
+    "reattend_probability_current", "reattend_probability_comprehensive",
+}
+HOUR_KEYS = {"start_hour", "end_hour", "session_start_hour", "session_end_hour"}
+NONNEG_KEYS = {"mean_per_day", "growth", "booking_lead_min"}
+POSITIVE_KEYS = {"appointment_min", "gp_appointment_min"}
+WEEKLY_LISTS = {"hour_of_day", "day_of_week"}
+NAN = float("nan")
+
+below_zero = st.one_of(st.floats(-1e6, -1e-6), st.just(NAN))
+above_one = st.one_of(st.floats(1.0 + 1e-6, 1e6), st.just(NAN))
+not_positive = st.one_of(st.floats(-1e6, 0.0), st.just(NAN))
+bad_hour = st.one_of(st.floats(-1e3, -1e-6), st.floats(24.0 + 1e-6, 1e3), st.just(NAN))
+RUN_BAD = {
+    "days": st.one_of(st.integers(-10**6, 0), st.integers(3661, 10**7)),
+    "replications": st.one_of(st.integers(-10**6, 0), st.integers(10_001, 10**7)),
+    "seed": st.integers(-10**12, -1),
+    "warmup_days": st.integers(-10**6, -1),
+    "start_weekday": st.one_of(st.integers(-100, -1), st.integers(7, 100)),
+}
+
+
+def _range_targets(d: dict):
+    """(path, strategy of out-of-range values) for every bounded number in ``d``."""
+    for path, value in leaf_paths(d):
+        if not path or isinstance(value, (dict, list)) or value is None or isinstance(value, (bool, str)):
+            continue
+        key, parent_key = path[-1], (path[-2] if len(path) > 1 else None)
+        parent = get_path(d, path[:-1])
+        if path[0] == "run":
+            yield path, RUN_BAD[key]
+        elif key in PROB_KEYS or parent_key in ("dispositions", "choice"):
+            yield path, st.one_of(below_zero, above_one)
+        elif key in HOUR_KEYS:
+            yield path, bad_hour
+        elif key in NONNEG_KEYS or path[0] == "unit_costs_gbp":
+            yield path, below_zero
+        elif key in POSITIVE_KEYS:
+            yield path, not_positive
+        elif isinstance(parent, dict) and "dist" in parent:
+            positive = parent["dist"] in ("exponential", "lognormal") and key in ("mean", "sd")
+            yield path, not_positive if positive else below_zero
+        elif isinstance(key, int) and (parent_key in WEEKLY_LISTS or parent_key in STATIONS.values()
+                                        or parent_key == "slots_per_day"):
+            yield path, st.integers(-10**6, -1) if isinstance(value, int) else below_zero
+        elif key in STATIONS.values():  # a scalar rota
+            yield path, st.integers(-10**6, -1)
+
+
+def _wrong_type_values(value):
+    if isinstance(value, bool):
+        return st.sampled_from(["yes", "true", 1, 0, None, 1.5, [True]])
+    if isinstance(value, int):
+        return st.sampled_from(["abc", "12", None, {"x": 1}, [], 2.5])
+    if isinstance(value, float):
+        return st.sampled_from(["abc", "1.5", None, {"x": 1}, [], True])
+    if isinstance(value, str):
+        return st.sampled_from([5, None, ["a"], {"x": 1}, True])
+    if isinstance(value, list):
+        return st.sampled_from(["abc", {"x": 1}, [{"x": 1}]])
+    return st.sampled_from(["abc", 5, [1, 2], None])  # a section
+
+
+unknown_keys = st.from_regex(r"[a-z][a-z0-9_]{1,12}", fullmatch=True).filter(
+    lambda k: not k.startswith(BUGGY_KEY_PREFIXES)
+)
+
+
+@st.composite
+def invalid_mutations(draw, base: dict | None = None):
+    """``(config dict, path of the broken field, kind)``: a config the schema must refuse."""
+    d = copy.deepcopy(base) if base is not None else base_dict(draw(st.sampled_from(SCENARIOS)))
+    kind = draw(st.sampled_from(
+        ["range", "range", "wrong_type", "unknown_key", "missing_key", "wrong_length", "sum", "cross_field"]
+    ))
+    everything = list(leaf_paths(d))
+    if kind == "range":
+        path, bad = draw(st.sampled_from(list(_range_targets(d))))
+        set_path(d, path, draw(bad))
+    elif kind == "wrong_type":
+        path, value = draw(st.sampled_from([(p, v) for p, v in everything if p and v is not None]))
+        set_path(d, path, draw(_wrong_type_values(value)))
+    elif kind == "unknown_key":
+        parent, node = draw(st.sampled_from([(p, v) for p, v in everything if isinstance(v, dict)]))
+        key = draw(unknown_keys.filter(lambda k: k not in node))
+        node[key] = draw(st.sampled_from([1, "x", None, [1], {"a": 1}]))
+        path = parent + (key,)
+    elif kind == "missing_key":
+        path, _ = draw(st.sampled_from([
+            (p, v) for p, v in everything if p and isinstance(p[-1], str) and v is not None
+        ]))
+        del get_path(d, path[:-1])[path[-1]]
+    elif kind == "wrong_length":
+        lists = [(p, v) for p, v in everything if p and isinstance(p[-1], str) and isinstance(v, list)]
+        path, value = draw(st.sampled_from(lists))
+        n = draw(st.integers(0, 40).filter(lambda k: k != len(value)))
+        if draw(st.booleans()) and path[-1] in STATIONS.values():
+            # a 7 x 24 rota with one day of the wrong length
+            day = draw(st.integers(0, 6))
+            value = [list(value) for _ in range(7)]
+            value[day] = (value[day] * 2)[: n if n != 24 else 23]
+            set_path(d, path, value)
+        else:
+            set_path(d, path, (list(value) * 40)[:n] if value else [1] * n)
+    elif kind == "sum":
+        which = draw(st.sampled_from([("demand", "nhs111", "dispositions"), ("demand", "practice_overflow", "choice")]))
+        node = get_path(d, which)
+        key = draw(st.sampled_from(sorted(node)))
+        node[key] = node[key] + draw(st.floats(0.001, 0.5))
+        path = which + (key,) if node[key] > 1 else which
+    else:  # cross_field
+        case = draw(st.sampled_from(["warmup", "session", "triangular", "uniform", "all_zero_hours", "how_shape"]))
+        if case == "warmup":
+            d["run"]["warmup_days"] = d["run"]["days"] + draw(st.integers(0, 100))
+            path = ("run", "warmup_days")
+        elif case == "session":
+            name = draw(st.sampled_from(DIARIES))
+            diary = d["slot_diaries"][name]
+            diary["session_end_hour"] = draw(st.floats(0.0, 23.0))
+            diary["session_start_hour"] = diary["session_end_hour"] + draw(st.floats(0.01, 24.0 - diary["session_end_hour"]))
+            path = ("slot_diaries", name, "session_end_hour")
+        elif case == "triangular":
+            low = draw(st.floats(0.0, 50.0))
+            mode, high = draw(st.sampled_from([(low, low), (low + 2, low + 1), (max(low - 1, 0.0) / 2, low) if low > 0 else (0.0, 0.0)]))
+            d["ed"]["time_min"] = {"dist": "triangular", "low": low, "mode": mode, "high": high}
+            path = ("ed", "time_min")
+        elif case == "uniform":
+            high = draw(st.floats(0.0, 50.0))
+            d["utc"]["consult_time_min"] = {"dist": "uniform", "low": high + draw(st.floats(0.01, 10.0)), "high": high}
+            path = ("utc", "consult_time_min")
+        elif case == "all_zero_hours":
+            ch = draw(st.sampled_from(CHANNELS))
+            d["demand"][ch]["hour_of_day"] = [0.0] * 24
+            d["demand"][ch]["mean_per_day"] = draw(st.floats(0.1, 500.0))
+            path = ("demand", ch, "hour_of_day")
+        else:  # hour_of_week with the wrong shape
+            ch = draw(st.sampled_from(CHANNELS))
+            n_days = draw(st.integers(0, 10))
+            how = [[1.0] * 24 for _ in range(n_days)]
+            if n_days == 7:
+                how[draw(st.integers(0, 6))] = [1.0] * draw(st.sampled_from([0, 1, 23, 25, 168]))
+            d["demand"][ch]["hour_of_week"] = how
+            path = ("demand", ch, "hour_of_week")
+    return d, path, kind

@@ -7,6 +7,8 @@ pathway; everything else is shared, so both see the same patients.
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 import simpy
 
@@ -104,13 +106,23 @@ class PathwayModel:
     # ------------------------------------------------------------ running --
     def run(self) -> EventLog:
         """Simulate until the end of the last day and return the event log."""
+        self._p = self.patients.as_lists()
         self.env.process(self._arrivals())
-        self.env.run(until=self.horizon)
+        # Finished journeys are freed by reference counting; the cyclic garbage
+        # collector would only re-scan the live generators of queued patients,
+        # which costs most in overloaded runs. Paused for the run only.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self.env.run(until=self.horizon)
+        finally:
+            if collecting:
+                gc.enable()
         return self.log
 
     def _arrivals(self):
-        env, P = self.env, self.patients
-        order = np.argsort(P.arrival, kind="stable")
+        env, P = self.env, self._p
+        order = np.argsort(self.patients.arrival, kind="stable")
         arrival = P.arrival
         channel = P.channel
         for pid in order.tolist():
@@ -119,7 +131,7 @@ class PathwayModel:
                 yield env.timeout(t - env.now)
             c = channel[pid]
             if c == WALK_IN:
-                env.process(self._front_door(pid, bool(P.utc_suitable[pid])))
+                env.process(self._front_door(pid, P.utc_suitable[pid]))
             elif c == NHS111:
                 self._call_111(pid)
             else:
@@ -137,14 +149,14 @@ class PathwayModel:
         log = self.log
         log.sda_booked_at[pid] = self.env.now
         log.sda_slot[pid] = slot
-        if self.patients.u_reattend[pid] < self.reattend_p:
+        if self._p.u_reattend[pid] < self.reattend_p:
             log.activities[pid] |= BIT["gp_reattend"]
         self._finish(pid, "sda", slot + diary.appointment_min, activity)
 
     # ----------------------------------------------------- front door --
     def _front_door(self, pid: int, utc_suitable: bool, delay: float = 0.0):
         """Reception, IA streaming nurse, then SDA, UTC, ED or Pharmacy First."""
-        env, log, P = self.env, self.log, self.patients
+        env, log, P = self.env, self.log, self._p
         if delay > 0:
             yield env.timeout(delay)
         log.door_arrival[pid] = env.now
@@ -170,7 +182,7 @@ class PathwayModel:
         if P.u_pharmacy[pid] < self.cfg.ia_nurse.pharmacy_first_probability:
             self._finish(pid, "pharmacy", env.now, "pharmacy")
             return
-        candidate = bool(P.sda_candidate[pid])
+        candidate = P.sda_candidate[pid]
         if candidate and P.u_ia_redirect[pid] < self.ia_policy.probability and env.now in self.ia_window:
             if self.ia_policy.care_navigator_books:
                 log.activities[pid] |= BIT["navigator"]
@@ -188,7 +200,7 @@ class PathwayModel:
 
     def _utc(self, pid: int, candidate: bool):
         """UTC queue; in the current pathway its triage may redirect to SDA (X5)."""
-        env, log, P = self.env, self.log, self.patients
+        env, log, P = self.env, self.log, self._p
         log.activities[pid] |= BIT["utc"]
         log.utc_join[pid] = env.now
         request = self.utc.request()
@@ -217,7 +229,7 @@ class PathwayModel:
         if request is not None:
             yield request
         log.ed_start[pid] = env.now
-        yield env.timeout(self.patients.ed_time[pid])
+        yield env.timeout(self._p.ed_time[pid])
         self.ed.release()
         log.ed_end[pid] = env.now
         self._finish(pid, "ed", env.now)
@@ -225,7 +237,7 @@ class PathwayModel:
     # ---------------------------------------------------------- NHS 111 --
     def _call_111(self, pid: int) -> None:
         """A call to NHS 111; dispositions that need no booking finish at once."""
-        P, env = self.patients, self.env
+        P, env = self._p, self.env
         self.log.activities[pid] |= BIT["call_111"]
         disposition = P.disposition[pid]
         call_end = env.now + P.call_time[pid]
@@ -239,7 +251,7 @@ class PathwayModel:
             self._finish(pid, "self_care", call_end, "self_care")
 
     def _111_referral(self, pid: int, disposition: int):
-        env, P, log = self.env, self.patients, self.log
+        env, P, log = self.env, self._p, self.log
         yield env.timeout(P.call_time[pid])
         if disposition == D_ED:
             yield from self._front_door(pid, utc_suitable=False, delay=P.travel_time[pid])
@@ -274,7 +286,7 @@ class PathwayModel:
     # ------------------------------------------------- practice overflow --
     def _practice_overflow(self, pid: int) -> None:
         """No slot left at the patient's own practice: SDA overflow slot, or what they did before."""
-        env, P = self.env, self.patients
+        env, P = self.env, self._p
         choice = P.overflow_choice[pid]
         if self.overflow_offered[choice]:
             slot = self.pcn_sda.book(env.now)
@@ -283,7 +295,7 @@ class PathwayModel:
                 return
             self.log.sda_no_slot[pid] |= self.pcn_sda.is_open(env.now)
         if choice == O_WALK_IN or choice == O_REFERRAL:
-            env.process(self._front_door(pid, bool(P.utc_suitable[pid]), delay=P.travel_time[pid]))
+            env.process(self._front_door(pid, P.utc_suitable[pid], delay=P.travel_time[pid]))
         elif choice == O_NHS111:
             self._call_111(pid)
         elif choice == O_NEXT_DAY:

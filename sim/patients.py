@@ -11,7 +11,8 @@ patients to the "yes" group.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -60,6 +61,12 @@ class PatientTable:
     ed_time: np.ndarray
     call_time: np.ndarray
     travel_time: np.ndarray
+
+    def as_lists(self) -> SimpleNamespace:
+        """The same columns as Python lists: the event loop reads single items much faster from lists."""
+        return SimpleNamespace(
+            n=self.n, **{f.name: getattr(self, f.name).tolist() for f in fields(self) if f.name != "n"}
+        )
 
 
 def draw_patients(cfg: Config, streams: RandomStreams, horizon_min: float) -> PatientTable:

@@ -62,7 +62,7 @@ def run_replications(
                 results[rep] = run_one(cfg, rep, events)
                 bar.update()
         else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
+            with ProcessPoolExecutor(max_workers=min(jobs, len(reps))) as pool:
                 futures = {pool.submit(run_one, cfg, rep, events): rep for rep in reps}
                 try:
                     for future in as_completed(futures):

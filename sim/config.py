@@ -270,9 +270,10 @@ class ConfigError(Exception):
 
 
 def _merge(base: dict, over: dict) -> dict:
+    """``over`` merged into ``base``; a distribution (a mapping with ``dist``) is replaced whole."""
     out = dict(base)
     for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and "dist" not in value:
             out[key] = _merge(out[key], value)
         else:
             out[key] = value
@@ -314,19 +315,34 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def format_validation_error(source: str, err: ValidationError) -> str:
+def _field_path(data: Any, loc: tuple) -> list[str]:
+    """The config keys in a pydantic error location, without pydantic's own branch labels."""
+    node, parts = data, []
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            continue  # a union branch or validator name, not a key of the config
+        parts.append(str(part))
+    return parts
+
+
+def format_validation_error(source: str, err: ValidationError, data: Any = None) -> str:
     """One line naming the first invalid field, its value and what is wrong."""
     first = err.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"] if not str(p).startswith("function-after"))
-    # pydantic adds union branch names to the path; keep only config keys and indices
-    parts = [p for p in loc.split(".") if p and not p.startswith(("list[", "float", "int", "union["))]
-    field = ".".join(parts) or "(top level)"
+    loc = tuple(first["loc"])
+    parts = _field_path(data, loc) if data is not None else [str(p) for p in loc]
     msg = first["msg"].replace("Value error, ", "")
-    if first["type"] == "missing":
-        return f"{source}: {field}: required field missing"
-    if first["type"] == "extra_forbidden":
-        return f"{source}: {field}: unknown field"
-    return f"{source}: {field} = {_describe(first.get('input'))}: {msg}"
+    if first["type"] in ("missing", "extra_forbidden") and loc:
+        if not parts or parts[-1] != str(loc[-1]):
+            parts.append(str(loc[-1]))
+        what = "required field missing" if first["type"] == "missing" else "unknown field"
+        return f"{source}: {'.'.join(parts)}: {what}"
+    if not parts:
+        return f"{source}: {msg}"
+    return f"{source}: {'.'.join(parts)} = {_describe(first.get('input'))}: {msg}"
 
 
 def validate_config(data: dict, source: str = "config") -> Config:
@@ -334,7 +350,7 @@ def validate_config(data: dict, source: str = "config") -> Config:
     try:
         return Config.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(format_validation_error(source, err)) from None
+        raise ConfigError(format_validation_error(source, err, data)) from None
 
 
 def load_config(path: str | Path) -> Config:

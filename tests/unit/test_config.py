@@ -141,3 +141,25 @@ def test_extends_loop(tmp_path, capsys):
     _write(tmp_path, "extends: a.yaml\n", "b.yaml")
     assert main(["run", str(tmp_path / "a.yaml"), "--quiet"]) == 2
     assert "loop" in capsys.readouterr().err
+
+
+def test_error_path_is_the_yaml_path(tmp_path, capsys):
+    """No pydantic branch labels (constrained-int, lognormal, ...) in the field path."""
+    main(["run", str(_with(tmp_path, "ed:\n  time_min: {dist: lognormal, mean: -3, sd: 1}\n")), "--quiet"])
+    assert "ed.time_min.mean = -3:" in capsys.readouterr().err
+    main(["run", str(_with(tmp_path, "ed:\n  cubicles: -4\n")), "--quiet"])
+    assert "ed.cubicles = -4:" in capsys.readouterr().err
+    main(["run", str(_with(tmp_path, "utc:\n  clinician: 3\n")), "--quiet"])
+    assert capsys.readouterr().err.strip().endswith("utc.clinician: unknown field")
+
+
+def test_a_distribution_override_replaces_the_parent_distribution(tmp_path):
+    """Switching lognormal (mean, sd) to exponential (mean) must not inherit the parent's sd."""
+    cfg = load_config(_with(tmp_path, "ed:\n  time_min: {dist: exponential, mean: 30}\n"))
+    assert cfg.ed.time_min.dist == "exponential" and cfg.ed.time_min.mean == 30
+
+
+def test_run_level_errors_do_not_dump_the_config(tmp_path, capsys):
+    main(["run", str(_with(tmp_path, "run:\n  days: 5\n  warmup_days: 5\n")), "--quiet"])
+    err = capsys.readouterr().err
+    assert "warmup_days (5) must be less than run.days (5)" in err and "description" not in err

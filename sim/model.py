@@ -207,15 +207,21 @@ class PathwayModel:
         if request is not None:
             yield request
         log.utc_start[pid] = env.now
-        if self.utc_redirects and candidate and P.u_utc_triage[pid] < self.cfg.utc.triage_redirect_probability:
+        if (
+            self.utc_redirects
+            and candidate
+            and P.u_utc_triage[pid] < self.cfg.utc.triage_redirect_probability
+            and self.gpcg_sda.is_open(env.now)
+        ):
+            # referral follow-up triage, then the clinician books a slot the patient can still reach
+            yield env.timeout(P.utc_triage_time[pid])
             slot = self.gpcg_sda.book(env.now)
             if slot is not None:
-                yield env.timeout(P.utc_triage_time[pid])
                 self.utc.release()
                 log.utc_end[pid] = env.now
                 self._booked_sda(pid, slot, self.gpcg_sda, "sda_gpcg")
                 return
-            log.sda_no_slot[pid] |= self.gpcg_sda.is_open(env.now)
+            log.sda_no_slot[pid] = True  # the service was taking bookings, but none was left
         yield env.timeout(P.utc_consult_time[pid])
         self.utc.release()
         log.utc_end[pid] = env.now

@@ -95,10 +95,11 @@ def test_deterministic_redirections_by_hand(current_cfg):
     log = model.log
     # slots at 09:00 and 09:30. Patient 0 books 09:00 at the IA (08:00).
     assert log.sda_slot[0] == 540.0 and np.isnan(log.utc_start[0])
-    # patient 1 is triaged at the UTC at 08:01 and gets 09:30, leaving after 5 min of triage
-    assert log.utc_start[1] == t0 + 1 and log.sda_slot[1] == 570.0 and log.utc_end[1] == t0 + 6
-    # patient 2 waits for the clinician, finds no slot and has a full consultation
-    assert log.utc_start[2] == t0 + 6 and np.isnan(log.sda_slot[2]) and log.utc_end[2] == t0 + 21
+    # patient 1 is triaged at the UTC from 08:01; the clinician books 09:30 at 08:06 and the patient leaves
+    assert log.utc_start[1] == t0 + 1 and log.utc_end[1] == t0 + 6
+    assert log.sda_booked_at[1] == t0 + 6 and log.sda_slot[1] == 570.0
+    # patient 2 waits for the clinician, is triaged (5 min), finds no slot and has a full consultation (15)
+    assert log.utc_start[2] == t0 + 6 and np.isnan(log.sda_slot[2]) and log.utc_end[2] == t0 + 26
     assert log.sda_no_slot.tolist() == [False, False, True]
     cost_bits = log.activities
     assert cost_bits[0] & BIT["sda_gpcg"] and not cost_bits[0] & BIT["utc"]

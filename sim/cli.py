@@ -135,9 +135,16 @@ def _print_comparison(comparison: pd.DataFrame) -> None:
     )
 
 
+def _output_folder(path: Path) -> Path:
+    """The output folder, refused before any work if something other than a folder is there."""
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"--out {path}: exists and is not a folder")
+    return path
+
+
 def cmd_run(args) -> int:
     cfg = _load(args.config, args)
-    out = Path(args.out or Path("results") / cfg.name)
+    out = _output_folder(Path(args.out or Path("results") / cfg.name))
     start = time.perf_counter()
     with ResultWriter(out) as writer:
         results = run_replications(cfg, jobs=args.jobs, events=args.events, progress=not args.quiet, label=cfg.name)
@@ -160,7 +167,7 @@ def cmd_compare(args) -> int:
     scen = _load(args.scenario, args)
     # both arms share the baseline's run settings, so replication r sees the same patients
     scen = scen.model_copy(update={"run": base.run})
-    out = Path(args.out or Path("results") / f"{base.name}_vs_{scen.name}")
+    out = _output_folder(Path(args.out or Path("results") / f"{base.name}_vs_{scen.name}"))
     start = time.perf_counter()
     with ResultWriter(out) as writer:
         tables = {}
@@ -190,7 +197,7 @@ def cmd_attribute(args) -> int:
     scen = _load(args.scenario, args)
     order = [x.strip() for x in args.order.split(",")] if args.order else None
     resolve_order(order)  # a bad --order stops here, before anything runs
-    out = Path(args.out or Path("results") / f"{base.name}_vs_{scen.name}_attribution")
+    out = _output_folder(Path(args.out or Path("results") / f"{base.name}_vs_{scen.name}_attribution"))
     start = time.perf_counter()
     with ResultWriter(out) as writer:
         table, summaries = attribute(base, scen, order=order, jobs=args.jobs, progress=not args.quiet)

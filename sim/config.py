@@ -41,7 +41,7 @@ Flags7 = Annotated[list[bool], Field(min_length=7, max_length=7)]
 class Locked(BaseModel):
     """Base for every config block: immutable, strict types, no unknown keys."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 # ---------------------------------------------------------------- run ----
@@ -156,6 +156,12 @@ class Redirection(Locked):
     end_hour: Hour
     days: Flags7
     care_navigator_books: bool
+
+    @model_validator(mode="after")
+    def _window(self):
+        if self.end_hour < self.start_hour:
+            raise ValueError("end_hour must be >= start_hour (a window cannot cross midnight)")
+        return self
 
 
 class IaNurse(Locked):

@@ -62,16 +62,19 @@ def run_replications(
                 results[rep] = run_one(cfg, rep, events)
                 bar.update()
         else:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(reps))) as pool:
-                futures = {pool.submit(run_one, cfg, rep, events): rep for rep in reps}
-                try:
-                    for future in as_completed(futures):
-                        result = future.result()
-                        results[result.replication] = result
-                        bar.update()
-                except BaseException:
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    raise
+            # not a `with` block: its exit would call shutdown() again and undo the
+            # cancellation, so an interrupted run would finish every replication first
+            pool = ProcessPoolExecutor(max_workers=min(jobs, len(reps)))
+            try:
+                futures = [pool.submit(run_one, cfg, rep, events) for rep in reps]
+                for future in as_completed(futures):
+                    result = future.result()
+                    results[result.replication] = result
+                    bar.update()
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown()
     return [results[rep] for rep in reps]
 
 

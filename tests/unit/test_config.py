@@ -68,6 +68,9 @@ BAD = {
                                      "demand.nhs111.dispositions"),
     "unknown distribution": ("ed:\n  time_min: {dist: weibull, mean: 3}\n", "ed.time_min"),
     "warm-up longer than run": ("run:\n  days: 5\n  warmup_days: 5\n", "run.warmup_days"),
+    "redirection window reversed": ("ia_nurse:\n  redirection_x8:\n    start_hour: 20\n    end_hour: 8\n",
+                                    "ia_nurse.redirection_x8"),
+    "infinite demand": ("demand:\n  walk_in:\n    mean_per_day: .inf\n", "demand.walk_in.mean_per_day"),
     "switch not a bool": ("changes:\n  x8_ia_nurse_redirects: 'yes'\n", "changes.x8_ia_nurse_redirects"),
 }
 

@@ -83,20 +83,24 @@ class WalkInDemand(ArrivalProfile):
     utc_suitable: Prob
 
 
-class Nhs111Dispositions(Locked):
+class Shares(Locked):
+    """Probabilities of mutually exclusive outcomes: they must sum to 1."""
+
+    @model_validator(mode="after")
+    def _sums_to_one(self):
+        total = sum(self.model_dump().values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"shares must sum to 1, got {total:.6g}")
+        return self
+
+
+class Nhs111Dispositions(Shares):
     ambulance: Prob
     ed: Prob
     primary_care: Prob
     pharmacy: Prob
     self_care: Prob
     other: Prob
-
-    @model_validator(mode="after")
-    def _sums_to_one(self):
-        total = sum(self.model_dump().values())
-        if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"dispositions must sum to 1, got {total:.6g}")
-        return self
 
 
 class Nhs111Demand(ArrivalProfile):
@@ -105,7 +109,7 @@ class Nhs111Demand(ArrivalProfile):
     no_slot_to_front_door: Prob
 
 
-class OverflowChoice(Locked):
+class OverflowChoice(Shares):
     """What a patient with no slot at their own practice does without an SDA overflow slot."""
 
     walk_in: Prob
@@ -114,13 +118,6 @@ class OverflowChoice(Locked):
     next_day: Prob
     pharmacy: Prob
     self_care: Prob
-
-    @model_validator(mode="after")
-    def _sums_to_one(self):
-        total = sum(self.model_dump().values())
-        if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"choices must sum to 1, got {total:.6g}")
-        return self
 
 
 class OverflowDemand(ArrivalProfile):

@@ -20,7 +20,6 @@ from .patients import (
     D_ED,
     D_PHARMACY,
     D_PRIMARY_CARE,
-    GP_OVERFLOW,
     NHS111,
     O_NEXT_DAY,
     O_NHS111,

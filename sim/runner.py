@@ -63,8 +63,6 @@ def run_replications(
                 results[rep] = run_one(cfg, rep, events)
                 bar.update()
         else:
-            # not a `with` block: its exit would call shutdown() again and undo the
-            # cancellation, so an interrupted run would finish every replication first
             # keep the parent's objects out of the workers' garbage collections
             # (fewer copy-on-write page copies after fork)
             gc.freeze()
@@ -76,11 +74,16 @@ def run_replications(
                     results[result.replication] = result
                     bar.update()
             except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                gc.unfreeze()
+                # On Ctrl-C or an error: cancel what has not started and wait only for
+                # the replications in hand. Waiting here keeps the pool alive until its
+                # manager thread has seen the cancellation; if the pool were freed first,
+                # the thread would go on to run every remaining replication.
+                pool.shutdown(wait=True, cancel_futures=True)
                 raise
-            pool.shutdown()
-            gc.unfreeze()
+            else:
+                pool.shutdown()
+            finally:
+                gc.unfreeze()
     return [results[rep] for rep in reps]
 
 

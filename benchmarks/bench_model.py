@@ -15,7 +15,7 @@ It measures, in one run on one machine:
    the event log written to parquet (what ``--events`` costs a user);
 3. an overloaded scenario (front-door walk-in demand doubled, capacity
    unchanged): time per patient relative to the normal current scenario;
-4. 20 replications serial against ``jobs=2``: the speed-up.
+4. 20 replications serial against ``jobs=2``: the speed-up (best of two of each).
 
 Each figure is printed with its target and PASS/FAIL, then everything is
 written (atomically) to ``benchmarks/results.json`` or ``--out``. The script
@@ -277,15 +277,24 @@ def bench_replications(days: int, warmup_days: int, replications: int, jobs: int
         t = os.times()
         return t.user + t.system + t.children_user + t.children_system
 
-    start, cpu0 = time.perf_counter(), cpu()
-    serial = run_replications(cfg, jobs=1, progress=False)
-    serial_s, serial_cpu = time.perf_counter() - start, cpu() - cpu0
-    start, cpu0, busy0 = time.perf_counter(), cpu(), busy_cpu_seconds()
-    parallel = run_replications(cfg, jobs=jobs, progress=False)
-    parallel_s, parallel_cpu = time.perf_counter() - start, cpu() - cpu0
-    busy1 = busy_cpu_seconds()
-    # CPU seconds other processes used while the parallel run went on
-    others = None if busy0 is None else max(0.0, busy1 - busy0 - parallel_cpu)
+    # best of two, alternating serial and parallel, as for the M/M/3 reference:
+    # single timings of this size vary by 20-30% from run to run on a shared machine
+    serial_s = parallel_s = float("inf")
+    others = None
+    for _ in range(2):
+        start, cpu0 = time.perf_counter(), cpu()
+        serial = run_replications(cfg, jobs=1, progress=False)
+        s_time, s_cpu = time.perf_counter() - start, cpu() - cpu0
+        if s_time < serial_s:
+            serial_s, serial_cpu = s_time, s_cpu
+        start, cpu0, busy0 = time.perf_counter(), cpu(), busy_cpu_seconds()
+        parallel = run_replications(cfg, jobs=jobs, progress=False)
+        p_time, p_cpu = time.perf_counter() - start, cpu() - cpu0
+        busy1 = busy_cpu_seconds()
+        if p_time < parallel_s:
+            parallel_s, parallel_cpu = p_time, p_cpu
+            # CPU seconds other processes used while the parallel run went on
+            others = None if busy0 is None else max(0.0, busy1 - busy0 - p_cpu)
     identical = len(serial) == len(parallel) and all(
         _same_kpis(a.kpis, b.kpis) for a, b in zip(serial, parallel)
     )
@@ -474,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
         f"(CPU time: {overloaded['cpu_ratio']:.2f}x)")
 
     # 4. replications
-    say(f"\n[4] {size['replications']} replications of {size['rep_days']} days, serial vs jobs={JOBS}")
+    say(f"\n[4] {size['replications']} replications of {size['rep_days']} days, serial vs jobs={JOBS}, best of 2")
     reps = bench_replications(size["rep_days"], size["rep_warmup_days"], size["replications"], JOBS)
     say(f"    serial {reps['serial_seconds']:.2f}s, jobs={JOBS} {reps['parallel_seconds']:.2f}s -> "
         f"speed-up {reps['speedup']:.2f}x (identical results: {reps['identical_results']})")

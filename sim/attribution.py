@@ -32,8 +32,7 @@ PAPER_ESTIMATES = {
     "x8_ia_nurse_redirects": "c. GBP 500k pa",
 }
 
-KPIS_SHOWN = (
-    "cost_total_annual_gbp",
+KPI_CHANGES_SHOWN = (
     "utc_attendances_per_day",
     "sda_redirections_front_door_per_day",
     "gp_reattendance_hours_per_week",
@@ -104,19 +103,19 @@ def attribute(
         step.label: summary_table(run_replications(step.cfg, jobs=jobs, progress=progress, label=step.label))
         for step in steps
     }
+    pairs = [(before.label, after.label, after.label) for before, after in zip(steps[:-1], steps[1:])]
+    pairs.append((steps[0].label, steps[-1].label, "total"))
     rows = []
-    pairs = list(zip(steps[:-1], steps[1:])) + [(steps[0], steps[-1])]
-    for before, after in pairs:
-        cmp = paired_comparison(summaries[before.label], summaries[after.label]).set_index("kpi")
+    for before, after, label in pairs:
+        cmp = paired_comparison(summaries[before], summaries[after]).set_index("kpi")
         cost = cmp.loc["cost_total_annual_gbp"]
-        label = "total" if (before, after) == (steps[0], steps[-1]) else after.label
         row = {
             "step": label,
             "saving_mean_gbp": -cost["diff_mean"],
             "saving_ci_low_gbp": -cost["diff_ci_high"],
             "saving_ci_high_gbp": -cost["diff_ci_low"],
         }
-        for kpi in KPIS_SHOWN[1:]:
+        for kpi in KPI_CHANGES_SHOWN:
             row[f"{kpi}_diff"] = cmp.loc[kpi, "diff_mean"] if kpi in cmp.index else float("nan")
         row["paper_estimate"] = PAPER_ESTIMATES.get(label, "c. GBP 1.5M pa" if label == "total" else "")
         rows.append(row)

@@ -66,3 +66,11 @@ def test_attribute_bad_order_exit_2(tmp_path, capsys):
                  "--out", str(tmp_path / "a"), "--quiet"])
     assert code == 2 and "x0" in capsys.readouterr().err
     assert not (tmp_path / "a").exists()
+
+
+def test_a_single_change_gets_its_own_row_and_a_total(current_cfg):
+    small = dict(run__days=4, run__warmup_days=1, run__replications=2)
+    scenario = tweak(current_cfg, changes__x6_comprehensive_sda_consultation=True, **small)
+    table, _ = attribute(tweak(current_cfg, **small), scenario, progress=False)
+    assert list(table["step"]) == ["x6_comprehensive_sda_consultation", "total"]
+    assert table["saving_mean_gbp"].iloc[0] == pytest.approx(table["saving_mean_gbp"].iloc[1])

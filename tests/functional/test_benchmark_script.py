@@ -60,8 +60,10 @@ def test_quick_benchmark_writes_report(tmp_path):
     assert over["overloaded"]["patients"] > over["normal"]["patients"]
 
     reps = data["replications"]
-    for key in ("serial_seconds", "parallel_seconds", "speedup"):
+    for key in ("serial_seconds", "parallel_seconds", "side_by_side_seconds", "speedup",
+                "machine_ceiling", "efficiency_vs_ceiling"):
         assert _positive(reps[key]), key
+    assert len(reps["speedup_per_round"]) == reps["rounds"] == len(reps["runs"]["side_by_side"])
     assert reps["identical_results"] is True
 
     keys = {t["key"] for t in data["targets"]}

@@ -11,12 +11,16 @@ comes later finds part of its work already done.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .config import Changes, Config, ConfigError, validate_config
 from .output_analysis import paired_comparison
 from .runner import run_replications, summary_table
+
+if TYPE_CHECKING:
+    from .checkpoint import CheckpointFolder
 
 SETTINGS_STEP = "settings"
 """Label of the step that applies the scenario's non-switch parameters."""
@@ -91,16 +95,21 @@ def attribute(
     order: list[str] | None = None,
     jobs: int = 1,
     progress: bool = True,
+    checkpoints: CheckpointFolder | None = None,
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """Run every step and return the attribution table and each step's per-replication KPIs.
 
     The table has one row per step after the baseline and a ``total`` row:
     ``step, saving_mean_gbp, saving_ci_low_gbp, saving_ci_high_gbp`` and, for a few KPIs,
-    the paired change ``<kpi>_diff``.
+    the paired change ``<kpi>_diff``. With ``checkpoints``, each step's finished
+    replications are kept there and reused.
     """
     steps = build_steps(baseline, scenario, order)
     summaries = {
-        step.label: summary_table(run_replications(step.cfg, jobs=jobs, progress=progress, label=step.label))
+        step.label: summary_table(run_replications(
+            step.cfg, jobs=jobs, progress=progress, label=step.label,
+            checkpoint=None if checkpoints is None else checkpoints.for_scenario(step.cfg),
+        ))
         for step in steps
     }
     pairs = [(before.label, after.label, after.label) for before, after in zip(steps[:-1], steps[1:])]

@@ -6,12 +6,14 @@ import argparse
 import platform
 import sys
 import time
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
 from .attribution import attribute, resolve_order
+from .checkpoint import CheckpointFolder
 from .config import Config, ConfigError, apply_overrides, load_config
 from .invariants import InvariantError
 from .output import ResultWriter
@@ -62,6 +64,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=None, help="output folder (default: results/<name>)")
     p.add_argument("--events", action="store_true", help="also write the per-patient event log (parquet)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or report")
+    p.add_argument("--no-resume", action="store_true",
+                   help="run every replication afresh, discarding any kept by an interrupted run")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,7 +99,33 @@ def _load(path: str, args) -> Config:
     )
 
 
-def _manifest(args, configs: dict[str, Config], seconds: float) -> dict:
+class Interrupted(Exception):
+    """Ctrl-C during a run; the message says what was kept."""
+
+
+@contextmanager
+def _resumable(out: Path, args):
+    """The command's checkpoint folder; on Ctrl-C, say what it keeps; after success, remove it."""
+    checkpoints = CheckpointFolder(out, resume=not args.no_resume)
+    kept = checkpoints.kept()
+    if kept and not args.quiet:
+        print(f"resuming: {kept} finished replication(s) from an interrupted run are kept in "
+              f"{checkpoints.path}; those of this scenario are reused (--no-resume to run them again)",
+              file=sys.stderr)
+    try:
+        yield checkpoints
+    except KeyboardInterrupt:
+        kept = checkpoints.kept()
+        if not kept:
+            raise
+        raise Interrupted(
+            f"no results were written; {kept} finished replication(s) are kept in {checkpoints.path}: "
+            "run the same command again to continue from them"
+        ) from None
+    checkpoints.remove()
+
+
+def _manifest(args, configs: dict[str, Config], seconds: float, checkpoints: CheckpointFolder) -> dict:
     versions = {}
     for pkg in ("simpy", "numpy", "pandas", "scipy", "pydantic", "pyarrow", "sim-pathway"):
         try:
@@ -112,6 +142,7 @@ def _manifest(args, configs: dict[str, Config], seconds: float) -> dict:
         "warmup_days": first.run.warmup_days,
         "jobs": args.jobs,
         "run_seconds": round(seconds, 3),
+        "resumed_replications": checkpoints.resumed(),
         "versions": versions,
         "configs": {role: cfg.model_dump(mode="json") for role, cfg in configs.items()},
     }
@@ -146,15 +177,16 @@ def cmd_run(args) -> int:
     cfg = _load(args.config, args)
     out = _output_folder(Path(args.out or Path("results") / cfg.name))
     start = time.perf_counter()
-    with ResultWriter(out) as writer:
-        results = run_replications(cfg, jobs=args.jobs, events=args.events, progress=not args.quiet, label=cfg.name)
+    with _resumable(out, args) as checkpoints, ResultWriter(out) as writer:
+        results = run_replications(cfg, jobs=args.jobs, events=args.events, progress=not args.quiet, label=cfg.name,
+                                   checkpoint=checkpoints.for_scenario(cfg, args.events))
         summary = summary_table(results)
         kpis = summarise(summary)
         writer.csv("summary.csv", summary)
         writer.csv("kpis.csv", kpis)
         if args.events:
             writer.parquet("events.parquet", events_table(results))
-        writer.json("manifest.json", _manifest(args, {"scenario": cfg}, time.perf_counter() - start))
+        writer.json("manifest.json", _manifest(args, {"scenario": cfg}, time.perf_counter() - start, checkpoints))
         writer.commit()
     if not args.quiet:
         _print_kpis(kpis, f"{cfg.name}: {cfg.run.replications} replications x {cfg.run.days} days")
@@ -169,10 +201,11 @@ def cmd_compare(args) -> int:
     scen = scen.model_copy(update={"run": base.run})
     out = _output_folder(Path(args.out or Path("results") / f"{base.name}_vs_{scen.name}"))
     start = time.perf_counter()
-    with ResultWriter(out) as writer:
+    with _resumable(out, args) as checkpoints, ResultWriter(out) as writer:
         tables = {}
         for role, cfg in (("baseline", base), ("scenario", scen)):
-            results = run_replications(cfg, jobs=args.jobs, events=args.events, progress=not args.quiet, label=cfg.name)
+            results = run_replications(cfg, jobs=args.jobs, events=args.events, progress=not args.quiet,
+                                       label=cfg.name, checkpoint=checkpoints.for_scenario(cfg, args.events))
             tables[role] = summary_table(results)
             writer.csv(f"{role}_summary.csv", tables[role])
             writer.csv(f"{role}_kpis.csv", summarise(tables[role]))
@@ -182,7 +215,7 @@ def cmd_compare(args) -> int:
         writer.csv("comparison.csv", comparison)
         writer.json(
             "manifest.json",
-            _manifest(args, {"baseline": base, "scenario": scen}, time.perf_counter() - start),
+            _manifest(args, {"baseline": base, "scenario": scen}, time.perf_counter() - start, checkpoints),
         )
         writer.commit()
     if not args.quiet:
@@ -199,12 +232,14 @@ def cmd_attribute(args) -> int:
     resolve_order(order)  # a bad --order stops here, before anything runs
     out = _output_folder(Path(args.out or Path("results") / f"{base.name}_vs_{scen.name}_attribution"))
     start = time.perf_counter()
-    with ResultWriter(out) as writer:
-        table, summaries = attribute(base, scen, order=order, jobs=args.jobs, progress=not args.quiet)
+    with _resumable(out, args) as checkpoints, ResultWriter(out) as writer:
+        table, summaries = attribute(base, scen, order=order, jobs=args.jobs, progress=not args.quiet,
+                                     checkpoints=checkpoints)
         writer.csv("attribution.csv", table)
         for label, summary in summaries.items():
             writer.csv(f"step_{label}_summary.csv", summary)
-        writer.json("manifest.json", _manifest(args, {"baseline": base, "scenario": scen}, time.perf_counter() - start))
+        writer.json("manifest.json", _manifest(args, {"baseline": base, "scenario": scen},
+                                               time.perf_counter() - start, checkpoints))
         writer.commit()
     if not args.quiet:
         print(f"{base.name} -> {scen.name}: changes switched on one after another, "
@@ -229,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
     except InvariantError as exc:
         print(f"model error: {exc}", file=sys.stderr)
         return EXIT_MODEL_ERROR
+    except Interrupted as exc:
+        print(f"interrupted: {exc}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except KeyboardInterrupt:
         print("interrupted: no results were written", file=sys.stderr)
         return EXIT_INTERRUPTED

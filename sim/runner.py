@@ -6,6 +6,7 @@ import gc
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from tqdm import tqdm
@@ -15,6 +16,9 @@ from .invariants import check_kpis, check_model
 from .kpis import compute_kpis
 from .model import run_replication
 from .output_analysis import fill_route_columns
+
+if TYPE_CHECKING:
+    from .checkpoint import Checkpoint
 
 
 @dataclass
@@ -49,36 +53,52 @@ def run_replications(
     events: bool = False,
     progress: bool = True,
     label: str = "replications",
+    checkpoint: Checkpoint | None = None,
 ) -> list[ReplicationResult]:
     """Run ``cfg.run.replications`` replications; results come back in replication order.
 
     Each replication draws only from its own named streams, so a parallel run
-    gives exactly the numbers of a serial one.
+    gives exactly the numbers of a serial one. With a ``checkpoint``, the
+    replications it already holds are taken from it and each new one is saved
+    to it as soon as it finishes.
     """
     reps = list(range(cfg.run.replications))
-    results: dict[int, ReplicationResult] = {}
+    results: dict[int, ReplicationResult] = checkpoint.load(reps) if checkpoint is not None else {}
+    todo = [rep for rep in reps if rep not in results]
+
+    def finished(result: ReplicationResult) -> None:
+        results[result.replication] = result
+        if checkpoint is not None:
+            checkpoint.save(result)
+        bar.update()
+
     with _progress(len(reps), label, progress) as bar:
-        if jobs <= 1 or len(reps) == 1:
-            for rep in reps:
-                results[rep] = run_one(cfg, rep, events)
-                bar.update()
+        bar.update(len(results))
+        if jobs <= 1 or len(todo) <= 1:
+            for rep in todo:
+                finished(run_one(cfg, rep, events))
         else:
             # keep the parent's objects out of the workers' garbage collections
             # (fewer copy-on-write page copies after fork)
             gc.freeze()
-            pool = ProcessPoolExecutor(max_workers=min(jobs, len(reps)))
+            pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)))
+            futures = []
             try:
-                futures = [pool.submit(run_one, cfg, rep, events) for rep in reps]
+                futures = [pool.submit(run_one, cfg, rep, events) for rep in todo]
                 for future in as_completed(futures):
-                    result = future.result()
-                    results[result.replication] = result
-                    bar.update()
+                    finished(future.result())
             except BaseException:
                 # On Ctrl-C or an error: cancel what has not started and wait only for
                 # the replications in hand. Waiting here keeps the pool alive until its
                 # manager thread has seen the cancellation; if the pool were freed first,
                 # the thread would go on to run every remaining replication.
                 pool.shutdown(wait=True, cancel_futures=True)
+                if checkpoint is not None:  # keep the replications that finished meanwhile
+                    for future in futures:
+                        if future.done() and not future.cancelled() and future.exception() is None:
+                            result = future.result()
+                            if result.replication not in results:
+                                finished(result)
                 raise
             else:
                 pool.shutdown()

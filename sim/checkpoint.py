@@ -1,0 +1,161 @@
+"""Finished replications kept on disk as they complete, so an interrupted run loses nothing.
+
+A command keeps its finished replications in a hidden folder beside its output
+folder (``results/.current-checkpoint/`` for ``results/current``). Run the same
+command again and it takes them from there instead of running them again; once
+its results are written, the folder is removed.
+
+A replication is reused only for exactly the same scenario: the key of a
+:class:`Checkpoint` covers every parameter except the number of replications
+(replication *r* does not depend on how many others run), the model's own
+source code and the versions of the libraries that draw and schedule. Results
+are stored losslessly (JSON floats round-trip exactly; event logs as parquet),
+so a resumed run gives the numbers of an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from .config import Config
+from .runner import ReplicationResult
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def code_fingerprint() -> str:
+    """A hash of the model's source files and the numpy and simpy versions."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    for pkg in ("numpy", "simpy"):
+        try:
+            digest.update(f"{pkg}=={metadata.version(pkg)}".encode())
+        except metadata.PackageNotFoundError:  # pragma: no cover - both are dependencies
+            digest.update(pkg.encode())
+    return digest.hexdigest()
+
+
+def scenario_key(cfg: Config, fingerprint: str) -> str:
+    """Key of the results a replication of ``cfg`` gives (name and replication count left out)."""
+    data = cfg.model_dump(mode="json")
+    data.pop("name", None)
+    data.pop("description", None)
+    data["run"].pop("replications", None)
+    text = json.dumps(data, sort_keys=True) + fingerprint
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _write_atomic(path: Path, write) -> None:
+    """Write a file through a temporary sibling and a rename, so it is whole or absent."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class Checkpoint:
+    """The finished replications of one scenario, one small file each.
+
+    Parameters
+    ----------
+    folder : Path
+        The command's checkpoint folder (see :class:`CheckpointFolder`).
+    cfg : Config
+        The scenario.
+    events : bool
+        Whether event logs are wanted: then a replication counts as finished
+        only if its event log was kept too.
+    fingerprint : str
+        From :func:`code_fingerprint`.
+    """
+
+    def __init__(self, folder: Path, cfg: Config, events: bool, fingerprint: str):
+        self.path = Path(folder) / f"{cfg.name}-{scenario_key(cfg, fingerprint)[:16]}"
+        self.events = events
+        self.resumed = 0
+
+    def _kpi_file(self, replication: int) -> Path:
+        return self.path / f"rep-{replication:05d}.json"
+
+    def _events_file(self, replication: int) -> Path:
+        return self.path / f"rep-{replication:05d}-events.parquet"
+
+    def load(self, replications: list[int]) -> dict[int, ReplicationResult]:
+        """The replications among ``replications`` already finished."""
+        found = {}
+        for rep in replications:
+            kpi_file, events_file = self._kpi_file(rep), self._events_file(rep)
+            if not kpi_file.exists() or (self.events and not events_file.exists()):
+                continue
+            try:
+                kpis = json.loads(kpi_file.read_text(encoding="utf-8"))["kpis"]
+                events = pd.read_parquet(events_file) if self.events else None
+            except (OSError, ValueError, KeyError):
+                continue  # unreadable: run it again
+            found[rep] = ReplicationResult(rep, kpis, events)
+        self.resumed = len(found)
+        return found
+
+    def save(self, result: ReplicationResult) -> None:
+        """Keep one finished replication (its event log first, then its KPIs)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        rep = result.replication
+        if self.events and result.events is not None:
+            _write_atomic(self._events_file(rep), lambda p: result.events.to_parquet(p, index=False))
+        text = json.dumps({"replication": rep, "kpis": result.kpis})
+        _write_atomic(self._kpi_file(rep), lambda p: p.write_text(text, encoding="utf-8"))
+
+
+class CheckpointFolder:
+    """Where one command keeps finished replications until its results are written.
+
+    Parameters
+    ----------
+    out_dir : Path
+        The command's output folder; the checkpoint folder sits beside it.
+    resume : bool
+        Reuse replications kept by an earlier, interrupted run of the same
+        command. With ``False`` anything kept is deleted first.
+    """
+
+    def __init__(self, out_dir: Path, resume: bool = True):
+        out_dir = Path(out_dir)
+        self.path = out_dir.resolve().parent / f".{out_dir.name}-checkpoint"
+        self._fingerprint = code_fingerprint()
+        self._stores: list[Checkpoint] = []
+        if not resume:
+            self.remove()
+
+    def for_scenario(self, cfg: Config, events: bool = False) -> Checkpoint:
+        """The store for one scenario's replications."""
+        store = Checkpoint(self.path, cfg, events, self._fingerprint)
+        self._stores.append(store)
+        return store
+
+    def resumed(self) -> int:
+        """How many replications this command took from the folder instead of running them."""
+        return sum(store.resumed for store in self._stores)
+
+    def kept(self) -> int:
+        """How many finished replications are kept, over all scenarios."""
+        if not self.path.is_dir():
+            return 0
+        return sum(1 for _ in self.path.glob("*/rep-*[0-9].json"))
+
+    def remove(self) -> None:
+        """Delete the folder (after the results are written)."""
+        shutil.rmtree(self.path, ignore_errors=True)

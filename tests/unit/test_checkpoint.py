@@ -1,0 +1,95 @@
+"""The checkpoint store: lossless round trips and a key that changes with every result-bearing field."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from sim.checkpoint import Checkpoint, CheckpointFolder, code_fingerprint, scenario_key
+from sim.runner import ReplicationResult, run_one
+
+from ..conftest import tweak
+
+FP = "fingerprint"
+
+
+@pytest.fixture()
+def tiny(current_cfg):
+    return tweak(current_cfg, run__days=3, run__warmup_days=1, run__replications=2)
+
+
+def test_kpis_and_events_round_trip_exactly(tiny, tmp_path):
+    result = run_one(tiny, 1, events=True)
+    result.kpis["a_nan_kpi"] = float("nan")
+    store = Checkpoint(tmp_path, tiny, events=True, fingerprint=FP)
+    store.save(result)
+    back = Checkpoint(tmp_path, tiny, events=True, fingerprint=FP).load([0, 1])
+    assert list(back) == [1]
+    got = back[1]
+    assert got.kpis.keys() == result.kpis.keys()
+    for key, value in result.kpis.items():
+        assert got.kpis[key] == value or (math.isnan(value) and math.isnan(got.kpis[key])), key
+        assert type(got.kpis[key]) is type(value), key
+    pd.testing.assert_frame_equal(got.events, result.events)
+
+
+def test_a_replication_without_its_event_log_does_not_count_when_events_are_wanted(tiny, tmp_path):
+    Checkpoint(tmp_path, tiny, events=False, fingerprint=FP).save(ReplicationResult(0, {"x": 1.0}))
+    assert Checkpoint(tmp_path, tiny, events=True, fingerprint=FP).load([0]) == {}
+    assert list(Checkpoint(tmp_path, tiny, events=False, fingerprint=FP).load([0])) == [0]
+
+
+def test_an_unreadable_file_means_run_it_again(tiny, tmp_path):
+    store = Checkpoint(tmp_path, tiny, events=False, fingerprint=FP)
+    store.save(ReplicationResult(0, {"x": 1.0}))
+    store.save(ReplicationResult(1, {"x": 2.0}))
+    (store.path / "rep-00001.json").write_text("{not json", encoding="utf-8")
+    assert list(store.load([0, 1])) == [0]
+    assert store.resumed == 1
+
+
+def test_save_leaves_no_temporary_files(tiny, tmp_path):
+    store = Checkpoint(tmp_path, tiny, events=True, fingerprint=FP)
+    store.save(run_one(tiny, 0, events=True))
+    assert sorted(p.name for p in store.path.iterdir()) == ["rep-00000-events.parquet", "rep-00000.json"]
+
+
+def test_key_ignores_name_description_and_replication_count(tiny):
+    key = scenario_key(tiny, FP)
+    assert scenario_key(tweak(tiny, run__replications=40), FP) == key
+    assert scenario_key(tiny.model_copy(update={"name": "other", "description": "x"}), FP) == key
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"run__seed": 7},
+        {"run__days": 4},
+        {"run__warmup_days": 2},
+        {"utc__triage_redirect_probability": 0.25},
+        {"changes__x8_ia_nurse_redirects": True},
+    ],
+    ids=lambda c: next(iter(c)),
+)
+def test_key_changes_with_anything_that_changes_results(tiny, change):
+    assert scenario_key(tweak(tiny, **change), FP) != scenario_key(tiny, FP)
+
+
+def test_key_changes_with_the_code(tiny):
+    assert scenario_key(tiny, "a") != scenario_key(tiny, "b")
+    assert code_fingerprint() == code_fingerprint()
+
+
+def test_folder_counts_removes_and_refuses_to_resume_when_asked(tiny, tmp_path):
+    out = tmp_path / "results" / "current"
+    folder = CheckpointFolder(out)
+    assert folder.path == out.parent / ".current-checkpoint"
+    assert folder.kept() == 0
+    folder.for_scenario(tiny).save(ReplicationResult(0, {"x": 1.0}))
+    folder.for_scenario(tweak(tiny, run__seed=9)).save(ReplicationResult(0, {"x": 1.0}))
+    assert folder.kept() == 2
+    assert CheckpointFolder(out, resume=True).kept() == 2
+    assert CheckpointFolder(out, resume=False).kept() == 0
+    assert not folder.path.exists()

@@ -19,6 +19,7 @@ from .invariants import InvariantError
 from .output import ResultWriter
 from .output_analysis import paired_comparison, summarise
 from .runner import events_table, run_replications, summary_table
+from .sweep import build_points, load_sweep, run_sweep
 
 EXIT_BAD_INPUT = 2
 EXIT_MODEL_ERROR = 3
@@ -55,14 +56,15 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _add_run_options(p: argparse.ArgumentParser) -> None:
+def _add_run_options(p: argparse.ArgumentParser, events: bool = True) -> None:
     p.add_argument("--reps", type=int, help="replications (default: run.replications in the config)")
     p.add_argument("--days", type=int, help="simulated days per replication, warm-up included")
     p.add_argument("--warmup-days", type=int, help="days excluded from KPIs")
     p.add_argument("--seed", type=int, help="base seed of the random streams")
     p.add_argument("--jobs", type=_positive_int, default=1, help="parallel processes (results are identical)")
     p.add_argument("--out", default=None, help="output folder (default: results/<name>)")
-    p.add_argument("--events", action="store_true", help="also write the per-patient event log (parquet)")
+    if events:
+        p.add_argument("--events", action="store_true", help="also write the per-patient event log (parquet)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or report")
     p.add_argument("--no-resume", action="store_true",
                    help="run every replication afresh, discarding any kept by an interrupted run")
@@ -89,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     att.add_argument("--order", default=None,
                      help="order the changes are switched on, e.g. x8,x5,x1 (the rest follow in number order)")
     _add_run_options(att)
+    swp = sub.add_parser("sweep", help="the saving over a grid of parameter values (a sweep file)")
+    swp.add_argument("sweep", help="sweep YAML, e.g. configs/sweeps/ia_redirection.yaml")
+    _add_run_options(swp, events=False)
     return parser
 
 
@@ -195,6 +200,9 @@ def cmd_run(args) -> int:
 
 
 def cmd_compare(args) -> int:
+    # matplotlib is imported only by the commands that draw
+    from .report import cost_change_by_route_figure
+
     base = _load(args.baseline, args)
     scen = _load(args.scenario, args)
     # both arms share the baseline's run settings, so replication r sees the same patients
@@ -213,6 +221,7 @@ def cmd_compare(args) -> int:
                 writer.parquet(f"{role}_events.parquet", events_table(results))
         comparison = paired_comparison(tables["baseline"], tables["scenario"])
         writer.csv("comparison.csv", comparison)
+        writer.figure("cost_change_by_route.png", cost_change_by_route_figure(comparison, base.name, scen.name))
         writer.json(
             "manifest.json",
             _manifest(args, {"baseline": base, "scenario": scen}, time.perf_counter() - start, checkpoints),
@@ -226,6 +235,8 @@ def cmd_compare(args) -> int:
 
 
 def cmd_attribute(args) -> int:
+    from .report import attribution_figure
+
     base = _load(args.baseline, args)
     scen = _load(args.scenario, args)
     order = [x.strip() for x in args.order.split(",")] if args.order else None
@@ -236,6 +247,7 @@ def cmd_attribute(args) -> int:
         table, summaries = attribute(base, scen, order=order, jobs=args.jobs, progress=not args.quiet,
                                      checkpoints=checkpoints)
         writer.csv("attribution.csv", table)
+        writer.figure("attribution.png", attribution_figure(table))
         for label, summary in summaries.items():
             writer.csv(f"step_{label}_summary.csv", summary)
         writer.json("manifest.json", _manifest(args, {"baseline": base, "scenario": scen},
@@ -249,6 +261,39 @@ def cmd_attribute(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    from .report import sweep_figure
+
+    spec = load_sweep(args.sweep)
+    points = build_points(spec, args.sweep, replications=args.reps, days=args.days,
+                          warmup_days=args.warmup_days, seed=args.seed)
+    out = _output_folder(Path(args.out or Path("results") / f"sweep_{spec.name}"))
+    run = points[0].baseline.run
+    start = time.perf_counter()
+    with _resumable(out, args) as checkpoints, ResultWriter(out) as writer:
+        table, tables = run_sweep(spec, points, jobs=args.jobs, progress=not args.quiet, checkpoints=checkpoints)
+        writer.csv("sweep.csv", table)
+        writer.figure("sweep.png", sweep_figure(table, list(spec.vary), spec.description or spec.name))
+        for key, summary in tables.items():
+            writer.csv(f"{key}_summary.csv", summary)
+        manifest = _manifest(args, {"baseline": points[0].baseline, "scenario": points[0].scenario},
+                             time.perf_counter() - start, checkpoints)
+        manifest["sweep"] = {"file": str(args.sweep), **spec.model_dump(mode="json"), "points": len(points)}
+        writer.json("manifest.json", manifest)
+        writer.commit()
+    if not args.quiet:
+        print(f"sweep {spec.name}: {len(points)} points ({spec.design}, varied in {spec.apply_to}), "
+              f"{run.replications} paired replications x {run.days} days each")
+        shown = ["point", *spec.vary, "saving_mean_gbp", "saving_ci_low_gbp", "saving_ci_high_gbp",
+                 "utc_within_4h_pct", "sda_redirections_front_door_per_day"]
+        money = {c: (lambda v: f"{v:,.0f}") for c in shown if c.startswith("saving_")}
+        kpis = {c: (lambda v: f"{v:,.1f}") for c in shown[-2:]}
+        print(table[[c for c in shown if c in table.columns]].to_string(
+            index=False, formatters={**money, **kpis}))
+        print(f"\nResults in {out}/")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = build_parser().parse_args(argv)
@@ -257,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(args)
         if args.command == "attribute":
             return cmd_attribute(args)
+        if args.command == "sweep":
+            return cmd_sweep(args)
         return cmd_compare(args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -52,6 +52,10 @@ class ResultWriter:
     def parquet(self, name: str, frame: pd.DataFrame) -> None:
         frame.to_parquet(self._path(name), index=False)
 
+    def figure(self, name: str, fig) -> None:
+        """A matplotlib ``Figure`` as PNG."""
+        fig.savefig(self._path(name), dpi=120)
+
     def commit(self) -> list[Path]:
         """Move every staged file into the output folder; returns their final paths."""
         self.out_dir.mkdir(parents=True, exist_ok=True)

@@ -56,6 +56,7 @@ def test_attribute_command_writes_table(tmp_path):
                  "--reps", "2", "--days", "4", "--warmup-days", "1", "--out", str(out), "--quiet"])
     assert code == 0
     table = pd.read_csv(out / "attribution.csv")
+    assert (out / "attribution.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert list(table["step"])[:3] == [SETTINGS_STEP, "x8_ia_nurse_redirects", "x5_utc_stops_redirecting"]
     assert table["step"].iloc[-1] == "total"
     assert (out / "step_baseline_summary.csv").exists()

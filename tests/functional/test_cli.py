@@ -61,7 +61,7 @@ def test_compare_is_paired_and_writes_comparison(tmp_path):
     # a route that only exists in one arm counts as zero in the other
     assert rows.loc["cost_annual_gbp_walk_in:ia>utc>sda_gpcg", "scenario_mean"] == 0.0
     for name in ("baseline_summary.csv", "scenario_summary.csv", "baseline_kpis.csv", "scenario_kpis.csv",
-                 "manifest.json"):
+                 "manifest.json", "cost_change_by_route.png"):
         assert (out / name).exists()
 
 

@@ -1,0 +1,116 @@
+"""Figures for a business case: the saving by route, change by change, and over a sweep.
+
+Each function takes a result table the commands already write and returns a
+matplotlib ``Figure`` (object interface only: no pyplot, no global state), which
+``ResultWriter.figure`` saves as PNG. Intervals are the paired 95% intervals of
+the tables themselves.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+ROUTE_COST_PREFIX = "cost_annual_gbp_"
+BASELINE_COLOUR, SCENARIO_COLOUR, SAVING_COLOUR, LOSS_COLOUR = "#7f7f7f", "#1f77b4", "#2ca02c", "#d62728"
+
+
+def _thousands(axis) -> None:
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:,.0f}k" if v else "0"))
+
+
+def _error(mean: pd.Series, low: pd.Series, high: pd.Series) -> np.ndarray:
+    """Error-bar half-widths from an interval (zero where the interval is unknown)."""
+    below = (mean - low).to_numpy(dtype=float)
+    above = (high - mean).to_numpy(dtype=float)
+    return np.nan_to_num(np.vstack([below, above]), nan=0.0).clip(min=0.0)
+
+
+def cost_change_by_route_figure(comparison: pd.DataFrame, baseline: str, scenario: str,
+                                top: int = 12) -> Figure:
+    """Where the saving comes from: the paired change in annual cost of each route.
+
+    The ``top`` routes with the largest changes are shown one by one, the rest
+    together as "other routes". Bars left of zero are savings.
+    """
+    rows = comparison[comparison["kpi"].str.startswith(ROUTE_COST_PREFIX)].copy()
+    rows["route"] = rows["kpi"].str.removeprefix(ROUTE_COST_PREFIX)
+    rows = rows[rows["diff_mean"] != 0]
+    rows = rows.reindex(rows["diff_mean"].abs().sort_values(ascending=False).index)
+    shown = rows.head(top)
+    rest = rows.iloc[top:]
+    labels = list(shown["route"])
+    means = list(shown["diff_mean"])
+    err = _error(shown["diff_mean"], shown["diff_ci_low"], shown["diff_ci_high"])
+    if len(rest):
+        labels.append(f"other routes ({len(rest)})")
+        means.append(float(rest["diff_mean"].sum()))
+        err = np.hstack([err, [[0.0], [0.0]]])  # a sum of paired means: no interval of its own
+    fig = Figure(figsize=(8, 0.42 * len(labels) + 1.8))
+    ax = fig.add_subplot()
+    y = np.arange(len(labels))[::-1]
+    colours = [SAVING_COLOUR if m < 0 else LOSS_COLOUR for m in means]
+    ax.barh(y, means, color=colours)
+    ax.errorbar(means, y, xerr=err, fmt="none", ecolor="black", capsize=3, lw=1)
+    ax.set_yticks(y, labels)
+    ax.axvline(0, color="black", lw=0.8)
+    _thousands(ax.xaxis)
+    ax.set_xlabel(f"change in annual cost, GBP, {scenario} - {baseline} (paired 95% CI)")
+    ax.set_title(f"Where the saving comes from: {baseline} -> {scenario}")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def attribution_figure(table: pd.DataFrame) -> Figure:
+    """The saving step by step as a waterfall, each step with its paired 95% interval."""
+    steps = table[table["step"] != "total"].reset_index(drop=True)
+    total = table[table["step"] == "total"].iloc[0]
+    fig = Figure(figsize=(max(6.0, 0.9 * len(table) + 2), 4.5))
+    ax = fig.add_subplot()
+    before = np.concatenate([[0.0], steps["saving_mean_gbp"].cumsum().to_numpy()[:-1]])
+    colours = [SAVING_COLOUR if v >= 0 else LOSS_COLOUR for v in steps["saving_mean_gbp"]]
+    x = np.arange(len(steps))
+    ax.bar(x, steps["saving_mean_gbp"], bottom=before, color=colours)
+    ax.errorbar(x, before + steps["saving_mean_gbp"],
+                yerr=_error(steps["saving_mean_gbp"], steps["saving_ci_low_gbp"], steps["saving_ci_high_gbp"]),
+                fmt="none", ecolor="black", capsize=3, lw=1)
+    ax.bar([len(steps)], [total["saving_mean_gbp"]], color=SCENARIO_COLOUR)
+    ax.errorbar([len(steps)], [total["saving_mean_gbp"]],
+                yerr=_error(pd.Series([total["saving_mean_gbp"]]), pd.Series([total["saving_ci_low_gbp"]]),
+                            pd.Series([total["saving_ci_high_gbp"]])),
+                fmt="none", ecolor="black", capsize=3, lw=1)
+    labels = [s.split("_", 1)[0].upper() if s[:1] == "x" else s for s in steps["step"]] + ["total"]
+    ax.set_xticks(np.arange(len(labels)), labels)
+    _thousands(ax.yaxis)
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_ylabel("recurrent annual saving, GBP")
+    ax.set_title("Saving change by change (each step paired with the one before)")
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def sweep_figure(table: pd.DataFrame, varied: list[str], title: str) -> Figure:
+    """Saving (with its paired 95% interval) and UTC 4-hour performance at every sweep point."""
+    labels = [", ".join(f"{name.rsplit('.', 1)[-1]}={row[name]}" for name in varied) for _, row in table.iterrows()]
+    fig = Figure(figsize=(10, 0.4 * len(table) + 2))
+    saving, utc = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [3, 1]})
+    y = np.arange(len(table))[::-1]
+    saving.errorbar(table["saving_mean_gbp"], y,
+                    xerr=_error(table["saving_mean_gbp"], table["saving_ci_low_gbp"], table["saving_ci_high_gbp"]),
+                    fmt="o", color=SAVING_COLOUR, ecolor="black", capsize=3)
+    saving.set_yticks(y, labels)
+    saving.axvline(0, color="black", lw=0.8)
+    _thousands(saving.xaxis)
+    saving.set_xlabel("recurrent annual saving, GBP (paired 95% CI)")
+    saving.grid(axis="x", alpha=0.3)
+    if "utc_within_4h_pct" in table:
+        utc.plot(table["utc_within_4h_pct"], y, "s", color=SCENARIO_COLOUR)
+    utc.set_xlabel("UTC within 4 h, %")
+    utc.grid(axis="x", alpha=0.3)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,145 @@
+"""Sweeps: the points, their validation, and results consistent with ``compare``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.checkpoint import CheckpointFolder
+from sim.config import ConfigError
+from sim.output_analysis import paired_comparison
+from sim.runner import run_replications, summary_table
+from sim.sweep import build_points, load_sweep, point_values, run_sweep
+
+from ..conftest import CONFIGS, ROOT
+
+SHORT = {"replications": 3, "days": 10, "warmup_days": 2}
+
+
+def _sweep_file(tmp_path: Path, body: str, name: str = "s.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(f"name: test\nbaseline: {CONFIGS / 'current.yaml'}\nscenario: {CONFIGS / 'redesign.yaml'}\n"
+                    + body, encoding="utf-8")
+    return path
+
+
+def test_grid_and_one_at_a_time_points(tmp_path):
+    body = "vary:\n  patients.sda_eligible: [0.7, 0.8]\n  patients.accepts_redirection: [0.5, 0.6, 0.7]\n"
+    grid = load_sweep(_sweep_file(tmp_path, body))
+    values = point_values(grid)
+    assert len(values) == 6
+    assert values[0] == {"patients.sda_eligible": 0.7, "patients.accepts_redirection": 0.5}
+    assert values[1] == {"patients.sda_eligible": 0.7, "patients.accepts_redirection": 0.6}
+    oat = load_sweep(_sweep_file(tmp_path, body + "design: one_at_a_time\n"))
+    assert point_values(oat) == [
+        {"patients.sda_eligible": 0.7}, {"patients.sda_eligible": 0.8},
+        {"patients.accepts_redirection": 0.5}, {"patients.accepts_redirection": 0.6},
+        {"patients.accepts_redirection": 0.7},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("vary:\n  patients.no_such_share: [0.5]\n", "vary.patients.no_such_share: no such parameter"),
+        ("vary:\n  patients.sda_eligible: [0.5, 1.5]\n", "patients.sda_eligible = 1.5"),
+        ("vary:\n  patients.sda_eligible: []\n", "vary.patients.sda_eligible"),
+        ("vary: {}\n", "vary"),
+        ("vary:\n  patients.sda_eligible: [0.5]\ndesign: random\n", "design = 'random'"),
+        ("vary:\n  patients.sda_eligible: [0.5]\nrun:\n  replications: 0\n", "run.replications = 0"),
+        ("vary:\n  patients.sda_eligible: [0.5]\nextra_key: 1\n", "extra_key: unknown field"),
+        ("vary:\n  slot_diaries.gpcg_sda.slots_per_day.9: [3]\n", "slots_per_day.9"),
+    ],
+    ids=["unknown-path", "out-of-range", "no-values", "nothing-varied", "bad-design", "bad-run",
+         "unknown-key", "list-position"],
+)
+def test_bad_sweeps_are_refused_with_one_line_naming_the_field(tmp_path, body, message):
+    path = _sweep_file(tmp_path, body)
+    with pytest.raises(ConfigError) as err:
+        build_points(load_sweep(path), path)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_a_list_position_can_be_varied(tmp_path):
+    path = _sweep_file(tmp_path, "vary:\n  slot_diaries.gpcg_sda.slots_per_day.6: [0, 10]\n")
+    points = build_points(load_sweep(path), path)
+    assert [p.scenario.slot_diaries.gpcg_sda.slots_per_day for p in points] == [[60] * 6 + [0], [60] * 6 + [10]]
+
+
+def test_a_point_at_the_scenario_values_reproduces_compare(tmp_path, current_cfg, redesign_cfg):
+    path = _sweep_file(tmp_path, "vary:\n  ia_nurse.redirection_x8.probability: [1.0, 0.0]\n")
+    spec = load_sweep(path)
+    table, _ = run_sweep(spec, build_points(spec, path, **SHORT), progress=False)
+
+    base = current_cfg.model_copy(update={"run": current_cfg.run.model_copy(update=SHORT)})
+    scen = redesign_cfg.model_copy(update={"run": base.run})
+    cmp = paired_comparison(summary_table(run_replications(base, progress=False)),
+                            summary_table(run_replications(scen, progress=False))).set_index("kpi")
+    assert table.loc[0, "saving_mean_gbp"] == -cmp.loc["cost_total_annual_gbp", "diff_mean"]
+    assert table.loc[0, "utc_within_4h_pct"] == cmp.loc["utc_within_4h_pct", "scenario_mean"]
+    # extreme value: with the IA nurse redirecting no one and the UTC no longer redirecting (X5),
+    # no one is redirected from the front door
+    assert table.loc[1, "sda_redirections_front_door_per_day"] == 0.0
+    assert table.loc[1, "saving_mean_gbp"] < table.loc[0, "saving_mean_gbp"]
+
+
+def test_apply_to_both_varies_the_baseline_and_scenario_alone_does_not(tmp_path):
+    body = "vary:\n  patients.accepts_redirection: [0.3, 0.9]\n"
+    both = _sweep_file(tmp_path, body + "apply_to: both\n", "both.yaml")
+    spec = load_sweep(both)
+    points = build_points(spec, both, **SHORT)
+    assert [p.baseline.patients.accepts_redirection for p in points] == [0.3, 0.9]
+    _, tables = run_sweep(spec, points, progress=False)
+    assert set(tables) == {"baseline_0", "baseline_1", "point_0", "point_1"}
+    assert not tables["baseline_0"].equals(tables["baseline_1"])
+
+    alone = _sweep_file(tmp_path, body, "alone.yaml")
+    points = build_points(load_sweep(alone), alone, **SHORT)
+    assert {p.baseline.patients.accepts_redirection for p in points} == {0.68}
+
+
+def test_an_interrupted_sweep_resumes_every_run(tmp_path):
+    path = _sweep_file(tmp_path, "vary:\n  patients.sda_eligible: [0.7, 0.9]\n")
+    spec = load_sweep(path)
+    points = build_points(spec, path, **SHORT)
+    table, _ = run_sweep(spec, points, progress=False, checkpoints=CheckpointFolder(tmp_path / "out"))
+    again = CheckpointFolder(tmp_path / "out")
+    table2, _ = run_sweep(spec, points, progress=False, checkpoints=again)
+    assert again.resumed() == 3 * SHORT["replications"]  # the baseline and both points
+    pd.testing.assert_frame_equal(table, table2, check_exact=True)
+
+
+@pytest.mark.parametrize("sweep", sorted((CONFIGS / "sweeps").glob("*.yaml")), ids=lambda p: p.stem)
+def test_shipped_sweeps_are_valid(sweep):
+    spec = load_sweep(sweep)
+    assert len(build_points(spec, sweep)) == len(point_values(spec)) >= 2
+
+
+def test_sweep_cli_writes_its_files_and_refuses_bad_input(tmp_path):
+    path = _sweep_file(tmp_path, "vary:\n  patients.sda_eligible: [0.7, 0.9]\n")
+    out = tmp_path / "out"
+    args = [sys.executable, "run_sim.py", "sweep", str(path), "--reps", "2", "--days", "5", "--warmup-days", "1"]
+    proc = subprocess.run([*args, "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "baseline_summary.csv", "manifest.json", "point_0_summary.csv", "point_1_summary.csv", "sweep.csv",
+        "sweep.png"]
+    sweep = pd.read_csv(out / "sweep.csv")
+    assert list(sweep["patients.sda_eligible"]) == [0.7, 0.9]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["sweep"]["points"] == 2 and manifest["replications"] == 2
+    assert "saving" in proc.stdout
+
+    bad = _sweep_file(tmp_path, "vary:\n  patients.sda_eligble: [0.7]\n", "bad.yaml")
+    proc = subprocess.run([*args[:3], str(bad), "--out", str(tmp_path / "bad")], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "patients.sda_eligble" in proc.stderr
+    assert not (tmp_path / "bad").exists()

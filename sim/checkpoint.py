@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import platform
+import re
 import shutil
 import tempfile
 from importlib import metadata
@@ -32,12 +34,13 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def code_fingerprint() -> str:
-    """A hash of the model's source files and the numpy and simpy versions."""
+    """A hash of the package's source files and the versions of Python and the libraries results pass through."""
     digest = hashlib.sha256()
     for path in sorted(PACKAGE_DIR.glob("*.py")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
-    for pkg in ("numpy", "simpy"):
+    digest.update(platform.python_version().encode())
+    for pkg in ("numpy", "simpy", "pandas", "pyarrow"):
         try:
             digest.update(f"{pkg}=={metadata.version(pkg)}".encode())
         except metadata.PackageNotFoundError:  # pragma: no cover - both are dependencies
@@ -83,10 +86,13 @@ class Checkpoint:
         From :func:`code_fingerprint`.
     """
 
-    def __init__(self, folder: Path, cfg: Config, events: bool, fingerprint: str):
-        self.path = Path(folder) / f"{cfg.name}-{scenario_key(cfg, fingerprint)[:16]}"
+    def __init__(self, folder: Path, cfg: Config, events: bool, fingerprint: str,
+                 kept_before: frozenset[Path] | None = None):
+        safe_name = re.sub(r"[^A-Za-z0-9_.-]", "_", cfg.name).lstrip(".")[:40]
+        self.path = Path(folder) / f"{safe_name}-{scenario_key(cfg, fingerprint)[:16]}"
         self.events = events
         self.resumed = 0
+        self._kept_before = kept_before
 
     def _kpi_file(self, replication: int) -> Path:
         return self.path / f"rep-{replication:05d}.json"
@@ -107,7 +113,8 @@ class Checkpoint:
             except (OSError, ValueError, KeyError):
                 continue  # unreadable: run it again
             found[rep] = ReplicationResult(rep, kpis, events)
-        self.resumed = len(found)
+        # reused from an earlier run (not from an identical scenario earlier in this one)
+        self.resumed = sum(1 for rep in found if self._kept_before is None or self._kpi_file(rep) in self._kept_before)
         return found
 
     def save(self, result: ReplicationResult) -> None:
@@ -133,16 +140,17 @@ class CheckpointFolder:
     """
 
     def __init__(self, out_dir: Path, resume: bool = True):
-        out_dir = Path(out_dir)
-        self.path = out_dir.resolve().parent / f".{out_dir.name}-checkpoint"
+        out_dir = Path(out_dir).resolve()
+        self.path = out_dir.parent / f".{out_dir.name}-checkpoint"
         self._fingerprint = code_fingerprint()
         self._stores: list[Checkpoint] = []
         if not resume:
             self.remove()
+        self._kept_before = frozenset(self._kpi_files())
 
     def for_scenario(self, cfg: Config, events: bool = False) -> Checkpoint:
         """The store for one scenario's replications."""
-        store = Checkpoint(self.path, cfg, events, self._fingerprint)
+        store = Checkpoint(self.path, cfg, events, self._fingerprint, self._kept_before)
         self._stores.append(store)
         return store
 
@@ -152,9 +160,10 @@ class CheckpointFolder:
 
     def kept(self) -> int:
         """How many finished replications are kept, over all scenarios."""
-        if not self.path.is_dir():
-            return 0
-        return sum(1 for _ in self.path.glob("*/rep-*[0-9].json"))
+        return len(self._kpi_files())
+
+    def _kpi_files(self) -> list[Path]:
+        return list(self.path.glob("*/rep-*[0-9].json")) if self.path.is_dir() else []
 
     def remove(self) -> None:
         """Delete the folder (after the results are written)."""

@@ -28,9 +28,9 @@ class ResultWriter:
         self._files: list[str] = []
 
     def __enter__(self) -> "ResultWriter":
-        parent = self.out_dir.resolve().parent
-        parent.mkdir(parents=True, exist_ok=True)
-        self._stage = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}-partial-", dir=parent))
+        out_dir = self.out_dir.resolve()
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        self._stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-partial-", dir=out_dir.parent))
         return self
 
     def __exit__(self, *exc) -> None:

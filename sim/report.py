@@ -21,6 +21,12 @@ def _thousands(axis) -> None:
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:,.0f}k" if v else "0"))
 
 
+def _short(dotted: str) -> str:
+    """A parameter's last name in its dotted path, with the list position if it ends in one."""
+    parts = dotted.split(".")
+    return ".".join(parts[-2:]) if parts[-1].isdigit() and len(parts) > 1 else parts[-1]
+
+
 def _error(mean: pd.Series, low: pd.Series, high: pd.Series) -> np.ndarray:
     """Error-bar half-widths from an interval (zero where the interval is unknown)."""
     below = (mean - low).to_numpy(dtype=float)
@@ -95,7 +101,7 @@ def attribution_figure(table: pd.DataFrame) -> Figure:
 
 def sweep_figure(table: pd.DataFrame, varied: list[str], title: str) -> Figure:
     """Saving (with its paired 95% interval) and UTC 4-hour performance at every sweep point."""
-    labels = [", ".join(f"{name.rsplit('.', 1)[-1]}={row[name]}" for name in varied) for _, row in table.iterrows()]
+    labels = [", ".join(f"{_short(name)}={row[name]}" for name in varied) for _, row in table.iterrows()]
     fig = Figure(figsize=(10, 0.4 * len(table) + 2))
     saving, utc = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [3, 1]})
     y = np.arange(len(table))[::-1]

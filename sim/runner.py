@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -43,6 +44,11 @@ def run_one(cfg: Config, replication: int, events: bool = False) -> ReplicationR
     return ReplicationResult(replication, kpis, frame)
 
 
+def _worker_ignores_ctrl_c() -> None:
+    """Leave Ctrl-C to the main process, so a worker finishes its replication and it is kept."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _progress(total: int, label: str, enabled: bool):
     return tqdm(total=total, desc=label, unit="rep", disable=not enabled, delay=2.0, file=sys.stderr, leave=False)
 
@@ -67,9 +73,9 @@ def run_replications(
     todo = [rep for rep in reps if rep not in results]
 
     def finished(result: ReplicationResult) -> None:
-        results[result.replication] = result
         if checkpoint is not None:
-            checkpoint.save(result)
+            checkpoint.save(result)  # saved before it counts as done, so an interrupted save is retried
+        results[result.replication] = result
         bar.update()
 
     with _progress(len(reps), label, progress) as bar:
@@ -81,7 +87,7 @@ def run_replications(
             # keep the parent's objects out of the workers' garbage collections
             # (fewer copy-on-write page copies after fork)
             gc.freeze()
-            pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)))
+            pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_worker_ignores_ctrl_c)
             futures = []
             try:
                 futures = [pool.submit(run_one, cfg, rep, events) for rep in todo]
@@ -92,13 +98,15 @@ def run_replications(
                 # the replications in hand. Waiting here keeps the pool alive until its
                 # manager thread has seen the cancellation; if the pool were freed first,
                 # the thread would go on to run every remaining replication.
-                pool.shutdown(wait=True, cancel_futures=True)
-                if checkpoint is not None:  # keep the replications that finished meanwhile
-                    for future in futures:
-                        if future.done() and not future.cancelled() and future.exception() is None:
-                            result = future.result()
-                            if result.replication not in results:
-                                finished(result)
+                try:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                finally:
+                    if checkpoint is not None:  # keep the replications that finished meanwhile
+                        for future in futures:
+                            if future.done() and not future.cancelled() and future.exception() is None:
+                                result = future.result()
+                                if result.replication not in results:
+                                    finished(result)
                 raise
             else:
                 pool.shutdown()

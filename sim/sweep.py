@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -94,14 +95,28 @@ def load_sweep(path: str | Path) -> SweepSpec:
         raise ConfigError(f"{path}: sweep file not found")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not a readable YAML file ({type(exc).__name__})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}: invalid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: top level must be a mapping")
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as err:
         raise ConfigError(format_validation_error(str(path), err, data)) from None
+    paths = list(spec.vary)
+    for dotted in paths:
+        if dotted == "run" or dotted.startswith("run."):
+            raise ConfigError(f"{path}: vary.{dotted}: run settings are the same for every point "
+                              "(set them in the sweep's run: block or on the command line)")
+        inner = [other for other in paths if other.startswith(dotted + ".")]
+        if inner:
+            raise ConfigError(f"{path}: vary.{inner[0]}: lies inside vary.{dotted}; vary one or the other")
     return spec
 
 
@@ -141,6 +156,12 @@ def _with_values(cfg: Config, values: dict[str, Any], source: str) -> Config:
     return validate_config(data, source)
 
 
+def point_count(spec: SweepSpec) -> int:
+    """How many points the sweep has (without building them)."""
+    sizes = [len(values) for values in spec.vary.values()]
+    return math.prod(sizes) if spec.design == "grid" else sum(sizes)
+
+
 def point_values(spec: SweepSpec) -> list[dict[str, Any]]:
     """The parameter values of every point, in order.
 
@@ -148,6 +169,8 @@ def point_values(spec: SweepSpec) -> list[dict[str, Any]]:
     ``one_at_a_time``: each parameter through its values, the others as in the scenario.
     """
     names = list(spec.vary)
+    if point_count(spec) > MAX_POINTS:
+        raise ConfigError(f"vary: {point_count(spec):,} points, more than {MAX_POINTS:,}")
     if spec.design == "grid":
         return [dict(zip(names, combo)) for combo in itertools.product(*spec.vary.values())]
     return [{name: value} for name in names for value in spec.vary[name]]
@@ -170,9 +193,9 @@ def build_points(spec: SweepSpec, source: str | Path, **run_overrides) -> list[S
         data["run"].update(run)
         baseline = validate_config(data, f"{source}: run")
     scenario = scenario.model_copy(update={"run": baseline.run})
+    if point_count(spec) > MAX_POINTS:
+        raise ConfigError(f"{source}: vary: {point_count(spec):,} points, more than {MAX_POINTS:,}")
     values = point_values(spec)
-    if len(values) > MAX_POINTS:
-        raise ConfigError(f"{source}: vary: {len(values)} points, more than {MAX_POINTS}")
     points = []
     for i, vals in enumerate(values):
         where = f"{source} point {i} ({', '.join(f'{k}={v!r}' for k, v in vals.items())})"

@@ -32,10 +32,11 @@ def test_resumed_replications_give_the_numbers_of_an_uninterrupted_run(small_cur
     # a first run that got through 3 of the 5 replications
     first = run_replications(tweak(cfg5, run__replications=3), progress=False,
                              checkpoint=folder.for_scenario(cfg5))
-    store = folder.for_scenario(cfg5)
+    rerun = CheckpointFolder(tmp_path / "out")  # the same command, run again
+    store = rerun.for_scenario(cfg5)
     resumed = run_replications(cfg5, jobs=jobs, progress=False, checkpoint=store)
-    assert store.resumed == 3
-    assert folder.kept() == 5
+    assert store.resumed == rerun.resumed() == 3
+    assert rerun.kept() == 5
     _tables_equal(resumed, run_replications(cfg5, progress=False))
     _tables_equal(resumed[:3], first)
 
@@ -83,7 +84,7 @@ def test_interrupted_cli_run_resumes_to_identical_results(tmp_path, jobs):
             assert proc.poll() is None, f"finished before it was interrupted: {proc.communicate()}"
             assert time.monotonic() < deadline, "no replication was ever kept"
             time.sleep(0.01)
-        os.kill(proc.pid, signal.SIGINT)
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: workers get it too
         _, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:

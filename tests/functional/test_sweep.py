@@ -54,9 +54,15 @@ def test_grid_and_one_at_a_time_points(tmp_path):
         ("vary:\n  patients.sda_eligible: [0.5]\nrun:\n  replications: 0\n", "run.replications = 0"),
         ("vary:\n  patients.sda_eligible: [0.5]\nextra_key: 1\n", "extra_key: unknown field"),
         ("vary:\n  slot_diaries.gpcg_sda.slots_per_day.9: [3]\n", "slots_per_day.9"),
+        ("vary:\n  run.seed: [1, 2]\n", "vary.run.seed: run settings are the same for every point"),
+        (("vary:\n  slot_diaries.gpcg_sda.slots_per_day: [[1, 1, 1, 1, 1, 1, 1]]\n"
+          "  slot_diaries.gpcg_sda.slots_per_day.6: [3]\n"), "lies inside vary.slot_diaries.gpcg_sda.slots_per_day"),
+        ("vary:\n" + "".join(f"  patients.p{i}: [{', '.join(['0.5'] * 40)}]\n" for i in range(8)),
+         "points, more than 1,000"),
+        ("vary:\n  patients.sda_eligible: [0.5\n", "invalid YAML at line"),
     ],
     ids=["unknown-path", "out-of-range", "no-values", "nothing-varied", "bad-design", "bad-run",
-         "unknown-key", "list-position"],
+         "unknown-key", "list-position", "varies-run", "nested-paths", "too-many-points", "bad-yaml"],
 )
 def test_bad_sweeps_are_refused_with_one_line_naming_the_field(tmp_path, body, message):
     path = _sweep_file(tmp_path, body)

@@ -93,3 +93,26 @@ def test_folder_counts_removes_and_refuses_to_resume_when_asked(tiny, tmp_path):
     assert CheckpointFolder(out, resume=True).kept() == 2
     assert CheckpointFolder(out, resume=False).kept() == 0
     assert not folder.path.exists()
+
+
+def test_the_folder_sits_beside_the_resolved_output_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert CheckpointFolder(".").path == tmp_path.parent / f".{tmp_path.name}-checkpoint"
+
+
+def test_a_scenario_name_cannot_leave_the_folder(tiny, tmp_path):
+    odd = tiny.model_copy(update={"name": "../../escape/x"})
+    store = Checkpoint(tmp_path, odd, events=False, fingerprint=FP)
+    assert store.path.parent == tmp_path
+
+
+def test_only_replications_kept_before_the_command_count_as_resumed(tiny, tmp_path):
+    folder = CheckpointFolder(tmp_path / "out")
+    folder.for_scenario(tiny).save(ReplicationResult(0, {"x": 1.0}))
+    # the same scenario met again within the same command (a repeated sweep point) is reused...
+    assert list(folder.for_scenario(tiny).load([0])) == [0]
+    # ...but it was not kept from an earlier run
+    assert folder.resumed() == 0
+    rerun = CheckpointFolder(tmp_path / "out")
+    rerun.for_scenario(tiny).load([0, 1])
+    assert rerun.resumed() == 1

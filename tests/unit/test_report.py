@@ -7,7 +7,13 @@ import math
 import numpy as np
 import pandas as pd
 
-from sim.report import _error, attribution_figure, cost_change_by_route_figure, sweep_figure
+from sim.report import (
+    _error,
+    _short,
+    attribution_figure,
+    cost_change_by_route_figure,
+    sweep_figure,
+)
 
 
 def test_error_bars_are_half_widths_and_zero_when_unknown():
@@ -63,3 +69,8 @@ def test_sweep_figure_labels_every_point(tmp_path):
     path = tmp_path / "s.png"
     fig.savefig(path)
     assert path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_short_parameter_names_keep_a_list_position():
+    assert _short("patients.sda_eligible") == "sda_eligible"
+    assert _short("slot_diaries.gpcg_sda.slots_per_day.6") == "slots_per_day.6"

@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Annotated, Any, Union
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from .calendar import check_weekly
 from .distributions import Distribution
@@ -283,12 +290,11 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
-def _read_yaml(path: Path, seen: tuple[Path, ...] = ()) -> dict:
+def read_yaml_mapping(path: Path, kind: str = "config") -> dict:
+    """A YAML file's top-level mapping; a one-line ``ConfigError`` if it is missing or unreadable."""
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"{path}: config file not found")
-    if path.resolve() in seen:
-        raise ConfigError(f"{path}: extends itself in a loop")
+        raise ConfigError(f"{path}: {kind} file not found")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -306,6 +312,14 @@ def _read_yaml(path: Path, seen: tuple[Path, ...] = ()) -> dict:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: top level must be a mapping, got {type(data).__name__}")
+    return data
+
+
+def _read_yaml(path: Path, seen: tuple[Path, ...] = ()) -> dict:
+    path = Path(path)
+    if path.is_file() and path.resolve() in seen:
+        raise ConfigError(f"{path}: extends itself in a loop")
+    data = read_yaml_mapping(path)
     parent = data.pop("extends", None)
     if parent is None:
         return data

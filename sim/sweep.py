@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import pandas as pd
-import yaml
 from pydantic import Field, ValidationError
 
 from .config import (
@@ -35,6 +34,7 @@ from .config import (
     NonNegInt,
     format_validation_error,
     load_config,
+    read_yaml_mapping,
     validate_config,
 )
 from .output_analysis import paired_comparison
@@ -91,20 +91,7 @@ class SweepPoint:
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read and validate a sweep file (one-line ``ConfigError`` on bad input)."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: sweep file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}: invalid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: top level must be a mapping")
+    data = read_yaml_mapping(path, "sweep")
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as err:

@@ -19,7 +19,7 @@ from .invariants import InvariantError
 from .output import ResultWriter
 from .output_analysis import paired_comparison, summarise
 from .runner import events_table, run_replications, summary_table
-from .sweep import build_points, load_sweep, run_sweep
+from .sweep import build_points, load_sweep, run_sweep, uncertainty_summary
 
 EXIT_BAD_INPUT = 2
 EXIT_MODEL_ERROR = 3
@@ -261,8 +261,20 @@ def cmd_attribute(args) -> int:
     return 0
 
 
+def _print_uncertainty(summary: pd.DataFrame) -> None:
+    overall = summary[summary["parameter"] == ""].set_index("measure")["value"]
+    print(f"Saving over the drawn inputs: median GBP {overall['saving_p50_gbp']:,.0f}, 95% of draws between "
+          f"GBP {overall['saving_p2.5_gbp']:,.0f} and {overall['saving_p97.5_gbp']:,.0f} "
+          f"(mean {overall['saving_mean_gbp']:,.0f}; saving above zero in "
+          f"{overall['share_saving_above_zero']:.0%} of draws)")
+    print("Rank correlation of each input with the saving:")
+    rho = summary[summary["parameter"] != ""]
+    for _, row in rho.reindex(rho["value"].abs().sort_values(ascending=False).index).iterrows():
+        print(f"  {row['parameter']:<55} {row['value']:+.2f}")
+
+
 def cmd_sweep(args) -> int:
-    from .report import sweep_figure
+    from .report import sample_figure, sweep_figure
 
     spec = load_sweep(args.sweep)
     points = build_points(spec, args.sweep, replications=args.reps, days=args.days,
@@ -273,7 +285,14 @@ def cmd_sweep(args) -> int:
     with _resumable(out, args) as checkpoints, ResultWriter(out) as writer:
         table, tables = run_sweep(spec, points, jobs=args.jobs, progress=not args.quiet, checkpoints=checkpoints)
         writer.csv("sweep.csv", table)
-        writer.figure("sweep.png", sweep_figure(table, list(spec.vary), spec.description or spec.name))
+        varied, title = list(spec.vary), spec.description or spec.name
+        uncertainty = None
+        if spec.design == "sample":
+            uncertainty = uncertainty_summary(table, varied)
+            writer.csv("uncertainty.csv", uncertainty)
+            writer.figure("sweep.png", sample_figure(table, varied, title))
+        else:
+            writer.figure("sweep.png", sweep_figure(table, varied, title))
         for key, summary in tables.items():
             writer.csv(f"{key}_summary.csv", summary)
         manifest = _manifest(args, {"baseline": points[0].baseline, "scenario": points[0].scenario},
@@ -284,6 +303,10 @@ def cmd_sweep(args) -> int:
     if not args.quiet:
         print(f"sweep {spec.name}: {len(points)} points ({spec.design}, varied in {spec.apply_to}), "
               f"{run.replications} paired replications x {run.days} days each")
+        if uncertainty is not None:
+            _print_uncertainty(uncertainty)
+            print(f"\nResults in {out}/")
+            return 0
         shown = ["point", *spec.vary, "saving_mean_gbp", "saving_ci_low_gbp", "saving_ci_high_gbp",
                  "utc_within_4h_pct", "sda_redirections_front_door_per_day"]
         money = {c: (lambda v: f"{v:,.0f}") for c in shown if c.startswith("saving_")}

@@ -22,9 +22,10 @@ def _thousands(axis) -> None:
 
 
 def _short(dotted: str) -> str:
-    """A parameter's last name in its dotted path, with the list position if it ends in one."""
+    """A parameter's dotted path cut to its last two names (and a list position if it ends in one)."""
     parts = dotted.split(".")
-    return ".".join(parts[-2:]) if parts[-1].isdigit() and len(parts) > 1 else parts[-1]
+    keep = 3 if parts[-1].isdigit() else 2
+    return ".".join(parts[-keep:])
 
 
 def _error(mean: pd.Series, low: pd.Series, high: pd.Series) -> np.ndarray:
@@ -118,5 +119,29 @@ def sweep_figure(table: pd.DataFrame, varied: list[str], title: str) -> Figure:
     utc.set_xlabel("UTC within 4 h, %")
     utc.grid(axis="x", alpha=0.3)
     fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def sample_figure(table: pd.DataFrame, varied: list[str], title: str) -> Figure:
+    """Saving against each sampled input (one panel per input), with the saving's 95% range."""
+    saving = table["saving_mean_gbp"]
+    low, high = np.percentile(saving, [2.5, 97.5])
+    cols = min(3, len(varied))
+    rows = -(-len(varied) // cols)
+    fig = Figure(figsize=(4.2 * cols, 3.2 * rows + 0.6))
+    axes = np.atleast_1d(fig.subplots(rows, cols, sharey=True, squeeze=False)).ravel()
+    for ax, name in zip(axes, varied):
+        ax.plot(pd.to_numeric(table[name], errors="coerce"), saving, "o", color=SAVING_COLOUR, alpha=0.7)
+        ax.axhspan(low, high, color=BASELINE_COLOUR, alpha=0.12, lw=0)
+        ax.set_xlabel(_short(name))
+        _thousands(ax.yaxis)
+        ax.grid(alpha=0.3)
+    for ax in axes[len(varied):]:
+        ax.set_visible(False)
+    for ax in axes[::cols]:
+        ax.set_ylabel("saving, GBP pa")
+    fig.suptitle(f"{title}\nsaving over {len(table)} draws: median {np.median(saving) / 1000:,.0f}k, "
+                 f"95% of draws {low / 1000:,.0f}k to {high / 1000:,.0f}k (shaded)")
     fig.tight_layout()
     return fig

@@ -11,6 +11,11 @@ one or more parameters (dotted paths into the config)::
     design: grid        # every combination; or one_at_a_time
     apply_to: scenario  # or both: a fact about the world, changed in both arms
 
+With ``design: sample`` each parameter is given a distribution instead of a
+list, and ``samples`` points are drawn with all parameters varying together
+(a probabilistic sensitivity analysis): the spread of the saving over the
+points then reflects the uncertainty of the inputs, not only simulation noise.
+
 Every point is run on the baseline's run settings, so each comparison is
 paired on common random numbers, like ``compare``.
 """
@@ -24,8 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+import numpy as np
 import pandas as pd
-from pydantic import Field, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
+from scipy import stats
 
 from .config import (
     Config,
@@ -37,13 +44,16 @@ from .config import (
     read_yaml_mapping,
     validate_config,
 )
+from .distributions import Distribution
 from .output_analysis import paired_comparison
+from .random_streams import stream_key
 from .runner import run_replications, summary_table
 
 if TYPE_CHECKING:
     from .checkpoint import CheckpointFolder
 
 MAX_POINTS = 1000
+DISTRIBUTION = TypeAdapter(Distribution)
 
 SWEEP_KPIS = (
     "utc_within_4h_pct",
@@ -72,8 +82,10 @@ class SweepSpec(Locked):
     description: str = ""
     baseline: str
     scenario: str
-    vary: dict[str, Annotated[list[Any], Field(min_length=1)]] = Field(min_length=1)
-    design: Literal["grid", "one_at_a_time"] = "grid"
+    vary: dict[str, Any] = Field(min_length=1)
+    """Lists of values (grid, one_at_a_time) or distributions (sample), by dotted path."""
+    design: Literal["grid", "one_at_a_time", "sample"] = "grid"
+    samples: Annotated[int, Field(ge=2, le=MAX_POINTS)] | None = None
     apply_to: Literal["scenario", "both"] = "scenario"
     run: SweepRun = SweepRun()
 
@@ -96,6 +108,17 @@ def load_sweep(path: str | Path) -> SweepSpec:
         spec = SweepSpec.model_validate(data)
     except ValidationError as err:
         raise ConfigError(format_validation_error(str(path), err, data)) from None
+    if (spec.design == "sample") != (spec.samples is not None):
+        raise ConfigError(f"{path}: samples: give it with design: sample, and only then")
+    for dotted, entry in spec.vary.items():
+        if spec.design == "sample":
+            try:
+                DISTRIBUTION.validate_python(entry, strict=True)
+            except ValidationError as err:
+                raise ConfigError(format_validation_error(f"{path}: vary.{dotted}", err, entry)) from None
+        elif not isinstance(entry, list) or not entry:
+            raise ConfigError(f"{path}: vary.{dotted} = {entry!r}: give a list of at least one value "
+                              "(or a distribution, with design: sample)")
     paths = list(spec.vary)
     for dotted in paths:
         if dotted == "run" or dotted.startswith("run."):
@@ -145,22 +168,40 @@ def _with_values(cfg: Config, values: dict[str, Any], source: str) -> Config:
 
 def point_count(spec: SweepSpec) -> int:
     """How many points the sweep has (without building them)."""
+    if spec.design == "sample":
+        return int(spec.samples)
     sizes = [len(values) for values in spec.vary.values()]
     return math.prod(sizes) if spec.design == "grid" else sum(sizes)
 
 
-def point_values(spec: SweepSpec) -> list[dict[str, Any]]:
+def point_values(spec: SweepSpec, seed: int = 0) -> list[dict[str, Any]]:
     """The parameter values of every point, in order.
 
     ``grid``: every combination, the last parameter varying fastest.
     ``one_at_a_time``: each parameter through its values, the others as in the scenario.
+    ``sample``: ``samples`` independent draws; each parameter has its own
+    stream, seeded from ``seed`` and its path, so adding a parameter leaves
+    the others' draws unchanged.
     """
     names = list(spec.vary)
     if point_count(spec) > MAX_POINTS:
         raise ConfigError(f"vary: {point_count(spec):,} points, more than {MAX_POINTS:,}")
     if spec.design == "grid":
         return [dict(zip(names, combo)) for combo in itertools.product(*spec.vary.values())]
+    if spec.design == "sample":
+        columns = {}
+        for name in names:
+            rng = np.random.default_rng(np.random.SeedSequence([seed, stream_key(f"sweep:{name}")]))
+            columns[name] = DISTRIBUTION.validate_python(spec.vary[name]).sample(rng, spec.samples).tolist()
+        return [{name: columns[name][i] for name in names} for i in range(int(spec.samples))]
     return [{name: value} for name in names for value in spec.vary[name]]
+
+
+def _like(value: Any, current: Any) -> Any:
+    """A drawn number made whole where the config holds a whole number (a count, a slot total)."""
+    if isinstance(current, int) and not isinstance(current, bool) and isinstance(value, float):
+        return int(round(value))
+    return value
 
 
 def build_points(spec: SweepSpec, source: str | Path, **run_overrides) -> list[SweepPoint]:
@@ -182,7 +223,15 @@ def build_points(spec: SweepSpec, source: str | Path, **run_overrides) -> list[S
     scenario = scenario.model_copy(update={"run": baseline.run})
     if point_count(spec) > MAX_POINTS:
         raise ConfigError(f"{source}: vary: {point_count(spec):,} points, more than {MAX_POINTS:,}")
-    values = point_values(spec)
+    values = point_values(spec, seed=baseline.run.seed)
+    if spec.design == "sample":
+        current = scenario.model_dump()
+        for vals in values:
+            for dotted in vals:
+                try:
+                    vals[dotted] = _like(vals[dotted], _get(current, dotted))
+                except (KeyError, IndexError, ValueError, TypeError):
+                    pass  # an unknown path: refused with its message below
     points = []
     for i, vals in enumerate(values):
         where = f"{source} point {i} ({', '.join(f'{k}={v!r}' for k, v in vals.items())})"
@@ -242,3 +291,33 @@ def run_sweep(
         row["n_reps"] = int(cost["n_reps"])
         rows.append(row)
     return pd.DataFrame(rows), tables
+
+
+def uncertainty_summary(table: pd.DataFrame, varied: list[str]) -> pd.DataFrame:
+    """How the saving spreads over the points, and which varied input moves it most.
+
+    Rows ``measure, parameter, value``: the number of points; the mean, the
+    2.5th, 50th and 97.5th percentiles of the point savings and the share of
+    points with a saving above zero; then each parameter's Spearman rank
+    correlation with the saving. Meant for ``design: sample``, where the
+    points are draws of the inputs and the percentiles form an uncertainty
+    interval for the saving (inputs and simulation noise together).
+    """
+    saving = table["saving_mean_gbp"].to_numpy(dtype=float)
+    rows = [
+        ("points", "", float(len(saving))),
+        ("saving_mean_gbp", "", float(np.mean(saving))),
+        ("saving_p2.5_gbp", "", float(np.percentile(saving, 2.5))),
+        ("saving_p50_gbp", "", float(np.percentile(saving, 50))),
+        ("saving_p97.5_gbp", "", float(np.percentile(saving, 97.5))),
+        ("share_saving_above_zero", "", float(np.mean(saving > 0))),
+    ]
+    for name in varied:
+        values = pd.to_numeric(table[name], errors="coerce").to_numpy(dtype=float)
+        ok = ~np.isnan(values)
+        if ok.sum() < 3 or np.ptp(values[ok]) == 0:
+            rho = float("nan")
+        else:
+            rho = float(stats.spearmanr(values[ok], saving[ok]).statistic)
+        rows.append(("spearman_rho_with_saving", name, rho))
+    return pd.DataFrame(rows, columns=["measure", "parameter", "value"])

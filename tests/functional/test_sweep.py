@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from sim.checkpoint import CheckpointFolder
 from sim.config import ConfigError
 from sim.output_analysis import paired_comparison
 from sim.runner import run_replications, summary_table
-from sim.sweep import build_points, load_sweep, point_values, run_sweep
+from sim.sweep import build_points, load_sweep, point_values, run_sweep, uncertainty_summary
 
 from ..conftest import CONFIGS, ROOT
 
@@ -149,3 +150,88 @@ def test_sweep_cli_writes_its_files_and_refuses_bad_input(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "patients.sda_eligble" in proc.stderr
     assert not (tmp_path / "bad").exists()
+
+
+# ------------------------------------------------------ design: sample --
+SAMPLE = ("design: sample\nsamples: {n}\napply_to: both\nvary:\n"
+          "  patients.sda_eligible: {{dist: triangular, low: 0.7, mode: 0.8, high: 0.9}}\n"
+          "  unit_costs_gbp.utc_attendance: {{dist: uniform, low: 80.0, high: 100.0}}\n")
+
+
+def test_sampled_points_are_reproducible_bounded_and_independent_per_parameter(tmp_path):
+    spec = load_sweep(_sweep_file(tmp_path, SAMPLE.format(n=50)))
+    draws = point_values(spec, seed=1)
+    assert len(draws) == 50
+    assert draws == point_values(spec, seed=1)
+    assert draws != point_values(spec, seed=2)
+    eligible = [d["patients.sda_eligible"] for d in draws]
+    cost = [d["unit_costs_gbp.utc_attendance"] for d in draws]
+    assert 0.7 <= min(eligible) and max(eligible) <= 0.9 and len(set(eligible)) == 50
+    assert 80.0 <= min(cost) and max(cost) <= 100.0
+    # one parameter fewer: the other's draws are unchanged
+    alone = load_sweep(_sweep_file(tmp_path, SAMPLE.format(n=50).rsplit("  unit_costs", 1)[0], "alone.yaml"))
+    assert [d["patients.sda_eligible"] for d in point_values(alone, seed=1)] == eligible
+
+
+def test_sampled_whole_numbers_stay_whole(tmp_path):
+    body = ("design: sample\nsamples: 5\nvary:\n"
+            "  slot_diaries.gpcg_sda.slots_per_day.0: {dist: uniform, low: 40.0, high: 70.0}\n")
+    path = _sweep_file(tmp_path, body)
+    points = build_points(load_sweep(path), path)
+    mondays = [p.scenario.slot_diaries.gpcg_sda.slots_per_day[0] for p in points]
+    assert all(isinstance(v, int) and 40 <= v <= 70 for v in mondays)
+    assert len(set(mondays)) > 1
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("design: sample\nvary:\n  patients.sda_eligible: {dist: uniform, low: 0.5, high: 0.9}\n", "samples:"),
+        ("samples: 5\nvary:\n  patients.sda_eligible: [0.5]\n", "samples:"),
+        ("design: sample\nsamples: 5\nvary:\n  patients.sda_eligible: [0.5, 0.6]\n", "vary.patients.sda_eligible"),
+        ("design: sample\nsamples: 5\nvary:\n  patients.sda_eligible: {dist: uniform, low: 0.9, high: 0.5}\n",
+         "vary.patients.sda_eligible: high (0.5) must be >= low (0.9)"),
+        ("design: sample\nsamples: 1\nvary:\n  patients.sda_eligible: {dist: uniform, low: 0.5, high: 0.9}\n",
+         "samples = 1"),
+        ("vary:\n  patients.sda_eligible: {dist: uniform, low: 0.5, high: 0.9}\n", "give a list"),
+    ],
+    ids=["no-samples", "samples-without-sample", "list-in-sample", "bad-distribution", "one-sample",
+         "distribution-in-grid"],
+)
+def test_bad_sample_sweeps_are_refused(tmp_path, body, message):
+    with pytest.raises(ConfigError) as err:
+        load_sweep(_sweep_file(tmp_path, body))
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_uncertainty_summary_percentiles_share_and_rank_correlation():
+    table = pd.DataFrame({
+        "saving_mean_gbp": [float(v) for v in range(-10, 190)],  # 200 points
+        "up": list(range(200)),
+        "down": list(range(200, 0, -1)),
+        "flat": [1.0] * 200,
+    })
+    summary = uncertainty_summary(table, ["up", "down", "flat"]).set_index(["measure", "parameter"])["value"]
+    assert summary[("points", "")] == 200
+    assert summary[("saving_p50_gbp", "")] == pytest.approx(89.5)
+    assert summary[("saving_p2.5_gbp", "")] == pytest.approx(-10 + 0.025 * 199)
+    assert summary[("share_saving_above_zero", "")] == pytest.approx(189 / 200)
+    assert summary[("spearman_rho_with_saving", "up")] == pytest.approx(1.0)
+    assert summary[("spearman_rho_with_saving", "down")] == pytest.approx(-1.0)
+    assert math.isnan(summary[("spearman_rho_with_saving", "flat")])
+
+
+def test_sample_sweep_cli_writes_the_uncertainty_table(tmp_path):
+    path = _sweep_file(tmp_path, SAMPLE.format(n=3))
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "run_sim.py", "sweep", str(path), "--reps", "2", "--days", "5",
+                           "--warmup-days", "1", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "95% of draws between" in proc.stdout
+    summary = pd.read_csv(out / "uncertainty.csv")
+    assert set(summary.loc[summary["measure"] == "spearman_rho_with_saving", "parameter"]) == {
+        "patients.sda_eligible", "unit_costs_gbp.utc_attendance"}
+    assert len(pd.read_csv(out / "sweep.csv")) == 3
+    assert (out / "sweep.png").read_bytes()[:4] == b"\x89PNG"

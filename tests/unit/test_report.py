@@ -65,12 +65,13 @@ def test_sweep_figure_labels_every_point(tmp_path):
     })
     fig = sweep_figure(table, ["a.b.rate"], "title")
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    assert sorted(labels) == ["rate=0.25", "rate=1.0"]
+    assert sorted(labels) == ["b.rate=0.25", "b.rate=1.0"]
     path = tmp_path / "s.png"
     fig.savefig(path)
     assert path.read_bytes()[:4] == b"\x89PNG"
 
 
 def test_short_parameter_names_keep_a_list_position():
-    assert _short("patients.sda_eligible") == "sda_eligible"
-    assert _short("slot_diaries.gpcg_sda.slots_per_day.6") == "slots_per_day.6"
+    assert _short("patients.sda_eligible") == "patients.sda_eligible"
+    assert _short("ia_nurse.redirection_x8.probability") == "redirection_x8.probability"
+    assert _short("slot_diaries.gpcg_sda.slots_per_day.6") == "gpcg_sda.slots_per_day.6"

@@ -200,7 +200,7 @@ def point_values(spec: SweepSpec, seed: int = 0) -> list[dict[str, Any]]:
 def _like(value: Any, current: Any) -> Any:
     """A drawn number made whole where the config holds a whole number (a count, a slot total)."""
     if isinstance(current, int) and not isinstance(current, bool) and isinstance(value, float):
-        return int(round(value))
+        return round(value)
     return value
 
 

@@ -262,15 +262,22 @@ def cmd_attribute(args) -> int:
 
 
 def _print_uncertainty(summary: pd.DataFrame) -> None:
-    overall = summary[summary["parameter"] == ""].set_index("measure")["value"]
-    print(f"Saving over the drawn inputs: median GBP {overall['saving_p50_gbp']:,.0f}, 95% of draws between "
-          f"GBP {overall['saving_p2.5_gbp']:,.0f} and {overall['saving_p97.5_gbp']:,.0f} "
-          f"(mean {overall['saving_mean_gbp']:,.0f}; saving above zero in "
-          f"{overall['share_saving_above_zero']:.0%} of draws)")
-    print("Rank correlation of each input with the saving:")
+    overall = summary[summary["parameter"] == ""].set_index("measure")
+
+    def gbp(measure: str) -> str:
+        row = overall.loc[measure]
+        return f"GBP {row['value']:,.0f} ({row['ci_low']:,.0f} to {row['ci_high']:,.0f})"
+
+    print(f"Saving over {int(overall.loc['points', 'value'])} draws of the inputs "
+          "(each figure with its bootstrap 95% interval):")
+    print(f"  median {gbp('saving_p50_gbp')}")
+    print(f"  95% of draws between {gbp('saving_p2.5_gbp')} and {gbp('saving_p97.5_gbp')}")
+    share = overall.loc["share_saving_above_zero"]
+    print(f"  saving above zero in {share['value']:.0%} of draws ({share['ci_low']:.0%} to {share['ci_high']:.0%})")
+    print("Rank correlation of each input with the saving (bootstrap 95% interval):")
     rho = summary[summary["parameter"] != ""]
     for _, row in rho.reindex(rho["value"].abs().sort_values(ascending=False).index).iterrows():
-        print(f"  {row['parameter']:<55} {row['value']:+.2f}")
+        print(f"  {row['parameter']:<55} {row['value']:+.2f} ({row['ci_low']:+.2f} to {row['ci_high']:+.2f})")
 
 
 def cmd_sweep(args) -> int:
@@ -288,13 +295,14 @@ def cmd_sweep(args) -> int:
         varied, title = list(spec.vary), spec.description or spec.name
         uncertainty = None
         if spec.design == "sample":
-            uncertainty = uncertainty_summary(table, varied)
+            uncertainty = uncertainty_summary(table, varied, seed=run.seed)
             writer.csv("uncertainty.csv", uncertainty)
             writer.figure("sweep.png", sample_figure(table, varied, title))
         else:
             writer.figure("sweep.png", sweep_figure(table, varied, title))
-        for key, summary in tables.items():
-            writer.csv(f"{key}_summary.csv", summary)
+        # every run's per-replication KPIs in one long table, the run named in its first column
+        runs = pd.concat([summary.assign(run=key) for key, summary in tables.items()], ignore_index=True)
+        writer.csv("summaries.csv", runs[["run", *[c for c in runs.columns if c != "run"]]])
         manifest = _manifest(args, {"baseline": points[0].baseline, "scenario": points[0].scenario},
                              time.perf_counter() - start, checkpoints)
         manifest["sweep"] = {"file": str(args.sweep), **spec.model_dump(mode="json"), "points": len(points)}

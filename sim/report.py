@@ -126,11 +126,11 @@ def sweep_figure(table: pd.DataFrame, varied: list[str], title: str) -> Figure:
 def sample_figure(table: pd.DataFrame, varied: list[str], title: str) -> Figure:
     """Saving against each sampled input (one panel per input), with the saving's 95% range."""
     saving = table["saving_mean_gbp"]
-    low, high = np.percentile(saving, [2.5, 97.5])
+    low, high = np.nanpercentile(saving, [2.5, 97.5])
     cols = min(3, len(varied))
     rows = -(-len(varied) // cols)
     fig = Figure(figsize=(4.2 * cols, 3.2 * rows + 0.6))
-    axes = np.atleast_1d(fig.subplots(rows, cols, sharey=True, squeeze=False)).ravel()
+    axes = fig.subplots(rows, cols, sharey=True, squeeze=False).ravel()
     for ax, name in zip(axes, varied):
         ax.plot(pd.to_numeric(table[name], errors="coerce"), saving, "o", color=SAVING_COLOUR, alpha=0.7)
         ax.axhspan(low, high, color=BASELINE_COLOUR, alpha=0.12, lw=0)
@@ -141,7 +141,7 @@ def sample_figure(table: pd.DataFrame, varied: list[str], title: str) -> Figure:
         ax.set_visible(False)
     for ax in axes[::cols]:
         ax.set_ylabel("saving, GBP pa")
-    fig.suptitle(f"{title}\nsaving over {len(table)} draws: median {np.median(saving) / 1000:,.0f}k, "
+    fig.suptitle(f"{title}\nsaving over {len(table)} draws: median {np.nanmedian(saving) / 1000:,.0f}k, "
                  f"95% of draws {low / 1000:,.0f}k to {high / 1000:,.0f}k (shaded)")
     fig.tight_layout()
     return fig

@@ -14,7 +14,10 @@ one or more parameters (dotted paths into the config)::
 With ``design: sample`` each parameter is given a distribution instead of a
 list, and ``samples`` points are drawn with all parameters varying together
 (a probabilistic sensitivity analysis): the spread of the saving over the
-points then reflects the uncertainty of the inputs, not only simulation noise.
+points then reflects the uncertainty of the inputs. Every point runs on the
+same replications (same patients), so simulation noise moves all points
+together rather than widening the spread; each point's own paired interval
+shows its size.
 
 Every point is run on the baseline's run settings, so each comparison is
 paired on common random numbers, like ``compare``.
@@ -25,6 +28,7 @@ from __future__ import annotations
 import copy
 import itertools
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -53,7 +57,11 @@ if TYPE_CHECKING:
     from .checkpoint import CheckpointFolder
 
 MAX_POINTS = 1000
+MIN_SAMPLES = 10
 DISTRIBUTION = TypeAdapter(Distribution)
+SAMPLE_STREAM_TAG = stream_key("sweep sample")
+"""Part of every input stream's seed, so input draws never share a seed with a simulation stream."""
+BOOTSTRAP_RESAMPLES = 1000
 
 SWEEP_KPIS = (
     "utc_within_4h_pct",
@@ -85,7 +93,7 @@ class SweepSpec(Locked):
     vary: dict[str, Any] = Field(min_length=1)
     """Lists of values (grid, one_at_a_time) or distributions (sample), by dotted path."""
     design: Literal["grid", "one_at_a_time", "sample"] = "grid"
-    samples: Annotated[int, Field(ge=2, le=MAX_POINTS)] | None = None
+    samples: Annotated[int, Field(ge=MIN_SAMPLES, le=MAX_POINTS)] | None = None
     apply_to: Literal["scenario", "both"] = "scenario"
     run: SweepRun = SweepRun()
 
@@ -112,6 +120,9 @@ def load_sweep(path: str | Path) -> SweepSpec:
         raise ConfigError(f"{path}: samples: give it with design: sample, and only then")
     for dotted, entry in spec.vary.items():
         if spec.design == "sample":
+            if not isinstance(entry, dict):
+                raise ConfigError(f"{path}: vary.{dotted} = {entry!r}: give a distribution, "
+                                  "e.g. {dist: uniform, low: 0.5, high: 0.9}")
             try:
                 DISTRIBUTION.validate_python(entry, strict=True)
             except ValidationError as err:
@@ -191,14 +202,14 @@ def point_values(spec: SweepSpec, seed: int = 0) -> list[dict[str, Any]]:
     if spec.design == "sample":
         columns = {}
         for name in names:
-            rng = np.random.default_rng(np.random.SeedSequence([seed, stream_key(f"sweep:{name}")]))
+            rng = np.random.default_rng(np.random.SeedSequence([seed, SAMPLE_STREAM_TAG, stream_key(name)]))
             columns[name] = DISTRIBUTION.validate_python(spec.vary[name]).sample(rng, spec.samples).tolist()
         return [{name: columns[name][i] for name in names} for i in range(int(spec.samples))]
     return [{name: value} for name in names for value in spec.vary[name]]
 
 
 def _like(value: Any, current: Any) -> Any:
-    """A drawn number made whole where the config holds a whole number (a count, a slot total)."""
+    """A drawn number rounded to the nearest whole number where the config holds one (a count, a slot total)."""
     if isinstance(current, int) and not isinstance(current, bool) and isinstance(value, float):
         return round(value)
     return value
@@ -293,31 +304,54 @@ def run_sweep(
     return pd.DataFrame(rows), tables
 
 
-def uncertainty_summary(table: pd.DataFrame, varied: list[str]) -> pd.DataFrame:
+def _spearman(x: np.ndarray, y: np.ndarray) -> float:
+    """Spearman rank correlation; NaN when either side does not vary."""
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        return float("nan")
+    return float(stats.spearmanr(x, y).statistic)
+
+
+def uncertainty_summary(table: pd.DataFrame, varied: list[str], seed: int = 0) -> pd.DataFrame:
     """How the saving spreads over the points, and which varied input moves it most.
 
-    Rows ``measure, parameter, value``: the number of points; the mean, the
-    2.5th, 50th and 97.5th percentiles of the point savings and the share of
-    points with a saving above zero; then each parameter's Spearman rank
-    correlation with the saving. Meant for ``design: sample``, where the
-    points are draws of the inputs and the percentiles form an uncertainty
-    interval for the saving (inputs and simulation noise together).
+    Rows ``measure, parameter, value, ci_low, ci_high``: the number of points
+    used (those with a finite saving); the mean, the 2.5th, 50th and 97.5th
+    percentiles of the point savings and the share of points with a saving
+    above zero; then each parameter's Spearman rank correlation with the
+    saving. ``ci_low, ci_high`` is a 95% percentile-bootstrap interval of each
+    figure over the points (``BOOTSTRAP_RESAMPLES`` resamples, seeded by
+    ``seed``): how much it could change with other draws of the inputs.
+
+    Meant for ``design: sample``, where the points are draws of the inputs,
+    so the percentiles are an interval for the saving under input uncertainty.
     """
-    saving = table["saving_mean_gbp"].to_numpy(dtype=float)
-    rows = [
-        ("points", "", float(len(saving))),
-        ("saving_mean_gbp", "", float(np.mean(saving))),
-        ("saving_p2.5_gbp", "", float(np.percentile(saving, 2.5))),
-        ("saving_p50_gbp", "", float(np.percentile(saving, 50))),
-        ("saving_p97.5_gbp", "", float(np.percentile(saving, 97.5))),
-        ("share_saving_above_zero", "", float(np.mean(saving > 0))),
-    ]
-    for name in varied:
-        values = pd.to_numeric(table[name], errors="coerce").to_numpy(dtype=float)
-        ok = ~np.isnan(values)
-        if ok.sum() < 3 or np.ptp(values[ok]) == 0:
-            rho = float("nan")
-        else:
-            rho = float(stats.spearmanr(values[ok], saving[ok]).statistic)
-        rows.append(("spearman_rho_with_saving", name, rho))
-    return pd.DataFrame(rows, columns=["measure", "parameter", "value"])
+    saving_all = table["saving_mean_gbp"].to_numpy(dtype=float)
+    finite = np.isfinite(saving_all)
+    saving = saving_all[finite]
+    inputs = {name: pd.to_numeric(table[name], errors="coerce").to_numpy(dtype=float)[finite] for name in varied}
+
+    def figures(s: np.ndarray, cols: dict[str, np.ndarray]) -> list[float]:
+        out = [float(np.mean(s)), *np.percentile(s, [2.5, 50, 97.5]).tolist(), float(np.mean(s > 0))]
+        for name in varied:
+            x = cols[name]
+            ok = np.isfinite(x)
+            out.append(_spearman(x[ok], s[ok]) if ok.sum() >= 3 else float("nan"))
+        return out
+
+    labels = [("saving_mean_gbp", ""), ("saving_p2.5_gbp", ""), ("saving_p50_gbp", ""),
+              ("saving_p97.5_gbp", ""), ("share_saving_above_zero", "")]
+    labels += [("spearman_rho_with_saving", name) for name in varied]
+    n = saving.size
+    if n == 0:
+        values = low = high = [float("nan")] * len(labels)
+    else:
+        values = figures(saving, inputs)
+        rng = np.random.default_rng(np.random.SeedSequence([seed, SAMPLE_STREAM_TAG, stream_key("bootstrap")]))
+        boot = np.array([figures(saving[idx], {k: v[idx] for k, v in inputs.items()})
+                         for idx in rng.integers(0, n, size=(BOOTSTRAP_RESAMPLES, n))])
+        with warnings.catch_warnings():  # a figure undefined in every resample stays NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            low, high = np.nanpercentile(boot, [2.5, 97.5], axis=0)
+    rows = [("points", "", float(n), float("nan"), float("nan"))]
+    rows += [(m, p_, float(v), float(lo), float(hi)) for (m, p_), v, lo, hi in zip(labels, values, low, high)]
+    return pd.DataFrame(rows, columns=["measure", "parameter", "value", "ci_low", "ci_high"])

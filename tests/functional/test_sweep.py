@@ -136,8 +136,10 @@ def test_sweep_cli_writes_its_files_and_refuses_bad_input(tmp_path):
                           check=False)
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in out.iterdir()) == [
-        "baseline_summary.csv", "manifest.json", "point_0_summary.csv", "point_1_summary.csv", "sweep.csv",
-        "sweep.png"]
+        "manifest.json", "summaries.csv", "sweep.csv", "sweep.png"]
+    runs = pd.read_csv(out / "summaries.csv")
+    assert runs.columns[:2].tolist() == ["run", "replication"]
+    assert runs.groupby("run").size().to_dict() == {"baseline": 2, "point_0": 2, "point_1": 2}
     sweep = pd.read_csv(out / "sweep.csv")
     assert list(sweep["patients.sda_eligible"]) == [0.7, 0.9]
     manifest = json.loads((out / "manifest.json").read_text())
@@ -174,7 +176,7 @@ def test_sampled_points_are_reproducible_bounded_and_independent_per_parameter(t
 
 
 def test_sampled_whole_numbers_stay_whole(tmp_path):
-    body = ("design: sample\nsamples: 5\nvary:\n"
+    body = ("design: sample\nsamples: 10\nvary:\n"
             "  slot_diaries.gpcg_sda.slots_per_day.0: {dist: uniform, low: 40.0, high: 70.0}\n")
     path = _sweep_file(tmp_path, body)
     points = build_points(load_sweep(path), path)
@@ -187,15 +189,16 @@ def test_sampled_whole_numbers_stay_whole(tmp_path):
     ("body", "message"),
     [
         ("design: sample\nvary:\n  patients.sda_eligible: {dist: uniform, low: 0.5, high: 0.9}\n", "samples:"),
-        ("samples: 5\nvary:\n  patients.sda_eligible: [0.5]\n", "samples:"),
-        ("design: sample\nsamples: 5\nvary:\n  patients.sda_eligible: [0.5, 0.6]\n", "vary.patients.sda_eligible"),
-        ("design: sample\nsamples: 5\nvary:\n  patients.sda_eligible: {dist: uniform, low: 0.9, high: 0.5}\n",
+        ("samples: 10\nvary:\n  patients.sda_eligible: [0.5]\n", "samples:"),
+        ("design: sample\nsamples: 10\nvary:\n  patients.sda_eligible: [0.5, 0.6]\n",
+         "vary.patients.sda_eligible = [0.5, 0.6]: give a distribution"),
+        ("design: sample\nsamples: 10\nvary:\n  patients.sda_eligible: {dist: uniform, low: 0.9, high: 0.5}\n",
          "vary.patients.sda_eligible: high (0.5) must be >= low (0.9)"),
-        ("design: sample\nsamples: 1\nvary:\n  patients.sda_eligible: {dist: uniform, low: 0.5, high: 0.9}\n",
-         "samples = 1"),
+        ("design: sample\nsamples: 9\nvary:\n  patients.sda_eligible: {dist: uniform, low: 0.5, high: 0.9}\n",
+         "samples = 9: Input should be greater than or equal to 10"),
         ("vary:\n  patients.sda_eligible: {dist: uniform, low: 0.5, high: 0.9}\n", "give a list"),
     ],
-    ids=["no-samples", "samples-without-sample", "list-in-sample", "bad-distribution", "one-sample",
+    ids=["no-samples", "samples-without-sample", "list-in-sample", "bad-distribution", "too-few-samples",
          "distribution-in-grid"],
 )
 def test_bad_sample_sweeps_are_refused(tmp_path, body, message):
@@ -212,7 +215,8 @@ def test_uncertainty_summary_percentiles_share_and_rank_correlation():
         "down": list(range(200, 0, -1)),
         "flat": [1.0] * 200,
     })
-    summary = uncertainty_summary(table, ["up", "down", "flat"]).set_index(["measure", "parameter"])["value"]
+    full = uncertainty_summary(table, ["up", "down", "flat"]).set_index(["measure", "parameter"])
+    summary = full["value"]
     assert summary[("points", "")] == 200
     assert summary[("saving_p50_gbp", "")] == pytest.approx(89.5)
     assert summary[("saving_p2.5_gbp", "")] == pytest.approx(-10 + 0.025 * 199)
@@ -220,10 +224,25 @@ def test_uncertainty_summary_percentiles_share_and_rank_correlation():
     assert summary[("spearman_rho_with_saving", "up")] == pytest.approx(1.0)
     assert summary[("spearman_rho_with_saving", "down")] == pytest.approx(-1.0)
     assert math.isnan(summary[("spearman_rho_with_saving", "flat")])
+    # bootstrap intervals bracket their figure, and are seeded
+    for key in [("saving_p50_gbp", ""), ("saving_mean_gbp", ""), ("spearman_rho_with_saving", "up")]:
+        assert full.loc[key, "ci_low"] <= summary[key] <= full.loc[key, "ci_high"], key
+    assert full.loc[("saving_p50_gbp", ""), "ci_low"] < full.loc[("saving_p50_gbp", ""), "ci_high"]
+    again = uncertainty_summary(table, ["up", "down", "flat"]).set_index(["measure", "parameter"])
+    pd.testing.assert_frame_equal(full, again)
+
+
+def test_uncertainty_summary_leaves_out_points_without_a_saving():
+    table = pd.DataFrame({"saving_mean_gbp": [1.0, 2.0, math.nan, 4.0, 5.0], "x": [1, 2, 3, 4, 5]})
+    summary = uncertainty_summary(table, ["x"]).set_index(["measure", "parameter"])["value"]
+    assert summary[("points", "")] == 4
+    assert summary[("saving_mean_gbp", "")] == 3.0
+    assert summary[("share_saving_above_zero", "")] == 1.0
+    assert summary[("spearman_rho_with_saving", "x")] == pytest.approx(1.0)
 
 
 def test_sample_sweep_cli_writes_the_uncertainty_table(tmp_path):
-    path = _sweep_file(tmp_path, SAMPLE.format(n=3))
+    path = _sweep_file(tmp_path, SAMPLE.format(n=10))
     out = tmp_path / "out"
     proc = subprocess.run([sys.executable, "run_sim.py", "sweep", str(path), "--reps", "2", "--days", "5",
                            "--warmup-days", "1", "--out", str(out)],
@@ -233,5 +252,5 @@ def test_sample_sweep_cli_writes_the_uncertainty_table(tmp_path):
     summary = pd.read_csv(out / "uncertainty.csv")
     assert set(summary.loc[summary["measure"] == "spearman_rho_with_saving", "parameter"]) == {
         "patients.sda_eligible", "unit_costs_gbp.utc_attendance"}
-    assert len(pd.read_csv(out / "sweep.csv")) == 3
+    assert len(pd.read_csv(out / "sweep.csv")) == 10
     assert (out / "sweep.png").read_bytes()[:4] == b"\x89PNG"

@@ -20,6 +20,7 @@ from .output import ResultWriter
 from .output_analysis import paired_comparison, summarise
 from .runner import events_table, run_replications, summary_table
 from .sweep import build_points, load_sweep, run_sweep, uncertainty_summary
+from .validation import validate, validation_runs
 
 EXIT_BAD_INPUT = 2
 EXIT_MODEL_ERROR = 3
@@ -91,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     att.add_argument("--order", default=None,
                      help="order the changes are switched on, e.g. x8,x5,x1 (the rest follow in number order)")
     _add_run_options(att)
+    val = sub.add_parser("validate", help="the model's figures against the paper's and public ones")
+    val.add_argument("current", nargs="?", default="configs/current.yaml", help="current pathway config")
+    val.add_argument("redesign", nargs="?", default="configs/redesign.yaml", help="redesigned pathway config")
+    _add_run_options(val, events=False)
     swp = sub.add_parser("sweep", help="the saving over a grid of parameter values (a sweep file)")
     swp.add_argument("sweep", help="sweep YAML, e.g. configs/sweeps/ia_redirection.yaml")
     _add_run_options(swp, events=False)
@@ -261,6 +266,37 @@ def cmd_attribute(args) -> int:
     return 0
 
 
+def cmd_validate(args) -> int:
+    runs = validation_runs(_load(args.current, args), _load(args.redesign, args))
+    first = runs["current"]
+    out = _output_folder(Path(args.out or Path("results") / "validation"))
+    start = time.perf_counter()
+    with _resumable(out, args) as checkpoints, ResultWriter(out) as writer:
+        tables = {
+            label: summary_table(run_replications(cfg, jobs=args.jobs, progress=not args.quiet, label=label,
+                                                  checkpoint=checkpoints.for_scenario(cfg)))
+            for label, cfg in runs.items()
+        }
+        table = validate(tables)
+        writer.csv("validation.csv", table)
+        long = pd.concat([t.assign(run=label) for label, t in tables.items()], ignore_index=True)
+        writer.csv("summaries.csv", long[["run", *[c for c in long.columns if c != "run"]]])
+        writer.json("manifest.json", _manifest(args, runs, time.perf_counter() - start, checkpoints))
+        writer.commit()
+    if not args.quiet:
+        print(f"Validation: {first.run.replications} paired replications x {first.run.days} days")
+        def num(v: float) -> str:
+            return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
+
+        for _, row in table.iterrows():
+            verdict = "within" if row["within"] else "OUTSIDE"
+            print(f"  {verdict:<8} {row['target']}\n           model {num(row['model_mean'])} "
+                  f"(95% CI {num(row['model_ci_low'])} to {num(row['model_ci_high'])}); published "
+                  f"{row['published']}, range {num(row['range_low'])} to {num(row['range_high'])}; {row['source']}")
+        print(f"\n{int(table['within'].sum())} of {len(table)} figures within range. Results in {out}/")
+    return 0
+
+
 def _print_uncertainty(summary: pd.DataFrame) -> None:
     overall = summary[summary["parameter"] == ""].set_index("measure")
 
@@ -335,6 +371,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_attribute(args)
         if args.command == "sweep":
             return cmd_sweep(args)
+        if args.command == "validate":
+            return cmd_validate(args)
         return cmd_compare(args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)

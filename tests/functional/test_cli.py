@@ -91,3 +91,18 @@ def test_cli_in_a_subprocess_with_parallel_jobs(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert len(pd.read_csv(out / "summary.csv")) == 2
+
+
+def test_validate_writes_one_row_per_target(tmp_path, capsys):
+    out = tmp_path / "val"
+    code = main(["validate", str(CONFIGS / "current.yaml"), str(CONFIGS / "redesign.yaml"), "--out", str(out),
+                 "--reps", "2", "--days", "8", "--warmup-days", "1"])
+    assert code == 0
+    table = pd.read_csv(out / "validation.csv")
+    assert list(table.columns) == ["target", "published", "source", "range_low", "range_high", "model_mean",
+                                   "model_ci_low", "model_ci_high", "n_reps", "within"]
+    assert len(table) == 10 and (table["n_reps"] == 2).all()
+    runs = pd.read_csv(out / "summaries.csv")
+    assert set(runs["run"]) == {"current", "redesign", "redesign_without_x6"}
+    printed = capsys.readouterr().out
+    assert f"{int(table['within'].sum())} of 10 figures within range" in printed

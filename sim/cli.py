@@ -132,6 +132,8 @@ def _resumable(out: Path, args):
             f"no results were written; {kept} finished replication(s) are kept in {checkpoints.path}: "
             "run the same command again to continue from them"
         ) from None
+    if checkpoints.resumed() and not args.quiet:
+        print(f"reused {checkpoints.resumed()} replication(s) kept from an interrupted run", file=sys.stderr)
     checkpoints.remove()
 
 

@@ -215,6 +215,23 @@ def _like(value: Any, current: Any) -> Any:
     return value
 
 
+def _check_bounds(spec: SweepSpec, scenario: Config, baseline: Config, source: str) -> None:
+    """Refuse a bounded distribution whose ends the config would refuse, whatever the draws."""
+    current = scenario.model_dump()
+    for dotted, entry in spec.vary.items():
+        dist = DISTRIBUTION.validate_python(entry)
+        ends = [getattr(dist, "low", None), getattr(dist, "high", None)]
+        for end in (e for e in ends if e is not None):
+            try:
+                value = _like(float(end), _get(current, dotted))
+            except (KeyError, IndexError, ValueError, TypeError):
+                value = end  # an unknown path: refused with its message by _with_values
+            where = f"{source}: vary.{dotted} (its distribution reaches {end:g})"
+            _with_values(scenario, {dotted: value}, where)
+            if spec.apply_to == "both":
+                _with_values(baseline, {dotted: value}, where)
+
+
 def build_points(spec: SweepSpec, source: str | Path, **run_overrides) -> list[SweepPoint]:
     """Validate every point's configs before anything runs.
 
@@ -234,6 +251,8 @@ def build_points(spec: SweepSpec, source: str | Path, **run_overrides) -> list[S
     scenario = scenario.model_copy(update={"run": baseline.run})
     if point_count(spec) > MAX_POINTS:
         raise ConfigError(f"{source}: vary: {point_count(spec):,} points, more than {MAX_POINTS:,}")
+    if spec.design == "sample":
+        _check_bounds(spec, scenario, baseline, source)
     values = point_values(spec, seed=baseline.run.seed)
     if spec.design == "sample":
         current = scenario.model_dump()

@@ -99,6 +99,7 @@ def test_interrupted_cli_run_resumes_to_identical_results(tmp_path, jobs):
     resumed = _cli(RUN, out)
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming:" in resumed.stderr
+    assert f"reused {kept} replication(s)" in resumed.stderr
     assert json.loads((out / "manifest.json").read_text())["resumed_replications"] == kept
     assert not kept_dir.exists(), "the checkpoint folder outlived a finished run"
 

@@ -254,3 +254,14 @@ def test_sample_sweep_cli_writes_the_uncertainty_table(tmp_path):
         "patients.sda_eligible", "unit_costs_gbp.utc_attendance"}
     assert len(pd.read_csv(out / "sweep.csv")) == 10
     assert (out / "sweep.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_distribution_reaching_outside_the_field_is_refused_whatever_the_draws(tmp_path):
+    # triangular with its mode far from the top: few draws reach above 1, but the end itself does
+    body = ("design: sample\nsamples: 10\nvary:\n"
+            "  patients.sda_eligible: {dist: triangular, low: 0.5, mode: 0.5, high: 1.02}\n")
+    path = _sweep_file(tmp_path, body)
+    with pytest.raises(ConfigError) as err:
+        build_points(load_sweep(path), path)
+    assert "vary.patients.sda_eligible (its distribution reaches 1.02)" in str(err.value)
+    assert "patients.sda_eligible = 1.02" in str(err.value)

@@ -116,3 +116,22 @@ def test_only_replications_kept_before_the_command_count_as_resumed(tiny, tmp_pa
     rerun = CheckpointFolder(tmp_path / "out")
     rerun.for_scenario(tiny).load([0, 1])
     assert rerun.resumed() == 1
+
+
+def test_the_fingerprint_covers_the_model_but_not_the_presentation(tmp_path, monkeypatch):
+    import shutil
+
+    import sim.checkpoint as checkpoint
+
+    copy = tmp_path / "sim"
+    shutil.copytree(checkpoint.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(checkpoint, "PACKAGE_DIR", copy)
+    before = checkpoint.code_fingerprint()
+    (copy / "report.py").write_text("# a figure changed\n", encoding="utf-8")
+    assert checkpoint.code_fingerprint() == before
+    (copy / "model.py").write_text((copy / "model.py").read_text() + "\n# changed\n", encoding="utf-8")
+    assert checkpoint.code_fingerprint() != before
+    (copy / "new_module.py").write_text("X = 1\n", encoding="utf-8")
+    changed = checkpoint.code_fingerprint()
+    (copy / "new_module.py").write_text("X = 2\n", encoding="utf-8")
+    assert checkpoint.code_fingerprint() != changed

@@ -268,6 +268,12 @@ def cmd_attribute(args) -> int:
     return 0
 
 
+def _runs_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every run's per-replication KPIs in one long table, the run named in its first column."""
+    runs = pd.concat([table.assign(run=label) for label, table in tables.items()], ignore_index=True)
+    return runs[["run", *[c for c in runs.columns if c != "run"]]]
+
+
 def cmd_validate(args) -> int:
     runs = validation_runs(_load(args.current, args), _load(args.redesign, args))
     first = runs["current"]
@@ -281,8 +287,7 @@ def cmd_validate(args) -> int:
         }
         table = validate(tables)
         writer.csv("validation.csv", table)
-        long = pd.concat([t.assign(run=label) for label, t in tables.items()], ignore_index=True)
-        writer.csv("summaries.csv", long[["run", *[c for c in long.columns if c != "run"]]])
+        writer.csv("summaries.csv", _runs_table(tables))
         writer.json("manifest.json", _manifest(args, runs, time.perf_counter() - start, checkpoints))
         writer.commit()
     if not args.quiet:
@@ -338,9 +343,7 @@ def cmd_sweep(args) -> int:
             writer.figure("sweep.png", sample_figure(table, varied, title))
         else:
             writer.figure("sweep.png", sweep_figure(table, varied, title))
-        # every run's per-replication KPIs in one long table, the run named in its first column
-        runs = pd.concat([summary.assign(run=key) for key, summary in tables.items()], ignore_index=True)
-        writer.csv("summaries.csv", runs[["run", *[c for c in runs.columns if c != "run"]]])
+        writer.csv("summaries.csv", _runs_table(tables))
         manifest = _manifest(args, {"baseline": points[0].baseline, "scenario": points[0].scenario},
                              time.perf_counter() - start, checkpoints)
         manifest["sweep"] = {"file": str(args.sweep), **spec.model_dump(mode="json"), "points": len(points)}

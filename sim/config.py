@@ -378,11 +378,14 @@ def load_config(path: str | Path) -> Config:
     return validate_config(data, str(path))
 
 
-def apply_overrides(cfg: Config, **run_overrides) -> Config:
-    """Return a copy with ``run`` fields replaced (``None`` values are ignored), re-validated."""
+def apply_overrides(cfg: Config, *, source: str = "command line", **run_overrides) -> Config:
+    """Return a copy with ``run`` fields replaced (``None`` values are ignored), re-validated.
+
+    ``source`` names where the overrides came from in an error message.
+    """
     changes = {k: v for k, v in run_overrides.items() if v is not None}
     if not changes:
         return cfg
     data = cfg.model_dump()
     data["run"].update(changes)
-    return validate_config(data, "command line")
+    return validate_config(data, source)

@@ -43,6 +43,7 @@ from .config import (
     ConfigError,
     Locked,
     NonNegInt,
+    apply_overrides,
     format_validation_error,
     load_config,
     read_yaml_mapping,
@@ -208,8 +209,15 @@ def point_values(spec: SweepSpec, seed: int = 0) -> list[dict[str, Any]]:
     return [{name: value} for name in names for value in spec.vary[name]]
 
 
-def _like(value: Any, current: Any) -> Any:
-    """A drawn number rounded to the nearest whole number where the config holds one (a count, a slot total)."""
+def _like(value: Any, data: dict, dotted: str) -> Any:
+    """A drawn number rounded to the nearest whole number where the config holds one (a count, a slot total).
+
+    An unknown path leaves the value as it is: ``_with_values`` refuses it with its own message.
+    """
+    try:
+        current = _get(data, dotted)
+    except (KeyError, IndexError, ValueError, TypeError):
+        return value
     if isinstance(current, int) and not isinstance(current, bool) and isinstance(value, float):
         return round(value)
     return value
@@ -222,10 +230,7 @@ def _check_bounds(spec: SweepSpec, scenario: Config, baseline: Config, source: s
         dist = DISTRIBUTION.validate_python(entry)
         ends = [getattr(dist, "low", None), getattr(dist, "high", None)]
         for end in (e for e in ends if e is not None):
-            try:
-                value = _like(float(end), _get(current, dotted))
-            except (KeyError, IndexError, ValueError, TypeError):
-                value = end  # an unknown path: refused with its message by _with_values
+            value = _like(float(end), current, dotted)
             where = f"{source}: vary.{dotted} (its distribution reaches {end:g})"
             _with_values(scenario, {dotted: value}, where)
             if spec.apply_to == "both":
@@ -244,10 +249,7 @@ def build_points(spec: SweepSpec, source: str | Path, **run_overrides) -> list[S
     scenario = load_config(folder / spec.scenario)
     run = {**spec.run.model_dump(exclude_none=True),
            **{k: v for k, v in run_overrides.items() if v is not None}}
-    if run:
-        data = baseline.model_dump()
-        data["run"].update(run)
-        baseline = validate_config(data, f"{source}: run")
+    baseline = apply_overrides(baseline, source=f"{source}: run", **run)
     scenario = scenario.model_copy(update={"run": baseline.run})
     if point_count(spec) > MAX_POINTS:
         raise ConfigError(f"{source}: vary: {point_count(spec):,} points, more than {MAX_POINTS:,}")
@@ -258,10 +260,7 @@ def build_points(spec: SweepSpec, source: str | Path, **run_overrides) -> list[S
         current = scenario.model_dump()
         for vals in values:
             for dotted in vals:
-                try:
-                    vals[dotted] = _like(vals[dotted], _get(current, dotted))
-                except (KeyError, IndexError, ValueError, TypeError):
-                    pass  # an unknown path: refused with its message below
+                vals[dotted] = _like(vals[dotted], current, dotted)
     points = []
     for i, vals in enumerate(values):
         where = f"{source} point {i} ({', '.join(f'{k}={v!r}' for k, v in vals.items())})"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from hypothesis import HealthCheck, Phase
 from hypothesis import strategies as st
 
 from sim.config import load_config
@@ -60,6 +61,17 @@ def sometimes(common, rare, rare_in_ten: int = 2):
 probs = sometimes(st.floats(0.05, 1.0), st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0.0, 1.0, allow_subnormal=False)))
 multipliers = sometimes(st.floats(0.2, 3.0), st.one_of(st.just(0.0), st.floats(0.05, 3.0)))
 hours = st.one_of(st.integers(0, 24), st.floats(0.0, 24.0, allow_subnormal=False))
+EXAMPLE_SETTINGS = dict(
+    deadline=None,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+"""Settings for tests whose examples are whole configs or scenarios: shrinking a failure can take
+minutes (over the CI budget), so failures are reported as generated, in full."""
+
+day_windows = st.tuples(hours, hours).map(lambda ab: (min(ab), max(ab)))
+"""A (start, end) window within one day, empty ones (start == end) included."""
 slot_counts = st.lists(sometimes(st.integers(5, 200), st.integers(0, 5)), min_size=7, max_size=7)
 
 
@@ -126,8 +138,7 @@ def slot_diaries(draw, diary: dict) -> dict:
     d = dict(diary)
     d["slots_per_day"] = draw(slot_counts)
     if draw(sometimes(st.just(False), st.just(True), 3)):
-        a, b = draw(hours), draw(hours)
-        d["session_start_hour"], d["session_end_hour"] = min(a, b), max(a, b)
+        d["session_start_hour"], d["session_end_hour"] = draw(day_windows)
     d["appointment_min"] = draw(st.floats(1.0, 30.0))
     d["booking_lead_min"] = draw(sometimes(st.floats(0.0, 90.0), st.floats(0.0, 1000.0), 1))
     return d
@@ -138,9 +149,7 @@ def redirections(draw, policy: dict) -> dict:
     p = dict(policy)
     p["probability"] = draw(probs)
     if draw(sometimes(st.just(False), st.just(True), 4)):
-        # any window within one day, empty ones (start == end) included
-        a, b = draw(hours), draw(hours)
-        p["start_hour"], p["end_hour"] = min(a, b), max(a, b)
+        p["start_hour"], p["end_hour"] = draw(day_windows)
     p["days"] = draw(st.lists(sometimes(st.just(True), st.just(False), 3), min_size=7, max_size=7))
     p["care_navigator_books"] = draw(st.booleans())
     return p

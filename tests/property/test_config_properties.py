@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sim.cli import EXIT_BAD_INPUT, main
@@ -26,6 +26,7 @@ from sim.config import ConfigError, load_config, validate_config
 
 from .strategies import (
     CONFIG_DIR,
+    EXAMPLE_SETTINGS,
     ROOT,
     base_dict,
     invalid_mutations,
@@ -33,14 +34,9 @@ from .strategies import (
     valid_config_dicts,
 )
 
-# Examples are big nested configs: shrinking a failure can take minutes (over the
-# CI budget), so failures are reported as generated, in full.
-SETTINGS = dict(
-    deadline=None,
-    database=None,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
-)
+# the config tests also take pytest's tmp_path fixture
+SETTINGS = dict(EXAMPLE_SETTINGS, suppress_health_check=[
+    *EXAMPLE_SETTINGS["suppress_health_check"], HealthCheck.function_scoped_fixture])
 INVALID_UTF8 = [b"\xff", b"\xfe\xfe", b"\xc3\x28", b"\x80", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", b"caf\xe9"]
 
 

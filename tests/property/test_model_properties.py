@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pytest
 import yaml
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.cli import main
@@ -26,6 +26,7 @@ from .strategies import (
     CHANNELS,
     DIARIES,
     DIARY_STEP,
+    EXAMPLE_SETTINGS,
     base_dict,
     channel_has_demand,
     channel_mask,
@@ -37,14 +38,6 @@ from .strategies import (
     weekday,
 )
 
-# Examples are whole scenarios: shrinking a failure can take minutes (over the CI
-# budget), so failures are reported as generated, in full.
-SETTINGS = dict(
-    deadline=None,
-    database=None,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
 TOL = 1e-6
 
 
@@ -61,7 +54,7 @@ def _kpis_equal(a: dict, b: dict) -> bool:
 
 
 # ------------------------------------------------------- random scenarios --
-@settings(max_examples=120, **SETTINGS)
+@settings(max_examples=120, **EXAMPLE_SETTINGS)
 @given(d=valid_config_dicts(), replication=st.integers(0, 50))
 def test_random_valid_scenarios_keep_invariants(d, replication):
     kpis, ev = run(d, replication)
@@ -138,7 +131,7 @@ def test_random_valid_scenarios_keep_invariants(d, replication):
         assert not (pcn & ~call).any()
 
 
-@settings(max_examples=25, **SETTINGS)
+@settings(max_examples=25, **EXAMPLE_SETTINGS)
 @given(d=valid_config_dicts(max_days=7), replication=st.integers(0, 5))
 def test_same_scenario_same_numbers(d, replication):
     """A replication is a pure function of (config, replication): reruns agree exactly."""
@@ -148,7 +141,7 @@ def test_same_scenario_same_numbers(d, replication):
     assert ev1.equals(ev2)
 
 
-@settings(max_examples=30, **SETTINGS)
+@settings(max_examples=30, **EXAMPLE_SETTINGS)
 @given(d=valid_config_dicts(max_days=10))
 def test_zero_acceptance_means_no_front_door_sda(d):
     """``patients.accepts_redirection: 0``: nobody is redirected to SDA from A&E/UTC."""
@@ -196,7 +189,7 @@ MONOTONE_CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(MONOTONE_CASES))
-@settings(max_examples=20, **SETTINGS)
+@settings(max_examples=20, **EXAMPLE_SETTINGS)
 @given(d=valid_config_dicts(max_days=10), extra=st.lists(st.integers(0, 20), min_size=7, max_size=7))
 def test_more_slots_never_fewer_bookings(case, d, extra):
     diary, switches, ample_utc = MONOTONE_CASES[case]
@@ -221,7 +214,7 @@ def test_more_slots_never_fewer_bookings(case, d, extra):
         assert k2["sda_redirections_front_door_per_day"] >= k1["sda_redirections_front_door_per_day"]
 
 
-@settings(max_examples=15, **SETTINGS)
+@settings(max_examples=15, **EXAMPLE_SETTINGS)
 @given(d=valid_config_dicts(max_days=7), p=st.floats(0.0, 1.0), q=st.floats(0.0, 1.0))
 def test_more_pharmacy_first_never_fewer_pharmacy_patients(d, p, q):
     """Yes/no draws are uniforms compared with the probability: raising it only adds patients."""

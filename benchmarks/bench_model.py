@@ -179,7 +179,7 @@ def bench_mm3(customers: int, repeats: int) -> dict:
 
 # -------------------------------------------------- full-model cases --
 def _make_config(name: str, days: int, warmup_days: int, walk_in_factor: float = 1.0):
-    from sim.config import apply_overrides, load_config, validate_config
+    from sim.inputs.config import apply_overrides, load_config, validate_config
 
     cfg = apply_overrides(load_config(CONFIGS[name]), days=days, warmup_days=warmup_days, replications=1)
     if walk_in_factor != 1.0:
@@ -196,9 +196,9 @@ def run_case(case: dict) -> dict:
     (plus invariants and KPIs) or ``events`` (``run_one(events=True)`` and
     the frame written to parquet in a temporary folder).
     """
-    import sim.runner as runner  # import cost outside the timed region
-    from sim.model import run_replication
-    from sim.runner import run_one
+    import sim.experiments.runner as runner  # import cost outside the timed region
+    from sim.model.pathway import run_replication
+    from sim.experiments.runner import run_one
 
     # run_one returns KPIs only; note the patient count of the model it builds
     seen = {}
@@ -270,7 +270,7 @@ def _same_kpis(a: dict, b: dict) -> bool:
 
 
 def _rep_config(days: int, warmup_days: int, replications: int):
-    from sim.config import apply_overrides, load_config
+    from sim.inputs.config import apply_overrides, load_config
 
     return apply_overrides(load_config(CONFIGS["current"]), days=days, warmup_days=warmup_days,
                            replications=replications)
@@ -284,7 +284,7 @@ def _cpu() -> float:
 
 def _serial_loop(barrier, queue, days: int, warmup_days: int, replications: int, reps: list[int]) -> None:
     """One of the independent serial loops of ``side_by_side`` (runs in a spawned process)."""
-    from sim.runner import run_one
+    from sim.experiments.runner import run_one
 
     cfg = _rep_config(days, warmup_days, replications)
     barrier.wait()  # start together, after the imports
@@ -328,7 +328,7 @@ def bench_replications(days: int, warmup_days: int, replications: int, jobs: int
     timings of this size vary by 10-20% from minute to minute on a shared
     machine). The per-round ratios are kept too.
     """
-    from sim.runner import run_replications
+    from sim.experiments.runner import run_replications
 
     cfg = _rep_config(days, warmup_days, replications)
     runs: dict[str, list[dict]] = {"serial": [], "parallel": [], "side_by_side": []}

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from .attribution import attribute, resolve_order
-from .checkpoint import CheckpointFolder
-from .config import Config, ConfigError, apply_overrides, load_config
-from .invariants import InvariantError
-from .output import ResultWriter
-from .output_analysis import paired_comparison, summarise
-from .runner import events_table, run_replications, summary_table
-from .sweep import build_points, load_sweep, run_sweep, uncertainty_summary
-from .validation import validate, validation_runs
+from .experiments.attribution import attribute, resolve_order
+from .experiments.checkpoint import CheckpointFolder
+from .inputs.config import Config, ConfigError, apply_overrides, load_config
+from .analysis.invariants import InvariantError
+from .outputs.output import ResultWriter
+from .analysis.output_analysis import paired_comparison, summarise
+from .experiments.runner import events_table, run_replications, summary_table
+from .experiments.sweep import build_points, load_sweep, run_sweep, uncertainty_summary
+from .experiments.validation import validate, validation_runs
 
 EXIT_BAD_INPUT = 2
 EXIT_MODEL_ERROR = 3
@@ -208,7 +208,7 @@ def cmd_run(args) -> int:
 
 def cmd_compare(args) -> int:
     # matplotlib is imported only by the commands that draw
-    from .report import cost_change_by_route_figure
+    from .outputs.report import cost_change_by_route_figure
 
     base = _load(args.baseline, args)
     scen = _load(args.scenario, args)
@@ -242,7 +242,7 @@ def cmd_compare(args) -> int:
 
 
 def cmd_attribute(args) -> int:
-    from .report import attribution_figure
+    from .outputs.report import attribution_figure
 
     base = _load(args.baseline, args)
     scen = _load(args.scenario, args)
@@ -324,7 +324,7 @@ def _print_uncertainty(summary: pd.DataFrame) -> None:
 
 
 def cmd_sweep(args) -> int:
-    from .report import sample_figure, sweep_figure
+    from .outputs.report import sample_figure, sweep_figure
 
     spec = load_sweep(args.sweep)
     points = build_points(spec, args.sweep, replications=args.reps, days=args.days,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.config import Config, load_config, validate_config
+from sim.inputs.config import Config, load_config, validate_config
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"

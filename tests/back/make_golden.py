@@ -7,8 +7,8 @@ drawn or what the model does, and say so in the commit message.
 import json
 from pathlib import Path
 
-from sim.config import load_config
-from sim.runner import run_replications
+from sim.inputs.config import load_config
+from sim.experiments.runner import run_replications
 
 from ..conftest import CONFIGS, tweak
 

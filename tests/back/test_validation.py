@@ -9,8 +9,8 @@ total saving, the 60 a day ambition, X4's effect) are reported by
 
 from __future__ import annotations
 
-from sim.runner import run_replications, summary_table
-from sim.validation import validate, validation_runs
+from sim.experiments.runner import run_replications, summary_table
+from sim.experiments.validation import validate, validation_runs
 
 from ..conftest import tweak
 

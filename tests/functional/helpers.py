@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.eventlog import EventLog
-from sim.model import PathwayModel
-from sim.patients import PatientTable
+from sim.model.eventlog import EventLog
+from sim.model.pathway import PathwayModel
+from sim.model.patients import PatientTable
 
 from ..conftest import tweak
 

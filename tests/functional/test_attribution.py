@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
-from sim.attribution import SETTINGS_STEP, attribute, build_steps, resolve_order
+from sim.experiments.attribution import SETTINGS_STEP, attribute, build_steps, resolve_order
 from sim.cli import main
-from sim.config import ConfigError
+from sim.inputs.config import ConfigError
 
 from ..conftest import CONFIGS, tweak
 

@@ -16,9 +16,9 @@ import pytest
 import yaml
 
 from sim.cli import EXIT_BAD_INPUT, main
-from sim.config import validate_config
-from sim.model import run_replication
-from sim.runner import run_one
+from sim.inputs.config import validate_config
+from sim.model.pathway import run_replication
+from sim.experiments.runner import run_one
 
 from ..property.strategies import (
     CHANNEL_LABEL,

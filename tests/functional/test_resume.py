@@ -13,10 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.attribution import attribute
-from sim.checkpoint import CheckpointFolder
-from sim.config import apply_overrides, load_config
-from sim.runner import ReplicationResult, run_replications, summary_table
+from sim.experiments.attribution import attribute
+from sim.experiments.checkpoint import CheckpointFolder
+from sim.inputs.config import apply_overrides, load_config
+from sim.experiments.runner import ReplicationResult, run_replications, summary_table
 
 from ..conftest import ROOT, tweak
 

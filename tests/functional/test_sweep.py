@@ -11,11 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.checkpoint import CheckpointFolder
-from sim.config import ConfigError
-from sim.output_analysis import paired_comparison
-from sim.runner import run_replications, summary_table
-from sim.sweep import build_points, load_sweep, point_values, run_sweep, uncertainty_summary
+from sim.experiments.checkpoint import CheckpointFolder
+from sim.inputs.config import ConfigError
+from sim.analysis.output_analysis import paired_comparison
+from sim.experiments.runner import run_replications, summary_table
+from sim.experiments.sweep import build_points, load_sweep, point_values, run_sweep, uncertainty_summary
 
 from ..conftest import CONFIGS, ROOT
 

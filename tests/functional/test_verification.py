@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.eventlog import BIT, OUT
-from sim.invariants import InvariantError, check_model
-from sim.kpis import compute_kpis
-from sim.model import run_replication
-from sim.output_analysis import t_interval
-from sim.runner import run_one, run_replications, summary_table
+from sim.model.eventlog import BIT, OUT
+from sim.analysis.invariants import InvariantError, check_model
+from sim.analysis.kpis import compute_kpis
+from sim.model.pathway import run_replication
+from sim.analysis.output_analysis import t_interval
+from sim.experiments.runner import run_one, run_replications, summary_table
 
 from ..conftest import tweak
 from .helpers import FLAT7, FLAT24, patients, run_with
@@ -142,7 +142,7 @@ def test_utc_matches_erlang_c(current_cfg):
 def test_littles_law_on_the_utc_queue(current_cfg):
     """Time-average queue length seen by an observer equals arrival rate x mean wait."""
     cfg = tweak(current_cfg, run__days=35, run__warmup_days=7)
-    model = __import__("sim.model", fromlist=["PathwayModel"]).PathwayModel(cfg, 0)
+    model = __import__("sim.model.pathway", fromlist=["PathwayModel"]).PathwayModel(cfg, 0)
     samples = []
 
     def observer(env):

@@ -21,7 +21,7 @@ import pandas as pd
 from hypothesis import HealthCheck, Phase
 from hypothesis import strategies as st
 
-from sim.config import load_config
+from sim.inputs.config import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = ROOT / "configs"

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sim.cli import EXIT_BAD_INPUT, main
-from sim.config import ConfigError, load_config, validate_config
+from sim.inputs.config import ConfigError, load_config, validate_config
 
 from .strategies import (
     CONFIG_DIR,

@@ -1,6 +1,6 @@
 """Property-based tests of the model: random valid scenarios keep the model's own rules.
 
-Every example runs through ``sim.runner.run_one``, which already raises
+Every example runs through ``sim.experiments.runner.run_one``, which already raises
 ``InvariantError`` when a patient is lost, a slot is double-booked or a
 timestamp goes backwards; the tests add checks that the runtime invariants do
 not cover (slot capacity per simulated weekday, the X1-X8 switches, the IA
@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.cli import main
-from sim.config import validate_config
-from sim.runner import run_one
+from sim.inputs.config import validate_config
+from sim.experiments.runner import run_one
 
 from .strategies import (
     CHANNELS,

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from sim.arrivals import hourly_rates, thinned_arrivals
-from sim.calendar import hour_of_week
-from sim.config import ArrivalProfile
+from sim.model.arrivals import hourly_rates, thinned_arrivals
+from sim.inputs.calendar import hour_of_week
+from sim.inputs.config import ArrivalProfile
 
 
 def _profile(**kw):

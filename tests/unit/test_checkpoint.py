@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from sim.checkpoint import Checkpoint, CheckpointFolder, code_fingerprint, scenario_key
-from sim.runner import ReplicationResult, run_one
+from sim.experiments.checkpoint import Checkpoint, CheckpointFolder, code_fingerprint, scenario_key
+from sim.experiments.runner import ReplicationResult, run_one
 
 from ..conftest import tweak
 
@@ -121,15 +121,15 @@ def test_only_replications_kept_before_the_command_count_as_resumed(tiny, tmp_pa
 def test_the_fingerprint_covers_the_model_but_not_the_presentation(tmp_path, monkeypatch):
     import shutil
 
-    import sim.checkpoint as checkpoint
+    import sim.experiments.checkpoint as checkpoint
 
     copy = tmp_path / "sim"
     shutil.copytree(checkpoint.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(checkpoint, "PACKAGE_DIR", copy)
     before = checkpoint.code_fingerprint()
-    (copy / "report.py").write_text("# a figure changed\n", encoding="utf-8")
+    (copy / "outputs" / "report.py").write_text("# a figure changed\n", encoding="utf-8")
     assert checkpoint.code_fingerprint() == before
-    (copy / "model.py").write_text((copy / "model.py").read_text() + "\n# changed\n", encoding="utf-8")
+    (copy / "model" / "pathway.py").write_text((copy / "model" / "pathway.py").read_text() + "\n# changed\n", encoding="utf-8")
     assert checkpoint.code_fingerprint() != before
     (copy / "new_module.py").write_text("X = 1\n", encoding="utf-8")
     changed = checkpoint.code_fingerprint()

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from sim.cli import main
-from sim.config import ConfigError, load_config
+from sim.inputs.config import ConfigError, load_config
 
 from ..conftest import CONFIGS
 

@@ -1,6 +1,6 @@
 import numpy as np
 
-from sim.random_streams import RandomStreams, stream_key
+from sim.model.random_streams import RandomStreams, stream_key
 
 
 def test_same_name_same_numbers():

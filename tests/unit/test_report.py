@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from sim.report import (
+from sim.outputs.report import (
     _error,
     _short,
     attribution_figure,

@@ -1,7 +1,7 @@
 import pytest
 
-from sim.config import SlotDiary
-from sim.slots import SlotBook
+from sim.inputs.config import SlotDiary
+from sim.model.slots import SlotBook
 
 
 def _diary(n=4, start=8, end=10, lead=30, days=2, weekday=0, **kw):

@@ -1,7 +1,7 @@
 import numpy as np
 import simpy
 
-from sim.stations import Station
+from sim.model.stations import Station
 
 
 def _run(rota, jobs, start_weekday=0):

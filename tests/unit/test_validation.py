@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from sim.validation import TARGETS, Target, validate, validation_runs
+from sim.experiments.validation import TARGETS, Target, validate, validation_runs
 
 
 def _tables(**runs):

@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from .arrivals import hourly_rates, thinned_arrivals
-from .config import Config
+from ..inputs.config import Config
 from .random_streams import RandomStreams
 
 CHANNELS = ("walk_in", "nhs111", "gp_overflow")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .config import UnitCosts
-from .eventlog import ACTIVITIES, BIT
+from ..inputs.config import UnitCosts
+from ..model.eventlog import ACTIVITIES, BIT
 
 # Which unit cost prices each activity.
 ACTIVITY_COST = {

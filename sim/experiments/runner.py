@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from tqdm import tqdm
 
-from .config import Config
-from .invariants import check_kpis, check_model
-from .kpis import compute_kpis
-from .model import run_replication
-from .output_analysis import fill_route_columns
+from ..inputs.config import Config
+from ..analysis.invariants import check_kpis, check_model
+from ..analysis.kpis import compute_kpis
+from ..model.pathway import run_replication
+from ..analysis.output_analysis import fill_route_columns
 
 if TYPE_CHECKING:
     from .checkpoint import Checkpoint

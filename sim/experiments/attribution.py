@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .config import Changes, Config, ConfigError, validate_config
-from .output_analysis import paired_comparison
+from ..inputs.config import Changes, Config, ConfigError, validate_config
+from ..analysis.output_analysis import paired_comparison
 from .runner import run_replications, summary_table
 
 if TYPE_CHECKING:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .calendar import MIN_PER_DAY
+from ..inputs.calendar import MIN_PER_DAY
 from .costs import patient_costs
-from .eventlog import BIT, OUT, ROUTE_MASK, route_name
-from .patients import CHANNELS, D_PRIMARY_CARE, GP_OVERFLOW
+from ..model.eventlog import BIT, OUT, ROUTE_MASK, route_name
+from ..model.patients import CHANNELS, D_PRIMARY_CARE, GP_OVERFLOW
 
 FOUR_HOURS = 240.0
 DAYS_PER_YEAR = 365.0

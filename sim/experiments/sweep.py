@@ -38,7 +38,7 @@ import pandas as pd
 from pydantic import Field, TypeAdapter, ValidationError
 from scipy import stats
 
-from .config import (
+from ..inputs.config import (
     Config,
     ConfigError,
     Locked,
@@ -49,9 +49,9 @@ from .config import (
     read_yaml_mapping,
     validate_config,
 )
-from .distributions import Distribution
-from .output_analysis import paired_comparison
-from .random_streams import stream_key
+from ..inputs.distributions import Distribution
+from ..analysis.output_analysis import paired_comparison
+from ..model.random_streams import stream_key
 from .runner import run_replications, summary_table
 
 if TYPE_CHECKING:

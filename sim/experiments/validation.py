@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .config import Config
-from .output_analysis import t_interval
+from ..inputs.config import Config
+from ..analysis.output_analysis import t_interval
 
 Tables = dict[str, pd.DataFrame]
 

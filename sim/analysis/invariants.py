@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .eventlog import BIT, OUT
+from ..model.eventlog import BIT, OUT
 
 TOLERANCE_MIN = 1e-6
 

@@ -27,22 +27,37 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import Config
+from ..inputs.config import Config
 from .runner import ReplicationResult
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-NOT_IN_RESULTS = frozenset({"cli.py", "report.py", "sweep.py", "validation.py", "attribution.py",
-                            "checkpoint.py", "output.py"})
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+NOT_IN_RESULTS = frozenset({"cli.py", "experiments/sweep.py", "experiments/validation.py",
+                            "experiments/attribution.py", "experiments/checkpoint.py"})
 """Modules that only arrange, compare or present runs: editing them keeps kept replications valid.
 Every other module (a new one included) is part of the fingerprint."""
+PRESENTATION_FOLDERS = frozenset({"outputs", "app"})
+"""Stages after the experiments: nothing in them changes a replication's numbers."""
+
+
+def _result_modules() -> list[Path]:
+    """The package's source files that a replication's numbers depend on, in a fixed order."""
+    keep = []
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        rel = path.relative_to(PACKAGE_DIR)
+        if rel.parts[0] in PRESENTATION_FOLDERS or rel.as_posix() in NOT_IN_RESULTS:
+            continue
+        if "__pycache__" in rel.parts:
+            continue
+        keep.append(path)
+    return keep
 
 
 def code_fingerprint() -> str:
     """A hash of the source files a replication's results depend on, and the versions of
     Python and the libraries those results pass through."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in PACKAGE_DIR.glob("*.py") if p.name not in NOT_IN_RESULTS):
-        digest.update(path.name.encode())
+    for path in _result_modules():
+        digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
         digest.update(path.read_bytes())
     digest.update(platform.python_version().encode())
     for pkg in ("numpy", "simpy", "pandas", "pyarrow"):

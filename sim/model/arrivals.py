@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .calendar import HOURS_PER_WEEK, MIN_PER_HOUR, hour_of_week
-from .config import ArrivalProfile
+from ..inputs.calendar import HOURS_PER_WEEK, MIN_PER_HOUR, hour_of_week
+from ..inputs.config import ArrivalProfile
 
 
 def hourly_rates(profile: ArrivalProfile) -> np.ndarray:

@@ -6,8 +6,8 @@ from bisect import bisect_left
 
 import numpy as np
 
-from .calendar import MIN_PER_DAY, MIN_PER_HOUR, weekday_of_day
-from .config import SlotDiary
+from ..inputs.calendar import MIN_PER_DAY, MIN_PER_HOUR, weekday_of_day
+from ..inputs.config import SlotDiary
 
 
 class SlotBook:

@@ -13,7 +13,7 @@ from collections import deque
 import numpy as np
 import simpy
 
-from .calendar import MIN_PER_HOUR, hour_of_week
+from ..inputs.calendar import MIN_PER_HOUR, hour_of_week
 
 
 class Station:

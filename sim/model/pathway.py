@@ -12,8 +12,8 @@ import gc
 import numpy as np
 import simpy
 
-from .calendar import MIN_PER_DAY, MIN_PER_HOUR, expand_weekly, weekday_of_day
-from .config import Config, Redirection
+from ..inputs.calendar import MIN_PER_DAY, MIN_PER_HOUR, expand_weekly, weekday_of_day
+from ..inputs.config import Config, Redirection
 from .eventlog import BIT, OUT, EventLog
 from .patients import (
     D_AMBULANCE,

@@ -1,0 +1,1 @@
+"""Stage 4, experiments: replications (serial or parallel), checkpoints, comparisons, attribution, sweeps, validation."""

@@ -1,0 +1,1 @@
+"""Stage 5, outputs: result folders, printed reports and figures."""

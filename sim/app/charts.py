@@ -33,7 +33,7 @@ def waits_chart(table: pd.DataFrame, names: dict[str, str]) -> alt.Chart:
     """Mean wait at each step of the routes, baseline beside scenario, with 95% intervals."""
     data = _arms_long(table, dict(WAIT_KPIS), names)
     base = alt.Chart(data).encode(
-        y=alt.Y("what:N", title=None, sort=list(WAIT_KPIS.values())),
+        y=alt.Y("what:N", title=None, sort=list(WAIT_KPIS.values()), axis=alt.Axis(labelLimit=320)),
         yOffset=alt.YOffset("arm:N"),
         color=alt.Color("arm:N", scale=ARM_COLOURS, title=None),
         tooltip=["what", "name", alt.Tooltip("mean:Q", format=".1f"), alt.Tooltip("low:Q", format=".1f"),
@@ -91,7 +91,8 @@ def cost_by_route_chart(table: pd.DataFrame, top: int = 12) -> alt.Chart:
     rows = rows.reindex(rows["saving_mean"].abs().sort_values(ascending=False).index).head(top)
     rows["route"] = rows["kpi"].str.removeprefix("cost_annual_gbp_").map(route_label)
     rows["kind"] = ["saving" if v > 0 else "extra cost" for v in rows["saving_mean"]]
-    base = alt.Chart(rows).encode(y=alt.Y("route:N", sort=list(rows["route"]), title=None))
+    base = alt.Chart(rows).encode(y=alt.Y("route:N", sort=list(rows["route"]), title=None,
+                                          axis=alt.Axis(labelLimit=420)))
     bars = base.mark_bar().encode(
         x=alt.X("saving_mean:Q", title="annual saving, GBP (paired 95% interval); negative = extra cost"),
         color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["saving", "extra cost"],
@@ -110,7 +111,8 @@ def savings_by_change_chart(table: pd.DataFrame) -> alt.Chart:
                       for s in rows["step"]]
     rows["kind"] = ["total" if s == "total" else "saving" if v > 0 else "extra cost"
                     for s, v in zip(rows["step"], rows["saving_mean_gbp"])]
-    base = alt.Chart(rows).encode(y=alt.Y("change:N", sort=list(rows["change"]), title=None))
+    base = alt.Chart(rows).encode(y=alt.Y("change:N", sort=list(rows["change"]), title=None,
+                                          axis=alt.Axis(labelLimit=420)))
     bars = base.mark_bar().encode(
         x=alt.X("saving_mean_gbp:Q", title="annual saving, GBP (paired 95% interval)"),
         color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["saving", "extra cost", "total"],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import pandas as pd
 import streamlit as st
@@ -24,6 +25,9 @@ from .simulate import ResultStore, comparison, run_all, slot_use, summary
 STORE = "results"      # session_state key: the session's finished replications
 SHOWN = "shown"        # the baseline and scenario whose results the Compare page shows
 SWEEP = "sweep"        # the last sweep run on the Sweep page
+METRICS = MappingProxyType({"utc_within_4h_pct": "UTC within 4 hours (%)",
+                            "sda_redirections_front_door_per_day": "Redirected to SDA a day",
+                            "sda_no_slot_per_day": "Found no SDA slot a day"})
 
 
 def store() -> ResultStore:
@@ -137,10 +141,11 @@ def _results(shown: Shown, stale: bool) -> None:
     cols[0].metric("Annual saving", _num(cost["saving_mean"], "gbp"),
                    help=f"95% interval {_num(cost['saving_ci_low'], 'gbp')} to {_num(cost['saving_ci_high'], 'gbp')}; "
                         "positive means the scenario costs less than the current pathway.")
-    for col, kpi in zip(cols[1:], ("utc_within_4h_pct", "sda_redirections_front_door_per_day", "sda_no_slot_per_day")):
+    for col, (kpi, short) in zip(cols[1:], METRICS.items()):
         r = by_kpi.loc[kpi]
-        col.metric(kpi_label(kpi), _num(r["scenario_mean"]), delta=f"{r['change_mean']:+.1f}",
-                   delta_color="off", help=f"Scenario; current pathway {_num(r['baseline_mean'])}")
+        col.metric(short, _num(r["scenario_mean"]), delta=f"{r['change_mean']:+.1f}", delta_color="off",
+                   help=f"{kpi_label(kpi)}: the scenario, and its change from the current pathway "
+                        f"({_num(r['baseline_mean'])}).")
     st.dataframe(headline_table(table, names), hide_index=True, width="stretch")
 
     waits, slots, costs, changes = st.tabs(["Waits", "SDA slot use", "Cost by route", "Savings by change"])

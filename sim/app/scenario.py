@@ -16,17 +16,18 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 
 import yaml
 
 from ..inputs.config import Changes, Config, ConfigError, load_config, validate_config
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
-SHIPPED = {"current": CONFIGS / "current.yaml", "redesign": CONFIGS / "redesign.yaml"}
+SHIPPED = MappingProxyType({"current": CONFIGS / "current.yaml", "redesign": CONFIGS / "redesign.yaml"})
 PROVIDERS = ("gpcg_sda", "pcn_sda", "practice_111", "st_andrews_hub")
 QUICK_REPLICATIONS = 5
 QUICK_DAYS = 28
-"""Quick mode: fewer and shorter replications (intervals about twice as wide)."""
+"""Quick mode: fewer and shorter replications (intervals roughly four times as wide)."""
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ def load_uploaded(name: str, content: bytes) -> Config:
 
     Raises ``ConfigError`` with the loader's one-line message, naming the upload.
     """
-    filename = Path(name).name or "uploaded.yaml"
+    shown = filename = Path(name).name or "uploaded.yaml"
     with tempfile.TemporaryDirectory(prefix="sim-upload-") as tmp:
         folder = Path(tmp)
         for shipped in ("base.yaml", "current.yaml", "redesign.yaml"):
@@ -190,4 +191,4 @@ def load_uploaded(name: str, content: bytes) -> Config:
         try:
             return load_config(path)
         except ConfigError as exc:
-            raise ConfigError(str(exc).replace(f"{folder}/", "")) from None
+            raise ConfigError(str(exc).replace(str(path), shown).replace(f"{folder}/", "")) from None

@@ -8,6 +8,7 @@ config's own values rather than the last ones typed.
 from __future__ import annotations
 
 import hashlib
+from types import MappingProxyType
 
 import streamlit as st
 
@@ -21,7 +22,8 @@ from .scenario import (
 )
 from .schema import bounds
 
-PATHWAYS = {"current": "Current pathway", "redesign": "Redesigned pathway (X1-X8)", "upload": "Upload a YAML config"}
+PATHWAYS = MappingProxyType(
+    {"current": "Current pathway", "redesign": "Redesigned pathway (X1-X8)", "upload": "Upload a YAML config"})
 
 
 def _pct_slider(label: str, value: float, model, field: str, key: str, help: str) -> float:
@@ -158,7 +160,7 @@ def _run_settings(prefix: str, defaults: Choices) -> dict:
     quick = st.toggle(
         "Quick mode", value=False, key=f"{prefix}|quick",
         help=f"Runs at most {QUICK_REPLICATIONS} replications of {QUICK_DAYS} days: a few seconds instead of about "
-             "a minute, but intervals about three times as wide, and each weekday is seen only three times.")
+             "a minute, but intervals roughly four times as wide (fewer and shorter replications), and each weekday is seen only three times per replication.")
     if quick:
         st.caption(f"Quick mode: {QUICK_REPLICATIONS} replications x {QUICK_DAYS} days. Good for exploring; "
                    "intervals are wider, so rerun without it before quoting a figure.")

@@ -6,6 +6,7 @@ import io
 
 import pandas as pd
 import pytest
+import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from sim.inputs.config import load_config
@@ -106,6 +107,7 @@ def downloads(monkeypatch):
         return original(self, label, data, file_name, *args, **kwargs)
 
     monkeypatch.setattr(DeltaGenerator, "download_button", record)
+    monkeypatch.setattr(st, "download_button", lambda *a, **k: record(st._main, *a, **k))
     return files
 
 
@@ -141,3 +143,38 @@ def test_downloads_load_back_with_the_inputs_set(downloads, tmp_path):
     cost = results.set_index("kpi").loc["cost_total_annual_gbp"]
     assert cost["saving_mean"] == pytest.approx(cost["baseline_mean"] - cost["scenario_mean"])
     assert cost["saving_mean"] == pytest.approx(-cost["change_mean"])
+
+
+def test_sweep_page_plots_each_kpi_against_the_input(downloads):
+    at = small_app()
+    at.text_input(key="sweep_values|redirection_rate").set_value("0, 90").run()
+    at.button(key="run_sweep").click().run()
+    assert problems(at) == []
+    assert len(at.get("vega_lite_chart")) == 6  # one chart per KPI, each with its interval band
+    sweep = pd.read_csv(io.BytesIO(downloads["dl_sweep"][1]))
+    by_value = sweep.set_index("IA nurse redirection rate (%)")
+    redirections = by_value[by_value["kpi"] == "sda_redirections_front_door_per_day"]
+    assert redirections.loc[90.0, "mean"] > redirections.loc[0.0, "mean"]
+    assert (sweep["low"] <= sweep["mean"]).all() and (sweep["mean"] <= sweep["high"]).all()
+
+
+def test_bad_sweep_value_shows_one_message():
+    at = small_app()
+    at.text_input(key="sweep_values|redirection_rate").set_value("20, lots").run()
+    assert [e.value for e in at.error] == ["sweep values: 'lots' is not a number"]
+    at.text_input(key="sweep_values|redirection_rate").set_value("20, 150").run()
+    assert len(at.error) == 1 and at.error[0].value.startswith("IA nurse redirection rate (%) = 150: inputs: ")
+    assert not at.exception
+
+
+def test_savings_by_change_runs_the_steps():
+    at = small_app()
+    at.toggle(key="current|x5_utc_stops_redirecting").set_value(True)
+    at.toggle(key="current|x8_ia_nurse_redirects").set_value(True).run()
+    at.button(key="run").click().run()
+    assert not at.get("vega_lite_chart") or not any(
+        "Saving change by change" in c.proto.spec for c in at.get("vega_lite_chart"))
+    at.button(key="attribute").click().run()  # runs the middle step, X5 alone
+    assert problems(at) == []
+    chart = at.get("vega_lite_chart")
+    assert any("Saving change by change" in c.proto.spec for c in chart)

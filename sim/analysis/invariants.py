@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..inputs.calendar import MIN_PER_DAY
 from ..model.eventlog import BIT, OUT
+from ..model.slots import NHS111_POOL, OVERFLOW_POOL
 
 TOLERANCE_MIN = 1e-6
 
@@ -55,6 +57,19 @@ def check_model(model) -> None:
         holders = int(np.count_nonzero(log.activities & BIT[activity]))
         if booked != holders:
             raise InvariantError(f"{diary.name}: {booked} slots booked but {holders} patients hold one")
+    # a carved-out PCN diary: its 111 share holds the 111 callers, the rest the practice overflow
+    pools = model.pcn_sda.pools
+    if NHS111_POOL in pools:
+        pcn = (log.activities & BIT["sda_pcn"]) != 0
+        call = (log.activities & BIT["call_111"]) != 0
+        for pool, holders in ((NHS111_POOL, pcn & call), (OVERFLOW_POOL, pcn & ~call)):
+            booked = sum(int(b.sum()) for b in pools[pool].booked)
+            if booked != int(holders.sum()):
+                raise InvariantError(f"pcn_sda {pool} share: {booked} slots booked but {int(holders.sum())} patients hold one")
+    # a slot is booked for the same day, or the next at most
+    late = log.sda_slot - log.sda_booked_at
+    if np.any(late[~np.isnan(late)] >= 2 * MIN_PER_DAY):
+        raise InvariantError(f"patient {int(np.flatnonzero(late >= 2 * MIN_PER_DAY)[0])}: slot more than a day ahead")
     # staffed places: patients served agree with the log
     for station, column in ((model.utc, "utc_end"), (model.ed, "ed_end"), (model.ia_nurse, "ia_end")):
         logged = int(np.count_nonzero(~np.isnan(getattr(log, column))))

@@ -72,7 +72,7 @@ def compute_kpis(model) -> dict[str, float]:
     k["pharmacy_first_per_day"] = per_day(has("pharmacy"))
 
     # slot diaries: slots whose start falls after warm-up
-    total_slots = total_booked = 0
+    total_slots = total_booked = total_refused = 0
     for label, diary in (("gpcg", model.gpcg_sda), ("pcn", model.pcn_sda)):
         times, booked = diary.slot_times(), diary.booked_flags()
         keep = times >= warmup
@@ -81,8 +81,16 @@ def compute_kpis(model) -> dict[str, float]:
         total_booked += n_booked
         k[f"sda_slot_utilisation_pct_{label}"] = 100.0 * n_booked / n_slots if n_slots else float("nan")
         k[f"sda_unused_slots_per_day_{label}"] = (n_slots - n_booked) / days
+        hour = ((times[keep] % MIN_PER_DAY) // 60).astype(np.int64)
+        unused_by_hour = np.bincount(hour[~booked[keep]], minlength=24)
+        for h in range(24):
+            k[f"sda_unused_slots_per_day_{label}_h{h:02d}"] = float(unused_by_hour[h]) / days
+        refused = diary.refused_while_unused(cfg.run.warmup_days)
+        total_refused += refused
+        k[f"sda_refused_while_unused_per_day_{label}"] = refused / days
     k["sda_slot_utilisation_pct"] = 100.0 * total_booked / total_slots if total_slots else float("nan")
     k["sda_unused_slots_per_day"] = (total_slots - total_booked) / days
+    k["sda_refused_while_unused_per_day"] = total_refused / days
 
     door = log.door_arrival[m]
     ia_start = log.ia_start[m]

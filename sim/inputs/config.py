@@ -12,7 +12,7 @@ its keys are then merged, recursively, over the parent's.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Literal, Union
 
 import yaml
 from pydantic import (
@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from .calendar import check_weekly
+from .calendar import WEEKDAYS, check_weekly, expand_weekly
 from .distributions import Distribution
 
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -110,10 +110,28 @@ class Nhs111Dispositions(Shares):
     other: Prob
 
 
+BookingDiary = Literal["practice_111", "st_andrews_hub", "pcn_sda"]
+"""A slot diary NHS 111 can book for a primary-care disposition."""
+
+
+def _no_repeats(names: list[str]) -> list[str]:
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"{', '.join(repeated)} listed more than once")
+    return names
+
+
 class Nhs111Demand(ArrivalProfile):
+    """NHS 111 calls; ``booking_order`` is the order a primary-care disposition tries slot diaries.
+
+    A diary left out of ``booking_order`` is never tried by 111. The St Andrews hub is
+    skipped once it has ceased (X7) and the PCN diary until 111 may book it (X4).
+    """
+
     dispositions: Nhs111Dispositions
     call_time_min: Distribution
     no_slot_to_front_door: Prob
+    booking_order: Annotated[list[BookingDiary], Field(min_length=1), AfterValidator(_no_repeats)]
 
 
 class OverflowChoice(Shares):
@@ -152,20 +170,31 @@ class Reception(Locked):
     time_min: Distribution
 
 
-class Redirection(Locked):
-    """Who the IA nurse redirects to SDA, and when."""
+class Window(Locked):
+    """Clock hours ``[start_hour, end_hour)`` on the weekdays flagged in ``days`` (Mon first)."""
 
-    probability: Prob
     start_hour: Hour
     end_hour: Hour
     days: Flags7
-    care_navigator_books: bool
 
     @model_validator(mode="after")
     def _window(self):
         if self.end_hour < self.start_hour:
             raise ValueError("end_hour must be >= start_hour (a window cannot cross midnight)")
         return self
+
+
+class Redirection(Window):
+    """Who the IA nurse redirects to SDA, and when.
+
+    A candidate who can reach no free slot today (every slot taken, or the last
+    one too soon) is offered the earliest free slot of the next day and accepts
+    it with ``next_day_accept_probability`` (0: same-day booking only).
+    """
+
+    probability: Prob
+    care_navigator_books: bool
+    next_day_accept_probability: Prob
 
 
 class IaNurse(Locked):
@@ -182,10 +211,13 @@ class CareNavigator(Locked):
 
 
 class Utc(Locked):
+    """The UTC; its referral follow-up triage may redirect to SDA only inside ``triage_window``."""
+
     clinicians: WeeklyCount
     consult_time_min: Distribution
     triage_time_min: Distribution
     triage_redirect_probability: Prob
+    triage_window: Window
 
 
 class Ed(Locked):
@@ -193,19 +225,47 @@ class Ed(Locked):
     time_min: Distribution
 
 
+class CarveOut(Locked):
+    """Share of a PCN diary's slots held for NHS 111; the rest are for practice overflow."""
+
+    nhs111: Prob
+
+
 class SlotDiary(Locked):
-    """Same-day appointments of one provider, spread evenly over a daily session."""
+    """Same-day appointments of one provider over a daily session.
+
+    Each day has ``slots_per_day[weekday]`` slots. Without ``hour_weights`` they
+    start at even intervals over the session. With ``hour_weights`` (24 values, or
+    7 lists of 24, Monday first) the day's slots are shared among the clock hours
+    in proportion to the weights (largest remainders, so whole slots and the same
+    daily total) and spread evenly within each hour's part of the session; hours
+    wholly outside the session must have weight 0. ``carve_out`` (PCN diary only)
+    holds a share of each day's slots for NHS 111; ``null`` pools them.
+    """
 
     slots_per_day: Days7
     session_start_hour: Hour
     session_end_hour: Hour
     appointment_min: Annotated[float, Field(gt=0)]
     booking_lead_min: NonNegFloat
+    hour_weights: Weekly | None
+    carve_out: CarveOut | None
 
     @model_validator(mode="after")
     def _session(self):
         if self.session_end_hour < self.session_start_hour:
             raise ValueError("session_end_hour must be >= session_start_hour")
+        if self.hour_weights is not None:
+            weights = expand_weekly(self.hour_weights).reshape(7, 24)
+            for hour in range(24):
+                inside = hour + 1 > self.session_start_hour and hour < self.session_end_hour
+                if not inside and weights[:, hour].any():
+                    raise ValueError(
+                        f"hour_weights: weight at {hour:02d}:00 lies outside the session "
+                        f"{self.session_start_hour:g}-{self.session_end_hour:g}")
+            for day, n in enumerate(self.slots_per_day):
+                if n > 0 and weights[day].sum() <= 0:
+                    raise ValueError(f"hour_weights: all zero on {WEEKDAYS[day]}, which has {n} slots")
         return self
 
 
@@ -214,6 +274,13 @@ class SlotDiaries(Locked):
     pcn_sda: SlotDiary
     practice_111: SlotDiary
     st_andrews_hub: SlotDiary
+
+    @model_validator(mode="after")
+    def _carve_out_pcn_only(self):
+        for name in ("gpcg_sda", "practice_111", "st_andrews_hub"):
+            if getattr(self, name).carve_out is not None:
+                raise ValueError(f"{name}.carve_out: only the PCN diary (pcn_sda) can be carved out")
+        return self
 
 
 class SdaConsultation(Locked):

@@ -13,7 +13,7 @@ import numpy as np
 import simpy
 
 from ..inputs.calendar import MIN_PER_DAY, MIN_PER_HOUR, expand_weekly, weekday_of_day
-from ..inputs.config import Config, Redirection
+from ..inputs.config import Config, Window
 from .eventlog import BIT, OUT, EventLog
 from .patients import (
     D_AMBULANCE,
@@ -32,17 +32,17 @@ from .patients import (
     draw_patients,
 )
 from .random_streams import RandomStreams
-from .slots import SlotBook
+from .slots import NHS111_POOL, OVERFLOW_POOL, SlotBook
 from .stations import Station
 
 
-class RedirectionWindow:
-    """Clock hours and weekdays in which the IA nurse may redirect to SDA."""
+class ClockWindow:
+    """Clock hours and weekdays of a config ``Window``; ``t in window`` tests a time."""
 
-    def __init__(self, policy: Redirection, start_weekday: int):
-        self.start = policy.start_hour * MIN_PER_HOUR
-        self.end = policy.end_hour * MIN_PER_HOUR
-        self.days = policy.days
+    def __init__(self, window: Window, start_weekday: int):
+        self.start = window.start_hour * MIN_PER_HOUR
+        self.end = window.end_hour * MIN_PER_HOUR
+        self.days = window.days
         self.start_weekday = start_weekday
 
     def __contains__(self, t: float) -> bool:
@@ -86,9 +86,21 @@ class PathwayModel:
 
         ch = cfg.changes
         self.ia_policy = cfg.ia_nurse.redirection_x8 if ch.x8_ia_nurse_redirects else cfg.ia_nurse.redirection_current
-        self.ia_window = RedirectionWindow(self.ia_policy, sw)
+        self.ia_window = ClockWindow(self.ia_policy, sw)
         self.utc_redirects = not ch.x5_utc_stops_redirecting
+        self.utc_triage_window = ClockWindow(cfg.utc.triage_window, sw)
         self.hub_open = not ch.x7_st_andrews_hub_ceased
+        # the diaries a 111 primary-care disposition tries, in the configured order
+        usable = {
+            "practice_111": (self.practice_111, "practice_111"),
+            "st_andrews_hub": (self.st_andrews_hub, "hub_111"),
+            "pcn_sda": (self.pcn_sda, "sda_pcn"),
+        }
+        if not self.hub_open:
+            del usable["st_andrews_hub"]
+        if not ch.x4_111_books_pcn_sda:
+            del usable["pcn_sda"]
+        self.nhs111_booking = [usable[name] for name in cfg.demand.nhs111.booking_order if name in usable]
         self.reattend_p = (
             cfg.sda_consultation.reattend_probability_comprehensive
             if ch.x6_comprehensive_sda_consultation
@@ -190,11 +202,14 @@ class PathwayModel:
                     yield request
                 yield env.timeout(P.navigator_time[pid])
                 self.care_navigator.release()
-            slot = self.gpcg_sda.book(env.now)
+            slot = self.gpcg_sda.book(env.now, who=pid)
+            is_open = self.gpcg_sda.is_open(env.now)
+            if slot is None and P.u_next_day[pid] < self.ia_policy.next_day_accept_probability:
+                slot = self.gpcg_sda.book_next_day(env.now)  # no free slot left today: tomorrow's
             if slot is not None:
                 self._booked_sda(pid, slot, self.gpcg_sda, "sda_gpcg")
                 return
-            log.sda_no_slot[pid] |= self.gpcg_sda.is_open(env.now)
+            log.sda_no_slot[pid] |= is_open
         yield from self._utc(pid, candidate)
 
     def _utc(self, pid: int, candidate: bool):
@@ -210,11 +225,12 @@ class PathwayModel:
             self.utc_redirects
             and candidate
             and P.u_utc_triage[pid] < self.cfg.utc.triage_redirect_probability
+            and env.now in self.utc_triage_window
             and self.gpcg_sda.is_open(env.now)
         ):
             # referral follow-up triage, then the clinician books a slot the patient can still reach
             yield env.timeout(P.utc_triage_time[pid])
-            slot = self.gpcg_sda.book(env.now)
+            slot = self.gpcg_sda.book(env.now, who=pid)
             if slot is not None:
                 self.utc.release()
                 log.utc_end[pid] = env.now
@@ -261,26 +277,20 @@ class PathwayModel:
         if disposition == D_ED:
             yield from self._front_door(pid, utc_suitable=False, delay=P.travel_time[pid])
             return
-        slot = self.practice_111.book(env.now)
-        if slot is not None:
-            log.sda_slot[pid] = slot
-            self._finish(pid, "gp_practice", slot + self.practice_111.appointment_min, "practice_111")
-            return
-        if self.hub_open:
-            slot = self.st_andrews_hub.book(env.now)
+        ran_out = False  # a diary tried was still taking bookings today, but full
+        for diary, activity in self.nhs111_booking:
+            slot = diary.book(env.now, NHS111_POOL, pid)
             if slot is not None:
-                log.sda_slot[pid] = slot
-                self._finish(pid, "gp_practice", slot + self.st_andrews_hub.appointment_min, "hub_111")
+                if activity == "sda_pcn":
+                    self._booked_sda(pid, slot, diary, activity)
+                else:
+                    log.sda_slot[pid] = slot
+                    self._finish(pid, "gp_practice", slot + diary.appointment_min, activity)
                 return
-        ran_out = self.practice_111.is_open(env.now) or (self.hub_open and self.st_andrews_hub.is_open(env.now))
-        if self.cfg.changes.x4_111_books_pcn_sda:
-            slot = self.pcn_sda.book(env.now)
-            if slot is not None:
-                self._booked_sda(pid, slot, self.pcn_sda, "sda_pcn")
-                return
-            pcn_open = self.pcn_sda.is_open(env.now)
-            log.sda_no_slot[pid] |= pcn_open
-            ran_out = ran_out or pcn_open
+            is_open = diary.is_open(env.now, NHS111_POOL)
+            if activity == "sda_pcn":
+                log.sda_no_slot[pid] |= is_open
+            ran_out = ran_out or is_open
         # slots ran out in hours: 111 may send the patient to A&E/UTC (X4);
         # out of hours, or otherwise: next-day or out-of-hours GP
         if ran_out and P.u_111_fallback[pid] < self.cfg.demand.nhs111.no_slot_to_front_door:
@@ -294,11 +304,11 @@ class PathwayModel:
         env, P = self.env, self._p
         choice = P.overflow_choice[pid]
         if self.overflow_offered[choice]:
-            slot = self.pcn_sda.book(env.now)
+            slot = self.pcn_sda.book(env.now, OVERFLOW_POOL, pid)
             if slot is not None:
                 self._booked_sda(pid, slot, self.pcn_sda, "sda_pcn")
                 return
-            self.log.sda_no_slot[pid] |= self.pcn_sda.is_open(env.now)
+            self.log.sda_no_slot[pid] |= self.pcn_sda.is_open(env.now, OVERFLOW_POOL)
         if choice == O_WALK_IN or choice == O_REFERRAL:
             env.process(self._front_door(pid, P.utc_suitable[pid], delay=P.travel_time[pid]))
         elif choice == O_NHS111:

@@ -53,6 +53,7 @@ class PatientTable:
     u_pharmacy: np.ndarray
     u_reattend: np.ndarray
     u_111_fallback: np.ndarray
+    u_next_day: np.ndarray
     reception_time: np.ndarray
     ia_time: np.ndarray
     navigator_time: np.ndarray
@@ -107,7 +108,7 @@ def draw_patients(cfg: Config, streams: RandomStreams, horizon_min: float) -> Pa
         else:
             choice = np.full(n, -1, dtype=np.int8)
         add("overflow_choice", choice)
-        for attr in ("u_ia_redirect", "u_utc_triage", "u_pharmacy", "u_reattend", "u_111_fallback"):
+        for attr in ("u_ia_redirect", "u_utc_triage", "u_pharmacy", "u_reattend", "u_111_fallback", "u_next_day"):
             add(attr, s(attr).random(n))
         add("reception_time", cfg.reception.time_min.sample(s("reception_time"), n))
         add("ia_time", cfg.ia_nurse.time_min.sample(s("ia_time"), n))

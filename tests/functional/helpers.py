@@ -39,6 +39,7 @@ def patients(**columns) -> PatientTable:
         u_pharmacy=np.full(n, 0.99),
         u_reattend=np.full(n, 0.99),
         u_111_fallback=np.full(n, 0.99),
+        u_next_day=np.full(n, 0.99),
         reception_time=np.zeros(n),
         ia_time=np.zeros(n),
         navigator_time=np.zeros(n),

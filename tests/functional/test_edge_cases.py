@@ -232,6 +232,7 @@ def test_sunday_only_sda_from_a_sunday_start():
     d = small("current", days=15, start_weekday=6, scale=0.5)
     d["slot_diaries"]["gpcg_sda"]["slots_per_day"] = [0, 0, 0, 0, 0, 0, 40]
     d["utc"]["clinicians"] = [list(HOURLY_UTC)] * 6 + [[3] * 24]
+    d["utc"]["triage_window"]["days"] = [True] * 7  # the UTC triage works on Sundays too here
     kpis, ev = run(d)
     sundays = {0, 7, 14}
     slots = ev["sda_slot"].to_numpy()[step_mask(ev, "sda_gpcg")]

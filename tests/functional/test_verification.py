@@ -37,10 +37,11 @@ def test_unlimited_slots_everyone_eligible_and_accepting_is_always_redirected(re
         demand__walk_in__registered_th=1.0, patients__sda_eligible=1.0, patients__accepts_redirection=1.0,
         ia_nurse__pharmacy_first_probability=0.0,
         ia_nurse__redirection_x8={"probability": 1.0, "start_hour": 8, "end_hour": 20, "days": [True] * 7,
-                                  "care_navigator_books": True},
+                                  "care_navigator_books": True, "next_day_accept_probability": 0.0},
         care_navigator__navigators=50,
         slot_diaries__gpcg_sda={"slots_per_day": [1400] * 7, "session_start_hour": 0, "session_end_hour": 24,
-                                "appointment_min": 10, "booking_lead_min": 0},
+                                "appointment_min": 10, "booking_lead_min": 0,
+                                "hour_weights": None, "carve_out": None},
     )
     model = run_replication(cfg, 0)
     P, log = model.patients, model.log
@@ -81,7 +82,8 @@ def test_deterministic_redirections_by_hand(current_cfg):
     cfg = tweak(
         current_cfg, run__days=1, run__warmup_days=0, utc__clinicians=1,
         slot_diaries__gpcg_sda={"slots_per_day": [2] * 7, "session_start_hour": 9, "session_end_hour": 10,
-                                "appointment_min": 10, "booking_lead_min": 30},
+                                "appointment_min": 10, "booking_lead_min": 30,
+                                "hour_weights": None, "carve_out": None},
     )
     t0 = 8 * 60.0
     table = patients(

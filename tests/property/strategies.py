@@ -141,7 +141,26 @@ def slot_diaries(draw, diary: dict) -> dict:
         d["session_start_hour"], d["session_end_hour"] = draw(day_windows)
     d["appointment_min"] = draw(st.floats(1.0, 30.0))
     d["booking_lead_min"] = draw(sometimes(st.floats(0.0, 90.0), st.floats(0.0, 1000.0), 1))
+    inside = [h for h in range(24) if h + 1 > d["session_start_hour"] and h < d["session_end_hour"]]
+    if inside and draw(st.booleans()):  # slots shared among the session's hours by weight
+        weights = [0.0] * 24
+        for h in inside:
+            weights[h] = draw(sometimes(st.floats(0.1, 5.0), st.just(0.0), 3))
+        weights[draw(st.sampled_from(inside))] = 1.0  # every day with slots needs a weight
+        d["hour_weights"] = weights
+    else:
+        d["hour_weights"] = None
     return d
+
+
+@st.composite
+def windows(draw, window: dict) -> dict:
+    """A clock window with random hours and weekdays."""
+    w = dict(window)
+    if draw(sometimes(st.just(False), st.just(True), 4)):
+        w["start_hour"], w["end_hour"] = draw(day_windows)
+    w["days"] = draw(st.lists(sometimes(st.just(True), st.just(False), 3), min_size=7, max_size=7))
+    return w
 
 
 @st.composite
@@ -152,6 +171,7 @@ def redirections(draw, policy: dict) -> dict:
         p["start_hour"], p["end_hour"] = draw(day_windows)
     p["days"] = draw(st.lists(sometimes(st.just(True), st.just(False), 3), min_size=7, max_size=7))
     p["care_navigator_books"] = draw(st.booleans())
+    p["next_day_accept_probability"] = draw(sometimes(st.just(0.0), probs, 5))
     return p
 
 
@@ -200,8 +220,12 @@ def valid_config_dicts(draw, max_days: int = 21, max_per_day: float = 150.0) -> 
     d["ia_nurse"]["redirection_x8"] = draw(redirections(d["ia_nurse"]["redirection_x8"]))
     d["utc"]["triage_redirect_probability"] = draw(probs)
     d["utc"]["triage_time_min"] = draw(durations(30.0))
+    d["utc"]["triage_window"] = draw(windows(d["utc"]["triage_window"]))
     for name in DIARIES:
         d["slot_diaries"][name] = draw(slot_diaries(d["slot_diaries"][name]))
+    d["slot_diaries"]["pcn_sda"]["carve_out"] = draw(sometimes(st.none(), st.builds(lambda p: {"nhs111": p}, probs), 5))
+    dem["nhs111"]["booking_order"] = draw(st.permutations(["practice_111", "st_andrews_hub", "pcn_sda"]).flatmap(
+        lambda order: st.integers(1, 3).map(lambda n: list(order[:n]))))
     for key in d["changes"]:
         d["changes"][key] = draw(st.booleans())
     sc = d["sda_consultation"]
@@ -280,12 +304,12 @@ def names_field(message: str, path) -> bool:
 PROB_KEYS = {
     "registered_th", "utc_suitable", "no_slot_to_front_door", "sda_eligible", "accepts_redirection",
     "pharmacy_first_probability", "probability", "triage_redirect_probability",
-    "reattend_probability_current", "reattend_probability_comprehensive",
+    "reattend_probability_current", "reattend_probability_comprehensive", "next_day_accept_probability",
 }
 HOUR_KEYS = {"start_hour", "end_hour", "session_start_hour", "session_end_hour"}
 NONNEG_KEYS = {"mean_per_day", "growth", "booking_lead_min"}
 POSITIVE_KEYS = {"appointment_min", "gp_appointment_min"}
-WEEKLY_LISTS = {"hour_of_day", "day_of_week"}
+WEEKLY_LISTS = {"hour_of_day", "day_of_week", "hour_weights"}
 NAN = float("nan")
 
 below_zero = st.one_of(st.floats(-1e6, -1e-6), st.just(NAN))
@@ -376,7 +400,8 @@ def invalid_mutations(draw, base: dict | None = None):
         ]))
         del get_path(d, path[:-1])[path[-1]]
     elif kind == "wrong_length":
-        lists = [(p, v) for p, v in everything if p and isinstance(p[-1], str) and isinstance(v, list)]
+        lists = [(p, v) for p, v in everything
+                 if p and isinstance(p[-1], str) and isinstance(v, list) and p[-1] != "booking_order"]
         path, value = draw(st.sampled_from(lists))
         n = draw(st.integers(0, 40).filter(lambda k: k != len(value)))
         if draw(st.booleans()) and path[-1] in STATIONS.values():

@@ -214,7 +214,9 @@ def test_subprocess_bad_config_exit_2(case, tmp_path):
     text = dump(base_dict("current")).encode("utf-8")
     field = None
     if case == "truncated":
-        content = text[: len(text) // 2] + b"  mean_per_"
+        half = text.index(b"\n", len(text) // 2)  # cut at a line end about half way, then half a key
+        indent = len(text[half + 1:]) - len(text[half + 1:].lstrip(b" "))
+        content = text[: half + 1] + b" " * indent + b"mean_per_"
     elif case == "non_utf8":
         content = text.replace(b"description: ", b"description: caf\xe9 ", 1)
     else:

@@ -91,7 +91,10 @@ def test_random_valid_scenarios_keep_invariants(d, replication):
         assert (minute >= spec["session_start_hour"] * 60 - TOL).all(), name
         assert (minute < spec["session_end_hour"] * 60 + TOL).all(), name
 
-    # every SDA booking: a slot on the day it was booked, at least the booking lead ahead
+    # every SDA booking: a slot on the day it was booked (or the next, for an IA redirection
+    # offered a next-day slot), at least the booking lead ahead
+    ch = d["changes"]
+    policy = d["ia_nurse"]["redirection_x8" if ch["x8_ia_nurse_redirects"] else "redirection_current"]
     for name, step in (("gpcg_sda", "sda_gpcg"), ("pcn_sda", "sda_pcn")):
         rows = step_mask(ev, step)
         booked_at = ev["sda_booked_at"].to_numpy()[rows]
@@ -99,15 +102,34 @@ def test_random_valid_scenarios_keep_invariants(d, replication):
         lead = d["slot_diaries"][name]["booking_lead_min"]
         assert not np.isnan(booked_at).any(), name
         assert (slot >= booked_at + lead - TOL).all(), name
-        assert (sim_day(slot) == sim_day(booked_at)).all(), name
+        ahead = sim_day(slot) - sim_day(booked_at)
+        next_day = ahead == 1
+        assert ((ahead == 0) | next_day).all(), name
+        if name == "pcn_sda" or policy["next_day_accept_probability"] == 0:
+            assert not next_day.any(), name
+        else:  # only IA redirections, never via the UTC
+            assert not (next_day & step_mask(ev, "utc")[rows]).any()
+
+    # slot KPIs: unused slots by hour add up; nobody is refused "while unused" if none went unused
+    for label in ("gpcg", "pcn"):
+        by_hour = sum(kpis[f"sda_unused_slots_per_day_{label}_h{h:02d}"] for h in range(24))
+        assert by_hour == pytest.approx(kpis[f"sda_unused_slots_per_day_{label}"]), label
+        refused = kpis[f"sda_refused_while_unused_per_day_{label}"]
+        assert refused >= 0 and (refused == 0 or kpis[f"sda_unused_slots_per_day_{label}"] > 0), label
+
+    # the UTC triage redirects only inside its window
+    window = d["utc"]["triage_window"]
+    utc_start = ev["utc_start"].to_numpy()[step_mask(ev, "sda_gpcg") & step_mask(ev, "utc")]
+    minute = minute_of_day(utc_start)
+    assert (minute >= window["start_hour"] * 60 - TOL).all()
+    assert (minute < window["end_hour"] * 60 + TOL).all()
+    assert all(window["days"][wd] for wd in weekday(utc_start, sw))
 
     # nobody is redirected to SDA from the front door without being a candidate who accepts
     if d["patients"]["accepts_redirection"] == 0 or d["patients"]["sda_eligible"] == 0:
         assert count_step(ev, "sda_gpcg") == 0
 
     # the IA nurse redirects only inside the policy's window (clock hours and weekdays)
-    ch = d["changes"]
-    policy = d["ia_nurse"]["redirection_x8" if ch["x8_ia_nurse_redirects"] else "redirection_current"]
     ia_redirected = step_mask(ev, "sda_gpcg") & ~step_mask(ev, "utc")
     ia_end = ev["ia_end"].to_numpy()[ia_redirected]
     minute = minute_of_day(ia_end)
@@ -194,6 +216,12 @@ MONOTONE_CASES = {
 def test_more_slots_never_fewer_bookings(case, d, extra):
     diary, switches, ample_utc = MONOTONE_CASES[case]
     d["changes"].update(switches)
+    # even spread, one pool, same-day booking only: with hour weights the rounding of a day's
+    # slots to hours (largest remainders) can move a slot earlier as the day gains slots, and a
+    # next-day booking takes a slot a same-day request would have had
+    d["slot_diaries"][diary].update(hour_weights=None, carve_out=None)
+    for policy in ("redirection_current", "redirection_x8"):
+        d["ia_nurse"][policy]["next_day_accept_probability"] = 0.0
     if ample_utc:
         d["utc"]["clinicians"] = 100_000
         d["utc"]["triage_redirect_probability"] = max(d["utc"]["triage_redirect_probability"], 0.5)

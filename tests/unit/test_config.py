@@ -72,6 +72,22 @@ BAD = {
                                     "ia_nurse.redirection_x8"),
     "infinite demand": ("demand:\n  walk_in:\n    mean_per_day: .inf\n", "demand.walk_in.mean_per_day"),
     "switch not a bool": ("changes:\n  x8_ia_nurse_redirects: 'yes'\n", "changes.x8_ia_nurse_redirects"),
+    "booking order repeats a diary": ("demand:\n  nhs111:\n    booking_order: [pcn_sda, practice_111, pcn_sda]\n",
+                                      "demand.nhs111.booking_order"),
+    "booking order unknown diary": ("demand:\n  nhs111:\n    booking_order: [practice_111, gpcg_sda]\n",
+                                    "demand.nhs111.booking_order"),
+    "booking order empty": ("demand:\n  nhs111:\n    booking_order: []\n", "demand.nhs111.booking_order"),
+    "carve-out outside the PCN diary": ("slot_diaries:\n  gpcg_sda:\n    carve_out: {nhs111: 0.5}\n",
+                                        "gpcg_sda.carve_out"),
+    "carve-out share above 1": ("slot_diaries:\n  pcn_sda:\n    carve_out: {nhs111: 1.5}\n",
+                                "slot_diaries.pcn_sda.carve_out.nhs111"),
+    "slot weight outside the session": ("slot_diaries:\n  gpcg_sda:\n    hour_weights: " + str([1] * 24) + "\n",
+                                        "slot_diaries.gpcg_sda"),
+    "slot weights of the wrong length": ("slot_diaries:\n  gpcg_sda:\n    hour_weights: [1, 1, 1]\n",
+                                         "slot_diaries.gpcg_sda.hour_weights"),
+    "next-day acceptance above 1": ("ia_nurse:\n  redirection_x8:\n    next_day_accept_probability: 2\n",
+                                    "ia_nurse.redirection_x8.next_day_accept_probability"),
+    "triage window reversed": ("utc:\n  triage_window:\n    start_hour: 20\n    end_hour: 8\n", "utc.triage_window"),
 }
 
 

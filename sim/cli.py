@@ -99,7 +99,30 @@ def build_parser() -> argparse.ArgumentParser:
     swp = sub.add_parser("sweep", help="the saving over a grid of parameter values (a sweep file)")
     swp.add_argument("sweep", help="sweep YAML, e.g. configs/sweeps/ia_redirection.yaml")
     _add_run_options(swp, events=False)
+    app = sub.add_parser("app", help="the web app: try inputs in the browser (Streamlit, on localhost)")
+    app.add_argument("--port", type=_port, default=8501, help="port on localhost (default 8501)")
     return parser
+
+
+def _port(text: str) -> int:
+    value = _positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"must be at most 65535, got {value}")
+    return value
+
+
+def cmd_app(args) -> int:
+    """Serve the web app on localhost with ``streamlit run`` until stopped (Ctrl-C)."""
+    import subprocess
+
+    script = Path(__file__).resolve().parent / "app" / "main.py"
+    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", "localhost",
+               "--server.port", str(args.port), "--browser.gatherUsageStats", "false"]
+    print(f"Web app on http://localhost:{args.port} (Ctrl-C to stop)", file=sys.stderr)
+    try:
+        return subprocess.call(command)
+    except KeyboardInterrupt:
+        return 0
 
 
 def _load(path: str, args) -> Config:
@@ -378,6 +401,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_sweep(args)
         if args.command == "validate":
             return cmd_validate(args)
+        if args.command == "app":
+            return cmd_app(args)
         return cmd_compare(args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)

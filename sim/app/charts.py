@@ -1,0 +1,136 @@
+"""Charts for the app (Altair, drawn by the browser): waits, SDA use, cost by route, savings.
+
+Each function takes a table the app has built and returns a chart; none keeps state.
+Error bars and bands are 95% intervals across replications (paired where a change
+or saving is shown). A saving is positive.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from .labels import PROVIDER_LABELS, WAIT_KPIS, WEEKDAYS, change_label, route_label
+
+ARM_COLOURS = alt.Scale(domain=["baseline", "scenario"], range=["#7f7f7f", "#1f77b4"])
+SAVING_COLOUR, LOSS_COLOUR = "#2ca02c", "#d62728"
+
+
+def _arms_long(table: pd.DataFrame, kpis: dict[str, str], names: dict[str, str]) -> pd.DataFrame:
+    rows = []
+    rows_by_kpi = table.set_index("kpi")
+    for kpi, label in kpis.items():
+        if kpi not in rows_by_kpi.index:
+            continue
+        row = rows_by_kpi.loc[kpi]
+        for arm in ("baseline", "scenario"):
+            rows.append({"what": label, "arm": arm, "name": names[arm], "mean": row[f"{arm}_mean"],
+                         "low": row[f"{arm}_ci_low"], "high": row[f"{arm}_ci_high"]})
+    return pd.DataFrame(rows).dropna(subset=["mean"])
+
+
+def waits_chart(table: pd.DataFrame, names: dict[str, str]) -> alt.Chart:
+    """Mean wait at each step of the routes, baseline beside scenario, with 95% intervals."""
+    data = _arms_long(table, dict(WAIT_KPIS), names)
+    base = alt.Chart(data).encode(
+        y=alt.Y("what:N", title=None, sort=list(WAIT_KPIS.values()), axis=alt.Axis(labelLimit=320)),
+        yOffset=alt.YOffset("arm:N"),
+        color=alt.Color("arm:N", scale=ARM_COLOURS, title=None),
+        tooltip=["what", "name", alt.Tooltip("mean:Q", format=".1f"), alt.Tooltip("low:Q", format=".1f"),
+                 alt.Tooltip("high:Q", format=".1f")],
+    )
+    bars = base.mark_bar().encode(x=alt.X("mean:Q", title="minutes (mean, 95% interval)"))
+    errors = base.mark_rule(color="black").encode(x="low:Q", x2="high:Q")
+    return (bars + errors).properties(height=260, title="Waits along the routes")
+
+
+def slot_use_chart(use: pd.DataFrame) -> alt.Chart:
+    """Share of SDA slots booked, by weekday and hour of the slot, one panel per provider."""
+    data = use.assign(
+        provider=use["provider"].map(PROVIDER_LABELS),
+        day=use["weekday"].map(dict(enumerate(WEEKDAYS))),
+    )
+    return alt.Chart(data).mark_rect().encode(
+        x=alt.X("hour:O", title="hour the slot starts"),
+        y=alt.Y("day:N", sort=list(WEEKDAYS), title=None),
+        color=alt.Color("use_pct:Q", title="% of slots booked", scale=alt.Scale(domain=[0, 100], scheme="blues")),
+        tooltip=["provider", "day", "hour", alt.Tooltip("slots_per_day:Q", format=".1f"),
+                 alt.Tooltip("booked_per_day:Q", format=".1f"), alt.Tooltip("use_pct:Q", format=".0f")],
+    ).properties(height=180, width=520).facet(row=alt.Row("provider:N", title=None))
+
+
+def slot_use_by_weekday(use: pd.DataFrame) -> pd.DataFrame:
+    """Slots and bookings per day and % used, by provider and weekday."""
+    by_day = use.groupby(["provider", "weekday"], as_index=False)[["slots_per_day", "booked_per_day"]].sum()
+    by_day["use_pct"] = 100.0 * by_day["booked_per_day"] / by_day["slots_per_day"]
+    by_day["provider"] = by_day["provider"].map(PROVIDER_LABELS)
+    by_day["day"] = by_day["weekday"].map(dict(enumerate(WEEKDAYS)))
+    return by_day
+
+
+def weekday_use_chart(use: pd.DataFrame) -> alt.Chart:
+    """Slots offered and booked per day, by weekday, one bar pair per provider."""
+    by_day = slot_use_by_weekday(use)
+    long = by_day.melt(id_vars=["provider", "day"], value_vars=["slots_per_day", "booked_per_day"],
+                       var_name="what", value_name="per_day")
+    long["what"] = long["what"].map({"slots_per_day": "slots", "booked_per_day": "booked"})
+    return alt.Chart(long).mark_bar().encode(
+        x=alt.X("day:N", sort=list(WEEKDAYS), title=None),
+        xOffset="what:N",
+        y=alt.Y("per_day:Q", title="per day"),
+        color=alt.Color("what:N", title=None, scale=alt.Scale(domain=["slots", "booked"],
+                                                            range=["#c6dbef", "#08519c"])),
+        tooltip=["provider", "day", "what", alt.Tooltip("per_day:Q", format=".1f")],
+    ).properties(height=160, width=520).facet(row=alt.Row("provider:N", title=None))
+
+
+def cost_by_route_chart(table: pd.DataFrame, top: int = 12) -> alt.Chart:
+    """Where the saving comes from: the paired annual saving of the routes that change most."""
+    rows = table[table["kpi"].str.startswith("cost_annual_gbp_")].copy()
+    rows = rows[rows["saving_mean"].fillna(0) != 0]
+    rows = rows.reindex(rows["saving_mean"].abs().sort_values(ascending=False).index).head(top)
+    rows["route"] = rows["kpi"].str.removeprefix("cost_annual_gbp_").map(route_label)
+    rows["kind"] = ["saving" if v > 0 else "extra cost" for v in rows["saving_mean"]]
+    base = alt.Chart(rows).encode(y=alt.Y("route:N", sort=list(rows["route"]), title=None,
+                                          axis=alt.Axis(labelLimit=420)))
+    bars = base.mark_bar().encode(
+        x=alt.X("saving_mean:Q", title="annual saving, GBP (paired 95% interval); negative = extra cost"),
+        color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["saving", "extra cost"],
+                                                            range=[SAVING_COLOUR, LOSS_COLOUR])),
+        tooltip=["route", alt.Tooltip("saving_mean:Q", format=",.0f"),
+                 alt.Tooltip("saving_ci_low:Q", format=",.0f"), alt.Tooltip("saving_ci_high:Q", format=",.0f")],
+    )
+    errors = base.mark_rule(color="black").encode(x="saving_ci_low:Q", x2="saving_ci_high:Q")
+    return (bars + errors).properties(height=max(120, 26 * len(rows)), title="Cost by route")
+
+
+def savings_by_change_chart(table: pd.DataFrame) -> alt.Chart:
+    """Each change's annual saving (paired with the step before) and the total, with 95% intervals."""
+    rows = table.copy()
+    rows["change"] = [("Total" if s == "total" else "Other settings" if s == "settings" else change_label(s))
+                      for s in rows["step"]]
+    rows["kind"] = ["total" if s == "total" else "saving" if v > 0 else "extra cost"
+                    for s, v in zip(rows["step"], rows["saving_mean_gbp"])]
+    base = alt.Chart(rows).encode(y=alt.Y("change:N", sort=list(rows["change"]), title=None,
+                                          axis=alt.Axis(labelLimit=420)))
+    bars = base.mark_bar().encode(
+        x=alt.X("saving_mean_gbp:Q", title="annual saving, GBP (paired 95% interval)"),
+        color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["saving", "extra cost", "total"],
+                                                            range=[SAVING_COLOUR, LOSS_COLOUR, "#1f77b4"])),
+        tooltip=["change", alt.Tooltip("saving_mean_gbp:Q", format=",.0f"),
+                 alt.Tooltip("saving_ci_low_gbp:Q", format=",.0f"),
+                 alt.Tooltip("saving_ci_high_gbp:Q", format=",.0f")],
+    )
+    errors = base.mark_rule(color="black").encode(x="saving_ci_low_gbp:Q", x2="saving_ci_high_gbp:Q")
+    return (bars + errors).properties(height=max(120, 30 * len(rows)), title="Saving change by change")
+
+
+def sweep_chart(table: pd.DataFrame, x_title: str, y_title: str) -> alt.Chart:
+    """One KPI against the swept input: the mean as a line, its 95% interval as a band."""
+    base = alt.Chart(table).encode(x=alt.X("value:Q", title=x_title))
+    band = base.mark_area(opacity=0.25, color="#1f77b4").encode(
+        y=alt.Y("low:Q", title=y_title), y2="high:Q")
+    line = base.mark_line(point=True, color="#1f77b4").encode(
+        y="mean:Q", tooltip=[alt.Tooltip("value:Q"), alt.Tooltip("mean:Q", format=",.2f"),
+                             alt.Tooltip("low:Q", format=",.2f"), alt.Tooltip("high:Q", format=",.2f")])
+    return (band + line).properties(height=220, title=y_title)

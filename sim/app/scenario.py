@@ -1,0 +1,194 @@
+"""The app's inputs as plain data, and the two configs (baseline and scenario) they make.
+
+``Choices`` holds every value the sidebar offers. ``build_configs`` applies them
+to the pathway's config (the scenario) and to the shipped current pathway (the
+baseline) and validates both; a bad value raises the config's one-line
+``ConfigError``. Facts about patients and demand (eligibility, acceptance,
+growth) and the run settings apply to both arms, so the comparison stays paired
+on the same patients; everything else changes the scenario only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+
+import yaml
+
+from ..inputs.config import Changes, Config, ConfigError, load_config, validate_config
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+SHIPPED = MappingProxyType({"current": CONFIGS / "current.yaml", "redesign": CONFIGS / "redesign.yaml"})
+PROVIDERS = ("gpcg_sda", "pcn_sda", "practice_111", "st_andrews_hub")
+QUICK_REPLICATIONS = 5
+QUICK_DAYS = 28
+"""Quick mode: fewer and shorter replications (intervals roughly four times as wide)."""
+
+
+@dataclass(frozen=True)
+class Choices:
+    """Every input the app offers, in the config's units (shares 0-1, hours 0-24)."""
+
+    changes: dict[str, bool]
+    redirection_rate: float
+    window: tuple[float, float]
+    care_navigator_books: bool
+    sda_eligible: float
+    accepts_redirection: float
+    slots: dict[str, list[int]]
+    ia_nurses_added: int
+    ia_minutes: float
+    utc_clinicians_added: int
+    growth: float
+    replications: int
+    days: int
+    seed: int
+    quick: bool = False
+    label: str = field(default="", compare=False)
+
+    def with_value(self, name: str, value) -> "Choices":
+        """A copy with one input replaced (``slots.gpcg_sda`` sets that provider's whole week)."""
+        if name.startswith("slots."):
+            provider = name.split(".", 1)[1]
+            return replace(self, slots={**self.slots, provider: [int(value)] * 7})
+        return replace(self, **{name: value})
+
+
+def ia_policy(changes: dict[str, bool]) -> str:
+    """The redirection policy in force: X8's, or today's."""
+    return "redirection_x8" if changes.get("x8_ia_nurse_redirects") else "redirection_current"
+
+
+def time_field(dist: dict) -> str | None:
+    """The field holding a distribution's typical time: ``value`` if fixed, else ``mean`` (if it has one)."""
+    if dist.get("dist") == "fixed":
+        return "value"
+    return "mean" if "mean" in dist else None
+
+
+def choices_from_config(cfg: Config) -> Choices:
+    """The inputs as a pathway's config sets them (the app's defaults)."""
+    changes = cfg.changes.model_dump()
+    policy = getattr(cfg.ia_nurse, ia_policy(changes))
+    ia_time = cfg.ia_nurse.time_min.model_dump()
+    ia_field = time_field(ia_time)
+    return Choices(
+        changes=changes,
+        redirection_rate=policy.probability,
+        window=(policy.start_hour, policy.end_hour),
+        care_navigator_books=policy.care_navigator_books,
+        sda_eligible=cfg.patients.sda_eligible,
+        accepts_redirection=cfg.patients.accepts_redirection,
+        slots={p: list(getattr(cfg.slot_diaries, p).slots_per_day) for p in PROVIDERS},
+        ia_nurses_added=0,
+        ia_minutes=float(ia_time[ia_field]) if ia_field else float("nan"),
+        utc_clinicians_added=0,
+        growth=cfg.demand.walk_in.growth,
+        replications=cfg.run.replications,
+        days=cfg.run.days,
+        seed=cfg.run.seed,
+    )
+
+
+def add_to_rota(rota, extra: int):
+    """A staffing rota (a number, 24 hourly values or 7 x 24) with ``extra`` added to every hour."""
+    if isinstance(rota, list):
+        return [add_to_rota(v, extra) for v in rota]
+    return rota + extra
+
+
+def rota_minimum(rota) -> int:
+    """The fewest staff on duty in any hour of a rota."""
+    if isinstance(rota, list):
+        return min(rota_minimum(v) for v in rota)
+    return int(rota)
+
+
+def run_settings(choices: Choices) -> dict:
+    """Replications, days and seed, after quick mode."""
+    if choices.quick:
+        return {"replications": min(choices.replications, QUICK_REPLICATIONS),
+                "days": min(choices.days, QUICK_DAYS), "seed": choices.seed}
+    return {"replications": choices.replications, "days": choices.days, "seed": choices.seed}
+
+
+def _facts(data: dict, choices: Choices) -> dict:
+    """Apply the inputs shared by both arms: patients, demand growth, run settings."""
+    data["patients"]["sda_eligible"] = choices.sda_eligible
+    data["patients"]["accepts_redirection"] = choices.accepts_redirection
+    for channel in data["demand"].values():
+        channel["growth"] = choices.growth
+    data["run"].update(run_settings(choices))
+    return data
+
+
+def build_configs(pathway: Config, current: Config, choices: Choices) -> tuple[Config, Config]:
+    """The baseline (the current pathway) and the scenario (the pathway with the inputs applied).
+
+    Raises
+    ------
+    ConfigError
+        One line naming the field and value, if an input is out of range.
+    """
+    base = _facts(current.model_dump(), choices)
+    baseline = validate_config(base, "inputs")
+    scen = _facts(pathway.model_dump(), choices)
+    scen["changes"] = {name: bool(choices.changes[name]) for name in Changes.model_fields}
+    policy = scen["ia_nurse"][ia_policy(scen["changes"])]
+    policy["probability"] = choices.redirection_rate
+    policy["start_hour"], policy["end_hour"] = choices.window
+    policy["care_navigator_books"] = choices.care_navigator_books
+    for provider, week in choices.slots.items():
+        scen["slot_diaries"][provider]["slots_per_day"] = [int(v) for v in week]
+    scen["ia_nurse"]["nurses"] = add_to_rota(scen["ia_nurse"]["nurses"], choices.ia_nurses_added)
+    ia_time = scen["ia_nurse"]["time_min"]
+    if time_field(ia_time):
+        ia_time[time_field(ia_time)] = choices.ia_minutes
+    scen["utc"]["clinicians"] = add_to_rota(scen["utc"]["clinicians"], choices.utc_clinicians_added)
+    scen["run"] = baseline.run.model_dump()  # paired: the same patients in both arms
+    scen["description"] = f"{pathway.description} (inputs set in the web app)"
+    return baseline, validate_config(scen, "inputs")
+
+
+def config_key(cfg: Config) -> str:
+    """A hash of everything that sets a replication's numbers (names and replication count left out).
+
+    The replication count is left out because replication *r* is the same
+    whatever the count, so a longer run reuses the shorter one's replications.
+    """
+    data = cfg.model_dump(mode="json", exclude={"name", "description"})
+    del data["run"]["replications"]
+    text = json.dumps(data, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def config_yaml(cfg: Config) -> str:
+    """The whole config as YAML: ``load_config`` reads it back and ``run_sim.py run`` runs it."""
+    header = (f"# {cfg.name}: {cfg.description}\n"
+              "# Every parameter, as used in the web app. Run it with: python run_sim.py run THIS_FILE\n")
+    return header + yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+
+
+def load_uploaded(name: str, content: bytes) -> Config:
+    """Validate an uploaded YAML config; ``extends:`` may name a shipped config (``base.yaml``).
+
+    Raises ``ConfigError`` with the loader's one-line message, naming the upload.
+    """
+    shown = filename = Path(name).name or "uploaded.yaml"
+    with tempfile.TemporaryDirectory(prefix="sim-upload-") as tmp:
+        folder = Path(tmp)
+        for shipped in ("base.yaml", "current.yaml", "redesign.yaml"):
+            shutil.copyfile(CONFIGS / shipped, folder / shipped)
+        if filename in ("base.yaml", "current.yaml", "redesign.yaml"):
+            filename = f"uploaded_{filename}"
+        path = folder / filename
+        path.write_bytes(content)
+        try:
+            return load_config(path)
+        except ConfigError as exc:
+            raise ConfigError(str(exc).replace(str(path), shown).replace(f"{folder}/", "")) from None

@@ -1,0 +1,185 @@
+"""The sidebar: every input, with the pathway's value as default and the schema's bounds.
+
+Each widget's key starts with the pathway (and, for the redirection inputs, the
+policy in force), so choosing another pathway or switching X8 shows that
+config's own values rather than the last ones typed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from types import MappingProxyType
+
+import streamlit as st
+
+from ..inputs.config import (
+    ArrivalProfile, ConfigError, Config, IaNurse, PatientCriteria, Redirection, RunConfig, SlotDiary, Utc,
+)
+from .labels import CHANGE_LABELS, PROVIDER_LABELS, WEEKDAYS
+from .scenario import (
+    PROVIDERS, QUICK_DAYS, QUICK_REPLICATIONS, SHIPPED, Choices, choices_from_config, ia_policy, load_uploaded,
+    rota_minimum, time_field,
+)
+from .schema import bounds
+
+PATHWAYS = MappingProxyType(
+    {"current": "Current pathway", "redesign": "Redesigned pathway (X1-X8)", "upload": "Upload a YAML config"})
+
+
+def _pct_slider(label: str, value: float, model, field: str, key: str, help: str) -> float:
+    """A share (0-1 in the config) shown as a percentage slider within the field's bounds."""
+    b = bounds(model, field)
+    low, high = 100 * (b.low or 0.0), 100 * (b.high if b.high is not None else 1.0)
+    return st.slider(label, low, high, round(100 * value, 1), step=1.0, format="%.0f%%", key=key, help=help) / 100
+
+
+def pathway_config(current: Config) -> tuple[str, Config]:
+    """The chosen pathway's id and config; raises ``ConfigError`` for a bad upload."""
+    choice = st.radio("Pathway to test", list(PATHWAYS), format_func=PATHWAYS.get, key="pathway",
+                      help="The scenario starts from this config; the baseline is always the current pathway.")
+    if choice == "current":
+        return "current", current
+    if choice == "redesign":
+        from ..inputs.config import load_config
+        return "redesign", load_config(SHIPPED["redesign"])
+    upload = st.file_uploader("Scenario config (YAML)", type=["yaml", "yml"], key="upload",
+                              help="A config such as a copy of configs/redesign.yaml, or one downloaded from "
+                                   "this app. 'extends: base.yaml' (or current.yaml, redesign.yaml) is allowed.")
+    if upload is None:
+        raise ConfigError("upload a YAML config, or choose the current or redesigned pathway")
+    content = upload.getvalue()
+    cfg = load_uploaded(upload.name, content)
+    return "upload-" + hashlib.sha256(content).hexdigest()[:12], cfg
+
+
+def _changes(prefix: str, cfg: Config) -> dict[str, bool]:
+    st.subheader("Changes X1-X8")
+    defaults = cfg.changes.model_dump()
+    return {name: st.toggle(label, value=defaults[name], key=f"{prefix}|{name}", help=help)
+            for name, (label, help) in CHANGE_LABELS.items()}
+
+
+def _front_door(prefix: str, cfg: Config, changes: dict[str, bool], defaults: Choices) -> dict:
+    st.subheader("Front-door redirection to SDA")
+    policy_name = ia_policy(changes)
+    policy = getattr(cfg.ia_nurse, policy_name)
+    key = f"{prefix}|{policy_name}"
+    which = "with X8" if policy_name == "redirection_x8" else "today (without X8)"
+    rate = _pct_slider(
+        f"IA nurse redirection rate {which}", policy.probability, Redirection, "probability", f"{key}|rate",
+        "Of the patients the IA nurse streams to the UTC who are candidates for SDA (registered with a "
+        "Tower Hamlets practice, clinically eligible and willing to go), the share redirected to an SDA slot "
+        "inside the window below. It is not a share of all patients.")
+    hours = bounds(Redirection, "start_hour")
+    window = st.slider("Redirection window (clock hours)", hours.low, hours.high,
+                       (float(policy.start_hour), float(policy.end_hour)), step=0.5, key=f"{key}|window",
+                       help="The IA nurse redirects only between these hours, on the policy's days.")
+    navigator = st.toggle("Care Navigator books the SDA slot", value=policy.care_navigator_books,
+                          key=f"{key}|navigator",
+                          help="On: a Care Navigator books the slot (a short queue for the navigator). "
+                               "Off: the IA nurse books it directly.")
+    eligible = _pct_slider(
+        "Clinically eligible for SDA", defaults.sda_eligible, PatientCriteria, "sda_eligible", f"{prefix}|eligible",
+        "Share of UTC-suitable patients a GP could see the same day (a fact about patients: both arms).")
+    accepts = _pct_slider(
+        "Willing to be redirected", defaults.accepts_redirection, PatientCriteria, "accepts_redirection",
+        f"{prefix}|accepts", "Share of eligible patients who agree to go to an SDA slot (both arms).")
+    return dict(redirection_rate=rate, window=tuple(window), care_navigator_books=navigator,
+                sda_eligible=eligible, accepts_redirection=accepts)
+
+
+def _slots(prefix: str, defaults: Choices) -> dict[str, list[int]]:
+    b = bounds(SlotDiary, "slots_per_day")
+    slots = {}
+    with st.expander("SDA slots per weekday"):
+        st.caption("Appointments each provider offers on each weekday, spread evenly over its session.")
+        for provider in PROVIDERS:
+            st.markdown(f"**{PROVIDER_LABELS[provider]}**")
+            cols = st.columns(7)
+            slots[provider] = [
+                int(col.number_input(day, min_value=int(b.low or 0), value=int(defaults.slots[provider][d]), step=1,
+                                     key=f"{prefix}|slots|{provider}|{d}",
+                                     help=f"{PROVIDER_LABELS[provider]}: slots on {day}"))
+                for d, (col, day) in enumerate(zip(cols, WEEKDAYS))
+            ]
+    return slots
+
+
+def _staffing(prefix: str, cfg: Config, defaults: Choices) -> dict:
+    st.subheader("Staffing")
+    nurses_low = int(bounds(IaNurse, "nurses").low or 0)
+    nurses = st.number_input(
+        "IA nurses added to every hour", min_value=nurses_low - rota_minimum(cfg.ia_nurse.nurses), value=0,
+        step=1, key=f"{prefix}|ia_nurses",
+        help=f"Added to (or taken from) the IA nurse rota in every hour; the rota now runs "
+             f"{rota_minimum(cfg.ia_nurse.nurses)} to {_rota_max(cfg.ia_nurse.nurses)} nurses.")
+    ia_time = cfg.ia_nurse.time_min
+    field = time_field(ia_time.model_dump())
+    if field is None:
+        st.caption(f"Minutes per IA assessment: set by the config ({ia_time.dist} distribution).")
+        minutes = defaults.ia_minutes
+    else:
+        tb = bounds(type(ia_time), field)
+        minutes = st.number_input(
+            "Minutes per IA assessment", min_value=tb.widget_low(0.5), value=float(defaults.ia_minutes), step=0.5,
+            key=f"{prefix}|ia_minutes", help="The IA nurse's time with each patient (the mean, if it varies).")
+    utc_low = int(bounds(Utc, "clinicians").low or 0)
+    utc = st.number_input(
+        "UTC clinicians added to every hour", min_value=utc_low - rota_minimum(cfg.utc.clinicians), value=0, step=1,
+        key=f"{prefix}|utc", help=f"Added to (or taken from) the UTC rota in every hour; the rota now runs "
+                                  f"{rota_minimum(cfg.utc.clinicians)} to {_rota_max(cfg.utc.clinicians)} clinicians.")
+    growth_b = bounds(ArrivalProfile, "growth")
+    growth = st.number_input(
+        "Demand growth (x)", min_value=growth_b.low, value=float(defaults.growth), step=0.05, format="%.2f",
+        key=f"{prefix}|growth",
+        help="Multiplies demand on every channel (walk-ins, NHS 111, practice overflow) in both arms: "
+             "1.10 is 10% more patients.")
+    return dict(ia_nurses_added=int(nurses), ia_minutes=float(minutes), utc_clinicians_added=int(utc),
+                growth=float(growth))
+
+
+def _rota_max(rota) -> int:
+    if isinstance(rota, list):
+        return max(_rota_max(v) for v in rota)
+    return int(rota)
+
+
+def _run_settings(prefix: str, defaults: Choices) -> dict:
+    st.subheader("Run")
+    reps = bounds(RunConfig, "replications")
+    days = bounds(RunConfig, "days")
+    seed = bounds(RunConfig, "seed")
+    replications = st.number_input("Replications", min_value=int(reps.low), max_value=int(reps.high),
+                                   value=defaults.replications, step=1, key=f"{prefix}|reps",
+                                   help="Independent runs; more give narrower intervals but take longer.")
+    n_days = st.number_input("Days per replication (warm-up included)", min_value=int(days.low),
+                             max_value=int(days.high), value=defaults.days, step=7, key=f"{prefix}|days",
+                             help="Simulated days in each replication; the first week is warm-up and not counted.")
+    n_seed = st.number_input("Seed", min_value=int(seed.low), value=defaults.seed, step=1, key=f"{prefix}|seed",
+                             help="The same seed and inputs always give the same numbers.")
+    quick = st.toggle(
+        "Quick mode", value=False, key=f"{prefix}|quick",
+        help=f"Runs at most {QUICK_REPLICATIONS} replications of {QUICK_DAYS} days: a few seconds instead of about "
+             "a minute, but intervals roughly four times as wide (fewer and shorter replications), and each weekday is seen only three times per replication.")
+    if quick:
+        st.caption(f"Quick mode: {QUICK_REPLICATIONS} replications x {QUICK_DAYS} days. Good for exploring; "
+                   "intervals are wider, so rerun without it before quoting a figure.")
+    return dict(replications=int(replications), days=int(n_days), seed=int(n_seed), quick=quick)
+
+
+def sidebar(current: Config) -> tuple[Config, Choices]:
+    """Draw every input and return the pathway's config and the choices made.
+
+    Raises ``ConfigError`` if the uploaded config cannot be used.
+    """
+    with st.sidebar:
+        st.header("Inputs")
+        prefix, cfg = pathway_config(current)
+        defaults = choices_from_config(cfg)
+        changes = _changes(prefix, cfg)
+        values = dict(changes=changes)
+        values.update(_front_door(prefix, cfg, changes, defaults))
+        values["slots"] = _slots(prefix, defaults)
+        values.update(_staffing(prefix, cfg, defaults))
+        values.update(_run_settings(prefix, defaults))
+    return cfg, Choices(**values, label=PATHWAYS["upload"] if prefix.startswith("upload") else PATHWAYS[prefix])

@@ -1,0 +1,180 @@
+"""The web app in Streamlit's AppTest: runs, inputs, bad uploads and downloads."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from sim.inputs.config import load_config
+
+from .helpers import headline, problems, small_app
+
+IA_REDIRECTIONS = "... of which by the IA nurse"
+
+
+def test_default_run_shows_kpis_with_intervals():
+    at = small_app()
+    assert problems(at) == []
+    assert at.info and "press Run" in at.info[0].value  # nothing has run yet in this session
+    at.button(key="run").click().run()
+    assert problems(at) == []
+    rows = headline(at)
+    utc = rows["UTC attendances per day"]["Current pathway"]
+    mean = float(utc.split(" (")[0].replace(",", ""))
+    assert 100 < mean < 400, utc  # the current pathway's order of magnitude
+    assert " to " in utc  # a 95% interval from the two replications
+    # the scenario is the current pathway itself: the paired saving is exactly zero
+    saving = {m.label: m.value for m in at.metric}["Annual saving"]
+    assert saving == "£0"
+
+
+def test_changed_input_changes_result():
+    at = small_app()
+    at.button(key="run").click().run()
+    before = headline(at)[IA_REDIRECTIONS]
+    at.slider(key="current|redirection_current|rate").set_value(0.0).run()
+    assert at.warning and "earlier inputs" in at.warning[0].value  # results shown are not for these inputs
+    at.button(key="run").click().run()
+    assert problems(at) == []
+    after = headline(at)[IA_REDIRECTIONS]
+    assert after["Scenario (Current pathway)"].startswith("0.0")
+    assert float(before["Scenario (Current pathway)"].split(" ")[0]) > 0
+    assert after["Current pathway"] == before["Current pathway"]  # the baseline is unchanged
+    assert {m.label: m.value for m in at.metric}["Annual saving"] != "£0"
+
+
+def test_finished_inputs_are_reused_not_rerun():
+    at = small_app()
+    at.button(key="run").click().run()
+    at.slider(key="current|redirection_current|rate").set_value(0.0).run()
+    at.slider(key="current|redirection_current|rate").set_value(45.0).run()
+    # back to inputs already run: shown at once, without pressing Run
+    assert not at.warning
+    assert headline(at)[IA_REDIRECTIONS]["Scenario (Current pathway)"] != "0.0"
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (b"extends: current.yaml\npatients:\n  accepts_redirection: 1.5\n",
+         "patients.accepts_redirection = 1.5: Input should be less than or equal to 1"),
+        (b"extends: current.yaml\nname: [unclosed\n", "invalid YAML"),
+        (b"extends: current.yaml\nutc:\n  doctors: 3\n", "utc.doctors: unknown field"),
+    ],
+)
+def test_bad_upload_shows_one_message(content, expected):
+    at = small_app()
+    at.radio(key="pathway").set_value("upload").run()
+    at.file_uploader(key="upload").upload("my_scenario.yaml", content, "application/x-yaml").run()
+    assert not at.exception
+    assert len(at.error) == 1
+    message = at.error[0].value
+    assert expected in message
+    assert message.startswith("my_scenario.yaml: ")  # names the upload, not a temporary path
+    assert "\n" not in message
+
+
+def test_inconsistent_inputs_show_one_message():
+    at = small_app(days=5)  # fewer days than the 7-day warm-up
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "inputs: run.warmup_days (7) must be less than run.days (5)"]
+
+
+def test_good_upload_runs_like_the_shipped_file(tmp_path):
+    text = b"extends: redesign.yaml\nname: my_redesign\nchanges:\n  x6_comprehensive_sda_consultation: false\n"
+    at = small_app()
+    at.radio(key="pathway").set_value("upload").run()
+    at.file_uploader(key="upload").upload("mine.yaml", text, "application/x-yaml").run()
+    assert problems(at) == []
+    prefix = next(t.key.split("|")[0] for t in at.toggle if t.key and t.key.startswith("upload-"))
+    assert at.toggle(key=f"{prefix}|x8_ia_nurse_redirects").value is True
+    assert at.toggle(key=f"{prefix}|x6_comprehensive_sda_consultation").value is False
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """Every download button's file, by key, as the page offers it."""
+    files: dict[str, tuple[str, bytes]] = {}
+    original = DeltaGenerator.download_button
+
+    def record(self, label, data, file_name=None, *args, **kwargs):
+        files[kwargs.get("key")] = (file_name, data)
+        return original(self, label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", record)
+    monkeypatch.setattr(st, "download_button", lambda *a, **k: record(st._main, *a, **k))
+    return files
+
+
+def test_downloads_load_back_with_the_inputs_set(downloads, tmp_path):
+    at = small_app("redesign")
+    at.slider(key="redesign|redirection_x8|rate").set_value(60.0)
+    at.number_input(key="redesign|slots|gpcg_sda|6").set_value(40)
+    at.toggle(key="redesign|x5_utc_stops_redirecting").set_value(False)
+    at.slider(key="redesign|eligible").set_value(75.0)
+    at.run()
+    at.button(key="run").click().run()
+    assert problems(at) == []
+    assert {"dl_results", "dl_scenario", "dl_baseline"} <= set(downloads)
+
+    name, data = downloads["dl_scenario"]
+    path = tmp_path / name
+    path.write_bytes(data)
+    cfg = load_config(path)  # a valid config, as run_sim.py run would read it
+    assert cfg.ia_nurse.redirection_x8.probability == pytest.approx(0.60)
+    assert cfg.slot_diaries.gpcg_sda.slots_per_day[6] == 40
+    assert cfg.changes.x5_utc_stops_redirecting is False
+    assert cfg.changes.x8_ia_nurse_redirects is True
+    assert cfg.patients.sda_eligible == pytest.approx(0.75)
+    assert (cfg.run.replications, cfg.run.days) == (2, 10)
+
+    name, data = downloads["dl_baseline"]
+    (tmp_path / name).write_bytes(data)
+    base = load_config(tmp_path / name)
+    assert base.patients.sda_eligible == pytest.approx(0.75)  # a fact about patients: both arms
+    assert base.changes.x8_ia_nurse_redirects is False
+
+    results = pd.read_csv(io.BytesIO(downloads["dl_results"][1]))
+    cost = results.set_index("kpi").loc["cost_total_annual_gbp"]
+    assert cost["saving_mean"] == pytest.approx(cost["baseline_mean"] - cost["scenario_mean"])
+    assert cost["saving_mean"] == pytest.approx(-cost["change_mean"])
+
+
+def test_sweep_page_plots_each_kpi_against_the_input(downloads):
+    at = small_app()
+    at.text_input(key="sweep_values|redirection_rate").set_value("0, 90").run()
+    at.button(key="run_sweep").click().run()
+    assert problems(at) == []
+    assert len(at.get("vega_lite_chart")) == 6  # one chart per KPI, each with its interval band
+    sweep = pd.read_csv(io.BytesIO(downloads["dl_sweep"][1]))
+    by_value = sweep.set_index("IA nurse redirection rate (%)")
+    redirections = by_value[by_value["kpi"] == "sda_redirections_front_door_per_day"]
+    assert redirections.loc[90.0, "mean"] > redirections.loc[0.0, "mean"]
+    assert (sweep["low"] <= sweep["mean"]).all() and (sweep["mean"] <= sweep["high"]).all()
+
+
+def test_bad_sweep_value_shows_one_message():
+    at = small_app()
+    at.text_input(key="sweep_values|redirection_rate").set_value("20, lots").run()
+    assert [e.value for e in at.error] == ["sweep values: 'lots' is not a number"]
+    at.text_input(key="sweep_values|redirection_rate").set_value("20, 150").run()
+    assert len(at.error) == 1 and at.error[0].value.startswith("IA nurse redirection rate (%) = 150: inputs: ")
+    assert not at.exception
+
+
+def test_savings_by_change_runs_the_steps():
+    at = small_app()
+    at.toggle(key="current|x5_utc_stops_redirecting").set_value(True)
+    at.toggle(key="current|x8_ia_nurse_redirects").set_value(True).run()
+    at.button(key="run").click().run()
+    assert not at.get("vega_lite_chart") or not any(
+        "Saving change by change" in c.proto.spec for c in at.get("vega_lite_chart"))
+    at.button(key="attribute").click().run()  # runs the middle step, X5 alone
+    assert problems(at) == []
+    chart = at.get("vega_lite_chart")
+    assert any("Saving change by change" in c.proto.spec for c in chart)

@@ -1,0 +1,131 @@
+"""The app's inputs: bounds from the schema, configs built from the inputs, no shared state."""
+
+from __future__ import annotations
+
+import ast
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from sim.app.scenario import (
+    QUICK_DAYS, QUICK_REPLICATIONS, build_configs, choices_from_config, config_key, config_yaml, load_uploaded,
+)
+from sim.app.schema import bounds
+from sim.inputs.config import (
+    ConfigError, IaNurse, PatientCriteria, Redirection, RunConfig, SlotDiary, load_config, validate_config,
+)
+from sim.inputs.distributions import Lognormal
+
+from .helpers import ROOT, small_app
+
+
+@pytest.mark.parametrize(
+    "model, field, low, high, whole",
+    [
+        (PatientCriteria, "sda_eligible", 0.0, 1.0, False),
+        (Redirection, "end_hour", 0.0, 24.0, False),
+        (RunConfig, "replications", 1.0, 10000.0, True),
+        (RunConfig, "seed", 0.0, None, True),
+        (SlotDiary, "slots_per_day", 0.0, None, True),  # the bound of each item of a weekly list
+        (IaNurse, "nurses", 0.0, None, True),           # inside a rota's union of shapes
+    ],
+)
+def test_bounds_are_read_from_the_schema(model, field, low, high, whole):
+    b = bounds(model, field)
+    assert (b.low, b.high, b.whole) == (low, high, whole)
+
+
+def test_bounds_agree_with_validation(current_cfg):
+    """Just past a bound the config refuses the value; at the bound it accepts it."""
+    data = current_cfg.model_dump()
+    high = bounds(PatientCriteria, "accepts_redirection").high
+    data["patients"]["accepts_redirection"] = high
+    validate_config(data)
+    data["patients"]["accepts_redirection"] = high + 1e-9
+    with pytest.raises(ConfigError):
+        validate_config(data)
+    assert bounds(Lognormal, "mean").low_open  # gt=0: zero itself is refused
+
+
+def test_inputs_set_the_scenario_and_shared_facts_set_both(current_cfg, redesign_cfg):
+    choices = choices_from_config(redesign_cfg)
+    assert choices.redirection_rate == redesign_cfg.ia_nurse.redirection_x8.probability
+    choices = replace(choices, redirection_rate=0.3, sda_eligible=0.7, growth=1.1, utc_clinicians_added=1,
+                      slots={**choices.slots, "gpcg_sda": [10] * 7}, window=(9.0, 17.5))
+    baseline, scenario = build_configs(redesign_cfg, current_cfg, choices)
+    policy = scenario.ia_nurse.redirection_x8
+    assert (policy.probability, policy.start_hour, policy.end_hour) == (0.3, 9.0, 17.5)
+    assert scenario.slot_diaries.gpcg_sda.slots_per_day == [10] * 7
+    assert scenario.utc.clinicians[0] == redesign_cfg.utc.clinicians[0] + 1
+    for cfg in (baseline, scenario):
+        assert cfg.patients.sda_eligible == 0.7
+        assert cfg.demand.nhs111.growth == 1.1
+    assert baseline.changes == current_cfg.changes  # the baseline stays the current pathway
+    assert baseline.utc.clinicians == current_cfg.utc.clinicians
+    assert baseline.run == scenario.run  # paired on the same patients
+
+
+def test_without_x8_the_rate_is_todays_policy(current_cfg):
+    choices = replace(choices_from_config(current_cfg), redirection_rate=0.1)
+    _, scenario = build_configs(current_cfg, current_cfg, choices)
+    assert scenario.ia_nurse.redirection_current.probability == 0.1
+    assert scenario.ia_nurse.redirection_x8 == current_cfg.ia_nurse.redirection_x8
+
+
+def test_quick_mode_runs_less(current_cfg):
+    choices = replace(choices_from_config(current_cfg), quick=True)
+    baseline, _ = build_configs(current_cfg, current_cfg, choices)
+    assert (baseline.run.replications, baseline.run.days) == (QUICK_REPLICATIONS, QUICK_DAYS)
+
+
+def test_config_key_ignores_names_and_replication_count(current_cfg):
+    renamed = current_cfg.model_copy(update={"name": "other", "description": "x",
+                                             "run": current_cfg.run.model_copy(update={"replications": 3})})
+    assert config_key(renamed) == config_key(current_cfg)
+    seeded = current_cfg.model_copy(update={"run": current_cfg.run.model_copy(update={"seed": 1})})
+    assert config_key(seeded) != config_key(current_cfg)
+
+
+def test_config_yaml_loads_back_equal(redesign_cfg, tmp_path):
+    path = tmp_path / "redesign.yaml"
+    path.write_text(config_yaml(redesign_cfg), encoding="utf-8")
+    assert load_config(path) == redesign_cfg
+
+
+def test_upload_may_extend_a_shipped_config():
+    cfg = load_uploaded("mine.yaml", b"extends: redesign.yaml\nname: mine\n")
+    assert cfg.name == "mine" and cfg.changes.x8_ia_nurse_redirects
+    with pytest.raises(ConfigError, match=r"^base\.yaml: name = 3"):  # not a temporary path
+        load_uploaded("base.yaml", b"extends: current.yaml\nname: 3\n")
+
+
+def _module_level_mutables(path: Path) -> list[str]:
+    """Names bound at module level to a list, dict or set (display or call)."""
+    found = []
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            value = node.value
+            mutable = isinstance(value, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)) or (
+                isinstance(value, ast.Call) and getattr(value.func, "id", "") in ("list", "dict", "set"))
+            if mutable:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                found += [f"{path.name}:{ast.unparse(t)}" for t in targets]
+    return found
+
+
+def test_no_module_level_mutable_state():
+    modules = sorted((ROOT / "sim" / "app").glob("*.py"))
+    assert modules
+    assert [m for path in modules for m in _module_level_mutables(path)] == []
+
+
+def test_sessions_are_independent():
+    first, second = small_app(), small_app()
+    first.slider(key="current|redirection_current|rate").set_value(0.0).run()
+    first.button(key="run").click().run()
+    second.run()
+    assert first.dataframe and not second.dataframe  # the second session has run nothing
+    assert second.slider(key="current|redirection_current|rate").value == pytest.approx(45.0)
+    assert math.isclose(first.slider(key="current|redirection_current|rate").value, 0.0)

@@ -50,6 +50,7 @@ from ..inputs.config import (
     validate_config,
 )
 from ..inputs.distributions import Distribution
+from ..inputs.yaml_reader import describe
 from ..analysis.output_analysis import paired_comparison
 from ..model.random_streams import stream_key
 from .runner import run_replications, summary_table
@@ -122,14 +123,14 @@ def load_sweep(path: str | Path) -> SweepSpec:
     for dotted, entry in spec.vary.items():
         if spec.design == "sample":
             if not isinstance(entry, dict):
-                raise ConfigError(f"{path}: vary.{dotted} = {entry!r}: give a distribution, "
+                raise ConfigError(f"{path}: vary.{dotted} = {describe(entry)}: give a distribution, "
                                   "e.g. {dist: uniform, low: 0.5, high: 0.9}")
             try:
                 DISTRIBUTION.validate_python(entry, strict=True)
             except ValidationError as err:
                 raise ConfigError(format_validation_error(f"{path}: vary.{dotted}", err, entry)) from None
         elif not isinstance(entry, list) or not entry:
-            raise ConfigError(f"{path}: vary.{dotted} = {entry!r}: give a list of at least one value "
+            raise ConfigError(f"{path}: vary.{dotted} = {describe(entry)}: give a list of at least one value "
                               "(or a distribution, with design: sample)")
     paths = list(spec.vary)
     for dotted in paths:

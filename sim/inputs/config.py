@@ -26,6 +26,7 @@ from pydantic import (
 
 from .calendar import WEEKDAYS, check_weekly, expand_weekly
 from .distributions import Distribution
+from .yaml_reader import YamlRefused, describe, load_bounded
 
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegFloat = Annotated[float, Field(ge=0.0)]
@@ -369,7 +370,10 @@ def read_yaml_mapping(path: Path, kind: str = "config") -> dict:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
     try:
-        data = yaml.safe_load(text)
+        data = load_bounded(text)
+    except YamlRefused as exc:
+        where = f" line {exc.problem_mark.line + 1}:" if exc.problem_mark is not None else ""
+        raise ConfigError(f"{path}:{where} {exc.problem}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -382,23 +386,28 @@ def read_yaml_mapping(path: Path, kind: str = "config") -> dict:
     return data
 
 
+MAX_EXTENDS = 10
+"""Longest chain of ``extends:`` files (the shipped configs use one)."""
+
+
 def _read_yaml(path: Path, seen: tuple[Path, ...] = ()) -> dict:
     path = Path(path)
     if path.is_file() and path.resolve() in seen:
         raise ConfigError(f"{path}: extends itself in a loop")
+    if len(seen) > MAX_EXTENDS:
+        raise ConfigError(f"{path}: more than {MAX_EXTENDS} config files chained by extends")
     data = read_yaml_mapping(path)
     parent = data.pop("extends", None)
     if parent is None:
         return data
     if not isinstance(parent, str):
-        raise ConfigError(f"{path}: extends = {parent!r}: must be a file name")
+        raise ConfigError(f"{path}: extends = {describe(parent)}: must be a file name")
     parent_data = _read_yaml(path.parent / parent, seen + (path.resolve(),))
     return _merge(parent_data, data)
 
 
 def _describe(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return describe(value)
 
 
 def _field_path(data: Any, loc: tuple) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import signal
 import sys
 import time
 from contextlib import contextmanager
@@ -14,11 +15,12 @@ import pandas as pd
 
 from .experiments.attribution import attribute, resolve_order
 from .experiments.checkpoint import CheckpointFolder
+from .experiments.resources import check_fits
 from .inputs.config import Config, ConfigError, apply_overrides, load_config
 from .analysis.invariants import InvariantError
-from .outputs.output import ResultWriter
+from .outputs.output import ResultWriter, check_output_folder
 from .analysis.output_analysis import paired_comparison, summarise
-from .experiments.runner import events_table, run_replications, summary_table
+from .experiments.runner import run_replications, summary_table
 from .experiments.sweep import build_points, load_sweep, run_sweep, uncertainty_summary
 from .experiments.validation import validate, validation_runs
 
@@ -133,7 +135,45 @@ def _load(path: str, args) -> Config:
 
 
 class Interrupted(Exception):
-    """Ctrl-C during a run; the message says what was kept."""
+    """Ctrl-C (or SIGTERM, SIGHUP) during a run; the message says what was kept."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_INTERRUPTED):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the run is, so it stops as on Ctrl-C."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _exit_code(exc: KeyboardInterrupt) -> int:
+    """128 + the signal's number, as a shell reports it: 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP."""
+    return 128 + getattr(exc, "signum", signal.SIGINT)
+
+
+def _raise_stopped(signum, frame) -> None:
+    raise Stopped(signum)
+
+
+@contextmanager
+def _stop_signals_like_ctrl_c():
+    """While a command runs, SIGTERM and SIGHUP stop it the way Ctrl-C does (then the handlers are restored)."""
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {}
+    try:
+        for signum in wanted:
+            previous[signum] = signal.signal(signum, _raise_stopped)
+    except ValueError:  # not the main thread: leave signals alone
+        pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 @contextmanager
@@ -147,13 +187,13 @@ def _resumable(out: Path, args):
               file=sys.stderr)
     try:
         yield checkpoints
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         kept = checkpoints.kept()
         if not kept:
             raise
         raise Interrupted(
             f"no results were written; {kept} finished replication(s) are kept in {checkpoints.path}: "
-            "run the same command again to continue from them"
+            "run the same command again to continue from them", _exit_code(exc)
         ) from None
     if checkpoints.resumed() and not args.quiet:
         print(f"reused {checkpoints.resumed()} replication(s) kept from an interrupted run", file=sys.stderr)
@@ -189,6 +229,16 @@ def _print_kpis(table: pd.DataFrame, title: str) -> None:
     print(rows.to_string(float_format=lambda v: f"{v:,.2f}"))
 
 
+def _instability_note(summary: pd.DataFrame, name: str) -> str | None:
+    """A warning if some replications of ``name`` ended with queues that grew without bound."""
+    if "unstable" not in summary or not summary["unstable"].any():
+        return None
+    n_bad, n = int(summary["unstable"].sum()), len(summary)
+    return (f"warning: {name} is UNSTABLE in {n_bad} of {n} replications: "
+            f"{summary['in_system_at_end'].mean():,.0f} patients still in the pathway at the end (mean); "
+            "capacity is below demand somewhere, so its waits and costs are not a steady state")
+
+
 def _print_comparison(comparison: pd.DataFrame) -> None:
     rows = comparison.set_index("kpi").reindex([k for k in HEADLINE_KPIS if k in set(comparison["kpi"])])
     cols = ["baseline_mean", "scenario_mean", "diff_mean", "diff_ci_low", "diff_ci_high"]
@@ -202,29 +252,29 @@ def _print_comparison(comparison: pd.DataFrame) -> None:
 
 
 def _output_folder(path: Path) -> Path:
-    """The output folder, refused before any work if something other than a folder is there."""
-    if path.exists() and not path.is_dir():
-        raise ConfigError(f"--out {path}: exists and is not a folder")
-    return path
+    """The output folder, refused before any work if results cannot or must not go there."""
+    return check_output_folder(path)
 
 
 def cmd_run(args) -> int:
     cfg = _load(args.config, args)
     out = _output_folder(Path(args.out or Path("results") / cfg.name))
     start = time.perf_counter()
-    with _resumable(out, args) as checkpoints, ResultWriter(out) as writer:
+    with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
         results = run_replications(cfg, jobs=args.jobs, events=args.events, progress=not args.quiet, label=cfg.name,
-                                   checkpoint=checkpoints.for_scenario(cfg, args.events))
+                                   checkpoint=checkpoints.for_scenario(cfg, args.events),
+                                   events_dir=writer.folder("events") if args.events else None)
         summary = summary_table(results)
         kpis = summarise(summary)
         writer.csv("summary.csv", summary)
         writer.csv("kpis.csv", kpis)
-        if args.events:
-            writer.parquet("events.parquet", events_table(results))
         writer.json("manifest.json", _manifest(args, {"scenario": cfg}, time.perf_counter() - start, checkpoints))
         writer.commit()
     if not args.quiet:
         _print_kpis(kpis, f"{cfg.name}: {cfg.run.replications} replications x {cfg.run.days} days")
+    note = _instability_note(summary, cfg.name)
+    if note:
+        print(note, file=sys.stderr)
         print(f"\nResults in {out}/")
     return 0
 
@@ -239,16 +289,15 @@ def cmd_compare(args) -> int:
     scen = scen.model_copy(update={"run": base.run})
     out = _output_folder(Path(args.out or Path("results") / f"{base.name}_vs_{scen.name}"))
     start = time.perf_counter()
-    with _resumable(out, args) as checkpoints, ResultWriter(out) as writer:
+    with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
         tables = {}
         for role, cfg in (("baseline", base), ("scenario", scen)):
             results = run_replications(cfg, jobs=args.jobs, events=args.events, progress=not args.quiet,
-                                       label=cfg.name, checkpoint=checkpoints.for_scenario(cfg, args.events))
+                                       label=cfg.name, checkpoint=checkpoints.for_scenario(cfg, args.events),
+                                       events_dir=writer.folder(f"{role}_events") if args.events else None)
             tables[role] = summary_table(results)
             writer.csv(f"{role}_summary.csv", tables[role])
             writer.csv(f"{role}_kpis.csv", summarise(tables[role]))
-            if args.events:
-                writer.parquet(f"{role}_events.parquet", events_table(results))
         comparison = paired_comparison(tables["baseline"], tables["scenario"])
         writer.csv("comparison.csv", comparison)
         writer.figure("cost_change_by_route.png", cost_change_by_route_figure(comparison, base.name, scen.name))
@@ -260,6 +309,12 @@ def cmd_compare(args) -> int:
     if not args.quiet:
         print(f"{base.name} vs {scen.name}: {base.run.replications} paired replications x {base.run.days} days")
         _print_comparison(comparison)
+    notes = [n for n in (_instability_note(tables[r], c.name) for r, c in (("baseline", base), ("scenario", scen))) if n]
+    for note in notes:
+        print(note, file=sys.stderr)
+    if notes:
+        print("warning: the saving between these scenarios means nothing while one of them is unstable",
+              file=sys.stderr)
         print(f"\nResults in {out}/")
     return 0
 
@@ -273,7 +328,7 @@ def cmd_attribute(args) -> int:
     resolve_order(order)  # a bad --order stops here, before anything runs
     out = _output_folder(Path(args.out or Path("results") / f"{base.name}_vs_{scen.name}_attribution"))
     start = time.perf_counter()
-    with _resumable(out, args) as checkpoints, ResultWriter(out) as writer:
+    with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
         table, summaries = attribute(base, scen, order=order, jobs=args.jobs, progress=not args.quiet,
                                      checkpoints=checkpoints)
         writer.csv("attribution.csv", table)
@@ -302,7 +357,7 @@ def cmd_validate(args) -> int:
     first = runs["current"]
     out = _output_folder(Path(args.out or Path("results") / "validation"))
     start = time.perf_counter()
-    with _resumable(out, args) as checkpoints, ResultWriter(out) as writer:
+    with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
         tables = {
             label: summary_table(run_replications(cfg, jobs=args.jobs, progress=not args.quiet, label=label,
                                                   checkpoint=checkpoints.for_scenario(cfg)))
@@ -353,9 +408,12 @@ def cmd_sweep(args) -> int:
     points = build_points(spec, args.sweep, replications=args.reps, days=args.days,
                           warmup_days=args.warmup_days, seed=args.seed)
     out = _output_folder(Path(args.out or Path("results") / f"sweep_{spec.name}"))
+    for point in points:  # a point that cannot fit is refused before the first one runs
+        check_fits(point.baseline, args.jobs)
+        check_fits(point.scenario, args.jobs)
     run = points[0].baseline.run
     start = time.perf_counter()
-    with _resumable(out, args) as checkpoints, ResultWriter(out) as writer:
+    with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
         table, tables = run_sweep(spec, points, jobs=args.jobs, progress=not args.quiet, checkpoints=checkpoints)
         writer.csv("sweep.csv", table)
         varied, title = list(spec.vary), spec.description or spec.name
@@ -392,6 +450,11 @@ def cmd_sweep(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = build_parser().parse_args(argv)
+    with _stop_signals_like_ctrl_c():
+        return _dispatch(args)
+
+
+def _dispatch(args) -> int:
     try:
         if args.command == "run":
             return cmd_run(args)
@@ -412,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_MODEL_ERROR
     except Interrupted as exc:
         print(f"interrupted: {exc}", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except KeyboardInterrupt:
+        return exc.exit_code
+    except KeyboardInterrupt as exc:
         print("interrupted: no results were written", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return _exit_code(exc)

@@ -6,6 +6,8 @@ with a one-line description of what broke.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..inputs.calendar import MIN_PER_DAY
@@ -93,6 +95,8 @@ def check_kpis(kpis: dict[str, float], model) -> None:
     """Route costs add up to the total; route volumes add up to the arrivals."""
     route_costs = sum(v for k, v in kpis.items() if k.startswith("cost_annual_gbp_"))
     total = kpis["cost_total_annual_gbp"]
+    if not (math.isfinite(total) and math.isfinite(route_costs)):  # inf - inf is NaN, which passes any comparison
+        raise InvariantError(f"costs are not finite: total {total}, route costs sum to {route_costs}")
     if abs(route_costs - total) > 1e-6 * max(1.0, abs(total)):
         raise InvariantError(f"route costs sum to {route_costs:.2f}, total is {total:.2f}")
     volumes = sum(v for k, v in kpis.items() if k.startswith("volume_per_day_"))

@@ -1,9 +1,11 @@
 """Finished replications kept on disk as they complete, so an interrupted run loses nothing.
 
 A command keeps its finished replications in a hidden folder beside its output
-folder (``results/.current-checkpoint/`` for ``results/current``). Run the same
-command again and it takes them from there instead of running them again; once
-its results are written, the folder is removed.
+folder (``results/.current-checkpoint/`` for ``results/current``), one subfolder
+per scenario. Run the same command again and it takes them from there instead
+of running them again; once its results are written, it removes the subfolders
+of its own scenarios only, so another scenario's kept replications in the same
+folder wait for their own command to be run again.
 
 A replication is reused only for exactly the same scenario: the key of a
 :class:`Checkpoint` covers every parameter except the number of replications
@@ -156,7 +158,8 @@ class CheckpointFolder:
         The command's output folder; the checkpoint folder sits beside it.
     resume : bool
         Reuse replications kept by an earlier, interrupted run of the same
-        command. With ``False`` anything kept is deleted first.
+        command. With ``False`` those kept for this command's scenarios are
+        deleted first (other scenarios' are left alone).
     """
 
     def __init__(self, out_dir: Path, resume: bool = True):
@@ -164,13 +167,14 @@ class CheckpointFolder:
         self.path = out_dir.parent / f".{out_dir.name}-checkpoint"
         self._fingerprint = code_fingerprint()
         self._stores: list[Checkpoint] = []
-        if not resume:
-            self.remove()
-        self._kept_before = frozenset(self._kpi_files())
+        self._resume = resume
+        self._kept_before = frozenset(self._kpi_files()) if resume else frozenset()
 
     def for_scenario(self, cfg: Config, events: bool = False) -> Checkpoint:
         """The store for one scenario's replications."""
         store = Checkpoint(self.path, cfg, events, self._fingerprint, self._kept_before)
+        if not self._resume and all(store.path != other.path for other in self._stores):
+            shutil.rmtree(store.path, ignore_errors=True)
         self._stores.append(store)
         return store
 
@@ -186,5 +190,11 @@ class CheckpointFolder:
         return list(self.path.glob("*/rep-*[0-9].json")) if self.path.is_dir() else []
 
     def remove(self) -> None:
-        """Delete the folder (after the results are written)."""
-        shutil.rmtree(self.path, ignore_errors=True)
+        """Delete this command's scenarios' kept replications (after the results are written),
+        and the folder itself once no scenario keeps any."""
+        for store in self._stores:
+            shutil.rmtree(store.path, ignore_errors=True)
+        try:
+            self.path.rmdir()  # only if empty: other scenarios' replications stay
+        except OSError:
+            pass

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ctypes
 import gc
+import os
 import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -17,6 +20,7 @@ from ..analysis.invariants import check_kpis, check_model
 from ..analysis.kpis import compute_kpis
 from ..model.pathway import run_replication
 from ..analysis.output_analysis import fill_route_columns
+from .resources import check_fits
 
 if TYPE_CHECKING:
     from .checkpoint import Checkpoint
@@ -44,9 +48,37 @@ def run_one(cfg: Config, replication: int, events: bool = False) -> ReplicationR
     return ReplicationResult(replication, kpis, frame)
 
 
-def _worker_ignores_ctrl_c() -> None:
-    """Leave Ctrl-C to the main process, so a worker finishes its replication and it is kept."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""Signals that stop a run the way Ctrl-C does: replications in hand finish and are kept."""
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Have the kernel kill this process when its parent dies, however the parent dies (Linux)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no prctl in this libc
+            pass
+    if os.getppid() != parent_pid:  # the parent died before the request was made
+        os._exit(1)
+
+
+def _worker_setup(parent_pid: int) -> None:
+    """A worker leaves stop signals to the main process (which lets in-hand replications
+    finish and keeps them), and dies with it."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    _die_with_parent(parent_pid)
+
+
+def write_event_part(events_dir: Path, result: ReplicationResult) -> None:
+    """Write one replication's event log as ``events_dir/rep_NNNN.parquet`` and free it from memory."""
+    if result.events is None:
+        return
+    result.events.to_parquet(Path(events_dir) / f"rep_{result.replication:04d}.parquet", index=False)
+    result.events = None
 
 
 def _progress(total: int, label: str, enabled: bool):
@@ -60,21 +92,30 @@ def run_replications(
     progress: bool = True,
     label: str = "replications",
     checkpoint: Checkpoint | None = None,
+    events_dir: Path | None = None,
 ) -> list[ReplicationResult]:
     """Run ``cfg.run.replications`` replications; results come back in replication order.
 
     Each replication draws only from its own named streams, so a parallel run
     gives exactly the numbers of a serial one. With a ``checkpoint``, the
     replications it already holds are taken from it and each new one is saved
-    to it as soon as it finishes.
+    to it as soon as it finishes. With ``events_dir``, each replication's event
+    log is written there (``rep_NNNN.parquet``) as it finishes and dropped from
+    memory, so memory does not grow with the number of replications.
     """
+    check_fits(cfg, jobs, events)
     reps = list(range(cfg.run.replications))
     results: dict[int, ReplicationResult] = checkpoint.load(reps) if checkpoint is not None else {}
     todo = [rep for rep in reps if rep not in results]
+    if events_dir is not None:
+        for result in results.values():
+            write_event_part(events_dir, result)
 
     def finished(result: ReplicationResult) -> None:
         if checkpoint is not None:
             checkpoint.save(result)  # saved before it counts as done, so an interrupted save is retried
+        if events_dir is not None:
+            write_event_part(events_dir, result)
         results[result.replication] = result
         bar.update()
 
@@ -87,7 +128,7 @@ def run_replications(
             # keep the parent's objects out of the workers' garbage collections
             # (fewer copy-on-write page copies after fork)
             gc.freeze()
-            pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_worker_ignores_ctrl_c)
+            pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_worker_setup, initargs=(os.getpid(),))
             futures = []
             try:
                 futures = [pool.submit(run_one, cfg, rep, events) for rep in todo]

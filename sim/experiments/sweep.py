@@ -42,6 +42,7 @@ from ..inputs.config import (
     Config,
     ConfigError,
     Locked,
+    Name,
     NonNegInt,
     apply_overrides,
     format_validation_error,
@@ -88,7 +89,7 @@ class SweepRun(Locked):
 class SweepSpec(Locked):
     """A sweep file, validated."""
 
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: Name
     description: str = ""
     baseline: str
     scenario: str

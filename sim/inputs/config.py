@@ -28,21 +28,45 @@ from .calendar import WEEKDAYS, check_weekly, expand_weekly
 from .distributions import Distribution
 from .yaml_reader import YamlRefused, describe, load_bounded
 
+# Bounds on counts and rates: what the model can represent and one machine can hold.
+# Each is far above any real value for Tower Hamlets; pydantic states the bound in its message.
+MAX_STAFF = 10_000
+"""Most staff or cubicles on duty in one hour at one station."""
+MAX_SLOTS_PER_DAY = 10_000
+"""Most same-day appointments one provider offers in a day."""
+MAX_MEAN_PER_DAY = 100_000.0
+"""Highest mean demand per day on one channel (the borough sees under 1,000)."""
+MAX_GROWTH = 100.0
+"""Largest demand multiplier."""
+MAX_PROFILE = 1_000.0
+"""Largest hour-of-day, day-of-week or hour-of-week multiplier."""
+MAX_UNIT_COST = 1_000_000.0
+"""Largest unit cost in GBP of one contact (an ED attendance costs a few hundred)."""
+MAX_MINUTES = 10_080.0
+"""Longest appointment length or booking lead time: one week, in minutes."""
+
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegFloat = Annotated[float, Field(ge=0.0)]
 NonNegInt = Annotated[int, Field(ge=0)]
 Hour = Annotated[float, Field(ge=0.0, le=24.0)]
+StaffCount = Annotated[int, Field(ge=0, le=MAX_STAFF)]
+Multiplier = Annotated[float, Field(ge=0.0, le=MAX_PROFILE)]
+Minutes = Annotated[float, Field(ge=0.0, le=MAX_MINUTES)]
 Weekly = Annotated[
-    Union[NonNegFloat, list[NonNegFloat], list[list[NonNegFloat]]], AfterValidator(check_weekly)
+    Union[Multiplier, list[Multiplier], list[list[Multiplier]]], AfterValidator(check_weekly)
 ]
 """A number (all week), 24 hourly values (every day) or 7 x 24 values (Mon first)."""
 WeeklyCount = Annotated[
-    Union[NonNegInt, list[NonNegInt], list[list[NonNegInt]]], AfterValidator(check_weekly)
+    Union[StaffCount, list[StaffCount], list[list[StaffCount]]], AfterValidator(check_weekly)
 ]
 """As ``Weekly`` but whole numbers: a staffing rota."""
-Days7 = Annotated[list[NonNegInt], Field(min_length=7, max_length=7)]
-Hours24 = Annotated[list[NonNegFloat], Field(min_length=24, max_length=24)]
-Week7 = Annotated[list[NonNegFloat], Field(min_length=7, max_length=7)]
+Days7 = Annotated[list[Annotated[int, Field(ge=0, le=MAX_SLOTS_PER_DAY)]], Field(min_length=7, max_length=7)]
+Hours24 = Annotated[list[Multiplier], Field(min_length=24, max_length=24)]
+Week7 = Annotated[list[Multiplier], Field(min_length=7, max_length=7)]
+UnitCost = Annotated[float, Field(ge=0.0, le=MAX_UNIT_COST)]
+Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+"""A scenario's name, which names its results folder: letters, digits, ``_ . -``, starting with a letter
+or digit (so it can be neither a path nor hidden)."""
 Flags7 = Annotated[list[bool], Field(min_length=7, max_length=7)]
 
 
@@ -57,7 +81,7 @@ class RunConfig(Locked):
     days: int = Field(ge=1, le=3660)
     warmup_days: NonNegInt
     replications: int = Field(ge=1, le=10000)
-    seed: NonNegInt
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)]
     start_weekday: int = Field(ge=0, le=6)
 
 
@@ -71,8 +95,8 @@ class ArrivalProfile(Locked):
     ``hour_of_week`` (7 lists of 24, Monday first) gives ``m`` directly.
     """
 
-    mean_per_day: NonNegFloat
-    growth: NonNegFloat
+    mean_per_day: Annotated[float, Field(ge=0.0, le=MAX_MEAN_PER_DAY)]
+    growth: Annotated[float, Field(ge=0.0, le=MAX_GROWTH)]
     hour_of_day: Hours24 | None = None
     day_of_week: Week7 | None = None
     hour_of_week: Annotated[list[Hours24], Field(min_length=7, max_length=7)] | None = None
@@ -81,8 +105,14 @@ class ArrivalProfile(Locked):
     def _one_shape(self):
         if self.hour_of_week is None and (self.hour_of_day is None or self.day_of_week is None):
             raise ValueError("give hour_of_day and day_of_week, or hour_of_week")
-        if self.hour_of_week is None and sum(self.hour_of_day) <= 0 and self.mean_per_day > 0:
-            raise ValueError("hour_of_day must not be all zero")
+        if self.mean_per_day > 0 and self.growth > 0:
+            # a profile of zeros would silence the channel whatever its mean: say so
+            profiles = {"hour_of_week": self.hour_of_week} if self.hour_of_week is not None else {
+                "hour_of_day": self.hour_of_day, "day_of_week": self.day_of_week}
+            for name, values in profiles.items():
+                if sum(v for row in values for v in (row if isinstance(row, list) else [row])) <= 0:
+                    raise ValueError(f"{name} must not be all zero when mean_per_day is above 0 "
+                                     "(set mean_per_day: 0 to switch the channel off)")
         return self
 
 
@@ -247,8 +277,8 @@ class SlotDiary(Locked):
     slots_per_day: Days7
     session_start_hour: Hour
     session_end_hour: Hour
-    appointment_min: Annotated[float, Field(gt=0)]
-    booking_lead_min: NonNegFloat
+    appointment_min: Annotated[float, Field(gt=0, le=MAX_MINUTES)]
+    booking_lead_min: Minutes
     hour_weights: Weekly | None
     carve_out: CarveOut | None
 
@@ -287,7 +317,7 @@ class SlotDiaries(Locked):
 class SdaConsultation(Locked):
     reattend_probability_current: Prob
     reattend_probability_comprehensive: Prob
-    gp_appointment_min: Annotated[float, Field(gt=0)]
+    gp_appointment_min: Annotated[float, Field(gt=0, le=MAX_MINUTES)]
 
 
 class Changes(Locked):
@@ -304,21 +334,21 @@ class Changes(Locked):
 
 
 class UnitCosts(Locked):
-    nhs111_call: NonNegFloat
-    ia_streaming: NonNegFloat
-    ed_attendance: NonNegFloat
-    utc_attendance: NonNegFloat
-    sda_appointment: NonNegFloat
-    gp_appointment: NonNegFloat
-    pharmacy_first: NonNegFloat
-    care_navigator_booking: NonNegFloat
-    ambulance: NonNegFloat
+    nhs111_call: UnitCost
+    ia_streaming: UnitCost
+    ed_attendance: UnitCost
+    utc_attendance: UnitCost
+    sda_appointment: UnitCost
+    gp_appointment: UnitCost
+    pharmacy_first: UnitCost
+    care_navigator_booking: UnitCost
+    ambulance: UnitCost
 
 
 class Config(Locked):
     """A whole scenario: every parameter the model reads."""
 
-    name: str
+    name: Name
     description: str
     run: RunConfig
     demand: Demand

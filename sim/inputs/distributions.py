@@ -14,6 +14,13 @@ from typing import Annotated, Literal, Union
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+MAX_VALUE = 1_000_000.0
+"""Largest parameter of any distribution (task times are minutes; a week is 10,080)."""
+MAX_CV = 10.0
+"""Largest coefficient of variation (sd / mean) of a lognormal; real task times stay below 2."""
+Value = Annotated[float, Field(ge=0, le=MAX_VALUE)]
+PositiveValue = Annotated[float, Field(gt=0, le=MAX_VALUE)]
+
 
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
@@ -31,7 +38,7 @@ class Fixed(_Dist):
     """Always the same value (deterministic runs and fixed task times)."""
 
     dist: Literal["fixed"]
-    value: float = Field(ge=0)
+    value: Value
 
     def sample(self, rng, n):
         return np.full(n, float(self.value))
@@ -45,7 +52,7 @@ class Exponential(_Dist):
     """Exponential with the given mean."""
 
     dist: Literal["exponential"]
-    mean: float = Field(gt=0)
+    mean: PositiveValue
 
     def sample(self, rng, n):
         return rng.exponential(self.mean, n)
@@ -59,8 +66,15 @@ class Lognormal(_Dist):
     """Lognormal parameterised by its own mean and standard deviation."""
 
     dist: Literal["lognormal"]
-    mean: float = Field(gt=0)
-    sd: float = Field(gt=0)
+    mean: PositiveValue
+    sd: PositiveValue
+
+    @model_validator(mode="after")
+    def _spread(self):
+        if self.sd > MAX_CV * self.mean:
+            raise ValueError(f"sd ({self.sd:.6g}) must be at most {MAX_CV:g} x mean ({self.mean:.6g}): "
+                             "a wider lognormal cannot be sampled faithfully")
+        return self
 
     def sample(self, rng, n):
         sigma2 = math.log(1.0 + (self.sd / self.mean) ** 2)
@@ -76,8 +90,8 @@ class Uniform(_Dist):
     """Uniform between ``low`` and ``high``."""
 
     dist: Literal["uniform"]
-    low: float = Field(ge=0)
-    high: float = Field(ge=0)
+    low: Value
+    high: Value
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -97,9 +111,9 @@ class Triangular(_Dist):
     """Triangular with ``low <= mode <= high``."""
 
     dist: Literal["triangular"]
-    low: float = Field(ge=0)
-    mode: float = Field(ge=0)
-    high: float = Field(ge=0)
+    low: Value
+    mode: Value
+    high: Value
 
     @model_validator(mode="after")
     def _ordered(self):

@@ -1,47 +1,172 @@
-"""Writing results so that an interrupted or failed run leaves nothing half-written.
+"""Writing results so that an output folder holds one run's complete results, or the previous ones.
 
-Files are written into a hidden staging folder beside the output folder and
-moved into place only once every file is complete.
+A run writes the whole folder's content into a hidden staging folder beside it
+(``results/.current-partial-XXXX`` for ``results/current``) and, once every file
+is complete, swaps it in for the old folder. So a folder never mixes files of
+two runs, and an interrupted or failed run leaves the previous results as they
+were. Nothing is written outside the output folder and its hidden siblings:
+
+- ``.NAME-partial-*``: the staging folder of a run under way;
+- ``.NAME-previous-*``: the old folder for the instant of the swap;
+- ``.NAME.lock``: held while a run writes to ``NAME``, so a second run into the
+  same folder is refused instead of racing it (released when the process ends,
+  however it ends);
+- ``.NAME-checkpoint``: finished replications (see ``experiments.checkpoint``).
+
+Staging folders left by runs that were killed are removed by the next run into
+the same folder. Before any simulation starts, the writer checks that it can
+create and write the staging folder and refuses, in one line, if it cannot.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 
 import pandas as pd
 
+from ..inputs.config import ConfigError
+
+RESULTS_MARKER = "manifest.json"
+"""Every results folder holds this file; a folder without it is not replaced."""
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
+def check_output_folder(out_dir: Path) -> Path:
+    """The output folder, refused in one line if results cannot or must not be written there.
+
+    Refused: a file (or a file among its parents) in the way, a folder that holds
+    other files but no results of this tool, and the current folder or one of
+    its parents (publishing replaces the folder whole).
+    """
+    out_dir = Path(out_dir)
+    label = f"--out {out_dir}"
+    for parent in [out_dir, *out_dir.parents]:
+        if parent.exists() and not parent.is_dir():
+            what = "exists and is not a folder" if parent == out_dir else f"{parent} is a file, not a folder"
+            raise ConfigError(f"{label}: {what}")
+    resolved = out_dir.resolve()
+    if resolved == Path.cwd().resolve() or resolved in Path.cwd().resolve().parents or resolved.parent == resolved:
+        raise ConfigError(f"{label}: is the current folder or one of its parents; choose a folder for results")
+    if resolved.is_dir():
+        try:
+            entries = [p.name for p in resolved.iterdir()]
+        except OSError as exc:
+            raise ConfigError(f"{label}: cannot be read ({_reason(exc)})") from None
+        if entries and RESULTS_MARKER not in entries:
+            raise ConfigError(f"{label}: holds other files but no results ({RESULTS_MARKER}); "
+                              "choose an empty or new folder")
+    return out_dir
+
+
+class FolderLock:
+    """An exclusive lock on one output folder, held through a hidden sibling ``.NAME.lock`` file."""
+
+    def __init__(self, out_dir: Path):
+        out_dir = Path(out_dir).resolve()
+        self.path = out_dir.parent / f".{out_dir.name}.lock"
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
+            os.close(fd)
+            raise ConfigError(f"--out {self.path.parent / self.path.name[1:-5]}: another run (pid {holder}) is "
+                              "writing to this folder; wait for it to finish or choose another --out") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing releases the lock; the empty file stays as a hidden sibling
+            self._fd = None
+
 
 class ResultWriter:
-    """Stage result files, then publish them all at once with ``commit()``.
+    """Stage a whole results folder, then swap it in with ``commit()``.
 
-    Use as a context manager: leaving the block without ``commit()`` (an error,
-    Ctrl-C) deletes the staged files and leaves the output folder untouched.
+    Use as a context manager: entering locks the folder, removes staging folders
+    of dead runs and checks that results can be written (one-line ``ConfigError``
+    if not); leaving it without ``commit()`` (an error, Ctrl-C) deletes what was
+    staged and leaves the output folder untouched.
     """
 
     def __init__(self, out_dir: str | Path):
         self.out_dir = Path(out_dir)
+        self._target = self.out_dir.resolve()
+        self._lock = FolderLock(self._target)
         self._stage: Path | None = None
-        self._files: list[str] = []
+
+    @property
+    def stage(self) -> Path:
+        """The staging folder (files written here are published by ``commit()``)."""
+        assert self._stage is not None, "use ResultWriter as a context manager"
+        return self._stage
+
+    def _siblings(self, kind: str) -> list[Path]:
+        return sorted(self._target.parent.glob(f".{self._target.name}-{kind}-*"))
 
     def __enter__(self) -> "ResultWriter":
-        out_dir = self.out_dir.resolve()
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        self._stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-partial-", dir=out_dir.parent))
+        check_output_folder(self.out_dir)
+        parent = self._target.parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._lock.acquire()
+        except OSError as exc:
+            raise ConfigError(f"--out {self.out_dir}: cannot create or write its folder {parent} "
+                              f"({_reason(exc)})") from None
+        try:
+            self._recover()
+            self._stage = Path(tempfile.mkdtemp(prefix=f".{self._target.name}-partial-", dir=parent))
+            (self._stage / ".write-test").write_bytes(b"")
+            (self._stage / ".write-test").unlink()
+        except OSError as exc:
+            self.__exit__(None, None, None)
+            raise ConfigError(f"--out {self.out_dir}: cannot write in {parent} ({_reason(exc)})") from None
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
         return self
 
+    def _recover(self) -> None:
+        """Tidy what dead runs left: their staging folders, and an old folder caught mid-swap."""
+        for stale in self._siblings("partial"):
+            shutil.rmtree(stale, ignore_errors=True)
+        previous = self._siblings("previous")
+        if previous and not self._target.exists():
+            os.replace(previous[-1], self._target)  # killed between the two renames of a swap
+            previous = previous[:-1]
+        for old in previous:
+            shutil.rmtree(old, ignore_errors=True)
+
     def __exit__(self, *exc) -> None:
-        if self._stage is not None and self._stage.exists():
-            shutil.rmtree(self._stage, ignore_errors=True)
-        self._stage = None
+        try:
+            if self._stage is not None and self._stage.exists():
+                shutil.rmtree(self._stage, ignore_errors=True)
+            self._stage = None
+        finally:
+            self._lock.release()
 
     def _path(self, name: str) -> Path:
-        assert self._stage is not None, "use ResultWriter as a context manager"
-        self._files.append(name)
-        return self._stage / name
+        return self.stage / name
+
+    def folder(self, name: str) -> Path:
+        """A subfolder of the results (e.g. ``events/``), created in the staging folder."""
+        path = self._path(name)
+        path.mkdir(exist_ok=True)
+        return path
 
     def csv(self, name: str, frame: pd.DataFrame) -> None:
         frame.to_csv(self._path(name), index=False, float_format="%.10g")
@@ -57,11 +182,22 @@ class ResultWriter:
         fig.savefig(self._path(name), dpi=120)
 
     def commit(self) -> list[Path]:
-        """Move every staged file into the output folder; returns their final paths."""
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        published = []
-        for name in self._files:
-            target = self.out_dir / name
-            os.replace(self._stage / name, target)
-            published.append(target)
-        return published
+        """Swap the staged folder in for the output folder; returns the published files' paths."""
+        stage = self.stage
+        names = sorted(p.relative_to(stage) for p in stage.rglob("*") if p.is_file())
+        os.chmod(stage, 0o777 & ~_umask())  # mkdtemp makes it private; results are ordinary files
+        previous = None
+        if self._target.exists():
+            previous = self._target.parent / f".{self._target.name}-previous-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+            os.replace(self._target, previous)
+        os.replace(stage, self._target)
+        self._stage = None
+        if previous is not None:
+            shutil.rmtree(previous, ignore_errors=True)
+        return [self.out_dir / name for name in names]
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -25,7 +25,9 @@ SMALL = ["--reps", "2", "--days", "8", "--warmup-days", "1", "--quiet"]
 def test_run_writes_summary_kpis_manifest_and_events(tmp_path):
     out = tmp_path / "run"
     assert main(["run", str(CONFIGS / "current.yaml"), "--out", str(out), "--events", *SMALL]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["events.parquet", "kpis.csv", "manifest.json", "summary.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["events", "kpis.csv", "manifest.json", "summary.csv"]
+    # one Parquet part per replication, written as it finished
+    assert sorted(p.name for p in (out / "events").iterdir()) == ["rep_0000.parquet", "rep_0001.parquet"]
     summary = pd.read_csv(out / "summary.csv")
     assert len(summary) == 2 and list(summary["replication"]) == [0, 1]
     assert set(REQUIRED_KPIS) <= set(summary.columns)
@@ -39,7 +41,7 @@ def test_run_writes_summary_kpis_manifest_and_events(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 20250109 and manifest["days"] == 8 and manifest["replications"] == 2
     assert manifest["versions"]["simpy"] and manifest["configs"]["scenario"]["name"] == "current"
-    events = pd.read_parquet(out / "events.parquet")
+    events = pd.read_parquet(out / "events")
     for column in ("replication", "patient_id", "channel", "route", "outcome", "arrival", "ia_start",
                    "utc_start", "utc_end", "ed_start", "ed_end", "sda_slot", "end"):
         assert column in events.columns

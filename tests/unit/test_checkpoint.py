@@ -91,8 +91,29 @@ def test_folder_counts_removes_and_refuses_to_resume_when_asked(tiny, tmp_path):
     folder.for_scenario(tweak(tiny, run__seed=9)).save(ReplicationResult(0, {"x": 1.0}))
     assert folder.kept() == 2
     assert CheckpointFolder(out, resume=True).kept() == 2
-    assert CheckpointFolder(out, resume=False).kept() == 0
+    # --no-resume discards what this command's scenario kept, not another scenario's
+    fresh = CheckpointFolder(out, resume=False)
+    assert fresh.for_scenario(tiny).load([0]) == {}
+    assert fresh.kept() == 1
+    fresh.remove()
+    assert folder.kept() == 1
+    other = CheckpointFolder(out)
+    other.for_scenario(tweak(tiny, run__seed=9))
+    other.remove()
     assert not folder.path.exists()
+
+
+def test_a_finished_run_removes_only_its_own_scenarios_replications(tiny, tmp_path):
+    """A one-replication run used to wipe another scenario's seven kept replications."""
+    out = tmp_path / "results" / "shared"
+    first = CheckpointFolder(out).for_scenario(tiny)
+    for rep in range(7):
+        first.save(ReplicationResult(rep, {"x": float(rep)}))
+    second = CheckpointFolder(out)
+    second.for_scenario(tweak(tiny, run__seed=9)).save(ReplicationResult(0, {"x": 1.0}))
+    second.remove()
+    again = CheckpointFolder(out)
+    assert sorted(again.for_scenario(tiny).load(list(range(7)))) == list(range(7))
 
 
 def test_the_folder_sits_beside_the_resolved_output_folder(tmp_path, monkeypatch):

@@ -1,5 +1,6 @@
-"""Hostile YAML: duplicate keys, deep nesting and alias bombs are refused at once, in one line.
+"""Hostile input: duplicate keys, deep nesting, alias bombs and extreme magnitudes are refused in one line.
 
+Extreme magnitudes in any numeric field are refused in one line (or fit).
 Each example writes a scenario (or sweep) file that extends a shipped config and
 adds one hostile construct somewhere in it; the CLI must exit 2 with one line
 naming the file and the problem, quickly, and write nothing. Aliases are allowed
@@ -8,6 +9,7 @@ but count as the values they stand for, so an alias bomb is refused for its size
 
 from __future__ import annotations
 
+import copy
 import tempfile
 from pathlib import Path
 
@@ -16,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.cli import main
-from sim.inputs.config import load_config
+from sim.experiments.resources import check_fits
+from sim.inputs.config import ConfigError, load_config, validate_config
 from sim.inputs.yaml_reader import MAX_DEPTH, MAX_NODES
 
 from .strategies import CONFIG_DIR
@@ -140,3 +143,51 @@ def test_yaml_dump_output_with_aliases_loads(tmp_path):
     (tmp_path / "dumped.yaml").write_text(text)
     cfg = load_config(tmp_path / "dumped.yaml")
     assert cfg.demand.nhs111.day_of_week == week
+
+
+def _numeric_leaves(node, path=()):
+    """Dotted paths (with list indices) of every number in a config mapping."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _numeric_leaves(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _numeric_leaves(value, (*path, i))
+    elif isinstance(node, (int, float)) and not isinstance(node, bool):
+        yield path
+
+
+CURRENT = load_config(CONFIG_DIR / "current.yaml").model_dump(mode="json")
+NUMBERS = sorted(_numeric_leaves(CURRENT), key=str)
+MAGNITUDES = st.one_of(
+    st.integers(5, 308).map(lambda e: float(f"1e{e}")),
+    st.integers(5, 400).map(lambda e: 10**e),
+    st.integers(5, 308).map(lambda e: -float(f"1e{e}")),
+    st.sampled_from([1e-300, 5e-324]),
+)
+
+
+@settings(max_examples=60, **SETTINGS)
+@given(path=st.sampled_from(NUMBERS), value=MAGNITUDES)
+def test_extreme_magnitudes_are_refused_in_one_line_or_fit(path, value):
+    """Any number anywhere set to an extreme magnitude: a one-line ConfigError naming the field,
+    or a config the run's memory check accepts or refuses in one line; never another exception."""
+    data = copy.deepcopy(CURRENT)
+    node = data
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    field = ".".join(str(p) for p in path if isinstance(p, str))
+    try:
+        cfg = validate_config(data, "extreme.yaml")
+    except ConfigError as err:
+        message = str(err)
+        assert "\n" not in message and len(message) < 400, message
+        # the field, or its block with the field's own name in the reason (e.g. a lognormal's sd)
+        parent, leaf = field.rsplit(".", 1)
+        assert parent in message and leaf in message, message
+        return
+    try:
+        check_fits(cfg)
+    except ConfigError as err:
+        assert "of memory" in str(err) and "\n" not in str(err)

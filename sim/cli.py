@@ -272,10 +272,10 @@ def cmd_run(args) -> int:
         writer.commit()
     if not args.quiet:
         _print_kpis(kpis, f"{cfg.name}: {cfg.run.replications} replications x {cfg.run.days} days")
+        print(f"\nResults in {out}/")
     note = _instability_note(summary, cfg.name)
     if note:
         print(note, file=sys.stderr)
-        print(f"\nResults in {out}/")
     return 0
 
 
@@ -309,13 +309,13 @@ def cmd_compare(args) -> int:
     if not args.quiet:
         print(f"{base.name} vs {scen.name}: {base.run.replications} paired replications x {base.run.days} days")
         _print_comparison(comparison)
+        print(f"\nResults in {out}/")
     notes = [n for n in (_instability_note(tables[r], c.name) for r, c in (("baseline", base), ("scenario", scen))) if n]
     for note in notes:
         print(note, file=sys.stderr)
     if notes:
         print("warning: the saving between these scenarios means nothing while one of them is unstable",
               file=sys.stderr)
-        print(f"\nResults in {out}/")
     return 0
 
 

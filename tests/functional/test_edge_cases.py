@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from sim.cli import EXIT_BAD_INPUT, main
-from sim.inputs.config import validate_config
+from sim.inputs.config import ConfigError, validate_config
 from sim.model.pathway import run_replication
 from sim.experiments.runner import run_one
 
@@ -114,8 +114,11 @@ def test_zero_demand_on_one_channel(scenario, channel, how):
         profile["mean_per_day"] = 0.0
     elif how == "growth_zero":
         profile["growth"] = 0.0
-    else:
+    else:  # demand with no day to fall on: refused, so a channel is never silenced by accident
         profile["day_of_week"] = [0.0] * 7
+        with pytest.raises(ConfigError, match=f"demand.{channel}.*day_of_week must not be all zero"):
+            validate_config(d, "edge case")
+        return
     kpis, ev = run(d)
     label = CHANNEL_LABEL[channel]
     assert not channel_mask(ev, channel).any()

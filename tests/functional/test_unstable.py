@@ -51,3 +51,14 @@ def test_compare_warns_that_a_saving_between_unstable_scenarios_means_nothing(tm
     assert "no_ed is UNSTABLE in 1 of 1 replications" in captured.err
     assert "current is UNSTABLE" not in captured.err
     assert "saving between these scenarios means nothing" in captured.err
+    assert "Recurrent annual saving" in captured.out and "Results in" in captured.out
+
+
+def test_run_reports_an_unstable_scenario_after_its_results(tmp_path, capsys):
+    data = {"extends": str(CONFIGS / "current.yaml"), "name": "no_utc", "utc": {"clinicians": 0}}
+    (tmp_path / "no_utc.yaml").write_text(yaml.safe_dump(data))
+    code = main(["run", str(tmp_path / "no_utc.yaml"), "--reps", "1", "--days", "4", "--warmup-days", "1",
+                 "--out", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    assert code == 0 and "Results in" in captured.out
+    assert "no_utc is UNSTABLE in 1 of 1 replications" in captured.err

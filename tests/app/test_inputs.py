@@ -14,7 +14,8 @@ from sim.app.scenario import (
 )
 from sim.app.schema import bounds
 from sim.inputs.config import (
-    ConfigError, IaNurse, PatientCriteria, Redirection, RunConfig, SlotDiary, load_config, validate_config,
+    MAX_SLOTS_PER_DAY, MAX_STAFF, ConfigError, IaNurse, PatientCriteria, Redirection, RunConfig, SlotDiary,
+    load_config, validate_config,
 )
 from sim.inputs.distributions import Lognormal
 
@@ -27,9 +28,9 @@ from .helpers import ROOT, small_app
         (PatientCriteria, "sda_eligible", 0.0, 1.0, False),
         (Redirection, "end_hour", 0.0, 24.0, False),
         (RunConfig, "replications", 1.0, 10000.0, True),
-        (RunConfig, "seed", 0.0, None, True),
-        (SlotDiary, "slots_per_day", 0.0, None, True),  # the bound of each item of a weekly list
-        (IaNurse, "nurses", 0.0, None, True),           # inside a rota's union of shapes
+        (RunConfig, "seed", 0.0, float(2**63 - 1), True),
+        (SlotDiary, "slots_per_day", 0.0, float(MAX_SLOTS_PER_DAY), True),  # each item of a weekly list
+        (IaNurse, "nurses", 0.0, float(MAX_STAFF), True),                    # inside a rota's union of shapes
     ],
 )
 def test_bounds_are_read_from_the_schema(model, field, low, high, whole):

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, Phase
 from hypothesis import strategies as st
 
 from sim.inputs.config import load_config
+from sim.inputs.distributions import MAX_CV
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = ROOT / "configs"
@@ -102,7 +103,8 @@ def durations(max_mean: float = 30.0):
     return st.one_of(
         st.builds(lambda v: {"dist": "fixed", "value": v}, st.floats(0.0, max_mean)),
         st.builds(lambda m: {"dist": "exponential", "mean": m}, pos),
-        st.builds(lambda m, s: {"dist": "lognormal", "mean": m, "sd": s}, pos, pos),
+        # sd as mean x coefficient of variation, within the schema's limit
+        st.builds(lambda m, cv: {"dist": "lognormal", "mean": m, "sd": m * cv}, pos, st.floats(0.05, MAX_CV)),
         st.builds(lambda a, b: {"dist": "uniform", "low": min(a, b), "high": max(a, b)}, pos, pos),
         st.builds(
             lambda a, b, c: dict(zip(("low", "mode", "high"), sorted((a, b, c))), dist="triangular"),

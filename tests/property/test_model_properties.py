@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.cli import main
-from sim.inputs.config import validate_config
+from sim.inputs.config import MAX_STAFF, validate_config
 from sim.experiments.runner import run_one
 
 from .strategies import (
@@ -223,7 +223,7 @@ def test_more_slots_never_fewer_bookings(case, d, extra):
     for policy in ("redirection_current", "redirection_x8"):
         d["ia_nurse"][policy]["next_day_accept_probability"] = 0.0
     if ample_utc:
-        d["utc"]["clinicians"] = 100_000
+        d["utc"]["clinicians"] = MAX_STAFF  # the most the schema allows: never a queue here
         d["utc"]["triage_redirect_probability"] = max(d["utc"]["triage_redirect_probability"], 0.5)
         d["utc"]["triage_time_min"] = {"dist": "uniform", "low": 0.0, "high": 30.0}
         gpcg = d["slot_diaries"]["gpcg_sda"]

@@ -18,6 +18,7 @@ from .experiments.checkpoint import CheckpointFolder
 from .experiments.resources import check_fits
 from .inputs.config import Config, ConfigError, apply_overrides, load_config
 from .analysis.invariants import InvariantError
+from .outputs.labels import with_labels
 from .outputs.output import ResultWriter, check_output_folder
 from .analysis.output_analysis import paired_comparison, summarise
 from .experiments.runner import run_replications, summary_table
@@ -245,8 +246,8 @@ def _print_comparison(comparison: pd.DataFrame) -> None:
     print(rows[cols].to_string(float_format=lambda v: f"{v:,.2f}"))
     total = comparison.set_index("kpi").loc["cost_total_annual_gbp"]
     print(
-        f"\nRecurrent annual saving (baseline - scenario): GBP {-total['diff_mean']:,.0f} "
-        f"(95% CI {-total['diff_ci_high']:,.0f} to {-total['diff_ci_low']:,.0f}, "
+        f"\nRecurrent annual saving (baseline - scenario): GBP {total['saving_gbp_mean']:,.0f} "
+        f"(95% CI {total['saving_gbp_ci_low']:,.0f} to {total['saving_gbp_ci_high']:,.0f}, "
         f"{int(total['n_reps'])} paired replications)"
     )
 
@@ -299,7 +300,7 @@ def cmd_compare(args) -> int:
             writer.csv(f"{role}_summary.csv", tables[role])
             writer.csv(f"{role}_kpis.csv", summarise(tables[role]))
         comparison = paired_comparison(tables["baseline"], tables["scenario"])
-        writer.csv("comparison.csv", comparison)
+        writer.csv("comparison.csv", with_labels(comparison))
         writer.figure("cost_change_by_route.png", cost_change_by_route_figure(comparison, base.name, scen.name))
         writer.json(
             "manifest.json",

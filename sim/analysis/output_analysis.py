@@ -47,7 +47,12 @@ def summarise(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 def paired_comparison(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
-    """Per-KPI difference ``scenario - baseline``, paired by replication, with a t-interval."""
+    """Per-KPI difference ``scenario - baseline``, paired by replication, with a t-interval.
+
+    For a money KPI (its name holds ``_gbp``) the same difference is also given as a
+    saving, ``baseline - scenario``, in ``saving_gbp_mean``, ``saving_gbp_ci_low`` and
+    ``saving_gbp_ci_high``: a saving is positive. Other KPIs leave those columns empty.
+    """
     base = fill_route_columns(baseline.set_index("replication").copy())
     scen = fill_route_columns(scenario.set_index("replication").copy())
     kpis = list(dict.fromkeys([*base.columns, *scen.columns]))
@@ -67,6 +72,15 @@ def paired_comparison(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.Data
                 "diff_ci_low": low,
                 "diff_ci_high": high,
                 "n_reps": n,
+                **_as_saving(kpi, mean, low, high),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _as_saving(kpi: str, mean: float, low: float, high: float) -> dict[str, float]:
+    """A money difference ``scenario - baseline`` turned round into a saving (positive = saves)."""
+    if "_gbp" not in kpi:
+        return {"saving_gbp_mean": float("nan"), "saving_gbp_ci_low": float("nan"),
+                "saving_gbp_ci_high": float("nan")}
+    return {"saving_gbp_mean": -mean, "saving_gbp_ci_low": -high, "saving_gbp_ci_high": -low}

@@ -8,10 +8,14 @@ the tables themselves.
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
+
+from .labels import change_label, route_label
 
 ROUTE_COST_PREFIX = "cost_annual_gbp_"
 BASELINE_COLOUR, SCENARIO_COLOUR, SAVING_COLOUR, LOSS_COLOUR = "#7f7f7f", "#1f77b4", "#2ca02c", "#d62728"
@@ -19,6 +23,11 @@ BASELINE_COLOUR, SCENARIO_COLOUR, SAVING_COLOUR, LOSS_COLOUR = "#7f7f7f", "#1f77
 
 def _thousands(axis) -> None:
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:,.0f}k" if v else "0"))
+
+
+def _wrapped(text: str, width: int = 16) -> str:
+    """Text broken onto lines of about ``width`` characters, for tick labels."""
+    return textwrap.fill(text, width)
 
 
 def _short(dotted: str) -> str:
@@ -37,34 +46,36 @@ def _error(mean: pd.Series, low: pd.Series, high: pd.Series) -> np.ndarray:
 
 def cost_change_by_route_figure(comparison: pd.DataFrame, baseline: str, scenario: str,
                                 top: int = 12) -> Figure:
-    """Where the saving comes from: the paired change in annual cost of each route.
+    """Where the saving comes from: the paired annual saving on each route, routes in words.
 
     The ``top`` routes with the largest changes are shown one by one, the rest
-    together as "other routes". Bars left of zero are savings.
+    together as "other routes". A saving is positive (right of zero); a route that
+    costs more under the scenario shows as a negative saving.
     """
     rows = comparison[comparison["kpi"].str.startswith(ROUTE_COST_PREFIX)].copy()
     rows["route"] = rows["kpi"].str.removeprefix(ROUTE_COST_PREFIX)
-    rows = rows[rows["diff_mean"] != 0]
-    rows = rows.reindex(rows["diff_mean"].abs().sort_values(ascending=False).index)
+    rows["saving"] = -rows["diff_mean"]
+    rows = rows[rows["saving"] != 0]
+    rows = rows.reindex(rows["saving"].abs().sort_values(ascending=False).index)
     shown = rows.head(top)
     rest = rows.iloc[top:]
-    labels = list(shown["route"])
-    means = list(shown["diff_mean"])
-    err = _error(shown["diff_mean"], shown["diff_ci_low"], shown["diff_ci_high"])
+    labels = [route_label(r) for r in shown["route"]]
+    means = list(shown["saving"])
+    err = _error(shown["saving"], -shown["diff_ci_high"], -shown["diff_ci_low"])
     if len(rest):
         labels.append(f"other routes ({len(rest)})")
-        means.append(float(rest["diff_mean"].sum()))
+        means.append(float(rest["saving"].sum()))
         err = np.hstack([err, [[0.0], [0.0]]])  # a sum of paired means: no interval of its own
-    fig = Figure(figsize=(8, 0.42 * len(labels) + 1.8))
+    fig = Figure(figsize=(10, 0.42 * len(labels) + 1.8))
     ax = fig.add_subplot()
     y = np.arange(len(labels))[::-1]
-    colours = [SAVING_COLOUR if m < 0 else LOSS_COLOUR for m in means]
+    colours = [SAVING_COLOUR if m > 0 else LOSS_COLOUR for m in means]
     ax.barh(y, means, color=colours)
     ax.errorbar(means, y, xerr=err, fmt="none", ecolor="black", capsize=3, lw=1)
-    ax.set_yticks(y, labels)
+    ax.set_yticks(y, labels, fontsize=8)
     ax.axvline(0, color="black", lw=0.8)
     _thousands(ax.xaxis)
-    ax.set_xlabel(f"change in annual cost, GBP, {scenario} - {baseline} (paired 95% CI)")
+    ax.set_xlabel(f"annual saving, GBP, {baseline} cost - {scenario} cost (paired 95% CI); a saving is positive")
     ax.set_title(f"Where the saving comes from: {baseline} -> {scenario}")
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
@@ -75,7 +86,7 @@ def attribution_figure(table: pd.DataFrame) -> Figure:
     """The saving step by step as a waterfall, each step with its paired 95% interval."""
     steps = table[table["step"] != "total"].reset_index(drop=True)
     total = table[table["step"] == "total"].iloc[0]
-    fig = Figure(figsize=(max(6.0, 0.9 * len(table) + 2), 4.5))
+    fig = Figure(figsize=(max(7.0, 1.2 * len(table) + 2), 5.5))
     ax = fig.add_subplot()
     before = np.concatenate([[0.0], steps["saving_mean_gbp"].cumsum().to_numpy()[:-1]])
     colours = [SAVING_COLOUR if v >= 0 else LOSS_COLOUR for v in steps["saving_mean_gbp"]]
@@ -89,8 +100,8 @@ def attribution_figure(table: pd.DataFrame) -> Figure:
                 yerr=_error(pd.Series([total["saving_mean_gbp"]]), pd.Series([total["saving_ci_low_gbp"]]),
                             pd.Series([total["saving_ci_high_gbp"]])),
                 fmt="none", ecolor="black", capsize=3, lw=1)
-    labels = [s.split("_", 1)[0].upper() if s[:1] == "x" else s for s in steps["step"]] + ["total"]
-    ax.set_xticks(np.arange(len(labels)), labels)
+    labels = [_wrapped(change_label(s)) for s in steps["step"]] + ["Total"]
+    ax.set_xticks(np.arange(len(labels)), labels, fontsize=7)
     _thousands(ax.yaxis)
     ax.axhline(0, color="black", lw=0.8)
     ax.set_ylabel("recurrent annual saving, GBP")

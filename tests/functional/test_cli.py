@@ -54,9 +54,15 @@ def test_compare_is_paired_and_writes_comparison(tmp_path):
     code = main(["compare", str(CONFIGS / "current.yaml"), str(CONFIGS / "redesign.yaml"), "--out", str(out), *SMALL])
     assert code == 0
     comparison = pd.read_csv(out / "comparison.csv")
-    assert list(comparison.columns)[:6] == ["kpi", "baseline_mean", "scenario_mean", "diff_mean",
+    assert list(comparison.columns)[:8] == ["kpi", "label", "unit", "baseline_mean", "scenario_mean", "diff_mean",
                                             "diff_ci_low", "diff_ci_high"]
     rows = comparison.set_index("kpi")
+    # one sign convention: a saving is positive, and only money rows carry one
+    total = rows.loc["cost_total_annual_gbp"]
+    assert total["saving_gbp_mean"] == -total["diff_mean"] > 0
+    assert total["saving_gbp_ci_low"] == -total["diff_ci_high"]
+    assert rows["saving_gbp_mean"].isna().sum() == (~rows.index.str.contains("_gbp")).sum()
+    assert rows.loc["utc_within_4h_pct", "label"] == "UTC patients within 4 hours, %"
     # same patients in both arms: arrivals differ by exactly zero
     assert rows.loc["arrivals_per_day", "diff_mean"] == 0.0
     assert rows.loc["sda_redirections_utc_per_day", "scenario_mean"] == 0.0  # X5: UTC no longer redirects

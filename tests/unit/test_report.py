@@ -34,8 +34,8 @@ def test_cost_change_by_route_shows_the_largest_changes_and_lumps_the_rest():
     widths = [bar.get_width() for bar in ax.patches]
     ticks = sorted(zip(ax.get_yticks(), (t.get_text() for t in ax.get_yticklabels())), reverse=True)
     labels = [label for _, label in ticks]  # top to bottom
-    assert labels == ["route_0", "route_1", "other routes (2)"]  # the unchanged route is left out
-    assert widths == [-50.0, 30.0, -3.0]
+    assert labels == ["route 0: no service", "route 1: no service", "other routes (2)"]  # unchanged route left out
+    assert widths == [50.0, -30.0, 3.0]  # a saving is positive
 
 
 def test_attribution_waterfall_stacks_the_steps_and_ends_with_the_total():
@@ -51,7 +51,9 @@ def test_attribution_waterfall_stacks_the_steps_and_ends_with_the_total():
     # each step starts where the one before ended
     assert [b.get_y() for b in bars[:3]] == [0.0, -50.0, 650.0]
     assert np.isclose(bars[3].get_height(), 640.0)
-    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["settings", "X8", "X7", "total"]
+    ticks = [t.get_text().replace("\n", " ") for t in fig.axes[0].get_xticklabels()]
+    assert ticks[0].startswith("Redesigned capacities") and ticks[-1] == "Total"
+    assert ticks[1].startswith("X8 IA nurse redirects") and ticks[2].startswith("X7 St Andrews")
 
 
 def test_sweep_figure_labels_every_point(tmp_path):

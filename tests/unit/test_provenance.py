@@ -17,8 +17,8 @@ def registry():
 
 def test_every_default_has_an_entry_and_every_entry_a_default(registry):
     base = load_config(CONFIGS / "base.yaml").model_dump()
-    missing, stale = registry_gaps(leaves(base), {k: v for k, v in registry.items()
-                                                  if not k.startswith("business_case.")})
+    model_entries = {k: v for k, v in registry.items() if not k.startswith(("business_case.", "reconciliation."))}
+    missing, stale = registry_gaps(leaves(base), model_entries)
     assert not missing, "parameters without a provenance entry in configs/provenance.yaml: " + ", ".join(missing)
     assert not stale, "provenance entries for parameters that no longer exist: " + ", ".join(stale)
 
@@ -46,3 +46,11 @@ def test_a_bad_entry_is_one_line(tmp_path: Path):
     bad.write_text("patients.sda_eligible:\n  tag: guessed\n  unit: share\n")
     with pytest.raises(ConfigError, match=r"patients.sda_eligible.tag"):
         load_registry(bad)
+
+
+def test_every_reconciliation_input_has_an_entry_and_every_entry_an_input(registry):
+    from sim.inputs.config import read_yaml_mapping
+
+    data = read_yaml_mapping(CONFIGS / "reconciliation.yaml")
+    missing, stale = registry_gaps(["reconciliation." + p for p in leaves(data)], registry, prefix="reconciliation.")
+    assert not missing and not stale, (missing, stale)

@@ -64,20 +64,21 @@ def is_leaf(value: Any) -> bool:
     return not isinstance(value, dict) or "dist" in value
 
 
-def leaves(data: dict, prefix: str = "") -> dict[str, Any]:
+def leaves(data: dict, prefix: str = "", whole: tuple[str, ...] = ()) -> dict[str, Any]:
     """Every parameter of a nested mapping as ``{dotted path: value}``, in file order.
 
-    An optional parameter left unset (``None``) is not listed.
+    An optional parameter left unset (``None``) is not listed; a mapping whose path is in
+    ``whole`` counts as one parameter.
     """
     out: dict[str, Any] = {}
     for key, value in data.items():
         path = f"{prefix}.{key}" if prefix else str(key)
         if (not prefix and key in SKIPPED) or value is None:
             continue
-        if is_leaf(value):
+        if is_leaf(value) or path in whole:
             out[path] = value
         else:
-            out.update(leaves(value, path))
+            out.update(leaves(value, path, whole))
     return out
 
 
@@ -103,6 +104,7 @@ def parameter_table(
     registry: dict[str, Provenance],
     scenario: str,
     prefix: str = "",
+    whole: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Every parameter with ``path, value, unit, provenance, note``.
 
@@ -118,10 +120,12 @@ def parameter_table(
         Name shown for a value the scenario sets away from its default.
     prefix : str
         Prepended to every path (``business_case.``).
+    whole : tuple of str
+        Paths of mappings listed as one parameter.
     """
-    base = leaves(defaults)
+    base = leaves(defaults, whole=whole)
     rows = []
-    for path, value in leaves(data).items():
+    for path, value in leaves(data, whole=whole).items():
         entry = registry.get(prefix + path)
         row = {
             "path": prefix + path,

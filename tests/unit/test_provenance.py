@@ -54,3 +54,13 @@ def test_every_reconciliation_input_has_an_entry_and_every_entry_an_input(regist
     data = read_yaml_mapping(CONFIGS / "reconciliation.yaml")
     missing, stale = registry_gaps(["reconciliation." + p for p in leaves(data)], registry, prefix="reconciliation.")
     assert not missing and not stale, (missing, stale)
+
+
+def test_every_business_case_input_has_an_entry_and_every_entry_an_input(registry):
+    from sim.inputs.business_case import WHOLE, load_business_case
+
+    case = load_business_case(CONFIGS / "business_case.yaml").model_dump()
+    paths = ["business_case." + p for p in leaves(case, whole=WHOLE)]
+    missing, stale = registry_gaps(paths, registry, prefix="business_case.")
+    assert not missing, "business case inputs without a provenance entry: " + ", ".join(missing)
+    assert not stale, "provenance entries for business case inputs that no longer exist: " + ", ".join(stale)

@@ -1,0 +1,142 @@
+"""Business case arithmetic on made-up KPI tables whose answers are known by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.analysis.business_case import (
+    SERVICE_LINES,
+    Arm,
+    implementation_cost,
+    replication_savings,
+    savings_table,
+)
+from sim.analysis.economics import discount_factors, economic_summary
+from sim.experiments.switching import price_switching_values, zero_crossing
+from sim.inputs.business_case import load_business_case
+from sim.inputs.reconciliation import load_reconciliation
+from sim.analysis.reconciliation import paper_calculation
+
+from ..conftest import CONFIGS, tweak
+
+DAYS = 365.0
+
+
+def _summary(utc_per_day: list[float], sda_per_day: list[float], reattend_per_week: float = 0.0) -> pd.DataFrame:
+    """Per-replication KPIs of two routes: streamed to UTC, and redirected by the IA nurse to GPCG SDA."""
+    rows = []
+    for r, (utc, sda) in enumerate(zip(utc_per_day, sda_per_day)):
+        rows.append({
+            "replication": r,
+            "volume_per_day_walk_in:ia>utc": utc,
+            "volume_per_day_walk_in:ia>navigator>sda_gpcg": sda,
+            "cost_annual_gbp_walk_in:ia>utc": utc * DAYS * 91.0,
+            "cost_annual_gbp_walk_in:ia>navigator>sda_gpcg": sda * DAYS * 43.84,
+            "gp_reattendances_per_week": reattend_per_week,
+            "gp_reattendance_hours_per_week": reattend_per_week / 6.0,
+            "cost_total_annual_gbp": utc * DAYS * 91.0 + sda * DAYS * 43.84 + reattend_per_week / 7 * DAYS * 45.0,
+        })
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def case():
+    return load_business_case(CONFIGS / "business_case.yaml")
+
+
+@pytest.fixture(scope="module")
+def arms(current_cfg, redesign_cfg):
+    base = Arm(_summary([100.0, 102.0, 98.0], [25.0, 24.0, 26.0], reattend_per_week=40.0), current_cfg)
+    scen = Arm(_summary([90.0, 91.0, 89.0], [35.0, 35.0, 35.0], reattend_per_week=30.0), redesign_cfg)
+    return base, scen
+
+
+def test_three_savings_add_up_as_reported(arms, case):
+    base, scen = arms
+    savings = replication_savings(base, scen, case)
+    table = savings_table(savings).set_index("line")
+    lines = [*SERVICE_LINES, "implementation"]
+    for measure in ("gross", "net", "cash"):
+        assert np.isclose(table.loc[lines, f"{measure}_saving_gbp"].sum(), table.loc["total", f"{measure}_saving_gbp"])
+    # gross: UTC attendances avoided at 91, SDA appointments added at 43.84; GP reattendances (X6) left out
+    expected_gross = (10.0 * 91.0 - 10.0 * 43.84) * DAYS  # means: UTC 100 -> 90, SDA 25 -> 35
+    assert np.isclose(table.loc["total", "gross_saving_gbp"], expected_gross)
+    assert np.isclose(savings["model_total_gbp"].mean(), expected_gross + 10.0 / 7 * DAYS * 45.0)
+    # net: SDA paid as blocks of commissioned slots (GPCG 30 Mon-Sat -> 60 Mon-Sun; PCN none -> the pilots'),
+    # less the new services
+    gpcg = np.mean(scen.cfg.slot_diaries.gpcg_sda.slots_per_day) - np.mean(base.cfg.slot_diaries.gpcg_sda.slots_per_day)
+    pcn = np.mean(scen.cfg.slot_diaries.pcn_sda.slots_per_day) - np.mean(base.cfg.slot_diaries.pcn_sda.slots_per_day)
+    block_change = (gpcg + pcn) * DAYS * 43.84
+    assert gpcg > 0 and pcn > 0
+    assert np.isclose(table.loc["total", "net_saving_gbp"],
+                      10.0 * 91.0 * DAYS - block_change - implementation_cost(case))
+    # cash: the UTC contract rolls over, so only the SDA block and the new services move cash
+    assert np.isclose(table.loc["total", "cash_saving_gbp"], -block_change - implementation_cost(case))
+    assert table.loc["utc_attendance", "cash_saving_gbp"] == 0.0
+    # X6 stays apart, in hours
+    assert np.isclose(savings["x6_gp_hours_per_week"].mean(), 10.0 / 6.0)
+
+
+def test_care_navigator_switching_value_is_exact(arms, case):
+    base, scen = arms
+    savings = replication_savings(base, scen, case)
+    rows = {row["input"]: row for row in price_switching_values(savings, base, scen, case)}
+    row = rows["business_case.implementation.care_navigator_gbp_per_wte"]
+    imp = case.implementation
+    expected = imp.care_navigator_gbp_per_wte + savings["net_total"].mean() / imp.care_navigator_wte
+    assert np.isclose(row["switching_value"], expected)
+    # at that cost the net saving is zero
+    at_switch = case.model_copy(update={"implementation": imp.model_copy(
+        update={"care_navigator_gbp_per_wte": row["switching_value"]})})
+    assert abs(replication_savings(base, scen, at_switch)["net_total"].mean()) < 1e-6
+
+
+def test_utc_tariff_switching_value_makes_the_net_saving_zero(arms, case):
+    base, scen = arms
+    savings = replication_savings(base, scen, case)
+    row = {r["input"]: r for r in price_switching_values(savings, base, scen, case)}["unit_costs_gbp.utc_attendance"]
+    for r in savings.index:  # replication by replication, the saving is zero at its own switching value
+        tariff = 91.0 - savings.loc[r, "net_total"] / ((base.summary.iloc[r, 1] - scen.summary.iloc[r, 1]) * DAYS)
+        cheap = [Arm(a.summary, tweak(a.cfg, unit_costs_gbp__utc_attendance=tariff)) for a in (base, scen)]
+        assert abs(replication_savings(*cheap, case).loc[r, "net_total"]) < 1e-6
+    assert row["ci_low"] <= row["switching_value"] <= row["ci_high"]
+
+
+def test_zero_crossing_interpolates_and_flags_extrapolation():
+    assert zero_crossing(np.array([0.2, 0.5, 0.8]), np.array([-30.0, 0.0, 30.0])) == (0.5, True)
+    value, inside = zero_crossing(np.array([0.8, 0.2, 0.5]), np.array([30.0, -10.0, 10.0]))
+    assert inside and math.isclose(value, 0.35)
+    value, inside = zero_crossing(np.array([0.5, 0.8]), np.array([10.0, 20.0]))
+    assert not inside and math.isclose(value, 0.2)
+    assert math.isnan(zero_crossing(np.array([0.5, 0.8]), np.array([10.0, 10.0]))[0])
+
+
+def test_economic_summary_discounts_the_optimism_adjusted_saving(arms, case):
+    base, scen = arms
+    savings = replication_savings(base, scen, case)
+    table = economic_summary(savings, case).set_index("measure")
+    factor = sum(1.0 / 1.035 ** year for year in range(1, 6))
+    assert np.isclose(sum(discount_factors(case)), factor)
+    gross = savings["gross_total"].mean()  # gross has no cost lines: all savings are lowered by 15%
+    assert gross > 0 and all((savings[f"gross_{x}"] >= 0).all() for x in ("utc_attendance",))
+    adjusted = (savings["gross_utc_attendance"] * 0.85 + savings["gross_sda_gpcg"] * 1.10).mean()
+    assert np.isclose(table.loc["gross", "annual_after_optimism_bias_gbp"], adjusted)
+    assert np.isclose(table.loc["gross", "present_value_gbp"], adjusted * factor)
+
+
+def test_calculator_reproduces_every_paper_figure_within_10_percent():
+    table = paper_calculation(load_reconciliation(CONFIGS / "reconciliation.yaml")).set_index("figure")
+    assert set(table.index) == {"per_patient_via_utc", "per_patient_from_ia", "current_flow",
+                                "x1", "x4", "x5", "x8", "total"}
+    ratio = table["calculated_gbp"] / table["paper_gbp"]
+    assert ((ratio > 0.9) & (ratio < 1.1)).all(), ratio
+    assert table["within_tolerance"].all()
+    assert np.isclose(table.loc["per_patient_via_utc", "calculated_gbp"], 134.84)
+    assert np.isclose(table.loc["total", "calculated_gbp"], table.loc[["x1", "x4", "x5", "x8"], "calculated_gbp"].sum())
+    # the volumes a day each figure implies
+    assert table.loc["x5", "implied_per_day"] == pytest.approx(500000 / (365 * 91.0))
+    assert table.loc["x8", "implied_per_day"] == pytest.approx(500000 / (365 * (91.0 - 43.84)))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .cli_business import add_parser as add_business_case_parser, cmd_business_case
 from .experiments.attribution import attribute, resolve_order
 from .experiments.checkpoint import CheckpointFolder
 from .experiments.resources import check_fits
@@ -99,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("current", nargs="?", default="configs/current.yaml", help="current pathway config")
     val.add_argument("redesign", nargs="?", default="configs/redesign.yaml", help="redesigned pathway config")
     _add_run_options(val, events=False)
+    add_business_case_parser(sub, _add_run_options)
     swp = sub.add_parser("sweep", help="the saving over a grid of parameter values (a sweep file)")
     swp.add_argument("sweep", help="sweep YAML, e.g. configs/sweeps/ia_redirection.yaml")
     _add_run_options(swp, events=False)
@@ -467,6 +469,8 @@ def _dispatch(args) -> int:
             return cmd_validate(args)
         if args.command == "app":
             return cmd_app(args)
+        if args.command == "business-case":
+            return cmd_business_case(args)
         return cmd_compare(args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -32,6 +32,7 @@ STEP_NAMES = {
     "settings": "Redesigned capacities (slots, rotas)",
     "total": "Total",
     "baseline": "Current pathway",
+    "new_services": "New services: Care Navigator, extra IA nurse time, PCN pilots, estates",
 }
 """Attribution steps that are not a change."""
 

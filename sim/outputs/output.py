@@ -177,6 +177,10 @@ class ResultWriter:
     def parquet(self, name: str, frame: pd.DataFrame) -> None:
         frame.to_parquet(self._path(name), index=False)
 
+    def bytes(self, name: str, data: bytes) -> None:
+        """A file whose content is already made (a workbook, a report)."""
+        self._path(name).write_bytes(data)
+
     def figure(self, name: str, fig) -> None:
         """A matplotlib ``Figure`` as PNG."""
         fig.savefig(self._path(name), dpi=120)

@@ -1,0 +1,223 @@
+"""The business case: every run and table behind the workbook, the report and the charts.
+
+One call runs the current and redesigned pathways change by change on the same
+patients (the attribution steps), then works out from those runs the three
+savings, the savings by change, the reconciliation with the paper, the economic
+summary, the switching values, and the activity, cost, wait and slot-use tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.business_case import (
+    LINE_NAMES,
+    Arm,
+    headline_table,
+    replication_savings,
+    savings_table,
+)
+from ..analysis.economics import economic_summary, yearly_table
+from ..analysis.output_analysis import paired_comparison, summarise, t_interval
+from ..analysis.reconciliation import StepRun, reconcile, step_changes
+from ..inputs.business_case import BusinessCase
+from ..inputs.calendar import MIN_PER_DAY, MIN_PER_HOUR
+from ..inputs.config import Config
+from ..inputs.reconciliation import ReconciliationInputs
+from ..model.slots import SlotBook
+from .attribution import attribute, build_steps
+from .runner import events_table, run_replications
+from .switching import modelled_switching_values, price_switching_values, switching_table
+
+if TYPE_CHECKING:
+    from .checkpoint import CheckpointFolder
+
+WAIT_KPIS = (
+    ("ia_wait_mean_min", "Front door to IA nurse"),
+    ("utc_wait_mean_min", "UTC queue, waiting for a clinician"),
+    ("utc_time_in_dept_mean_min", "Time in UTC, arrival to leaving"),
+    ("ed_wait_mean_min", "ED queue, waiting for a cubicle"),
+    ("redirected_time_to_slot_mean_min", "Redirected patient: arrival to GPCG SDA appointment"),
+    ("pcn_time_to_slot_mean_min", "PCN SDA patient: contact to appointment"),
+)
+HEATMAP_REPLICATIONS = 2
+"""Replications re-run with the event log to count slot use by hour and weekday."""
+
+
+@dataclass
+class BusinessCaseResult:
+    """Every table of the business case, keyed as the workbook's sheets are."""
+
+    headline: pd.DataFrame
+    savings_by_line: pd.DataFrame
+    savings_by_change: pd.DataFrame
+    reconciliation: pd.DataFrame
+    gap_reasons: pd.DataFrame
+    economic_summary: pd.DataFrame
+    economic_years: pd.DataFrame
+    switching: pd.DataFrame
+    activity_by_route: pd.DataFrame
+    cost_by_route: pd.DataFrame
+    waits: pd.DataFrame
+    slot_use: pd.DataFrame
+    uncertainty: pd.DataFrame
+    comparison: pd.DataFrame
+    summaries: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def _order(case: BusinessCase) -> list[str]:
+    return list(case.attribution_order)
+
+
+NEW_SERVICES_STEP = "new_services"
+
+
+def savings_by_change(steps: list[StepRun], case: BusinessCase, whole: pd.DataFrame) -> pd.DataFrame:
+    """One row per attribution step, the new services, and the total: three savings and GP hours, paired intervals.
+
+    ``whole`` is the per-replication saving of the last step over the first with the new
+    services charged; the rows above it add up to it exactly.
+    """
+    changes = step_changes(steps, case)
+    new_services = whole - whole  # zeros, same shape
+    for measure in ("net", "cash"):
+        new_services[f"{measure}_total"] = whole[f"{measure}_implementation"]
+    rows = []
+    for label, frame in [*changes.items(), (NEW_SERVICES_STEP, new_services), ("total", whole)]:
+        row = {"step": label}
+        for measure in ("gross", "net", "cash"):
+            mean, low, high, _ = t_interval(frame[f"{measure}_total"])
+            row[f"{measure}_saving_gbp"], row[f"{measure}_saving_ci_low_gbp"] = mean, low
+            row[f"{measure}_saving_ci_high_gbp"] = high
+        mean, low, high, _ = t_interval(frame["x6_gp_hours_per_week"])
+        row["gp_hours_per_week"], row["gp_hours_ci_low"], row["gp_hours_ci_high"] = mean, low, high
+        row["gp_time_value_gbp"] = float(frame["x6_gp_time_value_gbp"].mean())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def route_tables(comparison: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Activity (patients a day) and annual cost by route, current and redesign, with the paired change."""
+    tables = []
+    for prefix, unit in (("volume_per_day_", "patients_per_day"), ("cost_annual_gbp_", "cost_gbp")):
+        rows = comparison[comparison["kpi"].str.startswith(prefix)].copy()
+        rows.insert(0, "route", rows["kpi"].str.removeprefix(prefix))
+        rows = rows.rename(columns={"baseline_mean": f"baseline_{unit}", "scenario_mean": f"scenario_{unit}",
+                                    "diff_mean": f"change_{unit}", "diff_ci_low": f"change_ci_low_{unit}",
+                                    "diff_ci_high": f"change_ci_high_{unit}"})
+        keep = ["route", f"baseline_{unit}", f"scenario_{unit}", f"change_{unit}",
+                f"change_ci_low_{unit}", f"change_ci_high_{unit}"]
+        if unit == "cost_gbp":
+            rows["saving_gbp"] = rows["saving_gbp_mean"]
+            rows["saving_ci_low_gbp"] = rows["saving_gbp_ci_low"]
+            rows["saving_ci_high_gbp"] = rows["saving_gbp_ci_high"]
+            keep = ["route", "baseline_cost_gbp", "scenario_cost_gbp", "saving_gbp",
+                    "saving_ci_low_gbp", "saving_ci_high_gbp"]
+        rows = rows[keep].sort_values(keep[1], ascending=False, key=lambda s: s.abs()).reset_index(drop=True)
+        tables.append(rows)
+    return tables[0], tables[1]
+
+
+def waits_table(base_kpis: pd.DataFrame, scen_kpis: pd.DataFrame) -> pd.DataFrame:
+    """Mean waits at each step, current and redesign, with 95% intervals."""
+    base, scen = base_kpis.set_index("kpi"), scen_kpis.set_index("kpi")
+    rows = []
+    for kpi, label in WAIT_KPIS:
+        row = {"kpi": kpi, "label": label}
+        for arm, table in (("baseline", base), ("scenario", scen)):
+            for stat in ("mean", "ci_low", "ci_high"):
+                row[f"{arm}_{stat}"] = float(table.loc[kpi, stat]) if kpi in table.index else float("nan")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def slot_use_by_hour(cfg: Config, events: pd.DataFrame, arm: str) -> pd.DataFrame:
+    """SDA slots and bookings by service, weekday and hour, counted after warm-up over the replications run."""
+    warmup = cfg.run.warmup_days * MIN_PER_DAY
+    rows = []
+    for service, diary_name, bit in (("GPCG SDA", "gpcg_sda", "sda_gpcg"), ("PCN SDA", "pcn_sda", "sda_pcn")):
+        diary = SlotBook(getattr(cfg.slot_diaries, diary_name), cfg.run.days, cfg.run.start_weekday, diary_name)
+        times = diary.slot_times()
+        times = times[times >= warmup]
+        reps = events["replication"].nunique() if len(events) else 0
+        booked = events.loc[events["route"].astype(str).str.contains(bit, regex=False), "sda_slot"].to_numpy()
+        booked = booked[np.isfinite(booked) & (booked >= warmup)]
+
+        def cells(t: np.ndarray) -> np.ndarray:
+            """Counts on a weekday x hour grid."""
+            weekday = ((t // MIN_PER_DAY).astype(int) + cfg.run.start_weekday) % 7
+            hour = ((t % MIN_PER_DAY) // MIN_PER_HOUR).astype(int)
+            return np.bincount(weekday * 24 + hour, minlength=7 * 24)
+
+        slots, used = cells(times) * reps, cells(booked)
+        weekday, hour = np.divmod(np.arange(7 * 24), 24)
+        table = pd.DataFrame({"arm": arm, "service": service, "weekday": weekday, "hour": hour,
+                              "slots": slots, "booked": used})
+        table = table[(table["slots"] > 0) | (table["booked"] > 0)]
+        table["used_pct"] = 100.0 * table["booked"] / table["slots"].where(table["slots"] > 0)
+        rows.append(table)
+    return pd.concat(rows, ignore_index=True)
+
+
+def uncertainty_table(head: pd.DataFrame, n_reps: int) -> pd.DataFrame:
+    """How precise each headline figure is: mean, 95% interval, half-width as % of the mean."""
+    head = head.copy()
+    head["half_width_pct_of_mean"] = 100.0 * (head["ci_high"] - head["ci_low"]) / 2.0 / head["mean"].abs()
+    head["source"] = f"paired replications ({n_reps}); simulation noise only, not input uncertainty"
+    return head
+
+
+def run_business_case(
+    baseline: Config,
+    scenario: Config,
+    case: BusinessCase,
+    rec: ReconciliationInputs,
+    jobs: int = 1,
+    progress: bool = True,
+    checkpoints: CheckpointFolder | None = None,
+) -> BusinessCaseResult:
+    """Run every step and switching point, and build every table."""
+    scenario = scenario.model_copy(update={"run": baseline.run})
+    order = _order(case)
+    _, summaries = attribute(baseline, scenario, order=order, jobs=jobs, progress=progress, checkpoints=checkpoints)
+    steps = [StepRun(step.label, step.cfg, summaries[step.label]) for step in build_steps(baseline, scenario, order)]
+    base_arm, scen_arm = Arm(steps[0].summary, steps[0].cfg), Arm(steps[-1].summary, steps[-1].cfg)
+    savings = replication_savings(base_arm, scen_arm, case)
+    comparison = paired_comparison(base_arm.summary, scen_arm.summary)
+    reconciliation, gaps = reconcile(rec, steps, case)
+    by_change = savings_by_change(steps, case, savings)
+    x6_step = step_changes(steps, case).get("x6_comprehensive_sda_consultation")
+    switching_rows = price_switching_values(savings, base_arm, scen_arm, case)
+    switching_rows += modelled_switching_values(base_arm, scen_arm, savings, case, jobs=jobs, progress=progress,
+                                                checkpoints=checkpoints)
+    heat_run = baseline.run.model_copy(update={"replications": min(HEATMAP_REPLICATIONS, baseline.run.replications)})
+    slot_use = []
+    for arm, cfg in (("current", steps[0].cfg), ("redesign", steps[-1].cfg)):
+        cfg = cfg.model_copy(update={"run": heat_run})
+        events = events_table(run_replications(cfg, jobs=jobs, events=True, progress=progress,
+                                               label=f"{arm} slot use"))
+        slot_use.append(slot_use_by_hour(cfg, events, arm))
+    activity, cost = route_tables(comparison)
+    by_line = savings_table(savings)
+    by_line["label"] = [LINE_NAMES[x] for x in by_line["line"]]
+    return BusinessCaseResult(
+        headline=headline_table(savings, x6_step=x6_step),
+        savings_by_line=by_line,
+        savings_by_change=by_change,
+        reconciliation=reconciliation,
+        gap_reasons=gaps,
+        economic_summary=economic_summary(savings, case),
+        economic_years=yearly_table(savings, case),
+        switching=switching_table(switching_rows),
+        activity_by_route=activity,
+        cost_by_route=cost,
+        waits=waits_table(summarise(base_arm.summary), summarise(scen_arm.summary)),
+        slot_use=pd.concat(slot_use, ignore_index=True),
+        uncertainty=uncertainty_table(headline_table(savings, x6_step=x6_step), baseline.run.replications),
+        comparison=comparison,
+        summaries=summaries,
+    )

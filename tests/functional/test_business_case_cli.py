@@ -1,0 +1,116 @@
+"""The business-case command: workbook, report and charts written, numbers as in the CSV tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from sim.cli import main
+from sim.outputs.workbook import header_in_words
+
+from ..conftest import CONFIGS
+
+SHEETS = ("Summary", "Savings by change", "Reconciliation", "Economic summary", "Activity by route",
+          "Cost by route", "Waits", "Slot use", "Uncertainty", "Assumptions")
+CSV_OF_SHEET = {"Summary": "summary.csv", "Savings by change": "savings_by_change.csv",
+                "Reconciliation": "reconciliation.csv", "Economic summary": "economic_summary.csv",
+                "Activity by route": "activity_by_route.csv", "Cost by route": "cost_by_route.csv",
+                "Waits": "waits.csv", "Slot use": "slot_use.csv", "Uncertainty": "uncertainty.csv",
+                "Assumptions": "assumptions.csv", "Switching values": "switching_values.csv"}
+CHARTS = ("savings_waterfall.png", "cost_by_route.png", "waits_by_route.png", "switching_values.png",
+          "slot_use_redesign_gpcg.png")
+
+
+def _small_case(tmp_path: Path) -> Path:
+    """The shipped business case with one switching input tried at one value (a small, quick run)."""
+    text = (CONFIGS / "business_case.yaml").read_text()
+    head, _, tail = text.partition("  inputs:\n")
+    rest = tail.split("\n\n", 1)[1]
+    path = tmp_path / "case.yaml"
+    path.write_text(head + "  inputs:\n    patients.accepts_redirection: {label: Share accepting, values: [0.3], "
+                    "apply_to: both}\n\n" + rest)
+    return path
+
+
+@pytest.fixture(scope="module")
+def business_case_out(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("business")
+    out = tmp / "bc"
+    code = main(["business-case", str(CONFIGS / "current.yaml"), str(CONFIGS / "redesign.yaml"),
+                 "--case", str(_small_case(tmp)), "--reps", "2", "--days", "6", "--warmup-days", "1",
+                 "--out", str(out), "--quiet"])
+    assert code == 0
+    return out
+
+
+def test_workbook_has_every_sheet_with_the_csv_numbers(business_case_out):
+    book = load_workbook(business_case_out / "business_case.xlsx")
+    assert set(SHEETS) <= set(book.sheetnames)
+    for title, csv_name in CSV_OF_SHEET.items():
+        table = pd.read_csv(business_case_out / csv_name, keep_default_na=False, na_values=[""])
+        sheet = book[title]
+        header_row = 2  # a note sits above the header
+        headers = [c.value for c in sheet[header_row]]
+        assert headers == [header_in_words(c) for c in table.columns], title
+        assert sheet.freeze_panes == "B3"
+        values = list(sheet.iter_rows(min_row=header_row + 1, values_only=True))
+        assert len(values) == len(table), title
+        for column_index, column in enumerate(table.columns):
+            if not pd.api.types.is_numeric_dtype(table[column]) or table[column].dtype == bool:
+                continue
+            got = np.array([np.nan if row[column_index] is None else row[column_index] for row in values], dtype=float)
+            assert np.allclose(got, table[column].to_numpy(dtype=float), rtol=1e-9, equal_nan=True), (title, column)
+    money = book["Summary"].cell(row=3, column=4)
+    assert "£" in money.number_format
+
+
+def test_report_and_every_chart_are_written(business_case_out):
+    html = (business_case_out / "business_case.html").read_text()
+    assert html.count("data:image/png;base64,") >= len(CHARTS)
+    for heading in ("Headline figures", "Reconciliation with the paper", "Switching values", "Assumptions",
+                    "What the model leaves out"):
+        assert heading in html
+    for name in CHARTS:
+        assert (business_case_out / name).stat().st_size > 5000, name
+
+
+def test_one_sign_convention_and_savings_that_add_up(business_case_out):
+    by_change = pd.read_csv(business_case_out / "savings_by_change.csv").set_index("step")
+    steps = by_change.drop(index="total")
+    for measure in ("gross", "net", "cash"):
+        assert np.isclose(steps[f"{measure}_saving_gbp"].sum(), by_change.loc["total", f"{measure}_saving_gbp"])
+    summary = pd.read_csv(business_case_out / "summary.csv").set_index("measure")
+    assert np.isclose(summary.loc["gross_total", "mean"], by_change.loc["total", "gross_saving_gbp"])
+    comparison = pd.read_csv(business_case_out / "comparison.csv").set_index("kpi")
+    # gross = the model's whole saving less the GP reattendances (X6), which are reported in hours
+    assert summary.loc["model_total_gbp", "mean"] == pytest.approx(
+        comparison.loc["cost_total_annual_gbp", "saving_gbp_mean"])
+    assert by_change.loc["x8_ia_nurse_redirects", "label"].startswith("X8 IA nurse redirects")
+    assumptions = pd.read_csv(business_case_out / "assumptions.csv")
+    assert (assumptions["provenance"] != "none").all()
+    assert "redesign pathway" in set(assumptions["applies_to"])
+
+
+@pytest.mark.parametrize("patch, field", [
+    ("economics:\n  discount_rate: -0.1\n", "economics.discount_rate"),
+    ("costing:\n  utc_attendance: {basis: monthly, cash_releasing: false}\n", "costing.utc_attendance.basis"),
+])
+def test_bad_business_case_value_is_one_line_exit_2_nothing_written(tmp_path, capsys, patch, field):
+    import yaml
+
+    data = yaml.safe_load((CONFIGS / "business_case.yaml").read_text())
+    for key, value in yaml.safe_load(patch).items():
+        data[key] = {**data[key], **value}
+    bad = tmp_path / "bad_case.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    out = tmp_path / "out"
+    code = main(["business-case", "--case", str(bad), "--reps", "2", "--days", "3", "--warmup-days", "1",
+                 "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert len(err.splitlines()) == 1 and field in err, err
+    assert not out.exists() and not list(tmp_path.glob(".out*"))

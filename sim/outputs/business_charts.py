@@ -18,6 +18,11 @@ from .report import BASELINE_COLOUR, LOSS_COLOUR, SAVING_COLOUR, SCENARIO_COLOUR
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
+def _number(value: float) -> str:
+    """A value for a label: whole thousands with commas, small values to three figures."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
 def _k(value: float) -> str:
     return f"{value / 1000:,.0f}k" if abs(value) >= 1000 or value == 0 else f"{value:,.0f}"
 
@@ -140,7 +145,7 @@ def switching_tornado_figure(table: pd.DataFrame) -> Figure:
     rows["low_pct"] = 100.0 * (rows["ci_low"] / rows["current_value"] - 1.0)
     rows["high_pct"] = 100.0 * (rows["ci_high"] / rows["current_value"] - 1.0)
     rows = rows.reindex(rows["change_pct"].abs().sort_values().index)
-    fig = Figure(figsize=(10, 0.7 * len(rows) + 2))
+    fig = Figure(figsize=(11, 0.8 * len(rows) + 2))
     ax = fig.add_subplot()
     y = np.arange(len(rows))[::-1]
     change = rows["change_pct"].fillna(0.0)
@@ -148,12 +153,15 @@ def switching_tornado_figure(table: pd.DataFrame) -> Figure:
     ax.errorbar(change, y, xerr=_error(change, rows[["low_pct", "high_pct"]].min(axis=1),
                                        rows[["low_pct", "high_pct"]].max(axis=1)),
                 fmt="none", ecolor="black", capsize=3, lw=1)
-    for yi, (_, row) in zip(y, rows.iterrows()):
-        note = "" if row["within_values_tried"] else " (extrapolated)"
-        text = (f"{row['current_value']:,.3g} -> {row['switching_value']:,.3g}{note}"
-                if np.isfinite(row["switching_value"]) else "no switching value found")
-        ax.annotate(text, (change.loc[_], yi), textcoords="offset points", xytext=(4, -3), fontsize=8)
-    ax.set_yticks(y, [textwrap.fill(t, 35) for t in rows["label"]], fontsize=8)
+    labels = []
+    for _, row in rows.iterrows():
+        if np.isfinite(row["switching_value"]):
+            note = "" if row["within_values_tried"] else ", extrapolated"
+            where = f"today {_number(row['current_value'])}, zero at {_number(row['switching_value'])}{note}"
+        else:
+            where = f"today {_number(row['current_value'])}, no switching value found"
+        labels.append(textwrap.fill(row["label"], 40) + "\n" + where)
+    ax.set_yticks(y, labels, fontsize=8)
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel("change from today's value at which the net saving reaches zero, % (95% interval)")
     ax.set_title("Switching values of the key inputs (red: within 25% of today's value)")

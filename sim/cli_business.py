@@ -40,7 +40,16 @@ def add_parser(sub, add_run_options) -> None:
 
 
 def check_switching_inputs(case: BusinessCase, current: Config, redesign: Config) -> None:
-    """Every switching input names a number, and every value tried makes valid configs (else ConfigError)."""
+    """The attribution order names changes, every switching input names a number, and every value
+    tried makes valid configs (else a one-line ConfigError)."""
+    from .experiments.attribution import resolve_order
+    from .inputs.config import ConfigError
+
+    try:
+        resolve_order(list(case.attribution_order))
+    except ConfigError as exc:
+        raise ConfigError(f"business case: attribution_order = {list(case.attribution_order)}: "
+                          f"{str(exc).split(': ', 1)[-1]}") from None
     for path, spec in case.switching.inputs.items():
         get_input(redesign, path)
         for value in spec.values:

@@ -79,7 +79,7 @@ def cost_by_route_figure(routes: pd.DataFrame, top: int = 12) -> Figure:
     y = np.arange(len(rows))[::-1]
     ax.barh(y + 0.2, rows["baseline_cost_gbp"], height=0.4, color=BASELINE_COLOUR, label="current")
     ax.barh(y - 0.2, rows["scenario_cost_gbp"], height=0.4, color=SCENARIO_COLOUR, label="redesign")
-    ax.set_yticks(y, [textwrap.fill(route_label(r), 60) for r in rows["route"]], fontsize=7)
+    ax.set_yticks(y, [textwrap.fill(route_label(r), 42) for r in rows["route"]], fontsize=7)
     _thousands(ax.xaxis)
     ax.set_xlabel("annual cost, GBP (activity basis)")
     ax.set_title("Annual cost by route: current and redesigned pathway")

@@ -98,13 +98,16 @@ def test_one_sign_convention_and_savings_that_add_up(business_case_out):
 @pytest.mark.parametrize("patch, field", [
     ("economics:\n  discount_rate: -0.1\n", "economics.discount_rate"),
     ("costing:\n  utc_attendance: {basis: monthly, cash_releasing: false}\n", "costing.utc_attendance.basis"),
+    ("attribution_order: [x8, x9]\n", "attribution_order"),
+    ("switching:\n  inputs: {patients.sda_eligible: {label: e, values: [1.5], apply_to: both}}\n",
+     "switching.inputs.patients.sda_eligible"),
 ])
 def test_bad_business_case_value_is_one_line_exit_2_nothing_written(tmp_path, capsys, patch, field):
     import yaml
 
     data = yaml.safe_load((CONFIGS / "business_case.yaml").read_text())
     for key, value in yaml.safe_load(patch).items():
-        data[key] = {**data[key], **value}
+        data[key] = {**data[key], **value} if isinstance(value, dict) else value
     bad = tmp_path / "bad_case.yaml"
     bad.write_text(yaml.safe_dump(data))
     out = tmp_path / "out"

@@ -137,5 +137,8 @@ def parameter_table(
         if path in base and base[path] != value:
             row["note"] = f"set by scenario {scenario}; default {_shown(base[path])} [{row['provenance']}]"
             row["provenance"] = f"scenario {scenario}"
+        elif path not in base and entry is None:
+            row["note"] = f"set by scenario {scenario}; no default"
+            row["provenance"] = f"scenario {scenario}"
         rows.append(row)
     return pd.DataFrame(rows, columns=["path", "value", "unit", "provenance", "note"])

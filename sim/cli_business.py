@@ -196,7 +196,7 @@ def cmd_business_case(args) -> int:
     check_switching_inputs(case, current, redesign)
     out = _output_folder(Path(args.out or Path("results") / "business_case"))
     start = time.perf_counter()
-    with _resumable(out, args) as checkpoints, ResultWriter(out) as writer:
+    with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
         result = labelled(run_business_case(current, redesign, case, rec, jobs=args.jobs, progress=not args.quiet,
                                             checkpoints=checkpoints))
         assumptions = assumptions_table(current, redesign, case, args.reconciliation)

@@ -16,14 +16,26 @@ import pandas as pd
 from .cli_business import add_parser as add_business_case_parser, cmd_business_case
 from .experiments.attribution import attribute, resolve_order
 from .experiments.checkpoint import CheckpointFolder
+from .experiments.executors import Executor, make_executor
+from .experiments.precision import Outcome, Precision, run_groups
 from .experiments.resources import check_fits
-from .inputs.config import Config, ConfigError, apply_overrides, load_config
+from .inputs.config import Config, ConfigError, apply_overrides, load_config, read_yaml_mapping
 from .analysis.invariants import InvariantError
 from .outputs.labels import with_labels
 from .outputs.output import ResultWriter, check_output_folder
 from .analysis.output_analysis import paired_comparison, summarise
-from .experiments.runner import run_replications, summary_table
-from .experiments.sweep import build_points, load_sweep, run_sweep, uncertainty_summary
+from .experiments.runner import ReplicationRunner, run_replications, summary_table
+from .experiments.sweep import (
+    build_points,
+    load_sweep,
+    point_summary,
+    replications_table,
+    run_sweep,
+    runs_table,
+    set_parameters,
+    sobol_indices,
+    uncertainty_summary,
+)
 from .experiments.validation import validate, validation_runs
 
 EXIT_BAD_INPUT = 2
@@ -61,18 +73,87 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _add_run_options(p: argparse.ArgumentParser, events: bool = True) -> None:
-    p.add_argument("--reps", type=int, help="replications (default: run.replications in the config)")
-    p.add_argument("--days", type=int, help="simulated days per replication, warm-up included")
-    p.add_argument("--warmup-days", type=int, help="days excluded from KPIs")
-    p.add_argument("--seed", type=int, help="base seed of the random streams")
-    p.add_argument("--jobs", type=_positive_int, default=1, help="parallel processes (results are identical)")
-    p.add_argument("--out", default=None, help="output folder (default: results/<name>)")
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number such as 0.05, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (e.g. 0.05 for +/-5%), got {value}")
+    return value
+
+
+def _kpi_list(text: str) -> tuple[str, ...]:
+    return tuple(k.strip() for k in text.split(",") if k.strip())
+
+
+def add_scheduler_option(p: argparse.ArgumentParser) -> None:
+    """``--scheduler ADDRESS|local``: run the replications on a Dask cluster (any command that runs them)."""
+    p.add_argument("--scheduler", metavar="ADDRESS|local", default=None,
+                   help="run replications on a Dask cluster: the address of a running scheduler "
+                        "(e.g. tcp://10.0.0.5:8786) or 'local' for one worker per core on this machine; "
+                        "results are identical (default: not used; --jobs decides)")
+
+
+def add_precision_options(p: argparse.ArgumentParser) -> None:
+    """``--precision``, ``--precision-kpis``, ``--max-reps``: replications chosen by a target precision."""
+    p.add_argument("--precision", type=_fraction, default=None, metavar="FRACTION",
+                   help="choose the number of replications so that the 95%% interval of each "
+                        "--precision-kpis KPI is within +/- FRACTION of its mean (Hoad, Robinson and "
+                        "Davies' replications algorithm; default: not used, --reps decides)")
+    p.add_argument("--precision-kpis", type=_kpi_list, default=("cost_total_annual_gbp",), metavar="KPI,KPI",
+                   help="KPIs the precision applies to (default: cost_total_annual_gbp)")
+    p.add_argument("--max-reps", type=_positive_int, default=200,
+                   help="most replications --precision may use (default: 200)")
+
+
+def executor_for(args) -> Executor:
+    """The executor for ``--jobs`` / ``--scheduler`` (the scheduler wins)."""
+    return make_executor(args.jobs, getattr(args, "scheduler", None))
+
+
+def precision_for(args) -> Precision | None:
+    """The ``--precision`` asked for, or ``None``."""
+    if getattr(args, "precision", None) is None:
+        return None
+    return Precision(args.precision, args.precision_kpis, args.max_reps)
+
+
+def _add_run_options(p: argparse.ArgumentParser, out: str = "results/<name>", events: bool = True,
+                     precision: bool = True) -> None:
+    p.add_argument("--reps", type=_positive_int,
+                   help="replications (default: run.replications in the config, 10 in the shipped ones)")
+    p.add_argument("--days", type=_positive_int,
+                   help="simulated days per replication, warm-up included (default: run.days in the config)")
+    p.add_argument("--warmup-days", type=int,
+                   help="days excluded from KPIs (default: run.warmup_days in the config)")
+    p.add_argument("--seed", type=int, help="base seed of the random streams (default: run.seed in the config)")
+    p.add_argument("--jobs", type=_positive_int, default=1,
+                   help="parallel processes on this machine; results are identical (default: 1)")
+    add_scheduler_option(p)
+    if precision:
+        add_precision_options(p)
+    p.add_argument("--out", default=None, help=f"output folder (default: {out})")
     if events:
-        p.add_argument("--events", action="store_true", help="also write the per-patient event log (parquet)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar or report")
+        p.add_argument("--events", action="store_true",
+                       help="also write the per-patient event log (parquet) (default: off)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or report (default: off)")
     p.add_argument("--no-resume", action="store_true",
-                   help="run every replication afresh, discarding any kept by an interrupted run")
+                   help="run every replication afresh, discarding any kept by an interrupted run (default: off)")
+
+
+def _add_set_option(p: argparse.ArgumentParser, which: str) -> None:
+    p.add_argument("--set", dest="assignments", action="append", default=[], metavar="PATH=VALUE",
+                   help=f"change one parameter of {which} without writing a file, e.g. "
+                        "--set patients.sda_eligible=0.75 or --set utc.clinicians.0=4 (repeatable; "
+                        "checked like a config; default: none)")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("sim-pathway")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
+        return "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,32 +161,50 @@ def build_parser() -> argparse.ArgumentParser:
         prog="run_sim.py",
         description="Tower Hamlets same-day urgent care pathway simulator.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run one scenario")
     run.add_argument("config", help="scenario YAML, e.g. configs/current.yaml")
-    _add_run_options(run)
+    _add_run_options(run, "results/<the config's name>, e.g. results/current")
+    _add_set_option(run, "the scenario")
     cmp_ = sub.add_parser("compare", help="run two scenarios on the same patients and compare them")
     cmp_.add_argument("baseline", help="baseline scenario YAML, e.g. configs/current.yaml")
     cmp_.add_argument("scenario", help="scenario YAML, e.g. configs/redesign.yaml")
-    _add_run_options(cmp_)
+    _add_run_options(cmp_, "results/<baseline name>_vs_<scenario name>, e.g. results/current_vs_redesign")
+    _add_set_option(cmp_, "both scenarios (a fact about the world, the same in both arms)")
     att = sub.add_parser(
         "attribute", help="split the saving of SCENARIO over BASELINE change by change (X1-X8)"
     )
     att.add_argument("baseline", help="baseline scenario YAML, e.g. configs/current.yaml")
     att.add_argument("scenario", help="scenario YAML, e.g. configs/redesign.yaml")
     att.add_argument("--order", default=None,
-                     help="order the changes are switched on, e.g. x8,x5,x1 (the rest follow in number order)")
-    _add_run_options(att)
+                     help="order the changes are switched on, e.g. x8,x5,x1 (the rest follow in number "
+                          "order; each change at most once; default: x1,x2,...,x8)")
+    _add_run_options(att, "results/<baseline name>_vs_<scenario name>_attribution, "
+                          "e.g. results/current_vs_redesign_attribution")
     val = sub.add_parser("validate", help="the model's figures against the paper's and public ones")
-    val.add_argument("current", nargs="?", default="configs/current.yaml", help="current pathway config")
-    val.add_argument("redesign", nargs="?", default="configs/redesign.yaml", help="redesigned pathway config")
-    _add_run_options(val, events=False)
+    val.add_argument("current", nargs="?", default="configs/current.yaml",
+                     help="current pathway config (default: configs/current.yaml)")
+    val.add_argument("redesign", nargs="?", default="configs/redesign.yaml",
+                     help="redesigned pathway config (default: configs/redesign.yaml)")
+    _add_run_options(val, "results/validation", events=False, precision=False)
     add_business_case_parser(sub, _add_run_options)
     swp = sub.add_parser("sweep", help="the saving over a grid of parameter values (a sweep file)")
     swp.add_argument("sweep", help="sweep YAML, e.g. configs/sweeps/ia_redirection.yaml")
-    _add_run_options(swp, events=False)
+    _add_run_options(swp, "results/sweep_<the sweep's name>, e.g. results/sweep_ia_redirection", events=False)
+    wup = sub.add_parser("warmup", help="the warm-up a scenario needs, from its daily KPIs (MSER-5)")
+    wup.add_argument("config", help="scenario YAML, e.g. configs/current.yaml")
+    wup.add_argument("--reps", type=_positive_int, default=5, help="replications (default: 5)")
+    wup.add_argument("--days", type=_positive_int, default=56,
+                     help="simulated days per replication, from an empty system (default: 56)")
+    wup.add_argument("--seed", type=int, help="base seed of the random streams (default: run.seed in the config)")
+    wup.add_argument("--jobs", type=_positive_int, default=1,
+                     help="parallel processes on this machine; results are identical (default: 1)")
+    add_scheduler_option(wup)
+    wup.add_argument("--out", default=None, help="output folder (default: results/warmup_<the config's name>)")
+    wup.add_argument("--quiet", action="store_true", help="no progress bar or report (default: off)")
     app = sub.add_parser("app", help="the web app: try inputs in the browser (Streamlit, on localhost)")
-    app.add_argument("--port", type=_port, default=8501, help="port on localhost (default 8501)")
+    app.add_argument("--port", type=_port, default=8501, help="port on localhost (default: 8501)")
     return parser
 
 
@@ -130,11 +229,38 @@ def cmd_app(args) -> int:
         return 0
 
 
+def _load_scenario(path: str) -> Config:
+    """A scenario config; a sweep file given instead is named as one."""
+    try:
+        return load_config(path)
+    except ConfigError:
+        if _looks_like_sweep(path):
+            raise ConfigError(f"{path}: this is a sweep file, not a scenario: run it with "
+                              f"`run_sim.py sweep {path}`") from None
+        raise
+
+
+def _looks_like_sweep(path: str) -> bool:
+    try:
+        data = read_yaml_mapping(Path(path), "config")
+    except ConfigError:
+        return False
+    return "vary" in data and "scenario" in data
+
+
 def _load(path: str, args) -> Config:
-    cfg = load_config(path)
-    return apply_overrides(
+    cfg = _load_scenario(path)
+    cfg = apply_overrides(
         cfg, replications=args.reps, days=args.days, warmup_days=args.warmup_days, seed=args.seed
     )
+    return set_parameters(cfg, getattr(args, "assignments", []))
+
+
+def _warn_single_replication(cfg: Config, args) -> None:
+    """One replication has no spread, so no interval: say so instead of leaving NaNs unexplained."""
+    if cfg.run.replications < 2 and getattr(args, "precision", None) is None:
+        print("warning: 1 replication gives no confidence interval (the interval columns are left "
+              "empty); use --reps 2 or more", file=sys.stderr)
 
 
 class Interrupted(Exception):
@@ -203,7 +329,8 @@ def _resumable(out: Path, args):
     checkpoints.remove()
 
 
-def _manifest(args, configs: dict[str, Config], seconds: float, checkpoints: CheckpointFolder) -> dict:
+def _manifest(args, configs: dict[str, Config], seconds: float, checkpoints: CheckpointFolder,
+              outcome: Outcome | None = None) -> dict:
     versions = {}
     for pkg in ("simpy", "numpy", "pandas", "scipy", "pydantic", "pyarrow", "sim-pathway"):
         try:
@@ -215,10 +342,15 @@ def _manifest(args, configs: dict[str, Config], seconds: float, checkpoints: Che
     return {
         "command": " ".join(sys.argv),
         "seed": first.run.seed,
-        "replications": first.run.replications,
+        "replications": outcome.replications if outcome is not None else first.run.replications,
         "days": first.run.days,
         "warmup_days": first.run.warmup_days,
         "jobs": args.jobs,
+        "scheduler": getattr(args, "scheduler", None),
+        "precision": None if getattr(args, "precision", None) is None else {
+            "relative_half_width": args.precision, "kpis": list(args.precision_kpis),
+            "max_replications": args.max_reps, "method": "Hoad, Robinson and Davies (2010), look-ahead 5",
+            "reached": None if outcome is None else outcome.reached},
         "run_seconds": round(seconds, 3),
         "resumed_replications": checkpoints.resumed(),
         "versions": versions,
@@ -259,22 +391,52 @@ def _output_folder(path: Path) -> Path:
     return check_output_folder(path)
 
 
+def _run_arms(arms: dict[str, Config], args, checkpoints: CheckpointFolder, label: str,
+              events: bool = False, events_dirs: dict[str, Path] | None = None) -> tuple[ReplicationRunner, Outcome]:
+    """Run the arms of a command (paired: they use the same replications) through one executor.
+
+    With ``events_dirs``, each arm's event logs are written to its folder as replications finish.
+    """
+    for cfg in arms.values():
+        check_fits(cfg, 1 if getattr(args, "scheduler", None) else args.jobs, events)
+    with executor_for(args) as executor, ReplicationRunner(executor, events, not args.quiet, label) as runner:
+        for role, cfg in arms.items():
+            runner.add(role, cfg, checkpoints.for_scenario(cfg, events), (events_dirs or {}).get(role))
+        first = next(iter(arms.values()))
+        outcome = run_groups(runner, {"arms": list(arms)}, first.run.replications, precision_for(args))["arms"]
+    return runner, outcome
+
+
+def _say_precision(outcome: Outcome, args) -> None:
+    if outcome.reached is None or args.quiet:
+        return
+    kpis = ", ".join(args.precision_kpis)
+    if outcome.reached:
+        print(f"{outcome.replications} replications give +/-{args.precision:.0%} on {kpis}")
+    else:
+        print(f"warning: +/-{args.precision:.0%} on {kpis} not reached within {args.max_reps} replications "
+              f"(--max-reps); results use {outcome.replications}", file=sys.stderr)
+
+
 def cmd_run(args) -> int:
     cfg = _load(args.config, args)
+    _warn_single_replication(cfg, args)
     out = _output_folder(Path(args.out or Path("results") / cfg.name))
     start = time.perf_counter()
     with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
-        results = run_replications(cfg, jobs=args.jobs, events=args.events, progress=not args.quiet, label=cfg.name,
-                                   checkpoint=checkpoints.for_scenario(cfg, args.events),
-                                   events_dir=writer.folder("events") if args.events else None)
+        runner, outcome = _run_arms({"scenario": cfg}, args, checkpoints, cfg.name, args.events,
+                                    {"scenario": writer.folder("events")} if args.events else None)
+        results = runner.results("scenario", outcome.replications)
         summary = summary_table(results)
         kpis = summarise(summary)
         writer.csv("summary.csv", summary)
         writer.csv("kpis.csv", kpis)
-        writer.json("manifest.json", _manifest(args, {"scenario": cfg}, time.perf_counter() - start, checkpoints))
+        writer.json("manifest.json", _manifest(args, {"scenario": cfg}, time.perf_counter() - start, checkpoints,
+                                               outcome))
         writer.commit()
     if not args.quiet:
-        _print_kpis(kpis, f"{cfg.name}: {cfg.run.replications} replications x {cfg.run.days} days")
+        _say_precision(outcome, args)
+        _print_kpis(kpis, f"{cfg.name}: {outcome.replications} replications x {cfg.run.days} days")
         print(f"\nResults in {out}/")
     note = _instability_note(summary, cfg.name)
     if note:
@@ -290,14 +452,17 @@ def cmd_compare(args) -> int:
     scen = _load(args.scenario, args)
     # both arms share the baseline's run settings, so replication r sees the same patients
     scen = scen.model_copy(update={"run": base.run})
+    _warn_single_replication(base, args)
     out = _output_folder(Path(args.out or Path("results") / f"{base.name}_vs_{scen.name}"))
     start = time.perf_counter()
     with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
+        runner, outcome = _run_arms({"baseline": base, "scenario": scen}, args, checkpoints,
+                                    f"{base.name} vs {scen.name}", args.events,
+                                    {r: writer.folder(f"{r}_events") for r in ("baseline", "scenario")}
+                                    if args.events else None)
         tables = {}
-        for role, cfg in (("baseline", base), ("scenario", scen)):
-            results = run_replications(cfg, jobs=args.jobs, events=args.events, progress=not args.quiet,
-                                       label=cfg.name, checkpoint=checkpoints.for_scenario(cfg, args.events),
-                                       events_dir=writer.folder(f"{role}_events") if args.events else None)
+        for role in ("baseline", "scenario"):
+            results = runner.results(role, outcome.replications)
             tables[role] = summary_table(results)
             writer.csv(f"{role}_summary.csv", tables[role])
             writer.csv(f"{role}_kpis.csv", summarise(tables[role]))
@@ -306,11 +471,13 @@ def cmd_compare(args) -> int:
         writer.figure("cost_change_by_route.png", cost_change_by_route_figure(comparison, base.name, scen.name))
         writer.json(
             "manifest.json",
-            _manifest(args, {"baseline": base, "scenario": scen}, time.perf_counter() - start, checkpoints),
+            _manifest(args, {"baseline": base, "scenario": scen}, time.perf_counter() - start, checkpoints,
+                      outcome),
         )
         writer.commit()
     if not args.quiet:
-        print(f"{base.name} vs {scen.name}: {base.run.replications} paired replications x {base.run.days} days")
+        _say_precision(outcome, args)
+        print(f"{base.name} vs {scen.name}: {outcome.replications} paired replications x {base.run.days} days")
         _print_comparison(comparison)
         print(f"\nResults in {out}/")
     notes = [n for n in (_instability_note(tables[r], c.name) for r, c in (("baseline", base), ("scenario", scen))) if n]
@@ -329,21 +496,25 @@ def cmd_attribute(args) -> int:
     scen = _load(args.scenario, args)
     order = [x.strip() for x in args.order.split(",")] if args.order else None
     resolve_order(order)  # a bad --order stops here, before anything runs
+    _warn_single_replication(base, args)
     out = _output_folder(Path(args.out or Path("results") / f"{base.name}_vs_{scen.name}_attribution"))
     start = time.perf_counter()
     with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
-        table, summaries = attribute(base, scen, order=order, jobs=args.jobs, progress=not args.quiet,
-                                     checkpoints=checkpoints)
+        with executor_for(args) as executor:
+            table, summaries = attribute(base, scen, order=order, progress=not args.quiet,
+                                         checkpoints=checkpoints, executor=executor,
+                                         precision=precision_for(args))
+        n_used = int(next(iter(summaries.values()))["replication"].size)
         writer.csv("attribution.csv", table)
         writer.figure("attribution.png", attribution_figure(table))
         for label, summary in summaries.items():
             writer.csv(f"step_{label}_summary.csv", summary)
         writer.json("manifest.json", _manifest(args, {"baseline": base, "scenario": scen},
-                                               time.perf_counter() - start, checkpoints))
+                                               time.perf_counter() - start, checkpoints, Outcome(n_used)))
         writer.commit()
     if not args.quiet:
         print(f"{base.name} -> {scen.name}: changes switched on one after another, "
-              f"{base.run.replications} paired replications x {base.run.days} days")
+              f"{n_used} paired replications x {base.run.days} days")
         print(table.to_string(index=False, float_format=lambda v: f"{v:,.1f}"))
         print(f"\nResults in {out}/")
     return 0
@@ -361,11 +532,8 @@ def cmd_validate(args) -> int:
     out = _output_folder(Path(args.out or Path("results") / "validation"))
     start = time.perf_counter()
     with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
-        tables = {
-            label: summary_table(run_replications(cfg, jobs=args.jobs, progress=not args.quiet, label=label,
-                                                  checkpoint=checkpoints.for_scenario(cfg)))
-            for label, cfg in runs.items()
-        }
+        runner, outcome = _run_arms(runs, args, checkpoints, "validation")
+        tables = {label: summary_table(runner.results(label, outcome.replications)) for label in runs}
         table = validate(tables)
         writer.csv("validation.csv", table)
         writer.csv("summaries.csv", _runs_table(tables))
@@ -404,10 +572,31 @@ def _print_uncertainty(summary: pd.DataFrame) -> None:
         print(f"  {row['parameter']:<55} {row['value']:+.2f} ({row['ci_low']:+.2f} to {row['ci_high']:+.2f})")
 
 
+def _looks_like_scenario(path: str) -> bool:
+    try:
+        data = read_yaml_mapping(Path(path), "sweep")
+    except ConfigError:
+        return False
+    return "vary" not in data and ("extends" in data or "changes" in data or "run" in data)
+
+
+def _print_sobol(indices: pd.DataFrame) -> None:
+    print("Sobol indices of the saving (95% interval): first-order S1 (alone), total ST (with interactions)")
+    for _, row in indices.sort_values("ST", ascending=False).iterrows():
+        print(f"  {row['parameter']:<55} S1 {row['S1']:+.2f} ({row['S1_ci_low']:+.2f} to {row['S1_ci_high']:+.2f})"
+              f"  ST {row['ST']:+.2f} ({row['ST_ci_low']:+.2f} to {row['ST_ci_high']:+.2f})")
+
+
 def cmd_sweep(args) -> int:
     from .outputs.report import sample_figure, sweep_figure
 
-    spec = load_sweep(args.sweep)
+    try:
+        spec = load_sweep(args.sweep)
+    except ConfigError:
+        if _looks_like_scenario(args.sweep):
+            raise ConfigError(f"{args.sweep}: this is a scenario config, not a sweep file: run it with "
+                              f"`run_sim.py run {args.sweep}` (or compare it with another)") from None
+        raise
     points = build_points(spec, args.sweep, replications=args.reps, days=args.days,
                           warmup_days=args.warmup_days, seed=args.seed)
     out = _output_folder(Path(args.out or Path("results") / f"sweep_{spec.name}"))
@@ -415,29 +604,54 @@ def cmd_sweep(args) -> int:
         check_fits(point.baseline, args.jobs)
         check_fits(point.scenario, args.jobs)
     run = points[0].baseline.run
+    _warn_single_replication(points[0].baseline, args)
     start = time.perf_counter()
     with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
-        table, tables = run_sweep(spec, points, jobs=args.jobs, progress=not args.quiet, checkpoints=checkpoints)
+        with executor_for(args) as executor:
+            result = run_sweep(spec, points, progress=not args.quiet, checkpoints=checkpoints,
+                               executor=executor, precision=precision_for(args))
+        table = result.table
         writer.csv("sweep.csv", table)
+        tidy = replications_table(spec, points, result)
+        writer.csv("replications.csv", tidy)
+        writer.parquet("replications.parquet", tidy)
+        writer.csv("point_summary.csv", point_summary(spec, points, result))
         varied, title = list(spec.vary), spec.description or spec.name
-        uncertainty = None
-        if spec.design == "sample":
+        uncertainty = indices = None
+        if spec.design in ("sample", "latin_hypercube"):
             uncertainty = uncertainty_summary(table, varied, seed=run.seed)
             writer.csv("uncertainty.csv", uncertainty)
             writer.figure("sweep.png", sample_figure(table, varied, title))
+        elif spec.design == "sobol":
+            indices = sobol_indices(spec, table, seed=run.seed)
+            writer.csv("sobol.csv", indices)
+            writer.figure("sweep.png", sample_figure(table, varied, title))
         else:
             writer.figure("sweep.png", sweep_figure(table, varied, title))
-        writer.csv("summaries.csv", _runs_table(tables))
+        writer.csv("summaries.csv", runs_table(spec, points, result))
         manifest = _manifest(args, {"baseline": points[0].baseline, "scenario": points[0].scenario},
                              time.perf_counter() - start, checkpoints)
+        manifest["replications"] = max(o.replications for o in result.outcomes.values())
+        manifest["replications_by_point"] = {str(k): o.replications for k, o in result.outcomes.items()}
         manifest["sweep"] = {"file": str(args.sweep), **spec.model_dump(mode="json"), "points": len(points)}
         writer.json("manifest.json", manifest)
         writer.commit()
     if not args.quiet:
+        used = sorted({o.replications for o in result.outcomes.values()})
+        reps = str(used[0]) if len(used) == 1 else f"{used[0]}-{used[-1]}"
         print(f"sweep {spec.name}: {len(points)} points ({spec.design}, varied in {spec.apply_to}), "
-              f"{run.replications} paired replications x {run.days} days each")
+              f"{reps} paired replications x {run.days} days each")
+        if precision_for(args) is not None:
+            short = sum(1 for o in result.outcomes.values() if not o.reached)
+            if short:
+                print(f"warning: {short} point(s) did not reach +/-{args.precision:.0%} within {args.max_reps} "
+                      "replications (see precision_reached in sweep.csv)", file=sys.stderr)
         if uncertainty is not None:
             _print_uncertainty(uncertainty)
+            print(f"\nResults in {out}/")
+            return 0
+        if indices is not None:
+            _print_sobol(indices)
             print(f"\nResults in {out}/")
             return 0
         shown = ["point", *spec.vary, "saving_mean_gbp", "saving_ci_low_gbp", "saving_ci_high_gbp",
@@ -447,6 +661,32 @@ def cmd_sweep(args) -> int:
         print(table[[c for c in shown if c in table.columns]].to_string(
             index=False, formatters={**money, **kpis}))
         print(f"\nResults in {out}/")
+    return 0
+
+
+def cmd_warmup(args) -> int:
+    from .analysis.warmup import daily_kpis, warmup_table
+
+    cfg = _load_scenario(args.config)
+    cfg = apply_overrides(cfg, replications=args.reps, days=args.days, warmup_days=0, seed=args.seed)
+    out = _output_folder(Path(args.out or Path("results") / f"warmup_{cfg.name}"))
+    with executor_for(args) as executor:
+        results = run_replications(cfg, events=True, progress=not args.quiet, label=f"warm-up {cfg.name}",
+                                   executor=executor)
+    daily = pd.concat([daily_kpis(r.events, cfg.run.days).assign(replication=r.replication) for r in results],
+                      ignore_index=True)
+    daily = daily[["replication", *[c for c in daily.columns if c != "replication"]]]
+    table = warmup_table(daily)
+    with ResultWriter(out) as writer:
+        writer.csv("daily_kpis.csv", daily)
+        writer.csv("warmup.csv", table)
+        writer.commit()
+    if not args.quiet:
+        print(f"{cfg.name}: {cfg.run.replications} replications x {cfg.run.days} days from empty; "
+              "MSER-5 truncation of the daily means")
+        print(table.to_string(index=False, float_format=lambda v: f"{v:,.1f}"))
+        print(f"\nWarm-up needed: {int(table['warmup_days'].max())} days (largest over the KPIs; the configs "
+              f"use {load_config(args.config).run.warmup_days}). Results in {out}/")
     return 0
 
 
@@ -471,6 +711,8 @@ def _dispatch(args) -> int:
             return cmd_app(args)
         if args.command == "business-case":
             return cmd_business_case(args)
+        if args.command == "warmup":
+            return cmd_warmup(args)
         return cmd_compare(args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit  # the Student-t quantile, without importing all of scipy.stats
 
 # Columns that count something along a route: absent in a replication means zero.
 ZERO_FILL_PREFIXES = ("cost_annual_gbp_", "volume_per_day_")
@@ -16,6 +16,11 @@ def fill_route_columns(frame: pd.DataFrame) -> pd.DataFrame:
     if cols:
         frame[cols] = frame[cols].fillna(0.0)
     return frame
+
+
+def t_quantile(confidence: float, df) -> float | np.ndarray:
+    """Two-sided Student-t multiplier: the ``0.5 + confidence / 2`` quantile with ``df`` degrees of freedom."""
+    return stdtrit(df, 0.5 + confidence / 2.0)
 
 
 def t_interval(values, confidence: float = 0.95) -> tuple[float, float, float, int]:
@@ -31,7 +36,7 @@ def t_interval(values, confidence: float = 0.95) -> tuple[float, float, float, i
     mean = float(x.mean())
     if n < 2:
         return mean, float("nan"), float("nan"), n
-    half = float(stats.t.ppf(0.5 + confidence / 2.0, n - 1) * x.std(ddof=1) / np.sqrt(n))
+    half = float(t_quantile(confidence, n - 1) * x.std(ddof=1) / np.sqrt(n))
     return mean, mean - half, mean + half, n
 
 
@@ -84,3 +89,58 @@ def _as_saving(kpi: str, mean: float, low: float, high: float) -> dict[str, floa
         return {"saving_gbp_mean": float("nan"), "saving_gbp_ci_low": float("nan"),
                 "saving_gbp_ci_high": float("nan")}
     return {"saving_gbp_mean": -mean, "saving_gbp_ci_low": -high, "saving_gbp_ci_high": -low}
+
+
+def look_ahead(n: int, k_limit: int = 5) -> int:
+    """Replications that must keep the precision after ``n`` before ``n`` is accepted.
+
+    Hoad, Robinson and Davies' look-ahead: ``k_limit`` up to 100 replications,
+    then in proportion (``k_limit * n / 100``).
+    """
+    return k_limit if n <= 100 else (k_limit * n) // 100
+
+
+def relative_half_widths(values: np.ndarray, confidence: float = 0.95) -> np.ndarray:
+    """The 95% interval's half-width over ``|mean|`` after each number of replications.
+
+    ``values`` has one row per KPI and one column per replication (in order).
+    Column ``j`` of the result is for the first ``j + 1`` replications (NaN for
+    ``j = 0``); a KPI that has not varied at all has zero, one whose mean is
+    zero but which varies has infinity.
+    """
+    x = np.atleast_2d(np.asarray(values, dtype=float))
+    m = x.shape[1]
+    n = np.arange(1, m + 1, dtype=float)
+    mean = np.cumsum(x, axis=1) / n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = (np.cumsum(x * x, axis=1) - n * mean * mean) / (n - 1)
+        sd = np.sqrt(np.clip(var, 0.0, None))
+        half = t_quantile(confidence, n - 1) * sd / np.sqrt(n)
+        rel = half / np.abs(mean)
+    rel[(half <= 1e-12 * np.maximum(np.abs(mean), 1.0))] = 0.0  # no spread at all
+    rel[np.isnan(rel) & (half > 0)] = np.inf
+    rel[:, 0] = np.nan
+    return rel
+
+
+def replications_needed(values: np.ndarray, target: float, min_replications: int = 3, k_limit: int = 5,
+                        confidence: float = 0.95) -> int | None:
+    """Replications needed for a relative half-width within ``target`` on every KPI (or ``None`` yet).
+
+    The replications algorithm of Hoad, Robinson and Davies (2010): the
+    answer is the first ``n`` (at least ``min_replications``) whose relative
+    half-width, and that of each of the next ``look_ahead(n)`` replications'
+    running intervals, is within ``target`` for every KPI. ``values`` has one
+    row per KPI and one column per replication run so far; ``None`` means more
+    replications are needed before it can tell.
+    """
+    rel = relative_half_widths(values, confidence)
+    ok = np.all(rel <= target, axis=0)  # NaN (one replication) counts as not ok
+    m = ok.size
+    for n in range(max(min_replications, 2), m + 1):
+        end = n + look_ahead(n, k_limit)
+        if end > m:
+            return None
+        if ok[n - 1:end].all():
+            return n
+    return None

@@ -17,7 +17,9 @@ import pandas as pd
 
 from ..inputs.config import Changes, Config, ConfigError, validate_config
 from ..analysis.output_analysis import paired_comparison
-from .runner import run_replications, summary_table
+from .executors import Executor, make_executor
+from .precision import Outcome, Precision, run_groups
+from .runner import ReplicationRunner, summary_table
 
 if TYPE_CHECKING:
     from .checkpoint import CheckpointFolder
@@ -62,9 +64,13 @@ def resolve_order(order: list[str] | None) -> list[str]:
         return names
     resolved = []
     for item in order:
+        if not item:
+            raise ConfigError("--order: an empty name (use x1..x8, separated by commas)")
         match = [n for n in names if n == item or n.split("_", 1)[0] == item.lower()]
         if len(match) != 1:
             raise ConfigError(f"--order: unknown change {item!r} (use x1..x8)")
+        if match[0] in resolved:
+            raise ConfigError(f"--order: {item!r} is given twice (each change once)")
         resolved.append(match[0])
     missing = [n for n in names if n not in resolved]
     return resolved + missing
@@ -96,6 +102,8 @@ def attribute(
     jobs: int = 1,
     progress: bool = True,
     checkpoints: CheckpointFolder | None = None,
+    executor: Executor | None = None,
+    precision: Precision | None = None,
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """Run every step and return the attribution table and each step's per-replication KPIs.
 
@@ -105,13 +113,20 @@ def attribute(
     replications are kept there and reused.
     """
     steps = build_steps(baseline, scenario, order)
-    summaries = {
-        step.label: summary_table(run_replications(
-            step.cfg, jobs=jobs, progress=progress, label=step.label,
-            checkpoint=None if checkpoints is None else checkpoints.for_scenario(step.cfg),
-        ))
-        for step in steps
-    }
+    own = executor is None
+    executor = make_executor(jobs) if own else executor
+    try:
+        with ReplicationRunner(executor, progress=progress, label="attribution") as runner:
+            for step in steps:
+                runner.add(step.label, step.cfg,
+                           None if checkpoints is None else checkpoints.for_scenario(step.cfg))
+            outcome: Outcome = run_groups(runner, {"all": [s.label for s in steps]},
+                                          baseline.run.replications, precision)["all"]
+            summaries = {step.label: summary_table(runner.results(step.label, outcome.replications))
+                         for step in steps}
+    finally:
+        if own:
+            executor.close()
     pairs = [(before.label, after.label, after.label) for before, after in zip(steps[:-1], steps[1:])]
     pairs.append((steps[0].label, steps[-1].label, "total"))
     rows = []

@@ -136,7 +136,7 @@ class Checkpoint:
                 continue  # unreadable: run it again
             found[rep] = ReplicationResult(rep, kpis, events)
         # reused from an earlier run (not from an identical scenario earlier in this one)
-        self.resumed = sum(1 for rep in found if self._kept_before is None or self._kpi_file(rep) in self._kept_before)
+        self.resumed += sum(1 for rep in found if self._kept_before is None or self._kpi_file(rep) in self._kept_before)
         return found
 
     def save(self, result: ReplicationResult) -> None:

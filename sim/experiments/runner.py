@@ -1,13 +1,14 @@
-"""Replications of a scenario, serial or in parallel processes, with identical results."""
+"""Replications of one or more scenarios, on any executor, with identical results.
+
+Each replication draws only from its own named streams, so the numbers of
+replication *r* of a scenario are the same whether it ran serially, in a pool
+of local processes or on a Dask cluster, and in whatever order.
+"""
 
 from __future__ import annotations
 
-import ctypes
-import gc
-import os
-import signal
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ from ..analysis.invariants import check_kpis, check_model
 from ..analysis.kpis import compute_kpis
 from ..model.pathway import run_replication
 from ..analysis.output_analysis import fill_route_columns
+from .executors import Executor, SerialExecutor, make_executor
 from .resources import check_fits
 
 if TYPE_CHECKING:
@@ -36,41 +38,19 @@ class ReplicationResult:
 
 
 def run_one(cfg: Config, replication: int, events: bool = False) -> ReplicationResult:
-    """Run, check and measure one replication."""
+    """Run, check and measure one replication; the model is freed before returning."""
     model = run_replication(cfg, replication)
-    check_model(model)
-    kpis = compute_kpis(model)
-    check_kpis(kpis, model)
-    frame = None
-    if events:
-        frame = model.log.to_frame(model.patients.channel, model.patients.arrival)
-        frame.insert(0, "replication", replication)
+    try:
+        check_model(model)
+        kpis = compute_kpis(model)
+        check_kpis(kpis, model)
+        frame = None
+        if events:
+            frame = model.log.to_frame(model.patients.channel, model.patients.arrival)
+            frame.insert(0, "replication", replication)
+    finally:
+        model.release()
     return ReplicationResult(replication, kpis, frame)
-
-
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-"""Signals that stop a run the way Ctrl-C does: replications in hand finish and are kept."""
-PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    """Have the kernel kill this process when its parent dies, however the parent dies (Linux)."""
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
-        except (OSError, AttributeError):  # pragma: no cover - no prctl in this libc
-            pass
-    if os.getppid() != parent_pid:  # the parent died before the request was made
-        os._exit(1)
-
-
-def _worker_setup(parent_pid: int) -> None:
-    """A worker leaves stop signals to the main process (which lets in-hand replications
-    finish and keeps them), and dies with it."""
-    for signum in STOP_SIGNALS:
-        signal.signal(signum, signal.SIG_IGN)
-    _die_with_parent(parent_pid)
 
 
 def write_event_part(events_dir: Path, result: ReplicationResult) -> None:
@@ -81,8 +61,104 @@ def write_event_part(events_dir: Path, result: ReplicationResult) -> None:
     result.events = None
 
 
-def _progress(total: int, label: str, enabled: bool):
-    return tqdm(total=total, desc=label, unit="rep", disable=not enabled, delay=2.0, file=sys.stderr, leave=False)
+class ReplicationRunner:
+    """The replications of several scenarios, run through one executor under one progress bar.
+
+    Parameters
+    ----------
+    executor : Executor
+        Where the replications run.
+    events : bool
+        Keep each replication's event log.
+    progress : bool
+        Show a progress bar (only on a terminal, and only for runs longer than two seconds).
+    label : str
+        The bar's label.
+
+    Add each scenario with :meth:`add`, then ask for replications with
+    :meth:`run`; :meth:`results` gives them back in replication order.
+    """
+
+    def __init__(self, executor: Executor, events: bool = False, progress: bool = True,
+                 label: str = "replications"):
+        self.executor = executor
+        self.events = events
+        self._configs: dict[Hashable, Config] = {}
+        self._stores: dict[Hashable, Checkpoint | None] = {}
+        self._events_dirs: dict[Hashable, Path | None] = {}
+        self._results: dict[Hashable, dict[int, ReplicationResult]] = {}
+        enabled = progress and sys.stderr.isatty()
+        self._bar = tqdm(total=0, desc=label, unit="rep", disable=not enabled, delay=2.0, file=sys.stderr,
+                         leave=False, dynamic_ncols=True)
+
+    def add(self, key: Hashable, cfg: Config, checkpoint: Checkpoint | None = None,
+            events_dir: Path | None = None) -> None:
+        """Register a scenario under ``key``; with a ``checkpoint``, its kept replications are reused.
+
+        With ``events_dir`` (and ``events``), each replication's event log is
+        written there as it finishes and dropped from memory.
+        """
+        self._configs[key] = cfg
+        self._stores[key] = checkpoint
+        self._events_dirs[key] = events_dir
+        self._results[key] = {}
+
+    def done(self, key: Hashable) -> int:
+        """How many leading replications (0, 1, ...) of ``key`` are finished."""
+        have = self._results[key]
+        n = 0
+        while n in have:
+            n += 1
+        return n
+
+    def run(self, wanted: dict[Hashable, int]) -> None:
+        """Make sure replications ``0 .. n-1`` of each ``key: n`` are finished (one executor call)."""
+        calls: list[tuple[Hashable, int]] = []
+        for key, n in wanted.items():
+            have = self._results[key]
+            missing = [rep for rep in range(n) if rep not in have]
+            store = self._stores[key]
+            if store is not None and missing:
+                found = store.load(missing)
+                if self._events_dirs[key] is not None:
+                    for result in found.values():
+                        write_event_part(self._events_dirs[key], result)
+                have.update(found)
+                self._bar.total += len(found)
+                self._bar.update(len(found))
+                missing = [rep for rep in missing if rep not in found]
+            calls += [(key, rep) for rep in missing]
+        if not calls:
+            return
+        self._bar.total += len(calls)
+        self._bar.refresh()
+
+        def finished(i: int, result: ReplicationResult) -> None:
+            key = calls[i][0]
+            store = self._stores[key]
+            if store is not None:
+                store.save(result)  # saved before it counts as done, so an interrupted save is retried
+            if self._events_dirs[key] is not None:
+                write_event_part(self._events_dirs[key], result)
+            self._results[key][result.replication] = result
+            self._bar.update()
+
+        self.executor.run(run_one, [(self._configs[key], rep, self.events) for key, rep in calls], finished)
+
+    def results(self, key: Hashable, n: int | None = None) -> list[ReplicationResult]:
+        """Replications ``0 .. n-1`` of ``key`` (all finished leading ones when ``n`` is None)."""
+        n = self.done(key) if n is None else n
+        return [self._results[key][rep] for rep in range(n)]
+
+    def close(self) -> None:
+        """Remove the progress bar."""
+        self._bar.close()
+
+    def __enter__(self) -> ReplicationRunner:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def run_replications(
@@ -92,68 +168,29 @@ def run_replications(
     progress: bool = True,
     label: str = "replications",
     checkpoint: Checkpoint | None = None,
+    executor: Executor | None = None,
     events_dir: Path | None = None,
 ) -> list[ReplicationResult]:
     """Run ``cfg.run.replications`` replications; results come back in replication order.
 
-    Each replication draws only from its own named streams, so a parallel run
-    gives exactly the numbers of a serial one. With a ``checkpoint``, the
-    replications it already holds are taken from it and each new one is saved
-    to it as soon as it finishes. With ``events_dir``, each replication's event
-    log is written there (``rep_NNNN.parquet``) as it finishes and dropped from
-    memory, so memory does not grow with the number of replications.
+    With a ``checkpoint``, the replications it already holds are taken from it
+    and each new one is saved to it as soon as it finishes. With
+    ``events_dir``, each replication's event log is written there
+    (``rep_NNNN.parquet``) as it finishes and dropped from memory, so memory
+    does not grow with the number of replications. ``executor`` (if given) is
+    used instead of one made for ``jobs``; it is left open.
     """
-    check_fits(cfg, jobs, events)
-    reps = list(range(cfg.run.replications))
-    results: dict[int, ReplicationResult] = checkpoint.load(reps) if checkpoint is not None else {}
-    todo = [rep for rep in reps if rep not in results]
-    if events_dir is not None:
-        for result in results.values():
-            write_event_part(events_dir, result)
-
-    def finished(result: ReplicationResult) -> None:
-        if checkpoint is not None:
-            checkpoint.save(result)  # saved before it counts as done, so an interrupted save is retried
-        if events_dir is not None:
-            write_event_part(events_dir, result)
-        results[result.replication] = result
-        bar.update()
-
-    with _progress(len(reps), label, progress) as bar:
-        bar.update(len(results))
-        if jobs <= 1 or len(todo) <= 1:
-            for rep in todo:
-                finished(run_one(cfg, rep, events))
-        else:
-            # keep the parent's objects out of the workers' garbage collections
-            # (fewer copy-on-write page copies after fork)
-            gc.freeze()
-            pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_worker_setup, initargs=(os.getpid(),))
-            futures = []
-            try:
-                futures = [pool.submit(run_one, cfg, rep, events) for rep in todo]
-                for future in as_completed(futures):
-                    finished(future.result())
-            except BaseException:
-                # On Ctrl-C or an error: cancel what has not started and wait only for
-                # the replications in hand. Waiting here keeps the pool alive until its
-                # manager thread has seen the cancellation; if the pool were freed first,
-                # the thread would go on to run every remaining replication.
-                try:
-                    pool.shutdown(wait=True, cancel_futures=True)
-                finally:
-                    if checkpoint is not None:  # keep the replications that finished meanwhile
-                        for future in futures:
-                            if future.done() and not future.cancelled() and future.exception() is None:
-                                result = future.result()
-                                if result.replication not in results:
-                                    finished(result)
-                raise
-            else:
-                pool.shutdown()
-            finally:
-                gc.unfreeze()
-    return [results[rep] for rep in reps]
+    check_fits(cfg, jobs if executor is None else 1, events)
+    own = executor is None
+    executor = make_executor(jobs) if own else executor
+    try:
+        with ReplicationRunner(executor, events, progress, label) as runner:
+            runner.add(cfg.name, cfg, checkpoint, events_dir)
+            runner.run({cfg.name: cfg.run.replications})
+            return runner.results(cfg.name, cfg.run.replications)
+    finally:
+        if own:
+            executor.close()
 
 
 def summary_table(results: list[ReplicationResult]) -> pd.DataFrame:
@@ -168,3 +205,7 @@ def events_table(results: list[ReplicationResult]) -> pd.DataFrame | None:
     if not frames:
         return None
     return pd.concat(frames, ignore_index=True)
+
+
+__all__ = ["ReplicationResult", "ReplicationRunner", "SerialExecutor", "events_table", "run_one",
+           "run_replications", "summary_table"]

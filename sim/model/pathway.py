@@ -131,6 +131,17 @@ class PathwayModel:
                 gc.enable()
         return self.log
 
+    def release(self) -> None:
+        """Free this replication's memory now, once its results are taken.
+
+        The SimPy environment and the generators of patients still queued at the
+        end refer back to the model, a reference cycle that only the cyclic
+        garbage collector would free, late and slowly. Dropping the model's
+        attributes frees the patient table, the log and the lists at once; the
+        environment's small remainder goes with the next collection.
+        """
+        self.__dict__.clear()
+
     def _arrivals(self):
         env, P = self.env, self._p
         order = np.argsort(self.patients.arrival, kind="stable")

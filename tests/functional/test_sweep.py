@@ -82,7 +82,7 @@ def test_a_list_position_can_be_varied(tmp_path):
 def test_a_point_at_the_scenario_values_reproduces_compare(tmp_path, current_cfg, redesign_cfg):
     path = _sweep_file(tmp_path, "vary:\n  ia_nurse.redirection_x8.probability: [1.0, 0.0]\n")
     spec = load_sweep(path)
-    table, _ = run_sweep(spec, build_points(spec, path, **SHORT), progress=False)
+    table = run_sweep(spec, build_points(spec, path, **SHORT), progress=False).table
 
     base = current_cfg.model_copy(update={"run": current_cfg.run.model_copy(update=SHORT)})
     scen = redesign_cfg.model_copy(update={"run": base.run})
@@ -102,7 +102,7 @@ def test_apply_to_both_varies_the_baseline_and_scenario_alone_does_not(tmp_path)
     spec = load_sweep(both)
     points = build_points(spec, both, **SHORT)
     assert [p.baseline.patients.accepts_redirection for p in points] == [0.3, 0.9]
-    _, tables = run_sweep(spec, points, progress=False)
+    tables = run_sweep(spec, points, progress=False).tables
     assert set(tables) == {"baseline_0", "baseline_1", "point_0", "point_1"}
     assert not tables["baseline_0"].equals(tables["baseline_1"])
 
@@ -115,9 +115,9 @@ def test_an_interrupted_sweep_resumes_every_run(tmp_path):
     path = _sweep_file(tmp_path, "vary:\n  patients.sda_eligible: [0.7, 0.9]\n")
     spec = load_sweep(path)
     points = build_points(spec, path, **SHORT)
-    table, _ = run_sweep(spec, points, progress=False, checkpoints=CheckpointFolder(tmp_path / "out"))
+    table = run_sweep(spec, points, progress=False, checkpoints=CheckpointFolder(tmp_path / "out")).table
     again = CheckpointFolder(tmp_path / "out")
-    table2, _ = run_sweep(spec, points, progress=False, checkpoints=again)
+    table2 = run_sweep(spec, points, progress=False, checkpoints=again).table
     assert again.resumed() == 3 * SHORT["replications"]  # the baseline and both points
     pd.testing.assert_frame_equal(table, table2, check_exact=True)
 
@@ -136,10 +136,26 @@ def test_sweep_cli_writes_its_files_and_refuses_bad_input(tmp_path):
                           check=False)
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in out.iterdir()) == [
-        "manifest.json", "summaries.csv", "sweep.csv", "sweep.png"]
+        "manifest.json", "point_summary.csv", "replications.csv", "replications.parquet", "summaries.csv",
+        "sweep.csv", "sweep.png"]
     runs = pd.read_csv(out / "summaries.csv")
-    assert runs.columns[:2].tolist() == ["run", "replication"]
+    assert runs.columns[:4].tolist() == ["run", "point", "patients.sda_eligible", "replication"]
     assert runs.groupby("run").size().to_dict() == {"baseline": 2, "point_0": 2, "point_1": 2}
+    assert runs.groupby("run")["patients.sda_eligible"].first().dropna().to_dict() == {"point_0": 0.7, "point_1": 0.9}
+    # the tidy table: one row per point and replication, inputs as columns, every KPI, waits included
+    tidy = pd.read_parquet(out / "replications.parquet")
+    pd.testing.assert_frame_equal(tidy, pd.read_csv(out / "replications.csv"), check_dtype=False, atol=1e-9)
+    assert tidy[["point", "patients.sda_eligible", "replication"]].values.tolist() == [
+        [0, 0.7, 0], [0, 0.7, 1], [1, 0.9, 0], [1, 0.9, 1]]
+    assert {"saving_gbp", "utc_wait_mean_min", "ia_wait_p90_min", "baseline_cost_total_annual_gbp"} <= set(tidy)
+    assert tidy["saving_gbp"].to_numpy() == pytest.approx(
+        (tidy["baseline_cost_total_annual_gbp"] - tidy["cost_total_annual_gbp"]).to_numpy())
+    sweep_means = tidy.groupby("point")["saving_gbp"].mean().to_numpy()
+    assert sweep_means == pytest.approx(pd.read_csv(out / "sweep.csv")["saving_mean_gbp"].to_numpy())
+    per_point = pd.read_csv(out / "point_summary.csv")
+    utc = per_point[per_point["kpi"] == "utc_wait_mean_min"]
+    assert len(utc) == 2 and (utc["scenario_ci_low"] <= utc["scenario_mean"]).all()
+    assert (utc["scenario_mean"] <= utc["scenario_ci_high"]).all()
     sweep = pd.read_csv(out / "sweep.csv")
     assert list(sweep["patients.sda_eligible"]) == [0.7, 0.9]
     manifest = json.loads((out / "manifest.json").read_text())

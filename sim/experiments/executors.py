@@ -1,0 +1,212 @@
+"""Where replications run: in this process, in local worker processes, or on a Dask cluster.
+
+Every executor has one method that matters, :meth:`Executor.run`: call a
+function on each of a list of arguments and hand each result back as soon as it
+comes in (in any order). A replication's numbers depend only on its scenario
+and its number, so every executor gives the same results; only the speed
+differs.
+
+On an error or Ctrl-C an executor stops starting new work, hands back the
+results that finished meanwhile (so a checkpoint keeps them), and re-raises.
+
+Dask is imported only when a :class:`DaskExecutor` is made, so the other
+commands do not pay for it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any
+
+Finished = Callable[[int, Any], None]
+"""Called with the position of the call in the list and its result."""
+
+
+class Executor:
+    """Runs calls of one function; subclasses decide where. Use as a context manager."""
+
+    workers = 1
+    description = "serial"
+
+    def run(self, fn: Callable, calls: Sequence[tuple], finished: Finished) -> None:
+        """Call ``fn(*args)`` for each ``args`` in ``calls``; ``finished(i, result)`` as each completes."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Free the workers."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class SerialExecutor(Executor):
+    """Every call in this process, one after another."""
+
+    def run(self, fn: Callable, calls: Sequence[tuple], finished: Finished) -> None:
+        for i, args in enumerate(calls):
+            finished(i, fn(*args))
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""Signals that stop a run the way Ctrl-C does: replications in hand finish and are kept."""
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Have the kernel kill this process when its parent dies, however the parent dies (Linux)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no prctl in this libc
+            pass
+    if os.getppid() != parent_pid:  # the parent died before the request was made
+        os._exit(1)
+
+
+def _worker_setup(parent_pid: int) -> None:
+    """A worker leaves stop signals to the main process (which lets in-hand replications
+    finish and keeps them), and dies with it."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    _die_with_parent(parent_pid)
+
+
+class ProcessExecutor(Executor):
+    """Calls spread over ``jobs`` local processes (one pool for the executor's whole life).
+
+    Parameters
+    ----------
+    jobs : int
+        Number of worker processes.
+    """
+
+    def __init__(self, jobs: int):
+        self.workers = jobs
+        self.description = f"{jobs} local processes"
+        self._pool: ProcessPoolExecutor | None = None
+
+    def run(self, fn: Callable, calls: Sequence[tuple], finished: Finished) -> None:
+        if len(calls) <= 1 and self._pool is None:
+            SerialExecutor().run(fn, calls, finished)
+            return
+        # keep the parent's objects out of the workers' garbage collections
+        # (fewer copy-on-write page copies after fork)
+        gc.freeze()
+        futures = {}
+        delivered = set()
+        try:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(max_workers=min(self.workers, len(calls)),
+                                                 initializer=_worker_setup, initargs=(os.getpid(),))
+            futures = {self._pool.submit(fn, *args): i for i, args in enumerate(calls)}
+            for future in as_completed(futures):
+                finished(futures[future], future.result())
+                delivered.add(futures[future])
+        except BaseException:
+            # On Ctrl-C or an error: cancel what has not started and wait only for
+            # the calls in hand. Waiting here keeps the pool alive until its
+            # manager thread has seen the cancellation; if the pool were freed first,
+            # the thread would go on to run every remaining call.
+            pool, self._pool = self._pool, None
+            try:
+                if pool is not None:
+                    pool.shutdown(wait=True, cancel_futures=True)
+            finally:
+                for future, i in futures.items():
+                    if i not in delivered and future.done() and not future.cancelled() \
+                            and future.exception() is None:
+                        finished(i, future.result())
+            raise
+        finally:
+            gc.unfreeze()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+
+LOCAL = "local"
+"""``--scheduler local``: a Dask cluster on this machine, one single-threaded worker per core."""
+
+
+class DaskExecutor(Executor):
+    """Calls run as tasks on a Dask distributed cluster.
+
+    Parameters
+    ----------
+    scheduler : str
+        Address of a running scheduler (``tcp://host:8786``), or ``"local"``
+        for a cluster of worker processes on this machine.
+    workers : int or None
+        With ``"local"``: how many worker processes (default: one per core).
+    processes : bool
+        With ``"local"``: worker processes (the default) or threads in this process.
+
+    Every worker must be able to ``import sim`` (the same version of this
+    package, installed in its Python environment).
+    """
+
+    def __init__(self, scheduler: str, workers: int | None = None, processes: bool = True):
+        from dask.distributed import Client, LocalCluster  # heavy: only when asked for
+
+        self._cluster = None
+        if scheduler == LOCAL:
+            n = workers or os.cpu_count() or 1
+            self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
+                                         dashboard_address=None)
+            self._client = Client(self._cluster)
+            self.description = f"Dask local cluster of {n} workers"
+        else:
+            try:
+                self._client = Client(scheduler, timeout="10s")
+            except (OSError, TimeoutError, ValueError) as err:
+                from ..inputs.config import ConfigError
+
+                raise ConfigError(f"--scheduler {scheduler}: no Dask scheduler answers there ({err})") from None
+            self.description = f"Dask cluster at {scheduler}"
+        self.workers = max(1, sum(self._client.nthreads().values()))
+
+    def run(self, fn: Callable, calls: Sequence[tuple], finished: Finished) -> None:
+        from dask.distributed import as_completed as dask_completed
+
+        futures = [self._client.submit(fn, *args, pure=False) for args in calls]
+        position = {future.key: i for i, future in enumerate(futures)}
+        delivered = set()
+        try:
+            for future in dask_completed(futures):
+                finished(position[future.key], future.result())
+                delivered.add(future.key)
+                future.release()  # the scheduler forgets the result once it is here
+        except BaseException:
+            pending = [f for f in futures if not f.done()]
+            if pending:
+                self._client.cancel(pending)
+            for future in futures:
+                if future.key not in delivered and future.status == "finished":
+                    finished(position[future.key], future.result())
+            raise
+
+    def close(self) -> None:
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_executor(jobs: int = 1, scheduler: str | None = None) -> Executor:
+    """The executor for ``--jobs`` and ``--scheduler`` (the scheduler wins when both are given)."""
+    if scheduler:
+        return DaskExecutor(scheduler)
+    if jobs > 1:
+        return ProcessExecutor(jobs)
+    return SerialExecutor()

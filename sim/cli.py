@@ -121,9 +121,9 @@ def precision_for(args) -> Precision | None:
 
 def _add_run_options(p: argparse.ArgumentParser, out: str = "results/<name>", events: bool = True,
                      precision: bool = True) -> None:
-    p.add_argument("--reps", type=_positive_int,
-                   help="replications (default: run.replications in the config, 10 in the shipped ones)")
-    p.add_argument("--days", type=_positive_int,
+    p.add_argument("--reps", type=int,
+                   help="replications (default: run.replications in the config)")
+    p.add_argument("--days", type=int,
                    help="simulated days per replication, warm-up included (default: run.days in the config)")
     p.add_argument("--warmup-days", type=int,
                    help="days excluded from KPIs (default: run.warmup_days in the config)")
@@ -420,8 +420,8 @@ def _say_precision(outcome: Outcome, args) -> None:
 
 def cmd_run(args) -> int:
     cfg = _load(args.config, args)
-    _warn_single_replication(cfg, args)
     out = _output_folder(Path(args.out or Path("results") / cfg.name))
+    _warn_single_replication(cfg, args)
     start = time.perf_counter()
     with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
         runner, outcome = _run_arms({"scenario": cfg}, args, checkpoints, cfg.name, args.events,
@@ -452,8 +452,8 @@ def cmd_compare(args) -> int:
     scen = _load(args.scenario, args)
     # both arms share the baseline's run settings, so replication r sees the same patients
     scen = scen.model_copy(update={"run": base.run})
-    _warn_single_replication(base, args)
     out = _output_folder(Path(args.out or Path("results") / f"{base.name}_vs_{scen.name}"))
+    _warn_single_replication(base, args)
     start = time.perf_counter()
     with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
         runner, outcome = _run_arms({"baseline": base, "scenario": scen}, args, checkpoints,
@@ -496,8 +496,8 @@ def cmd_attribute(args) -> int:
     scen = _load(args.scenario, args)
     order = [x.strip() for x in args.order.split(",")] if args.order else None
     resolve_order(order)  # a bad --order stops here, before anything runs
-    _warn_single_replication(base, args)
     out = _output_folder(Path(args.out or Path("results") / f"{base.name}_vs_{scen.name}_attribution"))
+    _warn_single_replication(base, args)
     start = time.perf_counter()
     with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
         with executor_for(args) as executor:

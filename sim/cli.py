@@ -685,8 +685,12 @@ def cmd_warmup(args) -> int:
         print(f"{cfg.name}: {cfg.run.replications} replications x {cfg.run.days} days from empty; "
               "MSER-5 truncation of the daily means")
         print(table.to_string(index=False, float_format=lambda v: f"{v:,.1f}"))
-        print(f"\nWarm-up needed: {int(table['warmup_days'].max())} days (largest over the KPIs; the configs "
-              f"use {load_config(args.config).run.warmup_days}). Results in {out}/")
+        trusted = table[~table["at_search_limit"]]
+        shaky = ", ".join(table.loc[table["at_search_limit"], "kpi"])
+        print(f"\nWarm-up needed: {int(trusted['warmup_days'].max()) if len(trusted) else 'unknown'} days "
+              f"(largest over the KPIs; the config uses {load_config(args.config).run.warmup_days})."
+              + (f" No truncation to trust for {shaky} (at the end of the search: noise or no steady state)."
+                 if shaky else "") + f" Results in {out}/")
     return 0
 
 

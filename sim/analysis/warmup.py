@@ -93,17 +93,22 @@ def warmup_table(daily: pd.DataFrame, batch: int = 5) -> pd.DataFrame:
     """MSER truncation of each daily KPI's mean over replications.
 
     ``daily`` has ``replication, day`` and the :data:`DAILY_KPIS`. Rows
-    ``kpi, warmup_days, first_week_mean, steady_mean`` (steady: after the
-    truncation point), plus ``warmup_days_per_replication_max`` (the largest
-    truncation over single replications, for the spread).
+    ``kpi, warmup_days, at_search_limit, warmup_days_per_replication_max,
+    first_week_mean, steady_mean`` (steady: after the truncation point).
+    ``warmup_days_per_replication_max`` is the largest truncation over single
+    replications, for the spread. ``at_search_limit`` marks a truncation at
+    the end of the search (half the run): MSER's known failure on a series
+    whose noise hides any start-up trend, or that never settles; not a
+    warm-up to trust.
     """
     mean = daily.groupby("day")[list(DAILY_KPIS)].mean()
     rows = []
+    limit = (len(mean) // batch // 2) * batch
     for kpi in DAILY_KPIS:
         d = mser(mean[kpi].to_numpy(), batch)
         per_rep = [mser(g.sort_values("day")[kpi].to_numpy(), batch) for _, g in daily.groupby("replication")]
         series = mean[kpi]
-        rows.append({"kpi": kpi, "warmup_days": d,
+        rows.append({"kpi": kpi, "warmup_days": d, "at_search_limit": d >= limit > 0,
                      "warmup_days_per_replication_max": max(per_rep) if per_rep else 0,
                      "first_week_mean": float(series.iloc[:7].mean()),
                      "steady_mean": float(series.iloc[d:].mean())})

@@ -421,7 +421,6 @@ def _say_precision(outcome: Outcome, args) -> None:
 def cmd_run(args) -> int:
     cfg = _load(args.config, args)
     out = _output_folder(Path(args.out or Path("results") / cfg.name))
-    _warn_single_replication(cfg, args)
     start = time.perf_counter()
     with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
         runner, outcome = _run_arms({"scenario": cfg}, args, checkpoints, cfg.name, args.events,
@@ -441,6 +440,7 @@ def cmd_run(args) -> int:
     note = _instability_note(summary, cfg.name)
     if note:
         print(note, file=sys.stderr)
+    _warn_single_replication(cfg, args)
     return 0
 
 
@@ -453,7 +453,6 @@ def cmd_compare(args) -> int:
     # both arms share the baseline's run settings, so replication r sees the same patients
     scen = scen.model_copy(update={"run": base.run})
     out = _output_folder(Path(args.out or Path("results") / f"{base.name}_vs_{scen.name}"))
-    _warn_single_replication(base, args)
     start = time.perf_counter()
     with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
         runner, outcome = _run_arms({"baseline": base, "scenario": scen}, args, checkpoints,
@@ -486,6 +485,7 @@ def cmd_compare(args) -> int:
     if notes:
         print("warning: the saving between these scenarios means nothing while one of them is unstable",
               file=sys.stderr)
+    _warn_single_replication(base, args)
     return 0
 
 
@@ -497,7 +497,6 @@ def cmd_attribute(args) -> int:
     order = [x.strip() for x in args.order.split(",")] if args.order else None
     resolve_order(order)  # a bad --order stops here, before anything runs
     out = _output_folder(Path(args.out or Path("results") / f"{base.name}_vs_{scen.name}_attribution"))
-    _warn_single_replication(base, args)
     start = time.perf_counter()
     with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
         with executor_for(args) as executor:
@@ -517,6 +516,7 @@ def cmd_attribute(args) -> int:
               f"{n_used} paired replications x {base.run.days} days")
         print(table.to_string(index=False, float_format=lambda v: f"{v:,.1f}"))
         print(f"\nResults in {out}/")
+    _warn_single_replication(base, args)
     return 0
 
 
@@ -604,7 +604,6 @@ def cmd_sweep(args) -> int:
         check_fits(point.baseline, args.jobs)
         check_fits(point.scenario, args.jobs)
     run = points[0].baseline.run
-    _warn_single_replication(points[0].baseline, args)
     start = time.perf_counter()
     with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
         with executor_for(args) as executor:
@@ -649,10 +648,12 @@ def cmd_sweep(args) -> int:
         if uncertainty is not None:
             _print_uncertainty(uncertainty)
             print(f"\nResults in {out}/")
+            _warn_single_replication(points[0].baseline, args)
             return 0
         if indices is not None:
             _print_sobol(indices)
             print(f"\nResults in {out}/")
+            _warn_single_replication(points[0].baseline, args)
             return 0
         shown = ["point", *spec.vary, "saving_mean_gbp", "saving_ci_low_gbp", "saving_ci_high_gbp",
                  "utc_within_4h_pct", "sda_redirections_front_door_per_day"]
@@ -661,6 +662,7 @@ def cmd_sweep(args) -> int:
         print(table[[c for c in shown if c in table.columns]].to_string(
             index=False, formatters={**money, **kpis}))
         print(f"\nResults in {out}/")
+    _warn_single_replication(points[0].baseline, args)
     return 0
 
 

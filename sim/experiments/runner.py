@@ -7,6 +7,7 @@ of local processes or on a Dask cluster, and in whatever order.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -50,6 +51,11 @@ def run_one(cfg: Config, replication: int, events: bool = False) -> ReplicationR
             frame.insert(0, "replication", replication)
     finally:
         model.release()
+        del model
+        # The queued patients' generators and the SimPy environment still form a cycle
+        # holding the run's per-patient lists; collect it now, so a worker's memory stays
+        # flat however many replications it runs.
+        gc.collect()
     return ReplicationResult(replication, kpis, frame)
 
 

@@ -120,7 +120,7 @@ def precision_for(args) -> Precision | None:
 
 
 def _add_run_options(p: argparse.ArgumentParser, out: str = "results/<name>", events: bool = True,
-                     precision: bool = True) -> None:
+                     precision: bool = True, scheduler: bool = True) -> None:
     p.add_argument("--reps", type=int,
                    help="replications (default: run.replications in the config)")
     p.add_argument("--days", type=int,
@@ -130,7 +130,8 @@ def _add_run_options(p: argparse.ArgumentParser, out: str = "results/<name>", ev
     p.add_argument("--seed", type=int, help="base seed of the random streams (default: run.seed in the config)")
     p.add_argument("--jobs", type=_positive_int, default=1,
                    help="parallel processes on this machine; results are identical (default: 1)")
-    add_scheduler_option(p)
+    if scheduler:
+        add_scheduler_option(p)
     if precision:
         add_precision_options(p)
     p.add_argument("--out", default=None, help=f"output folder (default: {out})")
@@ -188,7 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("redesign", nargs="?", default="configs/redesign.yaml",
                      help="redesigned pathway config (default: configs/redesign.yaml)")
     _add_run_options(val, "results/validation", events=False, precision=False)
-    add_business_case_parser(sub, _add_run_options)
+    # the business case runs through --jobs only for now; add_scheduler_option and executor_for
+    # (and add_precision_options / precision_for) are ready for it
+    add_business_case_parser(sub, lambda p, **kw: _add_run_options(
+        p, "results/business_case", precision=False, scheduler=False, **kw))
     swp = sub.add_parser("sweep", help="the saving over a grid of parameter values (a sweep file)")
     swp.add_argument("sweep", help="sweep YAML, e.g. configs/sweeps/ia_redirection.yaml")
     _add_run_options(swp, "results/sweep_<the sweep's name>, e.g. results/sweep_ia_redirection", events=False)

@@ -105,14 +105,6 @@ def paired_comparison(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.Data
     })
 
 
-def _as_saving(kpi: str, mean: float, low: float, high: float) -> dict[str, float]:
-    """A money difference ``scenario - baseline`` turned round into a saving (positive = saves)."""
-    if "_gbp" not in kpi:
-        return {"saving_gbp_mean": float("nan"), "saving_gbp_ci_low": float("nan"),
-                "saving_gbp_ci_high": float("nan")}
-    return {"saving_gbp_mean": -mean, "saving_gbp_ci_low": -high, "saving_gbp_ci_high": -low}
-
-
 def look_ahead(n: int, k_limit: int = 5) -> int:
     """Replications that must keep the precision after ``n`` before ``n`` is accepted.
 

@@ -17,7 +17,8 @@ It measures, in one run on one machine:
 2. peak memory of a worker (a fresh spawned process running replications one
    after another, as a pool or Dask worker does) after 1 and after 20
    replications of 63 days (target: within 1.2x), and the same 20 with the
-   model's ``release()`` turned off, to show what it saves.
+   model's ``release()`` and the collection after each replication turned
+   off, to show what they save.
 
 Each figure is printed with its target, then everything is written to
 ``benchmarks/results_scale.json`` (or ``--out``). The script reports; it
@@ -98,7 +99,12 @@ def _worker_peak(days: int, reps: int, release: bool) -> float:
     from sim.model.pathway import PathwayModel
 
     if not release:
+        import types
+
+        from sim.experiments import runner
+
         PathwayModel.release = lambda self: None
+        runner.gc = types.SimpleNamespace(collect=lambda: 0)
     cfg = apply_overrides(load_config(REPO / "configs" / "current.yaml"), days=days, warmup_days=7 if days > 14 else 1)
     for rep in range(reps):
         run_one(cfg, rep)
@@ -145,9 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     many = worker_peak(size["mem_days"], size["mem_reps"])
     unreleased = worker_peak(size["mem_days"], size["mem_reps"], release=False)
     print(f"  peak RSS after 1: {one:.0f} MB; after {size['mem_reps']}: {many:.0f} MB "
-          f"({many / one:.2f}x); without release(): {unreleased:.0f} MB ({unreleased / one:.2f}x)")
+          f"({many / one:.2f}x); without release() and collection: {unreleased:.0f} MB ({unreleased / one:.2f}x)")
     report["memory"] = {"peak_rss_mb_1": one, f"peak_rss_mb_{size['mem_reps']}": many,
-                        f"peak_rss_mb_{size['mem_reps']}_without_release": unreleased, "memory_ratio": many / one}
+                        f"peak_rss_mb_{size['mem_reps']}_without_release_or_collection": unreleased, "memory_ratio": many / one}
 
     print("Summary")
     values = {"dask_vs_jobs2": ratio, "memory_ratio": many / one}

@@ -7,6 +7,8 @@ or saving is shown). A saving is positive.
 
 from __future__ import annotations
 
+import textwrap
+
 import altair as alt
 import pandas as pd
 
@@ -14,6 +16,12 @@ from .labels import PROVIDER_LABELS, WAIT_KPIS, WEEKDAYS, change_label, route_la
 
 ARM_COLOURS = alt.Scale(domain=["baseline", "scenario"], range=["#7f7f7f", "#1f77b4"])
 SAVING_COLOUR, LOSS_COLOUR = "#2ca02c", "#d62728"
+
+
+def _provider_rows() -> alt.Row:
+    """One panel per provider, named above it in plain words."""
+    return alt.Row("provider:N", title=None, header=alt.Header(
+        labelAngle=0, labelOrient="top", labelAnchor="start", labelFontWeight="bold", labelFontSize=13))
 
 
 def _arms_long(table: pd.DataFrame, kpis: dict[str, str], names: dict[str, str]) -> pd.DataFrame:
@@ -51,12 +59,12 @@ def slot_use_chart(use: pd.DataFrame) -> alt.Chart:
         day=use["weekday"].map(dict(enumerate(WEEKDAYS))),
     )
     return alt.Chart(data).mark_rect().encode(
-        x=alt.X("hour:O", title="hour the slot starts"),
+        x=alt.X("hour:O", title="hour the slot starts", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("day:N", sort=list(WEEKDAYS), title=None),
         color=alt.Color("use_pct:Q", title="% of slots booked", scale=alt.Scale(domain=[0, 100], scheme="blues")),
         tooltip=["provider", "day", "hour", alt.Tooltip("slots_per_day:Q", format=".1f"),
                  alt.Tooltip("booked_per_day:Q", format=".1f"), alt.Tooltip("use_pct:Q", format=".0f")],
-    ).properties(height=180, width=520).facet(row=alt.Row("provider:N", title=None))
+    ).properties(height=180, width=520).facet(row=_provider_rows())
 
 
 def slot_use_by_weekday(use: pd.DataFrame) -> pd.DataFrame:
@@ -75,13 +83,13 @@ def weekday_use_chart(use: pd.DataFrame) -> alt.Chart:
                        var_name="what", value_name="per_day")
     long["what"] = long["what"].map({"slots_per_day": "slots", "booked_per_day": "booked"})
     return alt.Chart(long).mark_bar().encode(
-        x=alt.X("day:N", sort=list(WEEKDAYS), title=None),
+        x=alt.X("day:N", sort=list(WEEKDAYS), title=None, axis=alt.Axis(labelAngle=0)),
         xOffset="what:N",
         y=alt.Y("per_day:Q", title="per day"),
         color=alt.Color("what:N", title=None, scale=alt.Scale(domain=["slots", "booked"],
                                                             range=["#c6dbef", "#08519c"])),
         tooltip=["provider", "day", "what", alt.Tooltip("per_day:Q", format=".1f")],
-    ).properties(height=160, width=520).facet(row=alt.Row("provider:N", title=None))
+    ).properties(height=160, width=520).facet(row=_provider_rows())
 
 
 def cost_by_route_chart(table: pd.DataFrame, top: int = 12) -> alt.Chart:
@@ -92,7 +100,7 @@ def cost_by_route_chart(table: pd.DataFrame, top: int = 12) -> alt.Chart:
     rows["route"] = rows["kpi"].str.removeprefix("cost_annual_gbp_").map(route_label)
     rows["kind"] = ["saving" if v > 0 else "extra cost" for v in rows["saving_mean"]]
     base = alt.Chart(rows).encode(y=alt.Y("route:N", sort=list(rows["route"]), title=None,
-                                          axis=alt.Axis(labelLimit=420)))
+                                          axis=alt.Axis(labelLimit=420, labelOverlap=False)))
     bars = base.mark_bar().encode(
         x=alt.X("saving_mean:Q", title="annual saving, GBP (paired 95% interval); negative = extra cost"),
         color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["saving", "extra cost"],
@@ -101,7 +109,7 @@ def cost_by_route_chart(table: pd.DataFrame, top: int = 12) -> alt.Chart:
                  alt.Tooltip("saving_ci_low:Q", format=",.0f"), alt.Tooltip("saving_ci_high:Q", format=",.0f")],
     )
     errors = base.mark_rule(color="black").encode(x="saving_ci_low:Q", x2="saving_ci_high:Q")
-    return (bars + errors).properties(height=max(120, 26 * len(rows)), title="Cost by route")
+    return (bars + errors).properties(height=max(120, 30 * len(rows)), title="Cost by route")
 
 
 def savings_by_change_chart(table: pd.DataFrame) -> alt.Chart:
@@ -112,7 +120,7 @@ def savings_by_change_chart(table: pd.DataFrame) -> alt.Chart:
     rows["kind"] = ["total" if s == "total" else "saving" if v > 0 else "extra cost"
                     for s, v in zip(rows["step"], rows["saving_mean_gbp"])]
     base = alt.Chart(rows).encode(y=alt.Y("change:N", sort=list(rows["change"]), title=None,
-                                          axis=alt.Axis(labelLimit=420)))
+                                          axis=alt.Axis(labelLimit=420, labelOverlap=False)))
     bars = base.mark_bar().encode(
         x=alt.X("saving_mean_gbp:Q", title="annual saving, GBP (paired 95% interval)"),
         color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["saving", "extra cost", "total"],
@@ -125,12 +133,13 @@ def savings_by_change_chart(table: pd.DataFrame) -> alt.Chart:
     return (bars + errors).properties(height=max(120, 30 * len(rows)), title="Saving change by change")
 
 
-def sweep_chart(table: pd.DataFrame, x_title: str, y_title: str) -> alt.Chart:
+def sweep_chart(table: pd.DataFrame, x_title: str, kpi_title: str) -> alt.Chart:
     """One KPI against the swept input: the mean as a line, its 95% interval as a band."""
     base = alt.Chart(table).encode(x=alt.X("value:Q", title=x_title))
     band = base.mark_area(opacity=0.25, color="#1f77b4").encode(
-        y=alt.Y("low:Q", title=y_title), y2="high:Q")
+        y=alt.Y("low:Q", title=None, scale=alt.Scale(zero=False)), y2="high:Q")
     line = base.mark_line(point=True, color="#1f77b4").encode(
-        y="mean:Q", tooltip=[alt.Tooltip("value:Q"), alt.Tooltip("mean:Q", format=",.2f"),
+        y="mean:Q", tooltip=[alt.Tooltip("value:Q", title=x_title), alt.Tooltip("mean:Q", format=",.2f"),
                              alt.Tooltip("low:Q", format=",.2f"), alt.Tooltip("high:Q", format=",.2f")])
-    return (band + line).properties(height=220, title=y_title)
+    title = alt.TitleParams(textwrap.wrap(kpi_title, 48), anchor="start", fontSize=13)
+    return (band + line).properties(height=200, title=title)

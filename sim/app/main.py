@@ -28,7 +28,7 @@ def main() -> None:
     with sweep:
         sweep_page(pathway if configs is not None else None, current, choices)
     with about:
-        about_page()
+        about_page(current)
 
 
 main()

@@ -157,6 +157,8 @@ def _results(shown: Shown, stale: bool) -> None:
         if use.empty:
             st.info("No SDA slots in this arm.")
         else:
+            st.caption("Share of the slots starting in each hour that were booked, averaged over the weeks "
+                       "after warm-up; hours without slots are left blank. Below: slots offered and booked a day.")
             st.altair_chart(charts.slot_use_chart(use))
             st.altair_chart(charts.weekday_use_chart(use))
     with costs:
@@ -322,8 +324,8 @@ and the run settings are facts about patients and the run, so they apply to both
 the scenario only.
 
 **The IA nurse's redirection rate** applies only to candidates: patients the IA nurse streams to the UTC who
-are registered with a Tower Hamlets practice (about 60% of walk-ins), clinically eligible for SDA and willing
-to go. Of those, the rate is the share redirected to an SDA slot inside the redirection window. With X8 the
+are registered with a Tower Hamlets practice ({registered:.0%} of walk-ins in the shipped configs), clinically
+eligible for SDA and willing to go. Of those, the rate is the share redirected to an SDA slot inside the redirection window. With X8 the
 IA nurse uses X8's policy (7 days, Care Navigator books); without X8, today's.
 
 **A saving is positive**: it is the current pathway's recurrent annual cost minus the scenario's.
@@ -333,6 +335,6 @@ IA nurse uses X8's policy (7 days, Care Navigator books); without X8, today's.
 """
 
 
-def about_page() -> None:
-    st.markdown(ABOUT)
+def about_page(current: Config) -> None:
+    st.markdown(ABOUT.format(registered=current.demand.walk_in.registered_th))
     st.markdown("**SDA providers:** " + "; ".join(PROVIDER_LABELS.values()) + ".")

@@ -27,7 +27,7 @@ from .helpers import ROOT
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 START_TIMEOUT = 90  # seconds for the server to answer
-RUN_TIMEOUT = 120_000  # milliseconds for a tiny run on a busy machine
+STEP_TIMEOUT = 180_000  # milliseconds for any page step (a tiny run included) on a busy machine
 
 
 def _free_port() -> int:
@@ -93,10 +93,11 @@ def test_app_in_a_real_browser(app_url, tmp_path):
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(STEP_TIMEOUT)
             page.goto(app_url)
-            page.get_by_text("Pathway to test").wait_for(timeout=60_000)
+            page.get_by_text("Pathway to test").wait_for()
             page.get_by_text("Redesigned pathway (X1-X8)").click()
-            page.get_by_text("IA nurse redirection rate with X8").wait_for(timeout=30_000)
+            page.get_by_text("IA nurse redirection rate with X8").wait_for()
             _set_number(page, "Replications", 2)
             _set_number(page, "Days per replication (warm-up included)", 10)
             slider = page.get_by_role("slider", name=re.compile("IA nurse redirection rate"))
@@ -106,7 +107,7 @@ def test_app_in_a_real_browser(app_url, tmp_path):
             page.wait_for_timeout(1000)
             page.get_by_role("button", name="Run", exact=True).click()
             saving = page.get_by_test_id("stMetric").filter(has_text="Annual saving")
-            saving.wait_for(timeout=RUN_TIMEOUT)
+            saving.wait_for()
             value = saving.get_by_test_id("stMetricValue").inner_text()
             assert re.fullmatch(r"-?£[\d,]+", value), value
             page.get_by_text("Downloads", exact=True).wait_for()

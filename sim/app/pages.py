@@ -100,7 +100,6 @@ def headline_table(table: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
 
 def _savings_by_change(shown: Shown) -> None:
     steps = build_steps(shown.baseline, shown.scenario)
-    key = ("attribution", config_key(shown.baseline), config_key(shown.scenario), shown.baseline.run.replications)
     st.caption("The changes are switched on one after another (X1 to X8), starting from the current pathway; "
                "each step is compared with the one before on the same patients, and the steps add up to "
                "the whole saving. A change that comes later finds part of its work already done.")
@@ -120,7 +119,6 @@ def _savings_by_change(shown: Shown) -> None:
         cost = paired_comparison(tables[before], tables[after]).set_index("kpi").loc["cost_total_annual_gbp"]
         rows.append({"step": label, "saving_mean_gbp": -cost["diff_mean"],
                      "saving_ci_low_gbp": -cost["diff_ci_high"], "saving_ci_high_gbp": -cost["diff_ci_low"]})
-    st.session_state[key] = True
     st.altair_chart(charts.savings_by_change_chart(pd.DataFrame(rows)), width="stretch")
 
 

@@ -49,6 +49,8 @@ class Choices:
     days: int
     seed: int
     quick: bool = False
+    slot_hours: dict[str, list | None] = field(default_factory=dict)
+    """Per provider: how the day's slots are shared among clock hours (``hour_weights``); ``None`` = evenly."""
     label: str = field(default="", compare=False)
 
     def with_value(self, name: str, value) -> "Choices":
@@ -92,7 +94,19 @@ def choices_from_config(cfg: Config) -> Choices:
         replications=cfg.run.replications,
         days=cfg.run.days,
         seed=cfg.run.seed,
+        slot_hours={p: getattr(cfg.slot_diaries, p).hour_weights for p in PROVIDERS},
     )
+
+
+def session_hours(diary) -> list[int]:
+    """Clock hours (0-23) that overlap a slot diary's session."""
+    return [h for h in range(24) if h + 1 > diary.session_start_hour and h < diary.session_end_hour]
+
+
+def demand_weights(diary, hour_of_day: list[float]) -> list[float]:
+    """Hour weights that follow a 24-hour demand shape inside the diary's session (0 outside it)."""
+    inside = set(session_hours(diary))
+    return [float(w) if h in inside else 0.0 for h, w in enumerate(hour_of_day)]
 
 
 def add_to_rota(rota, extra: int):
@@ -145,6 +159,8 @@ def build_configs(pathway: Config, current: Config, choices: Choices) -> tuple[C
     policy["care_navigator_books"] = choices.care_navigator_books
     for provider, week in choices.slots.items():
         scen["slot_diaries"][provider]["slots_per_day"] = [int(v) for v in week]
+    for provider, weights in choices.slot_hours.items():
+        scen["slot_diaries"][provider]["hour_weights"] = weights
     scen["ia_nurse"]["nurses"] = add_to_rota(scen["ia_nurse"]["nurses"], choices.ia_nurses_added)
     ia_time = scen["ia_nurse"]["time_min"]
     if time_field(ia_time):

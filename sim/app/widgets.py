@@ -10,15 +10,18 @@ from __future__ import annotations
 import hashlib
 from types import MappingProxyType
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 
 from ..inputs.config import (
-    ArrivalProfile, ConfigError, Config, IaNurse, PatientCriteria, Redirection, RunConfig, SlotDiary, Utc,
+    ArrivalProfile, ConfigError, Config, IaNurse, load_config, PatientCriteria, Redirection, RunConfig, SlotDiary, Utc,
 )
+from ..inputs.calendar import expand_weekly
 from .labels import CHANGE_LABELS, PROVIDER_LABELS, WEEKDAYS
 from .scenario import (
     PROVIDERS, QUICK_DAYS, QUICK_REPLICATIONS, SHIPPED, Choices, choices_from_config, ia_policy, load_uploaded,
-    rota_minimum, time_field,
+    demand_weights, rota_minimum, session_hours, time_field,
 )
 from .schema import bounds
 
@@ -40,7 +43,6 @@ def pathway_config(current: Config) -> tuple[str, Config]:
     if choice == "current":
         return "current", current
     if choice == "redesign":
-        from ..inputs.config import load_config
         return "redesign", load_config(SHIPPED["redesign"])
     upload = st.file_uploader("Scenario config (YAML)", type=["yaml", "yml"], key="upload",
                               help="A config such as a copy of configs/redesign.yaml, or one downloaded from "
@@ -88,11 +90,44 @@ def _front_door(prefix: str, cfg: Config, changes: dict[str, bool], defaults: Ch
                 sda_eligible=eligible, accepts_redirection=accepts)
 
 
-def _slots(prefix: str, defaults: Choices) -> dict[str, list[int]]:
+HOUR_MODES = MappingProxyType({
+    "even": "evenly over the session",
+    "demand": "following front-door arrivals by hour",
+    "custom": "by hour, as in the table",
+})
+
+
+def _hour_weights(prefix: str, cfg: Config, provider: str, weights) -> list | None:
+    """How the provider's daily slots are shared among clock hours: ``None`` (evenly) or weights."""
+    diary = getattr(cfg.slot_diaries, provider)
+    hours = session_hours(diary)
+    mode = st.selectbox(
+        "Slots through the day", list(HOUR_MODES), format_func=HOUR_MODES.get,
+        index=0 if weights is None else 2, key=f"{prefix}|hours|{provider}",
+        help="Evenly: equal gaps over the session. Following arrivals: more slots in the hours more patients "
+             "arrive at the front door. By hour: the weights in the table (relative sizes; each day's total "
+             "stays as set above).")
+    if mode == "even" or not hours:
+        return None
+    if mode == "demand":
+        return demand_weights(diary, cfg.demand.walk_in.hour_of_day or [1.0] * 24)
+    start = expand_weekly(weights).reshape(7, 24) if weights is not None else np.ones((7, 24))
+    table = pd.DataFrame(start[:, hours], index=list(WEEKDAYS), columns=[f"{h:02d}:00" for h in hours])
+    low = bounds(SlotDiary, "hour_weights").low
+    edited = st.data_editor(
+        table, key=f"{prefix}|weights|{provider}", width="stretch",
+        column_config={c: st.column_config.NumberColumn(c, min_value=low, step=0.5, format="%.1f")
+                       for c in table.columns})
+    week = np.zeros((7, 24))
+    week[:, hours] = edited.fillna(0.0).to_numpy(dtype=float)
+    return week.tolist()
+
+
+def _slots(prefix: str, cfg: Config, defaults: Choices) -> tuple[dict[str, list[int]], dict[str, list | None]]:
     b = bounds(SlotDiary, "slots_per_day")
-    slots = {}
-    with st.expander("SDA slots per weekday"):
-        st.caption("Appointments each provider offers on each weekday, spread evenly over its session.")
+    slots, hours = {}, {}
+    with st.expander("SDA slots per weekday and hour"):
+        st.caption("Appointments each provider offers on each weekday, and how they are spread through the day.")
         for provider in PROVIDERS:
             st.markdown(f"**{PROVIDER_LABELS[provider]}**")
             cols = st.columns(7)
@@ -102,7 +137,8 @@ def _slots(prefix: str, defaults: Choices) -> dict[str, list[int]]:
                                      help=f"{PROVIDER_LABELS[provider]}: slots on {day}"))
                 for d, (col, day) in enumerate(zip(cols, WEEKDAYS))
             ]
-    return slots
+            hours[provider] = _hour_weights(prefix, cfg, provider, defaults.slot_hours.get(provider))
+    return slots, hours
 
 
 def _staffing(prefix: str, cfg: Config, defaults: Choices) -> dict:
@@ -179,7 +215,7 @@ def sidebar(current: Config) -> tuple[Config, Choices]:
         changes = _changes(prefix, cfg)
         values = dict(changes=changes)
         values.update(_front_door(prefix, cfg, changes, defaults))
-        values["slots"] = _slots(prefix, defaults)
+        values["slots"], values["slot_hours"] = _slots(prefix, cfg, defaults)
         values.update(_staffing(prefix, cfg, defaults))
         values.update(_run_settings(prefix, defaults))
     return cfg, Choices(**values, label=PATHWAYS["upload"] if prefix.startswith("upload") else PATHWAYS[prefix])

@@ -117,6 +117,7 @@ def test_downloads_load_back_with_the_inputs_set(downloads, tmp_path):
     at.number_input(key="redesign|slots|gpcg_sda|6").set_value(40)
     at.toggle(key="redesign|x5_utc_stops_redirecting").set_value(False)
     at.slider(key="redesign|eligible").set_value(75.0)
+    at.selectbox(key="redesign|hours|gpcg_sda").set_value("demand")
     at.run()
     at.button(key="run").click().run()
     assert problems(at) == []
@@ -132,6 +133,9 @@ def test_downloads_load_back_with_the_inputs_set(downloads, tmp_path):
     assert cfg.changes.x8_ia_nurse_redirects is True
     assert cfg.patients.sda_eligible == pytest.approx(0.75)
     assert (cfg.run.replications, cfg.run.days) == (2, 10)
+    weights = cfg.slot_diaries.gpcg_sda.hour_weights  # slots follow front-door arrivals through the day
+    assert weights[11] > weights[8] > 0 and weights[7] == weights[20] == 0
+    assert cfg.slot_diaries.pcn_sda.hour_weights is None  # the others stay even
 
     name, data = downloads["dl_baseline"]
     (tmp_path / name).write_bytes(data)

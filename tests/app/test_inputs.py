@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from sim.app.scenario import (
-    QUICK_DAYS, QUICK_REPLICATIONS, build_configs, choices_from_config, config_key, config_yaml, load_uploaded,
+    QUICK_DAYS, QUICK_REPLICATIONS, build_configs, choices_from_config, config_key, config_yaml, demand_weights,
+    load_uploaded, session_hours,
 )
+from sim.app.simulate import run_rep, slot_use
 from sim.app.schema import bounds
 from sim.inputs.config import (
     MAX_SLOTS_PER_DAY, MAX_STAFF, ConfigError, IaNurse, PatientCriteria, Redirection, RunConfig, SlotDiary,
@@ -66,6 +68,20 @@ def test_inputs_set_the_scenario_and_shared_facts_set_both(current_cfg, redesign
     assert baseline.changes == current_cfg.changes  # the baseline stays the current pathway
     assert baseline.utc.clinicians == current_cfg.utc.clinicians
     assert baseline.run == scenario.run  # paired on the same patients
+
+
+def test_slots_can_follow_demand_through_the_day(current_cfg, redesign_cfg):
+    choices = choices_from_config(redesign_cfg)
+    assert choices.slot_hours["gpcg_sda"] is None  # shipped: evenly over the session
+    diary = redesign_cfg.slot_diaries.gpcg_sda
+    weights = demand_weights(diary, redesign_cfg.demand.walk_in.hour_of_day)
+    choices = replace(choices, slot_hours={**choices.slot_hours, "gpcg_sda": weights}, days=8, replications=1)
+    _, scenario = build_configs(redesign_cfg, current_cfg, choices)
+    use = slot_use([run_rep(scenario, 0)], scenario)
+    gpcg = use[(use["provider"] == "gpcg_sda") & (use["weekday"] == 0)].set_index("hour")["slots_per_day"]
+    assert gpcg.sum() == diary.slots_per_day[0]  # the day's total is kept
+    assert gpcg[11] > gpcg[8]  # more slots at the late-morning peak of arrivals than at 08:00
+    assert set(gpcg.index) <= set(session_hours(diary))
 
 
 def test_without_x8_the_rate_is_todays_policy(current_cfg):

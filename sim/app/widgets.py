@@ -113,10 +113,11 @@ def _hour_weights(prefix: str, cfg: Config, provider: str, weights) -> list | No
         return demand_weights(diary, cfg.demand.walk_in.hour_of_day or [1.0] * 24)
     start = expand_weekly(weights).reshape(7, 24) if weights is not None else np.ones((7, 24))
     table = pd.DataFrame(start[:, hours], index=list(WEEKDAYS), columns=[f"{h:02d}:00" for h in hours])
-    low = bounds(SlotDiary, "hour_weights").low
+    wb = bounds(SlotDiary, "hour_weights")
     edited = st.data_editor(
         table, key=f"{prefix}|weights|{provider}", width="stretch",
-        column_config={c: st.column_config.NumberColumn(c, min_value=low, step=0.5, format="%.1f")
+        column_config={c: st.column_config.NumberColumn(c, min_value=wb.low, max_value=wb.high, step=0.5,
+                                                        format="%.1f")
                        for c in table.columns})
     week = np.zeros((7, 24))
     week[:, hours] = edited.fillna(0.0).to_numpy(dtype=float)
@@ -132,7 +133,8 @@ def _slots(prefix: str, cfg: Config, defaults: Choices) -> tuple[dict[str, list[
             st.markdown(f"**{PROVIDER_LABELS[provider]}**")
             cols = st.columns(7)
             slots[provider] = [
-                int(col.number_input(day, min_value=int(b.low or 0), value=int(defaults.slots[provider][d]), step=1,
+                int(col.number_input(day, min_value=_int(b.low), max_value=_int(b.high),
+                                     value=int(defaults.slots[provider][d]), step=1,
                                      key=f"{prefix}|slots|{provider}|{d}",
                                      help=f"{PROVIDER_LABELS[provider]}: slots on {day}"))
                 for d, (col, day) in enumerate(zip(cols, WEEKDAYS))
@@ -143,9 +145,10 @@ def _slots(prefix: str, cfg: Config, defaults: Choices) -> tuple[dict[str, list[
 
 def _staffing(prefix: str, cfg: Config, defaults: Choices) -> dict:
     st.subheader("Staffing")
-    nurses_low = int(bounds(IaNurse, "nurses").low or 0)
+    nb = bounds(IaNurse, "nurses")
     nurses = st.number_input(
-        "IA nurses added to every hour", min_value=nurses_low - rota_minimum(cfg.ia_nurse.nurses), value=0,
+        "IA nurses added to every hour", min_value=_int(nb.low) - rota_minimum(cfg.ia_nurse.nurses),
+        max_value=None if nb.high is None else int(nb.high) - _rota_max(cfg.ia_nurse.nurses), value=0,
         step=1, key=f"{prefix}|ia_nurses",
         help=f"Added to (or taken from) the IA nurse rota in every hour; the rota now runs "
              f"{rota_minimum(cfg.ia_nurse.nurses)} to {_rota_max(cfg.ia_nurse.nurses)} nurses.")
@@ -157,21 +160,33 @@ def _staffing(prefix: str, cfg: Config, defaults: Choices) -> dict:
     else:
         tb = bounds(type(ia_time), field)
         minutes = st.number_input(
-            "Minutes per IA assessment", min_value=tb.widget_low(0.5), value=float(defaults.ia_minutes), step=0.5,
+            "Minutes per IA assessment", min_value=tb.widget_low(0.5), max_value=tb.high,
+            value=float(defaults.ia_minutes), step=0.5,
             key=f"{prefix}|ia_minutes", help="The IA nurse's time with each patient (the mean, if it varies).")
-    utc_low = int(bounds(Utc, "clinicians").low or 0)
+    ub = bounds(Utc, "clinicians")
     utc = st.number_input(
-        "UTC clinicians added to every hour", min_value=utc_low - rota_minimum(cfg.utc.clinicians), value=0, step=1,
+        "UTC clinicians added to every hour", min_value=_int(ub.low) - rota_minimum(cfg.utc.clinicians),
+        max_value=None if ub.high is None else int(ub.high) - _rota_max(cfg.utc.clinicians), value=0, step=1,
         key=f"{prefix}|utc", help=f"Added to (or taken from) the UTC rota in every hour; the rota now runs "
                                   f"{rota_minimum(cfg.utc.clinicians)} to {_rota_max(cfg.utc.clinicians)} clinicians.")
     growth_b = bounds(ArrivalProfile, "growth")
     growth = st.number_input(
-        "Demand growth (x)", min_value=growth_b.low, value=float(defaults.growth), step=0.05, format="%.2f",
+        "Demand growth (x)", min_value=growth_b.low, max_value=growth_b.high, value=float(defaults.growth),
+        step=0.05, format="%.2f",
         key=f"{prefix}|growth",
         help="Multiplies demand on every channel (walk-ins, NHS 111, practice overflow) in both arms: "
              "1.10 is 10% more patients.")
     return dict(ia_nurses_added=int(nurses), ia_minutes=float(minutes), utc_clinicians_added=int(utc),
                 growth=float(growth))
+
+
+BROWSER_MAX_INT = 2**53 - 1
+"""Largest whole number a browser number box holds exactly (bounds above it are capped here)."""
+
+
+def _int(value: float | None) -> int | None:
+    """A whole-number widget bound (``None``: unbounded), within what the browser can hold."""
+    return None if value is None else max(-BROWSER_MAX_INT, min(int(value), BROWSER_MAX_INT))
 
 
 def _rota_max(rota) -> int:
@@ -191,7 +206,8 @@ def _run_settings(prefix: str, defaults: Choices) -> dict:
     n_days = st.number_input("Days per replication (warm-up included)", min_value=int(days.low),
                              max_value=int(days.high), value=defaults.days, step=7, key=f"{prefix}|days",
                              help="Simulated days in each replication; the first week is warm-up and not counted.")
-    n_seed = st.number_input("Seed", min_value=int(seed.low), value=defaults.seed, step=1, key=f"{prefix}|seed",
+    n_seed = st.number_input("Seed", min_value=_int(seed.low), max_value=_int(seed.high), value=defaults.seed,
+                             step=1, key=f"{prefix}|seed",
                              help="The same seed and inputs always give the same numbers.")
     quick = st.toggle(
         "Quick mode", value=False, key=f"{prefix}|quick",

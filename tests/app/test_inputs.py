@@ -16,7 +16,7 @@ from sim.app.scenario import (
 from sim.app.simulate import run_rep, slot_use
 from sim.app.schema import bounds
 from sim.inputs.config import (
-    MAX_SLOTS_PER_DAY, MAX_STAFF, ConfigError, IaNurse, PatientCriteria, Redirection, RunConfig, SlotDiary,
+    MAX_SLOTS_PER_DAY, MAX_STAFF, ArrivalProfile, ConfigError, IaNurse, PatientCriteria, Redirection, RunConfig, SlotDiary,
     load_config, validate_config,
 )
 from sim.inputs.distributions import Lognormal
@@ -146,3 +146,16 @@ def test_sessions_are_independent():
     assert first.dataframe and not second.dataframe  # the second session has run nothing
     assert second.slider(key="current|redirection_current|rate").value == pytest.approx(45.0)
     assert math.isclose(first.slider(key="current|redirection_current|rate").value, 0.0)
+
+
+def test_widgets_take_their_limits_from_the_schema():
+    at = small_app()
+    slots = at.number_input(key="current|slots|gpcg_sda|0")
+    assert (slots.min, slots.max) == (0, MAX_SLOTS_PER_DAY)
+    growth = bounds(ArrivalProfile, "growth")
+    assert (at.number_input(key="current|growth").min, at.number_input(key="current|growth").max) == (
+        growth.low, growth.high)
+    reps = at.number_input(key="current|reps")
+    assert (reps.min, reps.max) == (1, bounds(RunConfig, "replications").high)
+    rate = at.slider(key="current|redirection_current|rate")
+    assert (rate.min, rate.max) == (0.0, 100.0)  # a share 0-1, shown in per cent

@@ -89,10 +89,15 @@ class RunConfig(Locked):
 class ArrivalProfile(Locked):
     """Demand on one channel: mean per day, growth, and its weekly shape.
 
-    The hourly rate is ``mean_per_day / 24 * growth * m`` where ``m`` is the
-    hour-of-week multiplier. Given ``hour_of_day`` (shape, rescaled to mean 1)
-    and ``day_of_week`` (levels), ``m = hour_of_day[h] * day_of_week[d]``;
-    ``hour_of_week`` (7 lists of 24, Monday first) gives ``m`` directly.
+    ``mean_per_day`` is the mean over all 7 days of the week, whatever the
+    shape: the shape lists give only the relative level of each hour. The
+    hourly rate is ``mean_per_day / 24 * growth * m`` where ``m`` is the
+    hour-of-week multiplier, of mean 1 over the week. Given ``hour_of_day`` and
+    ``day_of_week`` (each rescaled to mean 1), ``m = hour_of_day[h] *
+    day_of_week[d]``; ``hour_of_week`` (7 lists of 24, Monday first) is rescaled
+    to mean 1 over its 168 hours. A channel with no weekend demand
+    (``day_of_week`` zero on Saturday and Sunday) thus has ``mean_per_day * 7 / 5``
+    on an average weekday.
     """
 
     mean_per_day: Annotated[float, Field(ge=0.0, le=MAX_MEAN_PER_DAY)]

@@ -13,17 +13,33 @@ from ..inputs.calendar import HOURS_PER_WEEK, MIN_PER_HOUR, hour_of_week
 from ..inputs.config import ArrivalProfile
 
 
-def hourly_rates(profile: ArrivalProfile) -> np.ndarray:
-    """Expected arrivals per hour for each of the 168 hours of the week (Monday 00:00 first)."""
-    level = profile.mean_per_day * profile.growth / 24.0
+def _mean_one(values) -> np.ndarray:
+    """``values`` rescaled to mean 1 (left as they are if all zero: no demand)."""
+    arr = np.asarray(values, dtype=float)
+    total = arr.sum()
+    return arr * (arr.size / total) if total > 0 else arr
+
+
+def weekly_multipliers(profile: ArrivalProfile) -> np.ndarray:
+    """The 168 hour-of-week multipliers of a profile, rescaled to mean 1 over the week.
+
+    ``hour_of_day`` and ``day_of_week`` are each rescaled to mean 1 (over 24 hours
+    and over all 7 days) and multiplied; ``hour_of_week`` is rescaled to mean 1
+    over its 168 hours. Only the shape of a profile matters: ``mean_per_day`` is
+    the mean over all 7 days of the week, whatever shape is given, so a channel
+    with no weekend demand has ``mean_per_day * 7 / 5`` on each weekday.
+    """
     if profile.hour_of_week is not None:
-        mult = np.asarray(profile.hour_of_week, dtype=float).reshape(HOURS_PER_WEEK)
-    else:
-        shape = np.asarray(profile.hour_of_day, dtype=float)
-        total = shape.sum()
-        shape = shape * (24.0 / total) if total > 0 else shape
-        mult = np.outer(np.asarray(profile.day_of_week, dtype=float), shape).reshape(HOURS_PER_WEEK)
-    return level * mult
+        return _mean_one(profile.hour_of_week).reshape(HOURS_PER_WEEK)
+    return np.outer(_mean_one(profile.day_of_week), _mean_one(profile.hour_of_day)).reshape(HOURS_PER_WEEK)
+
+
+def hourly_rates(profile: ArrivalProfile) -> np.ndarray:
+    """Expected arrivals per hour for each of the 168 hours of the week (Monday 00:00 first).
+
+    They sum to ``7 * mean_per_day * growth`` (unless the shape is all zero).
+    """
+    return profile.mean_per_day * profile.growth / 24.0 * weekly_multipliers(profile)
 
 
 def thinned_arrivals(

@@ -23,6 +23,7 @@ ACTIVITY_COST = {
     "self_care": None,
     "ambulance": "ambulance",
     "gp_reattend": "gp_appointment",
+    "gp_reattend_utc": "gp_appointment",
 }
 assert set(ACTIVITY_COST) == set(ACTIVITIES)
 

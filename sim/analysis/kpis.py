@@ -135,9 +135,14 @@ def compute_kpis(model) -> dict[str, float]:
     k.update(_wait_kpis("redirected_time_to_slot", (log.sda_slot[m] - door)[gpcg]))
     k.update(_wait_kpis("pcn_time_to_slot", (log.sda_slot[m] - P.arrival[m])[pcn]))
 
-    reattend = has("gp_reattend")
-    k["gp_reattendances_per_week"] = 7.0 * per_day(reattend)
-    k["gp_reattendance_hours_per_week"] = k["gp_reattendances_per_week"] * cfg.sda_consultation.gp_appointment_min / 60.0
+    hours_each = cfg.sda_consultation.gp_appointment_min / 60.0
+    after_sda, after_utc = 7.0 * per_day(has("gp_reattend")), 7.0 * per_day(has("gp_reattend_utc"))
+    k["gp_reattendances_per_week"] = after_sda + after_utc
+    k["gp_reattendances_after_sda_per_week"] = after_sda
+    k["gp_reattendances_after_utc_per_week"] = after_utc
+    k["gp_reattendance_hours_per_week"] = (after_sda + after_utc) * hours_each
+    k["gp_reattendance_hours_after_sda_per_week"] = after_sda * hours_each
+    k["gp_reattendance_hours_after_utc_per_week"] = after_utc * hours_each
     k["in_system_at_end"] = float(np.count_nonzero(log.outcome == OUT["in_system"]))
     k["unstable"] = unstable(k["in_system_at_end"], k["arrivals_per_day"])
 

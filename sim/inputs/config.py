@@ -254,6 +254,8 @@ class Utc(Locked):
     triage_time_min: Distribution
     triage_redirect_probability: Prob
     triage_window: Window
+    reattend_probability: Prob
+    """Share of patients seen and discharged by the UTC who then see their own GP about it."""
 
 
 class Ed(Locked):

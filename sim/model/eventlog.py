@@ -28,9 +28,12 @@ ACTIVITIES = (
     "self_care",
     "ambulance",
     "gp_reattend",
+    "gp_reattend_utc",
 )
 BIT = {name: 1 << i for i, name in enumerate(ACTIVITIES)}
-ROUTE_MASK = sum(BIT.values()) & ~BIT["gp_reattend"]  # reattendance is priced, not part of the route name
+REATTEND_MASK = BIT["gp_reattend"] | BIT["gp_reattend_utc"]
+"""Reattendances at the patient's own GP, after SDA and after a UTC visit."""
+ROUTE_MASK = sum(BIT.values()) & ~REATTEND_MASK  # a reattendance is priced, not part of the route name
 
 OUTCOMES = ("in_system", "ed", "utc", "sda", "gp_practice", "pharmacy", "self_care", "ambulance")
 OUT = {name: i for i, name in enumerate(OUTCOMES)}
@@ -84,4 +87,5 @@ class EventLog:
             frame[name] = getattr(self, name)
         frame["sda_no_slot"] = self.sda_no_slot
         frame["gp_reattend"] = (self.activities & BIT["gp_reattend"]) != 0
+        frame["gp_reattend_utc"] = (self.activities & BIT["gp_reattend_utc"]) != 0
         return frame

@@ -251,6 +251,8 @@ class PathwayModel:
         yield env.timeout(P.utc_consult_time[pid])
         self.utc.release()
         log.utc_end[pid] = env.now
+        if P.u_reattend_utc[pid] < self.cfg.utc.reattend_probability:
+            log.activities[pid] |= BIT["gp_reattend_utc"]
         self._finish(pid, "utc", env.now)
 
     def _ed(self, pid: int):

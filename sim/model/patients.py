@@ -51,7 +51,8 @@ class PatientTable:
     u_ia_redirect: np.ndarray
     u_utc_triage: np.ndarray
     u_pharmacy: np.ndarray
-    u_reattend: np.ndarray
+    u_reattend: np.ndarray  # reattendance after SDA
+    u_reattend_utc: np.ndarray  # reattendance after a UTC visit
     u_111_fallback: np.ndarray
     u_next_day: np.ndarray
     reception_time: np.ndarray
@@ -108,7 +109,8 @@ def draw_patients(cfg: Config, streams: RandomStreams, horizon_min: float) -> Pa
         else:
             choice = np.full(n, -1, dtype=np.int8)
         add("overflow_choice", choice)
-        for attr in ("u_ia_redirect", "u_utc_triage", "u_pharmacy", "u_reattend", "u_111_fallback", "u_next_day"):
+        for attr in ("u_ia_redirect", "u_utc_triage", "u_pharmacy", "u_reattend", "u_reattend_utc",
+                     "u_111_fallback", "u_next_day"):
             add(attr, s(attr).random(n))
         add("reception_time", cfg.reception.time_min.sample(s("reception_time"), n))
         add("ia_time", cfg.ia_nurse.time_min.sample(s("ia_time"), n))

@@ -38,6 +38,7 @@ def patients(**columns) -> PatientTable:
         u_utc_triage=np.full(n, 0.5),
         u_pharmacy=np.full(n, 0.99),
         u_reattend=np.full(n, 0.99),
+        u_reattend_utc=np.full(n, 0.99),
         u_111_fallback=np.full(n, 0.99),
         u_next_day=np.full(n, 0.99),
         reception_time=np.zeros(n),

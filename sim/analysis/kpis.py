@@ -11,7 +11,7 @@ import numpy as np
 from ..inputs.calendar import MIN_PER_DAY
 from .costs import patient_costs
 from ..model.eventlog import BIT, OUT, ROUTE_MASK, route_name
-from ..model.patients import CHANNELS, D_PRIMARY_CARE, GP_OVERFLOW
+from ..model.patients import CHANNELS, D_PRIMARY_CARE, GP_OVERFLOW, INDUCED
 
 FOUR_HOURS = 240.0
 DAYS_PER_YEAR = 365.0
@@ -88,6 +88,9 @@ def compute_kpis(model) -> dict[str, float]:
         call & has("ia") & (P.disposition[m] == D_PRIMARY_CARE))
     k["overflow_to_front_door_per_day"] = per_day((chan == GP_OVERFLOW) & has("ia") & ~call)
     k["pharmacy_first_per_day"] = per_day(has("pharmacy"))
+    induced = chan == INDUCED
+    k["induced_to_sda_per_day"] = per_day(induced & (gpcg | pcn))
+    k["induced_to_utc_per_day"] = per_day(induced & has("utc") & ~gpcg)
 
     # slot diaries: slots whose start falls after warm-up
     total_slots = total_booked = total_refused = 0

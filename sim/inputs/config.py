@@ -187,10 +187,24 @@ class OverflowDemand(ArrivalProfile):
     next_day_group_uses_sda: bool
 
 
+class InducedDemand(ArrivalProfile):
+    """New same-day demand drawn to the SDA route by the redesign itself.
+
+    Patients who would otherwise have contacted their own GP now walk in to A&E
+    to be redirected to an SDA slot, or call NHS 111 for a PCN SDA slot. They are
+    Tower Hamlets patients with a primary-care need who accept an SDA slot; the
+    SDA-eligible share applies to them as to everyone.
+    """
+
+    via_nhs111: Prob
+    """Share who call NHS 111 (primary-care disposition); the rest walk in to A&E."""
+
+
 class Demand(Locked):
     walk_in: WalkInDemand
     nhs111: Nhs111Demand
     practice_overflow: OverflowDemand
+    induced: InducedDemand
 
 
 # ---------------------------------------------------------- patients ----

@@ -20,6 +20,7 @@ from .patients import (
     D_ED,
     D_PHARMACY,
     D_PRIMARY_CARE,
+    INDUCED,
     NHS111,
     O_NEXT_DAY,
     O_NHS111,
@@ -156,6 +157,8 @@ class PathwayModel:
                 env.process(self._front_door(pid, P.utc_suitable[pid]))
             elif c == NHS111:
                 self._call_111(pid)
+            elif c == INDUCED:
+                self._induced(pid)
             else:
                 self._practice_overflow(pid)
 
@@ -334,6 +337,15 @@ class PathwayModel:
             self._finish(pid, "self_care", env.now, "self_care")
         else:  # pragma: no cover - choices are validated
             raise ValueError(f"unknown overflow choice {choice}")
+
+
+    # ------------------------------------------------------ induced demand --
+    def _induced(self, pid: int) -> None:
+        """New demand drawn to the SDA route (risk 7): a call to NHS 111, or a walk-in at A&E."""
+        if self._p.disposition[pid] == D_PRIMARY_CARE:
+            self._call_111(pid)
+        else:
+            self.env.process(self._front_door(pid, utc_suitable=True))
 
 
 def run_replication(cfg: Config, replication: int) -> PathwayModel:

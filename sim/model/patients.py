@@ -20,8 +20,8 @@ from .arrivals import hourly_rates, thinned_arrivals
 from ..inputs.config import Config
 from .random_streams import RandomStreams
 
-CHANNELS = ("walk_in", "nhs111", "gp_overflow")
-WALK_IN, NHS111, GP_OVERFLOW = 0, 1, 2
+CHANNELS = ("walk_in", "nhs111", "gp_overflow", "induced")
+WALK_IN, NHS111, GP_OVERFLOW, INDUCED = 0, 1, 2, 3
 
 DISPOSITIONS = ("ambulance", "ed", "primary_care", "pharmacy", "self_care", "other")
 D_AMBULANCE, D_ED, D_PRIMARY_CARE, D_PHARMACY, D_SELF_CARE, D_OTHER = range(6)
@@ -74,7 +74,7 @@ class PatientTable:
 def draw_patients(cfg: Config, streams: RandomStreams, horizon_min: float) -> PatientTable:
     """Draw every patient of a replication (arrivals on ``[0, horizon_min)``)."""
     demand = cfg.demand
-    profiles = (demand.walk_in, demand.nhs111, demand.practice_overflow)
+    profiles = (demand.walk_in, demand.nhs111, demand.practice_overflow, demand.induced)
     sw = cfg.run.start_weekday
     blocks: dict[str, list[np.ndarray]] = {}
 
@@ -93,16 +93,26 @@ def draw_patients(cfg: Config, streams: RandomStreams, horizon_min: float) -> Pa
         elif code == NHS111:
             registered = np.ones(n, dtype=bool)  # calls from Tower Hamlets residents
             utc = np.ones(n, dtype=bool)  # primary-care need when sent to the front door
-        else:
+        elif code == GP_OVERFLOW:
             registered = np.ones(n, dtype=bool)  # Tower Hamlets practices' patients
             utc = s("utc_suitable").random(n) < demand.practice_overflow.utc_suitable
+        else:
+            registered = np.ones(n, dtype=bool)  # induced: Tower Hamlets patients
+            utc = np.ones(n, dtype=bool)  # with a primary-care need
         eligible = s("sda_eligible").random(n) < cfg.patients.sda_eligible
         accepts = s("accepts").random(n) < cfg.patients.accepts_redirection
+        if code == INDUCED:
+            accepts = np.ones(n, dtype=bool)  # they came for an SDA slot
         add("registered_th", registered)
         add("utc_suitable", utc)
         add("sda_candidate", registered & eligible & accepts)
-        add("disposition", _categorical(
-            s("disposition").random(n), demand.nhs111.dispositions.model_dump(), DISPOSITIONS))
+        if code == INDUCED:
+            # those who call NHS 111 get a primary-care disposition; the others walk in to A&E
+            calls_111 = s("via_nhs111").random(n) < demand.induced.via_nhs111
+            add("disposition", np.where(calls_111, D_PRIMARY_CARE, D_OTHER).astype(np.int8))
+        else:
+            add("disposition", _categorical(
+                s("disposition").random(n), demand.nhs111.dispositions.model_dump(), DISPOSITIONS))
         if code == GP_OVERFLOW:
             choice = _categorical(s("overflow_choice").random(n),
                                   demand.practice_overflow.choice.model_dump(), OVERFLOW_CHOICES)

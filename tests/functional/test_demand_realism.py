@@ -66,3 +66,70 @@ def test_reattendance_after_utc_has_its_own_stream(small_current):
     assert lo.sum() < hi.sum() and not np.any(lo & ~hi)
     rest = ~bit
     assert np.array_equal(low.log.activities & rest, high.log.activities & rest)
+
+
+# ------------------------------------------------------------------ induced demand --
+def test_induced_demand_by_hand(redesign_cfg):
+    """Induced patients walk in for an SDA redirection or call 111 for a PCN slot; the rest use the UTC."""
+    from sim.model.patients import D_OTHER, D_PRIMARY_CARE, INDUCED
+
+    diary = {"slots_per_day": [10] * 7, "session_start_hour": 9, "session_end_hour": 19,
+             "appointment_min": 10, "booking_lead_min": 30}
+    cfg = tweak(
+        redesign_cfg, run__days=1, run__warmup_days=0, utc__clinicians=1, utc__reattend_probability=0.0,
+        slot_diaries__gpcg_sda=diary, slot_diaries__pcn_sda={**diary, "booking_lead_min": 60},
+        slot_diaries__practice_111={**diary, "slots_per_day": [0] * 7},
+    )
+    t0 = 9 * 60.0
+    table = patients(
+        arrival=[t0, t0 + 1, t0 + 2],
+        channel=[INDUCED] * 3, registered_th=[True] * 3,
+        sda_candidate=[True, False, True],  # patient 1 is not SDA-eligible
+        disposition=[D_OTHER, D_OTHER, D_PRIMARY_CARE],  # patient 2 calls 111
+        utc_consult_time=[15.0] * 3,
+    )
+    model = run_with(cfg, table)
+    log = model.log
+    # slots every hour from 09:00. Patient 0 is redirected at the IA at 09:00: earliest slot >= 09:30 is 10:00
+    assert log.sda_slot[0] == 600.0 and log.activities[0] & BIT["sda_gpcg"] and log.activities[0] & BIT["navigator"]
+    # patient 1 is seen in the UTC
+    assert log.utc_start[1] == t0 + 1 and log.utc_end[1] == t0 + 16
+    # patient 2: no practice slot, the hub has ceased (X7), 111 books PCN (X4): earliest >= 10:02 is 11:00
+    assert log.sda_slot[2] == 660.0 and log.activities[2] & BIT["sda_pcn"] and log.activities[2] & BIT["call_111"]
+    k = compute_kpis(model)
+    assert k["arrivals_per_day_induced"] == 3.0
+    assert k["induced_to_sda_per_day"] == 2.0 and k["induced_to_utc_per_day"] == 1.0
+    c = cfg.unit_costs_gbp
+    assert k["cost_annual_gbp_induced:ia>navigator>sda_gpcg"] == pytest.approx(365 * c.sda_appointment)
+    assert k["cost_annual_gbp_induced:call_111>sda_pcn"] == pytest.approx(365 * (c.nhs111_call + c.sda_appointment))
+
+
+def test_induced_demand_leaves_every_other_patient_unchanged(small_redesign):
+    """New patients take their own ids and streams: the others are drawn exactly as without them."""
+    from sim.model.patients import INDUCED, draw_patients
+    from sim.model.random_streams import RandomStreams
+
+    horizon = small_redesign.run.days * 1440.0
+    base = draw_patients(small_redesign, RandomStreams(1, 0), horizon)
+    more = draw_patients(tweak(small_redesign, demand__induced__mean_per_day=20.0), RandomStreams(1, 0), horizon)
+    assert base.n > 0 and not np.any(base.channel == INDUCED)
+    assert more.n > base.n
+    for column in ("arrival", "channel", "sda_candidate", "disposition", "u_reattend", "utc_consult_time"):
+        assert np.array_equal(getattr(more, column)[: base.n], getattr(base, column)), column
+    induced = more.channel == INDUCED
+    assert induced.sum() == more.n - base.n
+    assert np.all(more.registered_th[induced]) and np.all(more.utc_suitable[induced])
+    minute = more.arrival[induced] % 1440
+    assert np.all((minute >= 480) & (minute < 1200))  # during the SDA session only
+
+
+def test_shipped_scenarios_have_no_induced_demand_but_the_induced_one(current_cfg, redesign_cfg):
+    from sim.inputs.config import load_config
+
+    from ..conftest import CONFIGS
+
+    assert current_cfg.demand.induced.mean_per_day == 0 and redesign_cfg.demand.induced.mean_per_day == 0
+    induced = load_config(CONFIGS / "redesign_induced_demand.yaml")
+    assert induced.demand.induced.mean_per_day > 0
+    assert induced.model_copy(update={"demand": redesign_cfg.demand, "name": "redesign",
+                                      "description": redesign_cfg.description}) == redesign_cfg

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..inputs.calendar import MIN_PER_DAY
+from ..inputs.calendar import MIN_PER_DAY, weekday_of_day
 from .costs import patient_costs
 from ..model.eventlog import BIT, OUT, ROUTE_MASK, route_name
 from ..model.patients import CHANNELS, D_PRIMARY_CARE, GP_OVERFLOW, INDUCED
@@ -84,8 +84,18 @@ def compute_kpis(model) -> dict[str, float]:
     k["sda_bookings_111_per_day"] = per_day(pcn & call)
     k["sda_bookings_overflow_per_day"] = per_day(pcn & ~call)
     k["sda_no_slot_per_day"] = per_day(log.sda_no_slot[m])
-    k["nhs111_no_slot_to_front_door_per_day"] = per_day(
-        call & has("ia") & (P.disposition[m] == D_PRIMARY_CARE))
+    no_slot_111 = call & has("ia") & (P.disposition[m] == D_PRIMARY_CARE)
+    k["nhs111_no_slot_to_front_door_per_day"] = per_day(no_slot_111)
+    # the same, on weekdays (Mon-Fri) and at weekends, by the day of the call
+    kpi_days = np.arange(cfg.run.warmup_days, cfg.run.days)
+    weekend_day = weekday_of_day(kpi_days, cfg.run.start_weekday) >= 5
+    at_weekend = weekday_of_day(P.arrival[m] // MIN_PER_DAY, cfg.run.start_weekday) >= 5
+    n_weekend = int(weekend_day.sum())
+    n_weekday = kpi_days.size - n_weekend
+    k["nhs111_no_slot_to_front_door_per_weekday"] = (
+        float(np.count_nonzero(no_slot_111 & ~at_weekend)) / n_weekday if n_weekday else float("nan"))
+    k["nhs111_no_slot_to_front_door_per_weekend_day"] = (
+        float(np.count_nonzero(no_slot_111 & at_weekend)) / n_weekend if n_weekend else float("nan"))
     k["overflow_to_front_door_per_day"] = per_day((chan == GP_OVERFLOW) & has("ia") & ~call)
     k["pharmacy_first_per_day"] = per_day(has("pharmacy"))
     induced = chan == INDUCED

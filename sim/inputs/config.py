@@ -240,9 +240,11 @@ class Redirection(Window):
     A candidate who can reach no free slot today (every slot taken, or the last
     one too soon) is offered the earliest free slot of the next day and accepts
     it with ``next_day_accept_probability`` (0: same-day booking only).
+    ``probability`` may be ``None`` for today's policy only: it is then set from
+    ``calibration`` (see :class:`Calibration`).
     """
 
-    probability: Prob
+    probability: Prob | None
     care_navigator_books: bool
     next_day_accept_probability: Prob
 
@@ -266,7 +268,8 @@ class Utc(Locked):
     clinicians: WeeklyCount
     consult_time_min: Distribution
     triage_time_min: Distribution
-    triage_redirect_probability: Prob
+    triage_redirect_probability: Prob | None
+    """``None``: set from ``calibration`` (see :class:`Calibration`); a number overrides it."""
     triage_window: Window
     reattend_probability: Prob
     """Share of patients seen and discharged by the UTC who then see their own GP about it."""
@@ -341,6 +344,40 @@ class SdaConsultation(Locked):
     gp_appointment_min: Annotated[float, Field(gt=0, le=MAX_MINUTES)]
 
 
+class Calibration(Locked):
+    """Today's front-door redirections to SDA, as two figures from which the model's rates follow.
+
+    ``current_redirection_propensity`` (``r``) is the chance that an SDA
+    candidate streamed to the UTC inside the IA nurse's window is redirected at
+    one point or the other; ``current_redirections_share_at_ia`` (``s``) is the
+    share of those redirections made directly by the IA nurse, the rest by the
+    UTC's referral follow-up triage. Today's IA redirection probability is
+    ``s * r`` and the UTC triage's, applied to the candidates the IA nurse did
+    not redirect, is ``(1 - s) * r / (1 - s * r)``. So ``s = 0`` sends every
+    redirection via the UTC and ``s = 1`` makes them all at the IA, and ``r``
+    stays the same throughout. The realised share differs a little (the UTC
+    triage also reaches candidates outside the IA window, and slots run out at
+    different times of day): the ``sda_redirections_ia_per_day`` and
+    ``..._utc_...`` KPIs report it.
+    """
+
+    current_redirection_propensity: Prob
+    current_redirections_share_at_ia: Prob
+
+    @property
+    def ia_redirect_probability(self) -> float:
+        """Today's IA nurse redirection probability, ``s * r``."""
+        return self.current_redirections_share_at_ia * self.current_redirection_propensity
+
+    @property
+    def utc_triage_redirect_probability(self) -> float:
+        """Today's UTC triage redirection probability, ``(1 - s) * r / (1 - s * r)``."""
+        left = 1.0 - self.ia_redirect_probability
+        if left <= 0.0:
+            return 0.0  # the IA nurse redirects every candidate: none is left to the UTC
+        return (1.0 - self.current_redirections_share_at_ia) * self.current_redirection_propensity / left
+
+
 class Changes(Locked):
     """The programme's pathway changes X1-X8, each a switch."""
 
@@ -381,8 +418,27 @@ class Config(Locked):
     ed: Ed
     slot_diaries: SlotDiaries
     sda_consultation: SdaConsultation
+    calibration: Calibration
     changes: Changes
     unit_costs_gbp: UnitCosts
+
+    @property
+    def ia_redirect_probability_current(self) -> float:
+        """Today's IA redirection probability: the config's number if given, else from ``calibration``."""
+        given = self.ia_nurse.redirection_current.probability
+        return self.calibration.ia_redirect_probability if given is None else given
+
+    @property
+    def utc_triage_redirect_probability(self) -> float:
+        """The UTC triage's redirection probability: the config's number if given, else from ``calibration``."""
+        given = self.utc.triage_redirect_probability
+        return self.calibration.utc_triage_redirect_probability if given is None else given
+
+    @model_validator(mode="after")
+    def _x8_rate_given(self):
+        if self.ia_nurse.redirection_x8.probability is None:
+            raise ValueError("ia_nurse.redirection_x8.probability must be a number (only today's may be null)")
+        return self
 
     @model_validator(mode="after")
     def _warmup_shorter(self):

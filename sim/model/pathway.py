@@ -88,6 +88,10 @@ class PathwayModel:
         ch = cfg.changes
         self.ia_policy = cfg.ia_nurse.redirection_x8 if ch.x8_ia_nurse_redirects else cfg.ia_nurse.redirection_current
         self.ia_window = ClockWindow(self.ia_policy, sw)
+        self.ia_redirect_p = (
+            self.ia_policy.probability if ch.x8_ia_nurse_redirects else cfg.ia_redirect_probability_current
+        )
+        self.utc_triage_p = cfg.utc_triage_redirect_probability
         self.utc_redirects = not ch.x5_utc_stops_redirecting
         self.utc_triage_window = ClockWindow(cfg.utc.triage_window, sw)
         self.hub_open = not ch.x7_st_andrews_hub_ceased
@@ -208,7 +212,7 @@ class PathwayModel:
             self._finish(pid, "pharmacy", env.now, "pharmacy")
             return
         candidate = P.sda_candidate[pid]
-        if candidate and P.u_ia_redirect[pid] < self.ia_policy.probability and env.now in self.ia_window:
+        if candidate and P.u_ia_redirect[pid] < self.ia_redirect_p and env.now in self.ia_window:
             if self.ia_policy.care_navigator_books:
                 log.activities[pid] |= BIT["navigator"]
                 request = self.care_navigator.request()
@@ -238,7 +242,7 @@ class PathwayModel:
         if (
             self.utc_redirects
             and candidate
-            and P.u_utc_triage[pid] < self.cfg.utc.triage_redirect_probability
+            and P.u_utc_triage[pid] < self.utc_triage_p
             and env.now in self.utc_triage_window
             and self.gpcg_sda.is_open(env.now)
         ):

@@ -133,3 +133,56 @@ def test_shipped_scenarios_have_no_induced_demand_but_the_induced_one(current_cf
     assert induced.demand.induced.mean_per_day > 0
     assert induced.model_copy(update={"demand": redesign_cfg.demand, "name": "redesign",
                                       "description": redesign_cfg.description}) == redesign_cfg
+
+
+# ------------------------------------------------------------ the IA/UTC split --
+@pytest.mark.parametrize("share, via_ia, via_utc", [(0.0, [], [0, 1]), (1.0, [0, 1], [])])
+def test_ia_utc_split_by_hand(current_cfg, share, via_ia, via_utc):
+    """share 0: the IA nurse redirects no one and the UTC triage takes them; share 1: the reverse."""
+    cfg = tweak(
+        current_cfg, run__days=1, run__warmup_days=0, utc__clinicians=2,
+        calibration__current_redirections_share_at_ia=share, calibration__current_redirection_propensity=0.5,
+        slot_diaries__gpcg_sda={"slots_per_day": [10] * 7, "session_start_hour": 9, "session_end_hour": 19,
+                                "appointment_min": 10, "booking_lead_min": 30},
+    )
+    t0 = 9 * 60.0
+    table = patients(
+        arrival=[t0, t0 + 1, t0 + 2],
+        registered_th=[True] * 3, sda_candidate=[True] * 3,
+        u_ia_redirect=[0.2, 0.4, 0.6], u_utc_triage=[0.2, 0.4, 0.6],  # below, below, above 0.5
+        utc_consult_time=[15.0] * 3, utc_triage_time=[5.0] * 3,
+    )
+    model = run_with(cfg, table)
+    acts = model.log.activities
+    sda = [i for i in range(3) if acts[i] & BIT["sda_gpcg"]]
+    assert sda == [0, 1]  # patient 2 is above the propensity either way
+    assert [i for i in sda if not acts[i] & BIT["utc"]] == via_ia
+    assert [i for i in sda if acts[i] & BIT["utc"]] == via_utc
+
+
+# ------------------------------------------------------------- X4 by day of week --
+def test_111_no_slot_flow_split_by_weekday_and_weekend_by_hand(current_cfg):
+    """One caller on Friday and two on Saturday find no slot: 1 per weekday over 5, 2 per weekend day over 2."""
+    from sim.analysis.kpis import compute_kpis as kpis_of
+    from sim.model.patients import D_PRIMARY_CARE, NHS111
+
+    one_slot = {"slots_per_day": [1] * 7, "session_start_hour": 19, "session_end_hour": 20,
+                "appointment_min": 10, "booking_lead_min": 60}  # a single slot at 19:00
+    cfg = tweak(current_cfg, run__days=7, run__warmup_days=0, run__start_weekday=0,
+                slot_diaries__practice_111=one_slot,
+                slot_diaries__st_andrews_hub={**one_slot, "slots_per_day": [0] * 7},
+                demand__nhs111__no_slot_to_front_door=1.0)
+    noon = 12 * 60.0
+    fri, sat, sun = 4 * 1440 + noon, 5 * 1440 + noon, 6 * 1440 + noon
+    # the first caller of a day takes the 19:00 slot; Sunday's 23:00 caller is out of hours
+    table = patients(
+        arrival=[fri, fri + 1, sat, sat + 1, sat + 2, sun + 11 * 60],
+        channel=[NHS111] * 6, registered_th=[True] * 6, disposition=[D_PRIMARY_CARE] * 6,
+        u_111_fallback=[0.5] * 6,
+    )
+    model = run_with(cfg, table)
+    assert (model.log.activities & BIT["ia"] != 0).tolist() == [False, True, False, True, True, False]
+    k = kpis_of(model)
+    assert k["nhs111_no_slot_to_front_door_per_day"] == pytest.approx(3 / 7)
+    assert k["nhs111_no_slot_to_front_door_per_weekday"] == pytest.approx(1 / 5)
+    assert k["nhs111_no_slot_to_front_door_per_weekend_day"] == pytest.approx(2 / 2)

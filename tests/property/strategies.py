@@ -221,6 +221,12 @@ def valid_config_dicts(draw, max_days: int = 21, max_per_day: float = 150.0) -> 
     d["ia_nurse"]["redirection_current"] = draw(redirections(d["ia_nurse"]["redirection_current"]))
     d["ia_nurse"]["redirection_x8"] = draw(redirections(d["ia_nurse"]["redirection_x8"]))
     d["utc"]["triage_redirect_probability"] = draw(probs)
+    d["utc"]["reattend_probability"] = draw(probs)
+    d["calibration"]["current_redirection_propensity"] = draw(probs)
+    d["calibration"]["current_redirections_share_at_ia"] = draw(probs)
+    if draw(st.booleans()):  # today's rates from the calibration, as shipped
+        d["ia_nurse"]["redirection_current"]["probability"] = None
+        d["utc"]["triage_redirect_probability"] = None
     d["utc"]["triage_time_min"] = draw(durations(30.0))
     d["utc"]["triage_window"] = draw(windows(d["utc"]["triage_window"]))
     for name in DIARIES:
@@ -306,7 +312,12 @@ def names_field(message: str, path) -> bool:
 PROB_KEYS = {
     "registered_th", "utc_suitable", "no_slot_to_front_door", "sda_eligible", "accepts_redirection",
     "pharmacy_first_probability", "probability", "triage_redirect_probability",
+<<<<<<< HEAD
     "reattend_probability_current", "reattend_probability_comprehensive", "next_day_accept_probability",
+=======
+    "reattend_probability_current", "reattend_probability_comprehensive", "reattend_probability",
+    "via_nhs111", "current_redirection_propensity", "current_redirections_share_at_ia",
+>>>>>>> ee791a4 (Calibration you can audit: today's IA/UTC split as one named parameter, X4 targets on weekdays and weekends)
 }
 HOUR_KEYS = {"start_hour", "end_hour", "session_start_hour", "session_end_hour"}
 NONNEG_KEYS = {"mean_per_day", "growth", "booking_lead_min"}

@@ -224,7 +224,7 @@ def test_more_slots_never_fewer_bookings(case, d, extra):
         d["ia_nurse"][policy]["next_day_accept_probability"] = 0.0
     if ample_utc:
         d["utc"]["clinicians"] = MAX_STAFF  # the most the schema allows: never a queue here
-        d["utc"]["triage_redirect_probability"] = max(d["utc"]["triage_redirect_probability"], 0.5)
+        d["utc"]["triage_redirect_probability"] = max(d["utc"]["triage_redirect_probability"] or 0.0, 0.5)
         d["utc"]["triage_time_min"] = {"dist": "uniform", "low": 0.0, "high": 30.0}
         gpcg = d["slot_diaries"]["gpcg_sda"]
         gpcg["session_end_hour"] = min(gpcg["session_end_hour"], 23.0)

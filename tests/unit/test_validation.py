@@ -32,7 +32,9 @@ def test_mean_interval_and_verdict():
 
 def test_every_target_names_its_source_and_a_proper_range():
     for target in TARGETS:
-        assert target.source.startswith(("[paper", "[public")), target.name
+        assert target.source.startswith(("[paper", "[public", "[assumed")), target.name
+        if target.source.startswith("[assumed"):  # an assumption must say there is no published figure
+            assert "no published figure" in target.source, target.name
         assert target.low < target.high and math.isfinite(target.low) and math.isfinite(target.high)
 
 

@@ -66,6 +66,13 @@ def ia_policy(changes: dict[str, bool]) -> str:
     return "redirection_x8" if changes.get("x8_ia_nurse_redirects") else "redirection_current"
 
 
+def redirection_rate(cfg: Config, policy_name: str) -> float:
+    """The IA nurse's redirection rate under a policy; today's comes from ``calibration`` unless set."""
+    if policy_name == "redirection_current":
+        return cfg.ia_redirect_probability_current
+    return getattr(cfg.ia_nurse, policy_name).probability
+
+
 def time_field(dist: dict) -> str | None:
     """The field holding a distribution's typical time: ``value`` if fixed, else ``mean`` (if it has one)."""
     if dist.get("dist") == "fixed":
@@ -81,7 +88,7 @@ def choices_from_config(cfg: Config) -> Choices:
     ia_field = time_field(ia_time)
     return Choices(
         changes=changes,
-        redirection_rate=policy.probability,
+        redirection_rate=redirection_rate(cfg, ia_policy(changes)),
         window=(policy.start_hour, policy.end_hour),
         care_navigator_books=policy.care_navigator_books,
         sda_eligible=cfg.patients.sda_eligible,

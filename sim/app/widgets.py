@@ -21,7 +21,7 @@ from ..inputs.calendar import expand_weekly
 from .labels import CHANGE_LABELS, PROVIDER_LABELS, WEEKDAYS
 from .scenario import (
     PROVIDERS, QUICK_DAYS, QUICK_REPLICATIONS, SHIPPED, Choices, choices_from_config, ia_policy, load_uploaded,
-    demand_weights, rota_minimum, session_hours, time_field,
+    demand_weights, redirection_rate, rota_minimum, session_hours, time_field,
 )
 from .schema import bounds
 
@@ -68,7 +68,7 @@ def _front_door(prefix: str, cfg: Config, changes: dict[str, bool], defaults: Ch
     key = f"{prefix}|{policy_name}"
     which = "with X8" if policy_name == "redirection_x8" else "today (without X8)"
     rate = _pct_slider(
-        f"IA nurse redirection rate {which}", policy.probability, Redirection, "probability", f"{key}|rate",
+        f"IA nurse redirection rate {which}", redirection_rate(cfg, policy_name), Redirection, "probability", f"{key}|rate",
         "Of the patients the IA nurse streams to the UTC who are candidates for SDA (registered with a "
         "Tower Hamlets practice, clinically eligible and willing to go), the share redirected to an SDA slot "
         "inside the window below. It is not a share of all patients.")

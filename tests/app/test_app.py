@@ -11,7 +11,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from sim.inputs.config import load_config
 
-from .helpers import headline, problems, small_app
+from .helpers import ROOT, headline, problems, small_app
 
 IA_REDIRECTIONS = "... of which by the IA nurse"
 
@@ -51,7 +51,8 @@ def test_finished_inputs_are_reused_not_rerun():
     at = small_app()
     at.button(key="run").click().run()
     at.slider(key="current|redirection_current|rate").set_value(0.0).run()
-    at.slider(key="current|redirection_current|rate").set_value(45.0).run()
+    today = round(100 * load_config(ROOT / "configs" / "current.yaml").ia_redirect_probability_current, 1)
+    at.slider(key="current|redirection_current|rate").set_value(today).run()
     # back to inputs already run: shown at once, without pressing Run
     assert not at.warning
     assert headline(at)[IA_REDIRECTIONS]["Scenario (Current pathway)"] != "0.0"

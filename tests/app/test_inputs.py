@@ -144,7 +144,8 @@ def test_sessions_are_independent():
     first.button(key="run").click().run()
     second.run()
     assert first.dataframe and not second.dataframe  # the second session has run nothing
-    assert second.slider(key="current|redirection_current|rate").value == pytest.approx(45.0)
+    today = load_config(ROOT / "configs" / "current.yaml").ia_redirect_probability_current
+    assert second.slider(key="current|redirection_current|rate").value == pytest.approx(round(100 * today, 1))
     assert math.isclose(first.slider(key="current|redirection_current|rate").value, 0.0)
 
 

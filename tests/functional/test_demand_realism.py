@@ -18,7 +18,8 @@ def test_reattendance_after_utc_and_after_sda_by_hand(current_cfg):
     cfg = tweak(
         current_cfg, run__days=1, run__warmup_days=0, utc__clinicians=1, utc__reattend_probability=0.25,
         slot_diaries__gpcg_sda={"slots_per_day": [10] * 7, "session_start_hour": 9, "session_end_hour": 19,
-                                "appointment_min": 10, "booking_lead_min": 30},
+                                "appointment_min": 10, "booking_lead_min": 30,
+             "hour_weights": None, "carve_out": None},
     )
     t0 = 8 * 60.0
     table = patients(
@@ -74,7 +75,8 @@ def test_induced_demand_by_hand(redesign_cfg):
     from sim.model.patients import D_OTHER, D_PRIMARY_CARE, INDUCED
 
     diary = {"slots_per_day": [10] * 7, "session_start_hour": 9, "session_end_hour": 19,
-             "appointment_min": 10, "booking_lead_min": 30}
+             "appointment_min": 10, "booking_lead_min": 30,
+             "hour_weights": None, "carve_out": None}
     cfg = tweak(
         redesign_cfg, run__days=1, run__warmup_days=0, utc__clinicians=1, utc__reattend_probability=0.0,
         slot_diaries__gpcg_sda=diary, slot_diaries__pcn_sda={**diary, "booking_lead_min": 60},
@@ -143,7 +145,8 @@ def test_ia_utc_split_by_hand(current_cfg, share, via_ia, via_utc):
         current_cfg, run__days=1, run__warmup_days=0, utc__clinicians=2,
         calibration__current_redirections_share_at_ia=share, calibration__current_redirection_propensity=0.5,
         slot_diaries__gpcg_sda={"slots_per_day": [10] * 7, "session_start_hour": 9, "session_end_hour": 19,
-                                "appointment_min": 10, "booking_lead_min": 30},
+                                "appointment_min": 10, "booking_lead_min": 30,
+             "hour_weights": None, "carve_out": None},
     )
     t0 = 9 * 60.0
     table = patients(
@@ -167,7 +170,8 @@ def test_111_no_slot_flow_split_by_weekday_and_weekend_by_hand(current_cfg):
     from sim.model.patients import D_PRIMARY_CARE, NHS111
 
     one_slot = {"slots_per_day": [1] * 7, "session_start_hour": 19, "session_end_hour": 20,
-                "appointment_min": 10, "booking_lead_min": 60}  # a single slot at 19:00
+                "appointment_min": 10, "booking_lead_min": 60,
+                "hour_weights": None, "carve_out": None}  # a single slot at 19:00
     cfg = tweak(current_cfg, run__days=7, run__warmup_days=0, run__start_weekday=0,
                 slot_diaries__practice_111=one_slot,
                 slot_diaries__st_andrews_hub={**one_slot, "slots_per_day": [0] * 7},

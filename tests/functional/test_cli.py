@@ -109,8 +109,8 @@ def test_validate_writes_one_row_per_target(tmp_path, capsys):
     table = pd.read_csv(out / "validation.csv")
     assert list(table.columns) == ["target", "published", "source", "range_low", "range_high", "model_mean",
                                    "model_ci_low", "model_ci_high", "n_reps", "within"]
-    assert len(table) == 10 and (table["n_reps"] == 2).all()
+    assert len(table) == 11 and (table["n_reps"] == 2).all()
     runs = pd.read_csv(out / "summaries.csv")
     assert set(runs["run"]) == {"current", "redesign", "redesign_without_x6"}
     printed = capsys.readouterr().out
-    assert f"{int(table['within'].sum())} of 10 figures within range" in printed
+    assert f"{int(table['within'].sum())} of 11 figures within range" in printed

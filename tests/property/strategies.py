@@ -312,12 +312,8 @@ def names_field(message: str, path) -> bool:
 PROB_KEYS = {
     "registered_th", "utc_suitable", "no_slot_to_front_door", "sda_eligible", "accepts_redirection",
     "pharmacy_first_probability", "probability", "triage_redirect_probability",
-<<<<<<< HEAD
     "reattend_probability_current", "reattend_probability_comprehensive", "next_day_accept_probability",
-=======
-    "reattend_probability_current", "reattend_probability_comprehensive", "reattend_probability",
-    "via_nhs111", "current_redirection_propensity", "current_redirections_share_at_ia",
->>>>>>> ee791a4 (Calibration you can audit: today's IA/UTC split as one named parameter, X4 targets on weekdays and weekends)
+    "reattend_probability", "via_nhs111", "current_redirection_propensity", "current_redirections_share_at_ia",
 }
 HOUR_KEYS = {"start_hour", "end_hour", "session_start_hour", "session_end_hour"}
 NONNEG_KEYS = {"mean_per_day", "growth", "booking_lead_min"}

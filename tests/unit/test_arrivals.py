@@ -52,7 +52,8 @@ def test_hour_of_week_is_rescaled_to_mean_one():
 
 
 def test_all_zero_day_levels_mean_no_demand():
-    assert hourly_rates(_profile(day_of_week=[0.0] * 7)).sum() == 0.0
+    """(Allowed only with mean_per_day 0: the config refuses an all-zero week with demand.)"""
+    assert hourly_rates(_profile(mean_per_day=0.0, day_of_week=[0.0] * 7)).sum() == 0.0
 
 
 def test_counts_per_hour_match_rates():

@@ -40,6 +40,7 @@ CHANNEL_NAMES = {
     "walk_in": "Walk-in",
     "nhs111": "NHS 111 caller",
     "gp_overflow": "Practice overflow",
+    "induced": "Induced demand (new route preferred to own GP)",
 }
 
 STEP_PHRASES = {
@@ -57,6 +58,7 @@ STEP_PHRASES = {
     "self_care": "self-care",
     "ambulance": "ambulance",
     "gp_reattend": "GP reattendance",
+    "gp_reattend_utc": "GP reattendance after UTC",
 }
 """Each service a route can use, in words."""
 
@@ -75,6 +77,7 @@ SERVICE_NAMES = {
     "self_care": "Self-care",
     "ambulance": "Ambulance conveyances",
     "gp_reattend": "GP reattendances after SDA",
+    "gp_reattend_utc": "GP reattendances after a UTC visit",
 }
 """Each service as a line of activity (plural), for cost and activity tables."""
 
@@ -116,8 +119,13 @@ KPI_NAMES = {
     "redirected_time_to_slot_p90_min": "Redirected patient: arrival to SDA appointment, 90th centile, minutes",
     "pcn_time_to_slot_mean_min": "PCN SDA patient: contact to appointment, mean, minutes",
     "pcn_time_to_slot_p90_min": "PCN SDA patient: contact to appointment, 90th centile, minutes",
-    "gp_reattendances_per_week": "GP reattendances after SDA a week",
+    "gp_reattendances_per_week": "GP reattendances after SDA or a UTC visit a week",
     "gp_reattendance_hours_per_week": "GP hours spent on reattendances a week",
+    "gp_reattendances_after_sda_per_week": "GP reattendances after SDA a week",
+    "gp_reattendances_after_utc_per_week": "GP reattendances after a UTC visit a week",
+    "arrivals_per_day_induced": "Induced-demand patients a day",
+    "nhs111_no_slot_to_front_door_per_weekday": "NHS 111 callers sent to A&E/UTC for want of a slot a weekday",
+    "nhs111_no_slot_to_front_door_per_weekend_day": "NHS 111 callers sent to A&E/UTC for want of a slot a weekend day",
     "in_system_at_end": "Patients still in the pathway at the end of the run",
     "cost_total_annual_gbp": "Annual cost of all activity, GBP",
 }

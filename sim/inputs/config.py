@@ -131,9 +131,11 @@ class Shares(Locked):
 
     @model_validator(mode="after")
     def _sums_to_one(self):
-        total = sum(self.model_dump().values())
+        shares = self.model_dump()
+        total = sum(shares.values())
         if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"shares must sum to 1, got {total:.6g}")
+            terms = " + ".join(f"{name} {value:.4g}" for name, value in shares.items())
+            raise ValueError(f"shares must sum to 1, got {total:.6g} ({terms})")
         return self
 
 

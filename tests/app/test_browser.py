@@ -81,7 +81,11 @@ def app_url(tmp_path):
 
 
 def _set_number(page, label: str, value: int) -> None:
+    from playwright.sync_api import expect
+
     box = page.get_by_label(label, exact=True)
+    # after a rerun the page may still hold the previous run's box for a moment: wait until it is gone
+    expect(box).to_have_count(1, timeout=STEP_TIMEOUT)
     box.fill(str(value))
     box.press("Enter")
     page.wait_for_timeout(500)

@@ -125,11 +125,17 @@ def demand_profiles(draw, profile: dict, max_per_day: float = 150.0) -> dict:
         if sum(hod) == 0:  # an all-zero day shape is refused when mean > 0
             hod[draw(st.integers(0, 23))] = 1.0
         p["hour_of_day"] = hod
-        p["day_of_week"] = draw(st.lists(multipliers, min_size=7, max_size=7))
+        dow = draw(st.lists(multipliers, min_size=7, max_size=7))
+        if sum(dow) == 0:  # an all-zero week is refused when mean > 0
+            dow[draw(st.integers(0, 6))] = 1.0
+        p["day_of_week"] = dow
         p["hour_of_week"] = None
     elif shape == "how":
         day = sometimes(st.lists(multipliers, min_size=24, max_size=24), st.just([0.0] * 24), 1)
-        p["hour_of_week"] = draw(st.lists(day, min_size=7, max_size=7))
+        how = draw(st.lists(day, min_size=7, max_size=7))
+        if not any(v > 0 for d in how for v in d):  # an all-zero week is refused when mean > 0
+            how[draw(st.integers(0, 6))] = [1.0] * 24
+        p["hour_of_week"] = how
         p["hour_of_day"] = None
         p["day_of_week"] = None
     return p

@@ -189,10 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("redesign", nargs="?", default="configs/redesign.yaml",
                      help="redesigned pathway config (default: configs/redesign.yaml)")
     _add_run_options(val, "results/validation", events=False, precision=False)
-    # the business case runs through --jobs only for now; add_scheduler_option and executor_for
-    # (and add_precision_options / precision_for) are ready for it
-    add_business_case_parser(sub, lambda p, **kw: _add_run_options(
-        p, "results/business_case", precision=False, scheduler=False, **kw))
+    add_business_case_parser(sub, lambda p, **kw: _add_run_options(p, "results/business_case", **kw))
     swp = sub.add_parser("sweep", help="the saving over a grid of parameter values (a sweep file)")
     swp.add_argument("sweep", help="sweep YAML, e.g. configs/sweeps/ia_redirection.yaml")
     _add_run_options(swp, "results/sweep_<the sweep's name>, e.g. results/sweep_ia_redirection", events=False)

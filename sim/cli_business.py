@@ -1,7 +1,7 @@
 """The ``business-case`` command: the workbook, the HTML report and the charts a finance lead uses.
 
 ``python run_sim.py business-case [CURRENT] [REDESIGN] [--case FILE] [--reconciliation FILE]
-[--reps N] [--days D] [--jobs J] [--out DIR]``
+[--reps N | --precision F] [--days D] [--jobs J | --scheduler ADDRESS|local] [--out DIR]``
 """
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ def report(result: BusinessCaseResult, assumptions: pd.DataFrame, pngs: dict[str
            current: Config, redesign: Config) -> str:
     from .outputs.html_report import report_html, table_html
 
-    n = current.run.replications
+    n = result.replications
     sections = [
         ("Headline figures", table_html(result.headline, ["label", "unit", "mean", "ci_low", "ci_high"])),
         ("Savings by line of activity", table_html(result.savings_by_line)),
@@ -187,7 +187,9 @@ def report(result: BusinessCaseResult, assumptions: pd.DataFrame, pngs: dict[str
 
 def cmd_business_case(args) -> int:
     """Run the business case and write the workbook, the report, the charts and the CSV tables."""
-    from .cli import _load, _manifest, _output_folder, _resumable
+    from .cli import _load, _manifest, _output_folder, _resumable, _say_precision, executor_for, precision_for
+    from .experiments.precision import Outcome
+    from .experiments.resources import check_fits
 
     case = load_business_case(args.case)
     rec = load_reconciliation(args.reconciliation)
@@ -197,8 +199,11 @@ def cmd_business_case(args) -> int:
     out = _output_folder(Path(args.out or Path("results") / "business_case"))
     start = time.perf_counter()
     with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
-        result = labelled(run_business_case(current, redesign, case, rec, jobs=args.jobs, progress=not args.quiet,
-                                            checkpoints=checkpoints))
+        check_fits(current, 1 if args.scheduler else args.jobs)
+        with executor_for(args) as executor:
+            result = labelled(run_business_case(current, redesign, case, rec, progress=not args.quiet,
+                                                checkpoints=checkpoints, executor=executor,
+                                                precision=precision_for(args)))
         assumptions = assumptions_table(current, redesign, case, args.reconciliation)
         tables = sheets(result, assumptions, case)
         for _, csv_name, table, _ in tables:
@@ -213,10 +218,12 @@ def cmd_business_case(args) -> int:
             writer.bytes(name, png)
         captions = {name: caption for name, (caption, _) in figures.items()}
         writer.bytes("business_case.html", report(result, assumptions, pngs, captions, current, redesign).encode())
+        outcome = Outcome(result.replications, result.precision_reached)
         writer.json("manifest.json", _manifest(args, {"current": current, "redesign": redesign},
-                                               time.perf_counter() - start, checkpoints))
+                                               time.perf_counter() - start, checkpoints, outcome))
         writer.commit()
     if not args.quiet:
+        _say_precision(outcome, args)
         print_summary(result, current)
         print(f"\nResults in {out}/ (business_case.xlsx, business_case.html, charts and CSV tables)")
     return 0
@@ -224,7 +231,7 @@ def cmd_business_case(args) -> int:
 
 def print_summary(result: BusinessCaseResult, current: Config) -> None:
     """The headline figures and the reconciliation, one line each; a saving is positive."""
-    print(f"Business case: {current.run.replications} paired replications x {current.run.days} days")
+    print(f"Business case: {result.replications} paired replications x {current.run.days} days")
     for _, row in result.headline.iterrows():
         unit = "GBP " if "GBP" in row["unit"] else ""
         print(f"  {row['label']}: {unit}{row['mean']:,.0f} (95% CI {row['ci_low']:,.0f} to {row['ci_high']:,.0f})"

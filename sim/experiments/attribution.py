@@ -95,6 +95,40 @@ def build_steps(baseline: Config, scenario: Config, order: list[str] | None = No
     return steps
 
 
+def run_steps(
+    baseline: Config,
+    scenario: Config,
+    order: list[str] | None = None,
+    progress: bool = True,
+    checkpoints: CheckpointFolder | None = None,
+    executor: Executor | None = None,
+    precision: Precision | None = None,
+) -> tuple[list[Step], dict[str, pd.DataFrame], Outcome]:
+    """Run every attribution step on the same replications.
+
+    Returns the steps, each step's per-replication KPIs (keyed by its label) and
+    the outcome: how many replications every step used, and whether the
+    ``precision`` asked for (if any) was reached. ``executor`` is left open; by
+    default the replications run in this process.
+    """
+    steps = build_steps(baseline, scenario, order)
+    own = executor is None
+    executor = make_executor(1) if own else executor
+    try:
+        with ReplicationRunner(executor, progress=progress, label="attribution") as runner:
+            for step in steps:
+                runner.add(step.label, step.cfg,
+                           None if checkpoints is None else checkpoints.for_scenario(step.cfg))
+            outcome: Outcome = run_groups(runner, {"all": [s.label for s in steps]},
+                                          baseline.run.replications, precision)["all"]
+            summaries = {step.label: summary_table(runner.results(step.label, outcome.replications))
+                         for step in steps}
+    finally:
+        if own:
+            executor.close()
+    return steps, summaries, outcome
+
+
 def attribute(
     baseline: Config,
     scenario: Config,
@@ -112,18 +146,10 @@ def attribute(
     the paired change ``<kpi>_diff``. With ``checkpoints``, each step's finished
     replications are kept there and reused.
     """
-    steps = build_steps(baseline, scenario, order)
     own = executor is None
     executor = make_executor(jobs) if own else executor
     try:
-        with ReplicationRunner(executor, progress=progress, label="attribution") as runner:
-            for step in steps:
-                runner.add(step.label, step.cfg,
-                           None if checkpoints is None else checkpoints.for_scenario(step.cfg))
-            outcome: Outcome = run_groups(runner, {"all": [s.label for s in steps]},
-                                          baseline.run.replications, precision)["all"]
-            summaries = {step.label: summary_table(runner.results(step.label, outcome.replications))
-                         for step in steps}
+        steps, summaries, _ = run_steps(baseline, scenario, order, progress, checkpoints, executor, precision)
     finally:
         if own:
             executor.close()

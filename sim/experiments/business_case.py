@@ -29,7 +29,9 @@ from ..inputs.calendar import MIN_PER_DAY, MIN_PER_HOUR
 from ..inputs.config import Config
 from ..inputs.reconciliation import ReconciliationInputs
 from ..model.slots import SlotBook
-from .attribution import attribute, build_steps
+from .attribution import run_steps
+from .executors import Executor, make_executor
+from .precision import Precision
 from .runner import events_table, run_replications
 from .switching import modelled_switching_values, price_switching_values, switching_table
 
@@ -67,6 +69,10 @@ class BusinessCaseResult:
     uncertainty: pd.DataFrame
     comparison: pd.DataFrame
     summaries: dict[str, pd.DataFrame] = field(default_factory=dict)
+    replications: int = 0
+    """Paired replications behind every figure (chosen by the precision asked for, if any)."""
+    precision_reached: bool | None = None
+    """Whether the precision asked for was reached (``None``: a fixed number of replications)."""
 
 
 def _order(case: BusinessCase) -> list[str]:
@@ -179,12 +185,47 @@ def run_business_case(
     jobs: int = 1,
     progress: bool = True,
     checkpoints: CheckpointFolder | None = None,
+    executor: Executor | None = None,
+    precision: Precision | None = None,
 ) -> BusinessCaseResult:
-    """Run every step and switching point, and build every table."""
+    """Run every step and switching point, and build every table.
+
+    Parameters
+    ----------
+    baseline, scenario : Config
+        The current and redesigned pathways; the scenario takes the baseline's run settings.
+    case, rec : BusinessCase, ReconciliationInputs
+        Costing bases, new services, economics and switching inputs; the paper's arithmetic.
+    jobs : int
+        Local worker processes, when no ``executor`` is given.
+    progress : bool
+        Show a progress bar.
+    checkpoints : CheckpointFolder or None
+        Where finished replications are kept (and taken from on a rerun).
+    executor : Executor or None
+        Where replications run (e.g. a Dask cluster); left open. Default: one made for ``jobs``.
+    precision : Precision or None
+        Choose the number of paired replications by a target precision instead of
+        ``baseline.run.replications``; every step uses the same number.
+    """
+    own = executor is None
+    executor = make_executor(jobs) if own else executor
+    try:
+        return _run_business_case(baseline, scenario, case, rec, executor, progress, checkpoints, precision)
+    finally:
+        if own:
+            executor.close()
+
+
+def _run_business_case(baseline: Config, scenario: Config, case: BusinessCase, rec: ReconciliationInputs,
+                       executor: Executor, progress: bool, checkpoints: CheckpointFolder | None,
+                       precision: Precision | None) -> BusinessCaseResult:
     scenario = scenario.model_copy(update={"run": baseline.run})
     order = _order(case)
-    _, summaries = attribute(baseline, scenario, order=order, jobs=jobs, progress=progress, checkpoints=checkpoints)
-    steps = [StepRun(step.label, step.cfg, summaries[step.label]) for step in build_steps(baseline, scenario, order)]
+    ran, summaries, outcome = run_steps(baseline, scenario, order, progress, checkpoints, executor, precision)
+    n_used = outcome.replications
+    run = baseline.run.model_copy(update={"replications": n_used})
+    steps = [StepRun(step.label, step.cfg.model_copy(update={"run": run}), summaries[step.label]) for step in ran]
     base_arm, scen_arm = Arm(steps[0].summary, steps[0].cfg), Arm(steps[-1].summary, steps[-1].cfg)
     savings = replication_savings(base_arm, scen_arm, case)
     comparison = paired_comparison(base_arm.summary, scen_arm.summary)
@@ -192,14 +233,14 @@ def run_business_case(
     by_change = savings_by_change(steps, case, savings)
     x6_step = step_changes(steps, case).get("x6_comprehensive_sda_consultation")
     switching_rows = price_switching_values(savings, base_arm, scen_arm, case)
-    switching_rows += modelled_switching_values(base_arm, scen_arm, savings, case, jobs=jobs, progress=progress,
-                                                checkpoints=checkpoints)
-    heat_run = baseline.run.model_copy(update={"replications": min(HEATMAP_REPLICATIONS, baseline.run.replications)})
+    switching_rows += modelled_switching_values(base_arm, scen_arm, savings, case, progress=progress,
+                                                checkpoints=checkpoints, executor=executor)
+    heat_run = run.model_copy(update={"replications": min(HEATMAP_REPLICATIONS, n_used)})
     slot_use = []
     for arm, cfg in (("current", steps[0].cfg), ("redesign", steps[-1].cfg)):
         cfg = cfg.model_copy(update={"run": heat_run})
-        events = events_table(run_replications(cfg, jobs=jobs, events=True, progress=progress,
-                                               label=f"{arm} slot use"))
+        events = events_table(run_replications(cfg, events=True, progress=progress, label=f"{arm} slot use",
+                                               executor=executor))
         slot_use.append(slot_use_by_hour(cfg, events, arm))
     activity, cost = route_tables(comparison)
     by_line = savings_table(savings)
@@ -217,7 +258,9 @@ def run_business_case(
         cost_by_route=cost,
         waits=waits_table(summarise(base_arm.summary), summarise(scen_arm.summary)),
         slot_use=pd.concat(slot_use, ignore_index=True),
-        uncertainty=uncertainty_table(headline_table(savings, x6_step=x6_step), baseline.run.replications),
+        uncertainty=uncertainty_table(headline_table(savings, x6_step=x6_step), n_used),
         comparison=comparison,
         summaries=summaries,
+        replications=n_used,
+        precision_reached=outcome.reached,
     )

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
@@ -138,6 +140,39 @@ class ProcessExecutor(Executor):
 
 LOCAL = "local"
 """``--scheduler local``: a Dask cluster on this machine, one single-threaded worker per core."""
+LOCAL_CLUSTER_SETTINGS = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "500ms",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+"""Dask settings for a local cluster, chosen so the workers' replications get the cores.
+
+By default each worker samples its own stack every 10 ms (a profile nothing here reads),
+and the scheduler, nannies and workers wake every 20-500 ms to watch their event loops,
+CPU and memory. On a machine with as many workers as cores, every such wake-up takes a
+core (and the worker's interpreter lock) from a replication. Workers started by hand on
+other machines take the same settings from environment variables (see the README)."""
+
+
+def _warm_worker(client_pid: int, local: bool) -> None:
+    """Ready a worker for the run.
+
+    Every worker imports the model, so its first replication does not pay for that. A worker in
+    a process of its own also keeps what it has loaded so far out of its garbage collections (as
+    a forked pool worker does), which makes each replication's collections cheaper. A worker of a
+    local cluster leaves Ctrl-C to the main process, as a pool's worker does: a terminal's Ctrl-C
+    reaches every process of the group, and the main process stops the run (keeping what came
+    back), cancels the rest and closes the cluster, so the signal would only make the worker
+    print a traceback.
+    """
+    from . import runner  # noqa: F401
+
+    if os.getpid() == client_pid:  # a cluster of threads in this process
+        return
+    gc.freeze()
+    if local and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class DaskExecutor(Executor):
@@ -162,9 +197,15 @@ class DaskExecutor(Executor):
 
         self._cluster = None
         if scheduler == LOCAL:
+            import dask
+
             n = workers or os.cpu_count() or 1
-            self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
-                                         dashboard_address=None)
+            with dask.config.set(LOCAL_CLUSTER_SETTINGS):
+                # the cluster's own notes (a task cancelled by Ctrl-C, a slow event loop) are
+                # not the user's business; its errors are, and an error in a replication
+                # comes back through the client as the replication's own exception
+                self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
+                                             dashboard_address=None, silence_logs=logging.ERROR)
             self._client = Client(self._cluster)
             self.description = f"Dask local cluster of {n} workers"
         else:
@@ -176,6 +217,7 @@ class DaskExecutor(Executor):
                 raise ConfigError(f"--scheduler {scheduler}: no Dask scheduler answers there ({err})") from None
             self.description = f"Dask cluster at {scheduler}"
         self.workers = max(1, sum(self._client.nthreads().values()))
+        self._client.run(_warm_worker, os.getpid(), self._cluster is not None)
 
     def run(self, fn: Callable, calls: Sequence[tuple], finished: Finished) -> None:
         from dask.distributed import as_completed as dask_completed

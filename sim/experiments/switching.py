@@ -31,6 +31,7 @@ from .runner import run_replications, summary_table
 
 if TYPE_CHECKING:
     from .checkpoint import CheckpointFolder
+    from .executors import Executor
 
 COLUMNS = ["input", "label", "current_value", "switching_value", "ci_low", "ci_high", "n_reps",
            "within_values_tried", "values_tried", "method"]
@@ -122,8 +123,12 @@ def modelled_switching_values(
     jobs: int = 1,
     progress: bool = False,
     checkpoints: CheckpointFolder | None = None,
+    executor: Executor | None = None,
 ) -> list[dict]:
-    """Switching values of the modelled inputs, from paired runs at the values in the business case."""
+    """Switching values of the modelled inputs, from paired runs at the values in the business case.
+
+    The runs go to ``executor`` if one is given (it is left open), else to ``jobs`` local processes.
+    """
     reps = min(case.switching.replications, baseline.cfg.run.replications)
     keep = list(range(reps))
     base_summary = baseline.summary[baseline.summary["replication"].isin(keep)]
@@ -145,6 +150,7 @@ def modelled_switching_values(
             tables = {"baseline": base_summary}
             for role, cfg in arms:
                 results = run_replications(cfg, jobs=jobs, progress=progress, label=f"{path}={value:g} {role}",
+                                           executor=executor,
                                            checkpoint=None if checkpoints is None else checkpoints.for_scenario(cfg))
                 tables[role] = summary_table(results)
             base_cfg_used = arms[0][1] if spec.apply_to == "both" else baseline.cfg

@@ -77,3 +77,19 @@ def test_quick_benchmark_writes_report(tmp_path):
     }
     for t in data["targets"]:
         assert _positive(t["value"]) and isinstance(t["pass"], bool)
+
+
+def test_quick_scale_benchmark_writes_report(tmp_path):
+    out = tmp_path / "scale.json"
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_scale.py"), "--quick", "--out", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["sweep"]["identical_rows"] is True
+    for run in data["sweep"]["rounds"]:
+        for kind in ("jobs2", "dask"):
+            assert _positive(run[kind]["reps_per_s"]) and _positive(run[kind]["cpu_s"]), (kind, run)
+    assert set(data["targets"]) == {"dask_vs_jobs2", "memory_ratio"}
+    assert _positive(data["memory"]["memory_ratio"])

@@ -117,3 +117,53 @@ def test_bad_business_case_value_is_one_line_exit_2_nothing_written(tmp_path, ca
     assert code == 2
     assert len(err.splitlines()) == 1 and field in err, err
     assert not out.exists() and not list(tmp_path.glob(".out*"))
+
+
+def test_the_business_case_gives_the_same_figures_on_a_dask_cluster(tmp_path):
+    from sim.experiments.business_case import run_business_case
+    from sim.experiments.executors import DaskExecutor, SerialExecutor
+    from sim.inputs.business_case import load_business_case
+    from sim.inputs.config import apply_overrides, load_config
+    from sim.inputs.reconciliation import load_reconciliation
+
+    case = load_business_case(_small_case(tmp_path))
+    rec = load_reconciliation(CONFIGS / "reconciliation.yaml")
+    current = apply_overrides(load_config(CONFIGS / "current.yaml"), replications=2, days=4, warmup_days=1)
+    redesign = load_config(CONFIGS / "redesign.yaml")
+    results = []
+    # threads in this process keep the cluster's start-up short; the tasks are the same
+    for executor in (SerialExecutor(), DaskExecutor("local", workers=2, processes=False)):
+        with executor:
+            results.append(run_business_case(current, redesign, case, rec, progress=False, executor=executor))
+    serial, dask = results
+    for name in ("headline", "savings_by_change", "switching", "slot_use"):
+        pd.testing.assert_frame_equal(getattr(serial, name), getattr(dask, name), check_exact=True, obj=name)
+    assert serial.replications == dask.replications == 2 and serial.precision_reached is None
+
+
+def test_business_case_chooses_its_replications_by_precision(tmp_path, capsys):
+    import json
+
+    out = tmp_path / "bc"
+    code = main(["business-case", "--case", str(_small_case(tmp_path)), "--days", "4", "--warmup-days", "1",
+                 "--precision", "0.5", "--precision-kpis", "cost_total_annual_gbp", "--max-reps", "8",
+                 "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    n = manifest["replications"]
+    assert manifest["precision"]["reached"] is True and 3 <= n <= 8
+    assert f"{n} replications give +/-50% on cost_total_annual_gbp" in printed
+    assert f"Business case: {n} paired replications" in printed
+    summary = pd.read_csv(out / "savings_by_change.csv")
+    assert len(summary) > 2
+    uncertainty = pd.read_csv(out / "uncertainty.csv")
+    assert uncertainty["source"].str.contains(f"({n})", regex=False).all()
+
+
+def test_business_case_help_lists_the_scheduler_and_precision(capsys):
+    with pytest.raises(SystemExit):
+        main(["business-case", "--help"])
+    text = capsys.readouterr().out
+    for option in ("--scheduler", "--precision", "--precision-kpis", "--max-reps", "--jobs"):
+        assert option in text, option

@@ -195,3 +195,25 @@ def test_workers_die_with_their_parent_however_it_dies(tmp_path):
     )
     assert rerun.returncode == 0, rerun.stderr
     assert not _staging(out_dir), "the dead run's staging folder was not removed"
+
+
+@pytest.mark.parametrize("whole_group", [False, True], ids=["sigint_pid", "ctrl_c_group"])
+def test_ctrl_c_stops_a_run_on_a_dask_cluster_and_leaves_no_worker(whole_group, tmp_path):
+    """On a local Dask cluster too: exit 130, one message, nothing written, the replications that
+    came back kept, the queued ones cancelled, and no worker process left behind."""
+    out_dir = tmp_path / "results" / "run"
+    proc = _start([*RUN, "--scheduler", "local"], out_dir)
+    try:
+        _wait_until_running(proc, out_dir)
+        if whole_group:
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            os.kill(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=HANG)
+        _wait_for_group_to_end(proc.pid)
+    finally:
+        _kill_group(proc)
+    assert proc.returncode == EXIT_INTERRUPTED, err
+    assert err.startswith("interrupted: no results were written;") and "Traceback" not in err, err
+    _assert_nothing_written(out_dir)
+    assert 1 <= len(_kept(out_dir)) < 80

@@ -379,12 +379,20 @@ def _print_comparison(comparison: pd.DataFrame) -> None:
     rows = comparison.set_index("kpi").reindex([k for k in HEADLINE_KPIS if k in set(comparison["kpi"])])
     cols = ["baseline_mean", "scenario_mean", "diff_mean", "diff_ci_low", "diff_ci_high"]
     print(rows[cols].to_string(float_format=lambda v: f"{v:,.2f}"))
-    total = comparison.set_index("kpi").loc["cost_total_annual_gbp"]
+    by_kpi = comparison.set_index("kpi")
+    total = by_kpi.loc["cost_total_annual_gbp"]
     print(
         f"\nRecurrent annual saving (baseline - scenario): GBP {total['saving_gbp_mean']:,.0f} "
         f"(95% CI {total['saving_gbp_ci_low']:,.0f} to {total['saving_gbp_ci_high']:,.0f}, "
         f"{int(total['n_reps'])} paired replications)"
     )
+    if "gp_reattendance_hours_per_week" in by_kpi.index:
+        hours, value = by_kpi.loc["gp_reattendance_hours_per_week"], by_kpi.loc["gp_reattendance_value_annual_gbp"]
+        print(
+            f"GP time freed (fewer reattendances at patients' own GPs; not cash, so not in the saving): "
+            f"{-hours['diff_mean']:,.1f} hours a week (95% CI {-hours['diff_ci_high']:,.1f} to "
+            f"{-hours['diff_ci_low']:,.1f}), worth GBP {-value['diff_mean']:,.0f} a year at the GP appointment cost"
+        )
 
 
 def _output_folder(path: Path) -> Path:

@@ -159,8 +159,8 @@ def replication_savings(baseline: Arm, scenario: Arm, case: BusinessCase, new_se
     Columns: ``gross_<line>``, ``net_<line>``, ``cash_<line>`` for every service
     line and ``implementation``; ``gross_total``, ``net_total``, ``cash_total``;
     ``baseline_paid_<line>``, ``scenario_paid_<line>``; ``x6_gp_hours_per_week``,
-    ``x6_gp_time_value_gbp``; ``model_total_gbp`` (the model's whole activity saving,
-    X6 included, for reference).
+    ``x6_gp_time_value_gbp``; ``model_total_gbp`` (the saving in the model's pathway cost,
+    which also leaves GP reattendances out, plus their value: everything, for reference).
     """
     base_activity = baseline.activity_cost()
     scen_activity = scenario.activity_cost().reindex(base_activity.index)
@@ -188,7 +188,7 @@ def replication_savings(baseline: Arm, scenario: Arm, case: BusinessCase, new_se
     out["x6_gp_time_value_gbp"] = reattend * line_prices(scenario.cfg)["gp_appointment"]
     base_total = baseline.summary.set_index("replication")["cost_total_annual_gbp"]
     scen_total = scenario.summary.set_index("replication")["cost_total_annual_gbp"].reindex(out.index)
-    out["model_total_gbp"] = base_total - scen_total
+    out["model_total_gbp"] = base_total - scen_total + out["x6_gp_time_value_gbp"]
     return out
 
 

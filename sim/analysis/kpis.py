@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..inputs.calendar import MIN_PER_DAY, weekday_of_day
-from .costs import patient_costs
+from .costs import patient_costs, reattendance_value
 from ..model.eventlog import BIT, OUT, ROUTE_MASK, route_name
 from ..model.patients import CHANNELS, D_PRIMARY_CARE, GP_OVERFLOW, INDUCED
 
@@ -163,6 +163,7 @@ def compute_kpis(model) -> dict[str, float]:
     cost = patient_costs(acts, cfg.unit_costs_gbp)
     scale = DAYS_PER_YEAR / days
     k["cost_total_annual_gbp"] = float(cost.sum()) * scale
+    k["gp_reattendance_value_annual_gbp"] = reattendance_value(acts, cfg.unit_costs_gbp) * scale
     route_key = chan.astype(np.int64) * (1 << 20) + (acts & ROUTE_MASK)
     keys, inverse = np.unique(route_key, return_inverse=True)
     route_cost = np.bincount(inverse, weights=cost, minlength=keys.size)

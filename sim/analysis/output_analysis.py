@@ -77,9 +77,10 @@ def summarise(summary: pd.DataFrame) -> pd.DataFrame:
 def paired_comparison(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
     """Per-KPI difference ``scenario - baseline``, paired by replication, with a t-interval.
 
-    For a money KPI (its name holds ``_gbp``) the same difference is also given as a
+    For a cost KPI (its name starts ``cost_``) the same difference is also given as a
     saving, ``baseline - scenario``, in ``saving_gbp_mean``, ``saving_gbp_ci_low`` and
-    ``saving_gbp_ci_high``: a saving is positive. Other KPIs leave those columns empty.
+    ``saving_gbp_ci_high``: a saving is positive. Other KPIs leave those columns empty
+    (the value of GP reattendance time among them: GP time, not a saving of cash).
     """
     base = fill_route_columns(baseline.set_index("replication"))
     scen = fill_route_columns(scenario.set_index("replication"))
@@ -90,7 +91,7 @@ def paired_comparison(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.Data
     b = base.to_numpy(dtype=float)
     s_ = scen.to_numpy(dtype=float)
     mean, low, high, n = _intervals(s_ - b)
-    saving = np.where(np.array(["_gbp" in k for k in kpis]), 1.0, np.nan)  # money KPIs only
+    saving = np.where(np.array([k.startswith("cost_") for k in kpis]), 1.0, np.nan)  # costs only
     return pd.DataFrame({
         "kpi": kpis,
         "baseline_mean": _intervals(b)[0],

@@ -127,7 +127,8 @@ KPI_NAMES = {
     "nhs111_no_slot_to_front_door_per_weekday": "NHS 111 callers sent to A&E/UTC for want of a slot a weekday",
     "nhs111_no_slot_to_front_door_per_weekend_day": "NHS 111 callers sent to A&E/UTC for want of a slot a weekend day",
     "in_system_at_end": "Patients still in the pathway at the end of the run",
-    "cost_total_annual_gbp": "Annual cost of all activity, GBP",
+    "cost_total_annual_gbp": "Annual cost of the pathway's activity (GP reattendances apart), GBP",
+    "gp_reattendance_value_annual_gbp": "Value of GP time spent on reattendances, GBP a year (not cash, not in the cost)",
 }
 """KPI names in words, with their unit."""
 

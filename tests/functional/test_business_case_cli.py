@@ -86,9 +86,12 @@ def test_one_sign_convention_and_savings_that_add_up(business_case_out):
     summary = pd.read_csv(business_case_out / "summary.csv").set_index("measure")
     assert np.isclose(summary.loc["gross_total", "mean"], by_change.loc["total", "gross_saving_gbp"])
     comparison = pd.read_csv(business_case_out / "comparison.csv").set_index("kpi")
-    # gross = the model's whole saving less the GP reattendances (X6), which are reported in hours
-    assert summary.loc["model_total_gbp", "mean"] == pytest.approx(
+    # gross = the saving in the pathway cost compare reports: both leave GP reattendances (GP time) out
+    assert summary.loc["gross_total", "mean"] == pytest.approx(
         comparison.loc["cost_total_annual_gbp", "saving_gbp_mean"])
+    # the whole: the pathway saving plus the value of all the GP reattendance time freed
+    gp_time_freed = -comparison.loc["gp_reattendance_value_annual_gbp", "diff_mean"]
+    assert summary.loc["model_total_gbp", "mean"] == pytest.approx(summary.loc["gross_total", "mean"] + gp_time_freed)
     assert by_change.loc["x8_ia_nurse_redirects", "label"].startswith("X8 IA nurse redirects")
     assumptions = pd.read_csv(business_case_out / "assumptions.csv")
     assert (assumptions["provenance"] != "none").all()

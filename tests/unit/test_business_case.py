@@ -38,7 +38,8 @@ def _summary(utc_per_day: list[float], sda_per_day: list[float], reattend_per_we
             "cost_annual_gbp_walk_in:ia>navigator>sda_gpcg": sda * DAYS * 43.84,
             "gp_reattendances_per_week": reattend_per_week,
             "gp_reattendance_hours_per_week": reattend_per_week / 6.0,
-            "cost_total_annual_gbp": utc * DAYS * 91.0 + sda * DAYS * 43.84 + reattend_per_week / 7 * DAYS * 45.0,
+            # the pathway cost leaves GP reattendances out (GP time, valued apart)
+            "cost_total_annual_gbp": utc * DAYS * 91.0 + sda * DAYS * 43.84,
         })
     return pd.DataFrame(rows)
 

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from .executors import Executor
 
 COLUMNS = ["input", "label", "current_value", "switching_value", "ci_low", "ci_high", "n_reps",
-           "within_values_tried", "values_tried", "method"]
+           "within_values_tried", "values_tried", "method", "finding"]
+NO_SWITCHING_VALUE = "no switching value within the possible range"
 
 
 def get_input(cfg: Config, path: str) -> float:
@@ -90,9 +91,23 @@ def zero_crossing(values: np.ndarray, savings: np.ndarray) -> tuple[float, bool]
     return float(x0 - y0 * (x1 - x0) / (y1 - y0)), False
 
 
-def _row(path: str, label: str, current: float, per_rep: list[float], inside: bool, tried: str, method: str) -> dict:
+def _row(path: str, label: str, current: float, per_rep: list[float], inside: bool, tried: str, method: str,
+         finding: str = "") -> dict:
     mean, low, high, n = t_interval(per_rep)
-    return dict(zip(COLUMNS, [path, label, current, mean, low, high, n, inside, tried, method]))
+    if not finding:
+        finding = "within the values tried" if inside else f"extrapolated beyond the values tried ({tried})"
+    return dict(zip(COLUMNS, [path, label, current, mean, low, high, n, inside, tried, method, finding]))
+
+
+def _possible(cfg: Config, path: str, value: float) -> bool:
+    """Whether the config allows ``value`` for the input (its schema's bounds decide)."""
+    if not math.isfinite(value):
+        return False
+    try:
+        set_input(cfg, path, value, "switching value")
+    except ConfigError:
+        return False
+    return True
 
 
 def price_switching_values(savings: pd.DataFrame, baseline: Arm, scenario: Arm, case: BusinessCase) -> list[dict]:
@@ -105,13 +120,13 @@ def price_switching_values(savings: pd.DataFrame, baseline: Arm, scenario: Arm, 
         tariff = scenario.cfg.unit_costs_gbp.utc_attendance
         per_rep = (tariff - net / fewer.replace(0.0, np.nan)).tolist()
         rows.append(_row("unit_costs_gbp.utc_attendance", "UTC tariff, GBP an attendance", tariff, per_rep,
-                         True, "exact (net saving is linear in the tariff)", "exact"))
+                         True, "exact (net saving is linear in the tariff)", "exact", "exact"))
     imp = case.implementation
     if imp.care_navigator_wte > 0:
         per_rep = (imp.care_navigator_gbp_per_wte + net / imp.care_navigator_wte).tolist()
         rows.append(_row("business_case.implementation.care_navigator_gbp_per_wte",
                          "Care Navigator cost, GBP a year per WTE", imp.care_navigator_gbp_per_wte, per_rep,
-                         True, "exact (net saving is linear in the cost)", "exact"))
+                         True, "exact (net saving is linear in the cost)", "exact", "exact"))
     return rows
 
 
@@ -162,8 +177,17 @@ def modelled_switching_values(
             value, inside = zero_crossing(values, np.array([points[v][r] for v in values]))
             per_rep.append(value)
             inside_all &= inside
-        rows.append(_row(path, spec.label, current, per_rep, inside_all,
-                         ", ".join(f"{v:g}" for v in values), f"interpolated over {reps} paired replications"))
+        tried = ", ".join(f"{v:g}" for v in values)
+        method = f"interpolated over {reps} paired replications"
+        mean = float(np.nanmean(per_rep)) if np.isfinite(per_rep).any() else math.nan
+        if not inside_all and not _possible(scenario.cfg, path, mean):
+            # the line through the values tried reaches zero only where the input cannot go
+            where = f"; the line through them reaches zero at {mean:.3g}" if math.isfinite(mean) else ""
+            row = _row(path, spec.label, current, [math.nan] * len(keep), False, tried, method,
+                       f"{NO_SWITCHING_VALUE}: the net saving keeps its sign over the values tried{where}")
+            rows.append({**row, "n_reps": len(keep)})
+            continue
+        rows.append(_row(path, spec.label, current, per_rep, inside_all, tried, method))
     return rows
 
 

@@ -159,7 +159,7 @@ def switching_tornado_figure(table: pd.DataFrame) -> Figure:
             note = "" if row["within_values_tried"] else ", extrapolated"
             where = f"today {_number(row['current_value'])}, zero at {_number(row['switching_value'])}{note}"
         else:
-            where = f"today {_number(row['current_value'])}, no switching value found"
+            where = f"today {_number(row['current_value'])}, no switching value within the possible range"
         labels.append(textwrap.fill(row["label"], 40) + "\n" + where)
     ax.set_yticks(y, labels, fontsize=8)
     ax.axvline(0, color="black", lw=0.8)

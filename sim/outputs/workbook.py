@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 
 import pandas as pd
 from openpyxl import Workbook
@@ -21,8 +22,6 @@ NUMBER_FORMAT = "#,##0.00"
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 WORDS = (
-    ("_ci_low", " 95% CI low"),
-    ("_ci_high", " 95% CI high"),
     ("_gbp", ", GBP"),
     ("_pct", ", %"),
     ("n_reps", "replications"),
@@ -31,7 +30,7 @@ WORDS = (
 
 def header_in_words(column: str) -> str:
     """A column name as a header a finance reader reads (``net_saving_ci_low_gbp`` -> ``net saving 95% CI low, GBP``)."""
-    text = column
+    text = re.sub(r"(^|_)ci_(low|high)", r" 95% CI \2", column)
     for code, words in WORDS:
         text = text.replace(code, words)
     text = text.replace("_", " ").strip()

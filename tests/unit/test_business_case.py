@@ -141,3 +141,40 @@ def test_calculator_reproduces_every_paper_figure_within_10_percent():
     # the volumes a day each figure implies
     assert table.loc["x5", "implied_per_day"] == pytest.approx(500000 / (365 * 91.0))
     assert table.loc["x8", "implied_per_day"] == pytest.approx(500000 / (365 * (91.0 - 43.84)))
+
+
+def test_a_saving_that_keeps_its_sign_over_every_possible_value_has_no_switching_value(arms, case, monkeypatch):
+    """Here the net saving is a loss at today's share (0.68). Tried at 0.3 and 0.9, it stays a loss, and the
+    line through the points reaches zero only far above 1: the table says there is no switching value
+    within the possible range. A steeper response crosses zero between 0.68 and 0.9: a value is given."""
+    from sim.experiments import switching
+    from sim.inputs.business_case import Switching, SwitchingInput
+
+    base, scen = arms
+    savings = replication_savings(base, scen, case)
+    path = "patients.accepts_redirection"  # a share: the schema allows 0 to 1
+    current = switching.get_input(scen.cfg, path)
+    # each value tried gives the scenario more UTC attendances the lower the share (3 a day per unit)
+    def fake_runs(cfg, **_):
+        share = switching.get_input(cfg, path)
+        return [share]
+
+    def fake_table(results):
+        share = results[0]
+        extra = (current - share) * 3.0  # UTC attendances a day added as the share falls
+        return _summary([90.0 + extra, 91.0 + extra, 89.0 + extra], [35.0, 35.0, 35.0], reattend_per_week=30.0)
+
+    monkeypatch.setattr(switching, "run_replications", fake_runs)
+    monkeypatch.setattr(switching, "summary_table", fake_table)
+    one_input = case.model_copy(update={"switching": Switching(
+        replications=3, inputs={path: SwitchingInput(label="Share accepting", values=[0.3, 0.9], apply_to="scenario")})})
+    (row,) = switching.modelled_switching_values(base, scen, savings, one_input)
+    assert row["finding"].startswith(switching.NO_SWITCHING_VALUE)
+    assert math.isnan(row["switching_value"]) and math.isnan(row["ci_low"]) and row["n_reps"] == 3
+    assert row["within_values_tried"] is False
+    assert (savings["net_total"] < 0).all()
+    monkeypatch.setattr(switching, "summary_table", lambda results: _summary(
+        [90.0 + (current - results[0]) * 200.0] * 3, [35.0] * 3, reattend_per_week=30.0))
+    (row,) = switching.modelled_switching_values(base, scen, savings, one_input)
+    assert current < row["switching_value"] < 0.9 and row["finding"] == "within the values tried"
+    assert row["ci_low"] <= row["switching_value"] <= row["ci_high"]

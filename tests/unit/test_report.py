@@ -77,3 +77,12 @@ def test_short_parameter_names_keep_a_list_position():
     assert _short("patients.sda_eligible") == "patients.sda_eligible"
     assert _short("ia_nurse.redirection_x8.probability") == "redirection_x8.probability"
     assert _short("slot_diaries.gpcg_sda.slots_per_day.6") == "gpcg_sda.slots_per_day.6"
+
+
+def test_workbook_headers_name_the_interval_in_words():
+    from sim.outputs.workbook import header_in_words
+
+    assert header_in_words("ci_low") == "95% CI low"
+    assert header_in_words("ci_high") == "95% CI high"
+    assert header_in_words("gross_saving_ci_low_gbp") == "Gross saving 95% CI low, GBP"
+    assert header_in_words("n_reps") == "Replications"

@@ -224,7 +224,8 @@ HEADLINE = (
     ("cash_total", "Cash-releasing saving: only lines whose spend changes", "GBP a year"),
     ("x6_gp_hours_per_week", "X6: GP hours freed a week (the X6 step, paired)", "hours a week"),
     ("x6_gp_time_value_gbp", "X6: value of GP time freed (not cash; in none of the savings above)", "GBP a year"),
-    ("model_total_gbp", "The model's whole activity saving, X6 included (for reference)", "GBP a year"),
+    ("model_total_gbp", "Gross saving plus all the GP reattendance time freed, valued (for reference; not cash)",
+     "GBP a year"),
 )
 
 

@@ -187,7 +187,16 @@ def report(result: BusinessCaseResult, assumptions: pd.DataFrame, pngs: dict[str
 
 def cmd_business_case(args) -> int:
     """Run the business case and write the workbook, the report, the charts and the CSV tables."""
-    from .cli import _load, _manifest, _output_folder, _resumable, _say_precision, executor_for, precision_for
+    from .cli import (
+        _load,
+        _manifest,
+        _output_folder,
+        _resumable,
+        _say_precision,
+        _warn_single_replication,
+        executor_for,
+        precision_for,
+    )
     from .experiments.precision import Outcome
     from .experiments.resources import check_fits
 
@@ -226,6 +235,7 @@ def cmd_business_case(args) -> int:
         _say_precision(outcome, args)
         print_summary(result, current)
         print(f"\nResults in {out}/ (business_case.xlsx, business_case.html, charts and CSV tables)")
+    _warn_single_replication(current, args)
     return 0
 
 

@@ -170,3 +170,10 @@ def test_business_case_help_lists_the_scheduler_and_precision(capsys):
     text = capsys.readouterr().out
     for option in ("--scheduler", "--precision", "--precision-kpis", "--max-reps", "--jobs"):
         assert option in text, option
+
+
+def test_one_replication_warns_that_there_is_no_interval(tmp_path, capsys):
+    code = main(["business-case", "--case", str(_small_case(tmp_path)), "--reps", "1", "--days", "3",
+                 "--warmup-days", "1", "--quiet", "--out", str(tmp_path / "bc")])
+    assert code == 0
+    assert "warning: 1 replication gives no confidence interval" in capsys.readouterr().err

@@ -83,15 +83,16 @@ def route_steps(route: str) -> list[str]:
 
 def line_volumes(summary: pd.DataFrame) -> pd.DataFrame:
     """Volume a day of each line per replication (rows: replications), from the route volumes."""
-    frame = fill_route_columns(summary.set_index("replication").copy())
-    out = pd.DataFrame(0.0, index=frame.index, columns=list(SERVICE_LINES))
-    for column in frame.columns:
-        if column.startswith(VOLUME_PREFIX):
-            for step in route_steps(column.removeprefix(VOLUME_PREFIX)):
-                line = ACTIVITY_LINE.get(step)
-                if line is not None:
-                    out[line] += frame[column]
-    return out
+    frame = fill_route_columns(summary.set_index("replication"))
+    lines = list(SERVICE_LINES)
+    routes = [c for c in frame.columns if c.startswith(VOLUME_PREFIX)]
+    uses = np.zeros((len(routes), len(lines)))  # how many times each route uses each line
+    for i, column in enumerate(routes):
+        for step in route_steps(column.removeprefix(VOLUME_PREFIX)):
+            line = ACTIVITY_LINE.get(step)
+            if line is not None:
+                uses[i, lines.index(line)] += 1.0
+    return pd.DataFrame(frame[routes].to_numpy(dtype=float) @ uses, index=frame.index, columns=lines)
 
 
 def line_prices(cfg: Config) -> dict[str, float]:

@@ -131,7 +131,7 @@ def test_the_business_case_gives_the_same_figures_on_a_dask_cluster(tmp_path):
 
     case = load_business_case(_small_case(tmp_path))
     rec = load_reconciliation(CONFIGS / "reconciliation.yaml")
-    current = apply_overrides(load_config(CONFIGS / "current.yaml"), replications=2, days=4, warmup_days=1)
+    current = apply_overrides(load_config(CONFIGS / "current.yaml"), replications=2, days=2, warmup_days=1)
     redesign = load_config(CONFIGS / "redesign.yaml")
     results = []
     # threads in this process keep the cluster's start-up short; the tasks are the same
@@ -148,7 +148,7 @@ def test_business_case_chooses_its_replications_by_precision(tmp_path, capsys):
     import json
 
     out = tmp_path / "bc"
-    code = main(["business-case", "--case", str(_small_case(tmp_path)), "--days", "4", "--warmup-days", "1",
+    code = main(["business-case", "--case", str(_small_case(tmp_path)), "--days", "2", "--warmup-days", "1",
                  "--precision", "0.5", "--precision-kpis", "cost_total_annual_gbp", "--max-reps", "8",
                  "--out", str(out)])
     printed = capsys.readouterr().out
@@ -173,7 +173,7 @@ def test_business_case_help_lists_the_scheduler_and_precision(capsys):
 
 
 def test_one_replication_warns_that_there_is_no_interval(tmp_path, capsys):
-    code = main(["business-case", "--case", str(_small_case(tmp_path)), "--reps", "1", "--days", "3",
+    code = main(["business-case", "--case", str(_small_case(tmp_path)), "--reps", "1", "--days", "2",
                  "--warmup-days", "1", "--quiet", "--out", str(tmp_path / "bc")])
     assert code == 0
     assert "warning: 1 replication gives no confidence interval" in capsys.readouterr().err

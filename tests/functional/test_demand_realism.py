@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.analysis.costs import patient_costs
+from sim.analysis.costs import patient_costs, reattendance_value
 from sim.analysis.kpis import compute_kpis
 from sim.model.eventlog import BIT
 
@@ -39,20 +39,25 @@ def test_reattendance_after_utc_and_after_sda_by_hand(current_cfg):
     # 2 goes to SDA from the IA and reattends after it; 3 leaves the UTC for SDA and reattends after neither
     assert after_utc.tolist() == [True, False, False, False]
     assert after_sda.tolist() == [False, False, True, False]
+    # a reattendance is GP time: in no route cost, valued apart at the GP appointment cost
     cost = patient_costs(acts, cfg.unit_costs_gbp)
     c = cfg.unit_costs_gbp
     assert cost.tolist() == pytest.approx([
-        c.utc_attendance + c.gp_appointment,
         c.utc_attendance,
-        c.sda_appointment + c.gp_appointment,
+        c.utc_attendance,
+        c.sda_appointment,
         c.utc_attendance + c.sda_appointment,
     ])
+    assert reattendance_value(acts, cfg.unit_costs_gbp) == pytest.approx(2 * c.gp_appointment)
     k = compute_kpis(model)
     assert k["gp_reattendances_after_utc_per_week"] == 7.0  # one in one day
     assert k["gp_reattendances_after_sda_per_week"] == 7.0
     assert k["gp_reattendances_per_week"] == 14.0
     assert k["gp_reattendance_hours_per_week"] == pytest.approx(14.0 * 10 / 60)
     assert k["gp_reattendance_hours_after_utc_per_week"] == pytest.approx(7.0 * 10 / 60)
+    # one day: two reattendances a day, for a year, at the GP appointment cost; none in the total cost
+    assert k["gp_reattendance_value_annual_gbp"] == pytest.approx(2 * 365 * c.gp_appointment)
+    assert k["cost_total_annual_gbp"] == pytest.approx(sum(cost) * 365)
 
 
 def test_reattendance_after_utc_has_its_own_stream(small_current):

@@ -20,9 +20,9 @@ from types import MappingProxyType
 
 import yaml
 
-from ..inputs.config import Changes, Config, ConfigError, load_config, validate_config
+from ..inputs.config import SHIPPED_CONFIGS, Changes, Config, ConfigError, load_config, validate_config
 
-CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+CONFIGS = SHIPPED_CONFIGS
 SHIPPED = MappingProxyType({"current": CONFIGS / "current.yaml", "redesign": CONFIGS / "redesign.yaml"})
 PROVIDERS = ("gpcg_sda", "pcn_sda", "practice_111", "st_andrews_hub")
 QUICK_REPLICATIONS = 5

@@ -28,6 +28,10 @@ from .calendar import WEEKDAYS, check_weekly, expand_weekly
 from .distributions import Distribution
 from .yaml_reader import YamlRefused, describe, load_bounded
 
+SHIPPED_CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+"""The configs shipped with the package (``base.yaml``, ``current.yaml``, ...), found from this file,
+so they are found whatever the working folder."""
+
 # Bounds on counts and rates: what the model can represent and one machine can hold.
 # Each is far above any real value for Tower Hamlets; pydantic states the bound in its message.
 MAX_STAFF = 10_000

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .experiments.business_case import BusinessCaseResult, run_business_case
-from .experiments.switching import get_input, set_input
-from .inputs.business_case import BusinessCase, load_business_case
+from .experiments.business_case import BusinessCaseResult, check_switching_inputs, run_business_case
+from .inputs.business_case import load_business_case
 from .inputs.config import Config
 from .inputs.reconciliation import load_reconciliation
 from .outputs.business_case_files import business_case_files
@@ -35,26 +34,6 @@ def add_parser(sub, add_run_options) -> None:
     p.add_argument("--reconciliation", default=str(DEFAULT_RECONCILIATION),
                    help="the paper's arithmetic: unit costs, volumes and figures")
     add_run_options(p, events=False)
-
-
-def check_switching_inputs(case: BusinessCase, current: Config, redesign: Config) -> None:
-    """The attribution order names changes, every switching input names a number, and every value
-    tried makes valid configs (else a one-line ConfigError)."""
-    from .experiments.attribution import resolve_order
-    from .inputs.config import ConfigError
-
-    try:
-        resolve_order(list(case.attribution_order))
-    except ConfigError as exc:
-        raise ConfigError(f"business case: attribution_order = {list(case.attribution_order)}: "
-                          f"{str(exc).split(': ', 1)[-1]}") from None
-    for path, spec in case.switching.inputs.items():
-        get_input(redesign, path)
-        for value in spec.values:
-            source = f"business case: switching.inputs.{path} = {value}"
-            set_input(redesign, path, value, source)
-            if spec.apply_to == "both":
-                set_input(current, path, value, source)
 
 
 def cmd_business_case(args) -> int:

@@ -177,6 +177,74 @@ def uncertainty_table(head: pd.DataFrame, n_reps: int) -> pd.DataFrame:
     return head
 
 
+def check_switching_inputs(case: BusinessCase, current: Config, redesign: Config) -> None:
+    """The attribution order names changes, every switching input names a number, and every value
+    tried makes valid configs (else a one-line ConfigError)."""
+    from ..inputs.config import ConfigError
+    from .attribution import resolve_order
+    from .switching import get_input, set_input
+
+    try:
+        resolve_order(list(case.attribution_order))
+    except ConfigError as exc:
+        raise ConfigError(f"business case: attribution_order = {list(case.attribution_order)}: "
+                          f"{str(exc).split(': ', 1)[-1]}") from None
+    for path, spec in case.switching.inputs.items():
+        get_input(redesign, path)
+        for value in spec.values:
+            source = f"business case: switching.inputs.{path} = {value}"
+            set_input(redesign, path, value, source)
+            if spec.apply_to == "both":
+                set_input(current, path, value, source)
+
+
+@dataclass(frozen=True)
+class BusinessCasePlan:
+    """How many replications ``run_business_case`` runs (with a fixed count, not a precision).
+
+    Attributes
+    ----------
+    steps : int
+        Attribution steps (the current pathway, the settings, each change switched on in turn).
+    step_replications : int
+        Replications over all steps.
+    switching_replications : int
+        Replications re-run at the switching inputs' values.
+    slot_use_replications : int
+        Replications re-run with the event log for slot use by hour.
+    days : int
+        Days in each replication, warm-up included.
+    """
+
+    steps: int
+    step_replications: int
+    switching_replications: int
+    slot_use_replications: int
+    days: int
+
+    @property
+    def replications(self) -> int:
+        """Every replication run."""
+        return self.step_replications + self.switching_replications + self.slot_use_replications
+
+
+def plan_business_case(baseline: Config, scenario: Config, case: BusinessCase) -> BusinessCasePlan:
+    """The replications ``run_business_case(baseline, scenario, case, ...)`` will run, counted beforehand."""
+    from .attribution import build_steps
+    from .switching import get_input
+
+    reps = baseline.run.replications
+    scenario = scenario.model_copy(update={"run": baseline.run})
+    steps = build_steps(baseline, scenario, _order(case))
+    switching_reps = min(case.switching.replications, reps)
+    switching = 0
+    for path, spec in case.switching.inputs.items():
+        tried = {value for value in spec.values if value != get_input(steps[-1].cfg, path)}
+        switching += len(tried) * (2 if spec.apply_to == "both" else 1) * switching_reps
+    return BusinessCasePlan(len(steps), len(steps) * reps, switching, 2 * min(HEATMAP_REPLICATIONS, reps),
+                            baseline.run.days)
+
+
 def run_business_case(
     baseline: Config,
     scenario: Config,

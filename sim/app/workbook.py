@@ -1,0 +1,112 @@
+"""The business-case workbook in the app: built on request, kept for the browser session.
+
+The workbook is the one ``python run_sim.py business-case`` writes, made by the same
+code (``sim.outputs.business_case_files``) from the app's baseline and scenario and
+the shipped business case and reconciliation inputs. Building it runs the whole
+business case (every change switched on in turn, the switching values, slot use by
+hour), so it is built only when asked and kept, per session, by a key of the configs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import MutableMapping
+
+import streamlit as st
+
+from ..analysis.invariants import InvariantError
+from ..experiments.business_case import (
+    BusinessCasePlan, check_switching_inputs, plan_business_case, run_business_case,
+)
+from ..inputs.business_case import BusinessCase, load_business_case
+from ..inputs.config import SHIPPED_CONFIGS, Config, ConfigError
+from ..inputs.reconciliation import ReconciliationInputs, load_reconciliation
+from ..outputs.business_case_files import WORKBOOK, business_case_files
+from .scenario import QUICK_DAYS, QUICK_REPLICATIONS, config_key
+
+CASE_FILE = SHIPPED_CONFIGS / "business_case.yaml"
+RECONCILIATION_FILE = SHIPPED_CONFIGS / "reconciliation.yaml"
+WORKBOOKS = "workbooks"  # session_state key: this session's built workbooks, by key
+MAX_KEPT = 4
+"""Workbooks a session keeps before dropping the oldest."""
+SECONDS_PER_REPLICATION_DAY = 0.03
+"""Rough time one simulated day of one replication takes on one core (measured on a small
+two-core machine; only for the time estimate shown before building)."""
+
+
+def shipped_inputs() -> tuple[BusinessCase, ReconciliationInputs]:
+    """The shipped business case and reconciliation inputs."""
+    return load_business_case(CASE_FILE), load_reconciliation(RECONCILIATION_FILE)
+
+
+def workbook_key(baseline: Config, scenario: Config, case: BusinessCase, rec: ReconciliationInputs) -> str:
+    """A hash of everything that sets the workbook's numbers: both configs, the replication count, the inputs."""
+    text = json.dumps([config_key(baseline), config_key(scenario), baseline.run.replications,
+                       case.model_dump(mode="json"), rec.model_dump(mode="json")], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def build_workbook(baseline: Config, scenario: Config, case: BusinessCase, rec: ReconciliationInputs) -> bytes:
+    """Run the business case for ``baseline`` against ``scenario`` and return the workbook as .xlsx bytes.
+
+    Raises ``ConfigError`` (a switching value the configs refuse) or ``InvariantError``.
+    """
+    scenario = scenario.model_copy(update={"run": baseline.run})
+    check_switching_inputs(case, baseline, scenario)
+    result = run_business_case(baseline, scenario, case, rec, progress=False)
+    return business_case_files(result, baseline, scenario, case, rec, RECONCILIATION_FILE, with_report=False).workbook
+
+
+def plan_line(plan: BusinessCasePlan, quick: bool) -> str:
+    """What building runs and roughly how long it takes, in one line (two in quick mode)."""
+    seconds = plan.replications * plan.days * SECONDS_PER_REPLICATION_DAY
+    rough = f"about {max(1, round(seconds / 60))} minutes" if seconds >= 90 else f"about {max(5, round(seconds, -1)):.0f} seconds"
+    line = (f"Building runs the whole business case: the current pathway and each change switched on in turn "
+            f"({plan.steps} steps x {plan.step_replications // plan.steps} replications), the switching values "
+            f"({plan.switching_replications} replications) and slot use by hour ({plan.slot_use_replications}), "
+            f"each replication {plan.days} days: {plan.replications} replications, {rough} on one core. "
+            "It uses the shipped business case inputs (configs/business_case.yaml, configs/reconciliation.yaml).")
+    if quick:
+        line += (f" Quick mode: at most {QUICK_REPLICATIONS} replications of {QUICK_DAYS} days, so every interval "
+                 "in the workbook is wide and the switching values rest on as few replications; turn quick mode "
+                 "off before quoting a figure.")
+    return line
+
+
+def workbook_section(baseline: Config, scenario: Config, quick: bool, ready: bool) -> None:
+    """The build button, a progress indication while it runs, then the download.
+
+    ``ready`` is False when the results shown are for earlier inputs: the workbook is
+    then not offered, so it always matches the inputs set.
+    """
+    st.markdown("**Business-case workbook (Excel)**")
+    kept: MutableMapping[str, bytes] = st.session_state.setdefault(WORKBOOKS, {})
+    try:
+        case, rec = shipped_inputs()
+        plan = plan_business_case(baseline, scenario, case)
+    except ConfigError as exc:
+        st.error(str(exc))
+        return
+    key = workbook_key(baseline, scenario, case, rec)
+    if key not in kept:
+        st.caption(plan_line(plan, quick))
+        if not ready:
+            st.info("Press Run first: the workbook is built for the inputs whose results are shown.")
+            return
+        if not st.button("Build the business-case workbook", key="build_workbook"):
+            return
+        with st.spinner(f"Running the business case: {plan.replications} replications...", show_time=True):
+            try:
+                kept[key] = build_workbook(baseline, scenario, case, rec)
+            except (ConfigError, InvariantError) as exc:
+                st.error(f"The business case could not be built: {exc}")
+                return
+        while len(kept) > MAX_KEPT:
+            del kept[next(iter(kept))]
+    st.download_button("Business-case workbook (Excel)", kept[key], file_name=WORKBOOK,
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key="dl_workbook",
+                       help="The workbook python run_sim.py business-case writes, for these inputs: the three "
+                            "savings, savings by change, the reconciliation with the paper, the economic summary, "
+                            "switching values and every assumption.")

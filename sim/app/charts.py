@@ -12,7 +12,9 @@ import textwrap
 import altair as alt
 import pandas as pd
 
-from .labels import PROVIDER_LABELS, WAIT_KPIS, WEEKDAYS, change_label, route_label
+from ..experiments.business_case import WAIT_KPIS
+from ..inputs.calendar import WEEKDAYS
+from ..outputs.labels import PROVIDER_NAMES, change_label, route_label
 
 ARM_COLOURS = alt.Scale(domain=["baseline", "scenario"], range=["#7f7f7f", "#1f77b4"])
 SAVING_COLOUR, LOSS_COLOUR = "#2ca02c", "#d62728"
@@ -41,7 +43,7 @@ def waits_chart(table: pd.DataFrame, names: dict[str, str]) -> alt.Chart:
     """Mean wait at each step of the routes, baseline beside scenario, with 95% intervals."""
     data = _arms_long(table, dict(WAIT_KPIS), names)
     base = alt.Chart(data).encode(
-        y=alt.Y("what:N", title=None, sort=list(WAIT_KPIS.values()), axis=alt.Axis(labelLimit=320)),
+        y=alt.Y("what:N", title=None, sort=[label for _, label in WAIT_KPIS], axis=alt.Axis(labelLimit=320)),
         yOffset=alt.YOffset("arm:N"),
         color=alt.Color("arm:N", scale=ARM_COLOURS, title=None),
         tooltip=["what", "name", alt.Tooltip("mean:Q", format=".1f"), alt.Tooltip("low:Q", format=".1f"),
@@ -55,7 +57,7 @@ def waits_chart(table: pd.DataFrame, names: dict[str, str]) -> alt.Chart:
 def slot_use_chart(use: pd.DataFrame) -> alt.Chart:
     """Share of SDA slots booked, by weekday and hour of the slot, one panel per provider."""
     data = use.assign(
-        provider=use["provider"].map(PROVIDER_LABELS),
+        provider=use["provider"].map(PROVIDER_NAMES),
         day=use["weekday"].map(dict(enumerate(WEEKDAYS))),
     )
     return alt.Chart(data).mark_rect().encode(
@@ -71,7 +73,7 @@ def slot_use_by_weekday(use: pd.DataFrame) -> pd.DataFrame:
     """Slots and bookings per day and % used, by provider and weekday."""
     by_day = use.groupby(["provider", "weekday"], as_index=False)[["slots_per_day", "booked_per_day"]].sum()
     by_day["use_pct"] = 100.0 * by_day["booked_per_day"] / by_day["slots_per_day"]
-    by_day["provider"] = by_day["provider"].map(PROVIDER_LABELS)
+    by_day["provider"] = by_day["provider"].map(PROVIDER_NAMES)
     by_day["day"] = by_day["weekday"].map(dict(enumerate(WEEKDAYS)))
     return by_day
 
@@ -115,8 +117,7 @@ def cost_by_route_chart(table: pd.DataFrame, top: int = 12) -> alt.Chart:
 def savings_by_change_chart(table: pd.DataFrame) -> alt.Chart:
     """Each change's annual saving (paired with the step before) and the total, with 95% intervals."""
     rows = table.copy()
-    rows["change"] = [("Total" if s == "total" else "Other settings" if s == "settings" else change_label(s))
-                      for s in rows["step"]]
+    rows["change"] = [change_label(s) for s in rows["step"]]
     rows["kind"] = ["total" if s == "total" else "saving" if v > 0 else "extra cost"
                     for s, v in zip(rows["step"], rows["saving_mean_gbp"])]
     base = alt.Chart(rows).encode(y=alt.Y("change:N", sort=list(rows["change"]), title=None,

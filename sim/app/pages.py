@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from types import MappingProxyType
 
 import pandas as pd
 import streamlit as st
@@ -18,16 +17,26 @@ from ..analysis.invariants import InvariantError
 from ..analysis.output_analysis import paired_comparison
 from ..experiments.attribution import build_steps
 from . import charts
-from .labels import KPI_LABELS, PROVIDER_LABELS, kpi_label
+from ..outputs.labels import PROVIDER_NAMES, kpi_label
 from .scenario import Choices, build_configs, config_key, config_yaml, run_settings
 from .simulate import ResultStore, comparison, run_all, slot_use, summary
+from .workbook import workbook_section
 
 STORE = "results"      # session_state key: the session's finished replications
 SHOWN = "shown"        # the baseline and scenario whose results the Compare page shows
 SWEEP = "sweep"        # the last sweep run on the Sweep page
-METRICS = MappingProxyType({"utc_within_4h_pct": "UTC within 4 hours (%)",
-                            "sda_redirections_front_door_per_day": "Redirected to SDA a day",
-                            "sda_no_slot_per_day": "Found no SDA slot a day"})
+METRICS = ("utc_within_4h_pct", "sda_redirections_front_door_per_day", "sda_no_slot_per_day")
+"""The KPIs shown as tiles beside the annual saving."""
+HEADLINE_KPIS = (
+    "ia_wait_mean_min", "utc_wait_mean_min", "ed_wait_mean_min", "redirected_time_to_slot_mean_min",
+    "pcn_time_to_slot_mean_min", "utc_time_in_dept_mean_min", "utc_within_4h_pct", "ed_within_4h_pct",
+    "ia_within_15min_pct", "utc_attendances_per_day", "ed_attendances_per_day",
+    "sda_redirections_front_door_per_day", "sda_redirections_ia_per_day", "sda_redirections_utc_per_day",
+    "sda_bookings_111_per_day", "sda_bookings_overflow_per_day", "sda_slot_utilisation_pct",
+    "sda_unused_slots_per_day", "sda_no_slot_per_day", "nhs111_no_slot_to_front_door_per_day",
+    "gp_reattendance_hours_per_week", "cost_total_annual_gbp",
+)
+"""The headline KPIs, in the order the results table shows them (named in words by ``kpi_label``)."""
 
 
 def store() -> ResultStore:
@@ -75,17 +84,18 @@ class Shown:
     baseline: Config
     scenario: Config
     label: str
+    quick: bool = False
 
 
 def headline_table(table: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     """The headline KPIs in words, each arm with its 95% interval, and the change or saving."""
     rows = []
     by_kpi = table.set_index("kpi")
-    for kpi, label in KPI_LABELS.items():
+    for kpi in HEADLINE_KPIS:
         if kpi not in by_kpi.index:
             continue
         r = by_kpi.loc[kpi]
-        row = {"KPI": label,
+        row = {"KPI": kpi_label(kpi),
                names["baseline"]: _with_ci(r["baseline_mean"], r["baseline_ci_low"], r["baseline_ci_high"], kpi),
                names["scenario"]: _with_ci(r["scenario_mean"], r["scenario_ci_low"], r["scenario_ci_high"], kpi)}
         if kpi.startswith("cost_"):
@@ -139,10 +149,10 @@ def _results(shown: Shown, stale: bool) -> None:
     cols[0].metric("Annual saving", _num(cost["saving_mean"], "gbp"),
                    help=f"95% interval {_num(cost['saving_ci_low'], 'gbp')} to {_num(cost['saving_ci_high'], 'gbp')}; "
                         "positive means the scenario costs less than the current pathway.")
-    for col, (kpi, short) in zip(cols[1:], METRICS.items()):
+    for col, kpi in zip(cols[1:], METRICS):
         r = by_kpi.loc[kpi]
-        col.metric(short, _num(r["scenario_mean"]), delta=f"{r['change_mean']:+.1f}", delta_color="off",
-                   help=f"{kpi_label(kpi)}: the scenario, and its change from the current pathway "
+        col.metric(kpi_label(kpi), _num(r["scenario_mean"]), delta=f"{r['change_mean']:+.1f}", delta_color="off",
+                   help="The scenario, and its change from the current pathway "
                         f"({_num(r['baseline_mean'])}).")
     st.dataframe(headline_table(table, names), hide_index=True, width="stretch")
 
@@ -175,6 +185,7 @@ def _results(shown: Shown, stale: bool) -> None:
     cols[2].download_button("Baseline config (YAML)", config_yaml(base).encode(), file_name=f"{base.name}.yaml",
                             mime="application/x-yaml", key="dl_baseline",
                             help="The current pathway with the shared inputs (patients, growth, run settings).")
+    workbook_section(base, scen, shown.quick, ready=not stale)
 
 
 def compare_page(configs: tuple[Config, Config] | None, choices: Choices | None) -> None:
@@ -182,7 +193,7 @@ def compare_page(configs: tuple[Config, Config] | None, choices: Choices | None)
     shown: Shown | None = st.session_state.get(SHOWN)
     if configs is not None:
         baseline, scenario = configs
-        current = Shown(baseline, scenario, choices.label)
+        current = Shown(baseline, scenario, choices.label, choices.quick)
         if st.button("Run", type="primary", key="run"):
             if _run([("current pathway", baseline), ("scenario", scenario)]):
                 st.session_state[SHOWN] = shown = current
@@ -335,4 +346,4 @@ IA nurse uses X8's policy (7 days, Care Navigator books); without X8, today's.
 
 def about_page(current: Config) -> None:
     st.markdown(ABOUT.format(registered=current.demand.walk_in.registered_th))
-    st.markdown("**SDA providers:** " + "; ".join(PROVIDER_LABELS.values()) + ".")
+    st.markdown("**SDA providers:** " + "; ".join(PROVIDER_NAMES.values()) + ".")

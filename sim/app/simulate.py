@@ -18,7 +18,7 @@ from ..analysis.invariants import check_kpis, check_model
 from ..analysis.kpis import compute_kpis
 from ..analysis.output_analysis import fill_route_columns, paired_comparison, summarise
 from ..model.pathway import run_replication
-from .labels import KPI_LABELS, kpi_label
+from ..outputs.labels import kpi_label
 from .scenario import config_key
 
 SDA_DIARIES = ("gpcg_sda", "pcn_sda")
@@ -125,7 +125,7 @@ def comparison(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
     arms = {arm: summarise(table).set_index("kpi") for arm, table in (("baseline", baseline),
                                                                       ("scenario", scenario))}
     out = paired[["kpi"]].copy()
-    out.insert(1, "label", [kpi_label(k) if k in KPI_LABELS else "" for k in paired["kpi"]])
+    out.insert(1, "label", [kpi_label(k) for k in paired["kpi"]])
     for arm, table in arms.items():
         for col in ("mean", "ci_low", "ci_high"):
             out[f"{arm}_{col}"] = out["kpi"].map(table[col])

@@ -17,8 +17,8 @@ import streamlit as st
 from ..inputs.config import (
     ArrivalProfile, ConfigError, Config, IaNurse, load_config, PatientCriteria, Redirection, RunConfig, SlotDiary, Utc,
 )
-from ..inputs.calendar import expand_weekly
-from .labels import CHANGE_LABELS, PROVIDER_LABELS, WEEKDAYS
+from ..inputs.calendar import WEEKDAYS, expand_weekly
+from ..outputs.labels import CHANGE_NAMES, PROVIDER_NAMES, change_help, change_label
 from .scenario import (
     PROVIDERS, QUICK_DAYS, QUICK_REPLICATIONS, SHIPPED, Choices, choices_from_config, ia_policy, load_uploaded,
     demand_weights, redirection_rate, rota_minimum, session_hours, time_field,
@@ -57,8 +57,8 @@ def pathway_config(current: Config) -> tuple[str, Config]:
 def _changes(prefix: str, cfg: Config) -> dict[str, bool]:
     st.subheader("Changes X1-X8")
     defaults = cfg.changes.model_dump()
-    return {name: st.toggle(label, value=defaults[name], key=f"{prefix}|{name}", help=help)
-            for name, (label, help) in CHANGE_LABELS.items()}
+    return {name: st.toggle(change_label(name), value=defaults[name], key=f"{prefix}|{name}", help=change_help(name))
+            for name in CHANGE_NAMES}
 
 
 def _front_door(prefix: str, cfg: Config, changes: dict[str, bool], defaults: Choices) -> dict:
@@ -130,13 +130,13 @@ def _slots(prefix: str, cfg: Config, defaults: Choices) -> tuple[dict[str, list[
     with st.expander("SDA slots per weekday and hour"):
         st.caption("Appointments each provider offers on each weekday, and how they are spread through the day.")
         for provider in PROVIDERS:
-            st.markdown(f"**{PROVIDER_LABELS[provider]}**")
+            st.markdown(f"**{PROVIDER_NAMES[provider]}**")
             cols = st.columns(7)
             slots[provider] = [
                 int(col.number_input(day, min_value=_int(b.low), max_value=_int(b.high),
                                      value=int(defaults.slots[provider][d]), step=1,
                                      key=f"{prefix}|slots|{provider}|{d}",
-                                     help=f"{PROVIDER_LABELS[provider]}: slots on {day}"))
+                                     help=f"{PROVIDER_NAMES[provider]}: slots on {day}"))
                 for d, (col, day) in enumerate(zip(cols, WEEKDAYS))
             ]
             hours[provider] = _hour_weights(prefix, cfg, provider, defaults.slot_hours.get(provider))

@@ -1,10 +1,11 @@
-"""Plain-word labels for changes, routes and KPIs, for tables and charts a finance reader uses.
+"""Plain-word labels for changes, routes, providers and KPIs: the one set of words the command line, the
+workbook, the report and the web app all use, so a reader sees the same name for the same thing.
 
 The model names things by code (``x8_ia_nurse_redirects``, ``walk_in:ia>navigator>sda_gpcg``,
 ``utc_within_4h_pct``). These functions turn a code into words:
 
 >>> change_label("x8_ia_nurse_redirects")
-'X8 IA nurse redirects straight to same-day access'
+'X8 IA nurse redirects straight to SDA, 7 days a week'
 >>> route_label("walk_in:ia>navigator>sda_gpcg")
 'Walk-in: streamed by IA nurse, booked by Care Navigator into GPCG SDA'
 >>> kpi_label("utc_within_4h_pct")
@@ -17,24 +18,53 @@ so a new KPI or route never breaks a table.
 from __future__ import annotations
 
 CHANGE_NAMES = {
-    "x1_overflow_instead_of_walk_in": "Practice overflow slots instead of walking in to A&E",
-    "x2_overflow_instead_of_practice_referral": "Practice overflow slots instead of practice referral to A&E",
-    "x3_overflow_instead_of_111_call": "Practice overflow slots instead of calling NHS 111",
-    "x4_111_books_pcn_sda": "NHS 111 books PCN same-day slots",
-    "x5_utc_stops_redirecting": "UTC stops redirecting to same-day access",
-    "x6_comprehensive_sda_consultation": "Fuller same-day consultation, fewer GP reattendances",
-    "x7_st_andrews_hub_ceased": "St Andrews hub closed, its capacity moved to PCN slots",
-    "x8_ia_nurse_redirects": "IA nurse redirects straight to same-day access",
+    "x1_overflow_instead_of_walk_in": "Practice overflow: a PCN SDA slot instead of walking in to A&E",
+    "x2_overflow_instead_of_practice_referral": "Practice overflow: a PCN SDA slot instead of a referral to A&E",
+    "x3_overflow_instead_of_111_call": "Practice overflow: a PCN SDA slot instead of calling NHS 111",
+    "x4_111_books_pcn_sda": "NHS 111 books PCN SDA slots",
+    "x5_utc_stops_redirecting": "UTC stops redirecting to SDA",
+    "x6_comprehensive_sda_consultation": "Comprehensive SDA consultation: fewer GP reattendances",
+    "x7_st_andrews_hub_ceased": "St Andrews hub stops taking NHS 111 bookings; its capacity moves to PCN SDA",
+    "x8_ia_nurse_redirects": "IA nurse redirects straight to SDA, 7 days a week",
 }
-"""Each change X1-X8 in words (without its X number)."""
+"""Each change X1-X8 in words (without its X number): the same words in the app, the workbook and the CLI."""
+
+CHANGE_HELP = {
+    "x1_overflow_instead_of_walk_in":
+        "Patients who find no slot at their own practice and would walk in to A&E/UTC are offered a PCN SDA "
+        "slot first.",
+    "x2_overflow_instead_of_practice_referral":
+        "Patients the practice would refer to A&E/UTC are offered a PCN SDA slot first.",
+    "x3_overflow_instead_of_111_call": "Patients who would call NHS 111 are offered a PCN SDA slot first.",
+    "x4_111_books_pcn_sda":
+        "When the practices' NHS 111 slots are gone, NHS 111 books a PCN SDA slot instead of sending the patient "
+        "to A&E/UTC.",
+    "x5_utc_stops_redirecting":
+        "The UTC clinician's referral follow-up triage (redirection to SDA after joining the UTC queue) stops.",
+    "x6_comprehensive_sda_consultation":
+        "SDA clinicians see records, order tests and refer, so fewer patients go back to their own GP.",
+    "x7_st_andrews_hub_ceased": "The hub's capacity moves into the PCN SDA diary.",
+    "x8_ia_nurse_redirects":
+        "The initial-assessment (IA) nurse redirects every eligible, willing candidate 08:00-20:00 Mon-Sun; "
+        "the Care Navigator books.",
+}
+"""One line of help for each change X1-X8 (the web app shows it beside the switch)."""
 
 STEP_NAMES = {
-    "settings": "Redesigned capacities (slots, rotas)",
+    "settings": "Settings other than X1-X8 (slots, rotas, rates)",
     "total": "Total",
     "baseline": "Current pathway",
     "new_services": "New services: Care Navigator, extra IA nurse time, PCN pilots, estates",
 }
 """Attribution steps that are not a change."""
+
+PROVIDER_NAMES = {
+    "gpcg_sda": "GP Care Group SDA service (front-door redirections)",
+    "pcn_sda": "PCN SDA pilots (practice overflow and NHS 111)",
+    "practice_111": "Practice slots NHS 111 can book",
+    "st_andrews_hub": "St Andrews hub (NHS 111 bookings)",
+}
+"""Each slot diary (a provider of same-day appointments) in words."""
 
 CHANNEL_NAMES = {
     "walk_in": "Walk-in",
@@ -154,6 +184,11 @@ def change_label(code: str, number: bool = True) -> str:
         words = CHANGE_NAMES[code]
         return f"{change_number(code)} {words}" if number else words
     return code.replace("_", " ")
+
+
+def change_help(code: str) -> str:
+    """One line saying what a change X1-X8 does (empty for a step that is not a change)."""
+    return CHANGE_HELP.get(code, "")
 
 
 def change_number(code: str) -> str:

@@ -7,13 +7,15 @@ import io
 import pandas as pd
 import pytest
 import streamlit as st
+from openpyxl import load_workbook
 from streamlit.delta_generator import DeltaGenerator
 
 from sim.inputs.config import load_config
+from sim.outputs.labels import kpi_label
 
 from .helpers import ROOT, headline, problems, small_app
 
-IA_REDIRECTIONS = "... of which by the IA nurse"
+IA_REDIRECTIONS = kpi_label("sda_redirections_ia_per_day")
 
 
 def test_default_run_shows_kpis_with_intervals():
@@ -23,7 +25,7 @@ def test_default_run_shows_kpis_with_intervals():
     at.button(key="run").click().run()
     assert problems(at) == []
     rows = headline(at)
-    utc = rows["UTC attendances per day"]["Current pathway"]
+    utc = rows[kpi_label("utc_attendances_per_day")]["Current pathway"]
     mean = float(utc.split(" (")[0].replace(",", ""))
     assert 100 < mean < 400, utc  # the current pathway's order of magnitude
     assert " to " in utc  # a 95% interval from the two replications
@@ -183,3 +185,29 @@ def test_savings_by_change_runs_the_steps():
     assert problems(at) == []
     chart = at.get("vega_lite_chart")
     assert any("Saving change by change" in c.proto.spec for c in chart)
+
+
+def test_business_case_workbook_is_built_on_request(downloads):
+    at = small_app("redesign", replications=2, days=8)
+    at.toggle(key="redesign|quick").set_value(True).run()
+    at.button(key="run").click().run()
+    assert problems(at) == []
+    assert "dl_workbook" not in downloads  # heavy: built only when asked
+    assert any("whole business case" in c.value for c in at.caption)
+    at.button(key="build_workbook").click().run()
+    assert problems(at) == []
+    name, data = downloads["dl_workbook"]
+    assert name == "business_case.xlsx"
+    book = load_workbook(io.BytesIO(data))
+    assert {"Summary", "Savings by change", "Assumptions"} <= set(book.sheetnames)
+    sheet = book["Savings by change"]
+    header = [c.value for c in sheet[2]]
+    steps = {row[header.index("Step")]: row[header.index("Label")] for row in sheet.iter_rows(min_row=3, values_only=True)}
+    # the workbook names each change X1-X8 as the app's switches do
+    toggles = {t.key.split("|", 1)[1]: t.label for t in at.toggle if t.key.startswith("redesign|x")}
+    assert len(toggles) == 8
+    for switch, label in toggles.items():
+        assert steps[switch] == label
+    downloads.clear()
+    at.run()  # kept for the session: offered again without building
+    assert "dl_workbook" in downloads and not any(b.key == "build_workbook" for b in at.button)

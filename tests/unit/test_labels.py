@@ -1,11 +1,13 @@
 """Labels in words: every change, route step and headline KPI has one, unknown codes stay readable."""
 
-from sim.inputs.config import Changes
+from sim.inputs.config import Changes, SlotDiaries
 from sim.model.eventlog import ACTIVITIES
 from sim.model.patients import CHANNELS
 from sim.outputs.labels import (
+    CHANGE_HELP,
     CHANGE_NAMES,
     CHANNEL_NAMES,
+    PROVIDER_NAMES,
     SERVICE_NAMES,
     STEP_PHRASES,
     change_label,
@@ -16,7 +18,9 @@ from sim.outputs.labels import (
 
 
 def test_every_change_channel_and_service_has_words():
-    assert set(CHANGE_NAMES) == set(Changes.model_fields)
+    assert set(CHANGE_NAMES) == set(CHANGE_HELP) == set(Changes.model_fields)
+    assert all(CHANGE_HELP.values())
+    assert set(PROVIDER_NAMES) == set(SlotDiaries.model_fields)
     assert set(CHANNEL_NAMES) == set(CHANNELS)
     assert set(STEP_PHRASES) == set(ACTIVITIES) == set(SERVICE_NAMES)
 
@@ -30,9 +34,9 @@ def test_route_in_words():
 
 
 def test_change_and_kpi_labels_carry_numbers_and_units():
-    assert change_label("x5_utc_stops_redirecting") == "X5 UTC stops redirecting to same-day access"
-    assert change_label("x5_utc_stops_redirecting", number=False) == "UTC stops redirecting to same-day access"
-    assert change_label("settings").startswith("Redesigned capacities")
+    assert change_label("x5_utc_stops_redirecting") == "X5 UTC stops redirecting to SDA"
+    assert change_label("x5_utc_stops_redirecting", number=False) == "UTC stops redirecting to SDA"
+    assert change_label("settings").startswith("Settings other than X1-X8")
     assert kpi_label("cost_annual_gbp_walk_in:ia>ed") == "Annual cost, GBP: Walk-in: streamed by IA nurse, ED"
     assert kpi_label("some_new_kpi") == "some new kpi"
     assert kpi_unit("cost_total_annual_gbp") == "GBP a year"

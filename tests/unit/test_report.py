@@ -52,7 +52,7 @@ def test_attribution_waterfall_stacks_the_steps_and_ends_with_the_total():
     assert [b.get_y() for b in bars[:3]] == [0.0, -50.0, 650.0]
     assert np.isclose(bars[3].get_height(), 640.0)
     ticks = [t.get_text().replace("\n", " ") for t in fig.axes[0].get_xticklabels()]
-    assert ticks[0].startswith("Redesigned capacities") and ticks[-1] == "Total"
+    assert ticks[0].startswith("Settings other than X1-X8") and ticks[-1] == "Total"
     assert ticks[1].startswith("X8 IA nurse redirects") and ticks[2].startswith("X7 St Andrews")
 
 

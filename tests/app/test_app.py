@@ -202,12 +202,17 @@ def test_business_case_workbook_is_built_on_request(downloads):
     assert {"Summary", "Savings by change", "Assumptions"} <= set(book.sheetnames)
     sheet = book["Savings by change"]
     header = [c.value for c in sheet[2]]
-    steps = {row[header.index("Step")]: row[header.index("Label")] for row in sheet.iter_rows(min_row=3, values_only=True)}
+    steps = {row[header.index("Step")]: row[header.index("Label")]
+             for row in sheet.iter_rows(min_row=3, values_only=True)}
     # the workbook names each change X1-X8 as the app's switches do
     toggles = {t.key.split("|", 1)[1]: t.label for t in at.toggle if t.key.startswith("redesign|x")}
     assert len(toggles) == 8
     for switch, label in toggles.items():
         assert steps[switch] == label
+    assert not any(b.key == "build_workbook" for b in at.button)
     downloads.clear()
     at.run()  # kept for the session: offered again without building
     assert "dl_workbook" in downloads and not any(b.key == "build_workbook" for b in at.button)
+    # and says what quick mode trades away
+    assert any(c.value.startswith("Built in this session") and "switching values rest on as few" in c.value
+               for c in at.caption)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import MutableMapping
+from typing import Callable, MutableMapping
 
 import streamlit as st
 
@@ -19,6 +19,7 @@ from ..analysis.invariants import InvariantError
 from ..experiments.business_case import (
     BusinessCasePlan, check_switching_inputs, plan_business_case, run_business_case,
 )
+from ..experiments.executors import Executor, SerialExecutor
 from ..inputs.business_case import BusinessCase, load_business_case
 from ..inputs.config import SHIPPED_CONFIGS, Config, ConfigError
 from ..inputs.reconciliation import ReconciliationInputs, load_reconciliation
@@ -48,14 +49,30 @@ def workbook_key(baseline: Config, scenario: Config, case: BusinessCase, rec: Re
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def build_workbook(baseline: Config, scenario: Config, case: BusinessCase, rec: ReconciliationInputs) -> bytes:
+class CountingExecutor(SerialExecutor):
+    """Runs each replication in this process, as the app does, and says when each one is done."""
+
+    def __init__(self, on_done: Callable[[], None]):
+        self._on_done = on_done
+
+    def run(self, fn, calls, finished) -> None:
+        def counted(i, result) -> None:
+            finished(i, result)
+            self._on_done()
+
+        super().run(fn, calls, counted)
+
+
+def build_workbook(baseline: Config, scenario: Config, case: BusinessCase, rec: ReconciliationInputs,
+                   executor: Executor | None = None) -> bytes:
     """Run the business case for ``baseline`` against ``scenario`` and return the workbook as .xlsx bytes.
 
-    Raises ``ConfigError`` (a switching value the configs refuse) or ``InvariantError``.
+    The replications run on ``executor`` (default: in this process). Raises ``ConfigError``
+    (a switching value the configs refuse) or ``InvariantError``.
     """
     scenario = scenario.model_copy(update={"run": baseline.run})
     check_switching_inputs(case, baseline, scenario)
-    result = run_business_case(baseline, scenario, case, rec, progress=False)
+    result = run_business_case(baseline, scenario, case, rec, progress=False, executor=executor or SerialExecutor())
     return business_case_files(result, baseline, scenario, case, rec, RECONCILIATION_FILE, with_report=False).workbook
 
 
@@ -77,7 +94,7 @@ def plan_line(plan: BusinessCasePlan, quick: bool) -> str:
 
 
 def workbook_section(baseline: Config, scenario: Config, quick: bool, ready: bool) -> None:
-    """The build button, a progress indication while it runs, then the download.
+    """The build button, a progress bar over the replications while it runs, then the download.
 
     ``baseline`` and ``scenario`` are the configs whose results are shown; ``ready`` is
     False when those are for earlier inputs, and a workbook not yet built is then not
@@ -101,12 +118,21 @@ def workbook_section(baseline: Config, scenario: Config, quick: bool, ready: boo
                 return
             if not st.button("Build the business-case workbook", key="build_workbook"):
                 return
-        with st.spinner(f"Running the business case: {plan.replications} replications...", show_time=True):
-            try:
-                kept[key] = build_workbook(baseline, scenario, case, rec)
-            except (ConfigError, InvariantError) as exc:
-                st.error(f"The business case could not be built: {exc}")
-                return
+        bar = st.progress(0.0, text=f"Running the business case: 0 of {plan.replications} replications")
+        done = [0]
+
+        def one_more() -> None:
+            done[0] += 1
+            bar.progress(min(done[0] / plan.replications, 1.0),
+                         text=f"Running the business case: {done[0]} of {plan.replications} replications")
+
+        try:
+            kept[key] = build_workbook(baseline, scenario, case, rec, CountingExecutor(one_more))
+        except (ConfigError, InvariantError) as exc:
+            bar.empty()
+            st.error(f"The business case could not be built: {exc}")
+            return
+        bar.empty()
         ask.empty()
         while len(kept) > MAX_KEPT:
             del kept[next(iter(kept))]

@@ -216,3 +216,21 @@ def test_business_case_workbook_is_built_on_request(downloads):
     # and says what quick mode trades away
     assert any(c.value.startswith("Built in this session") and "switching values rest on as few" in c.value
                for c in at.caption)
+
+
+def test_the_workbook_progress_counts_every_planned_replication():
+    """The progress bar's total is the plan's count, and the build reaches it exactly."""
+    from sim.app.workbook import CountingExecutor, build_workbook, shipped_inputs
+    from sim.experiments.business_case import plan_business_case
+    from sim.inputs.config import apply_overrides
+
+    base = apply_overrides(load_config(ROOT / "configs" / "current.yaml"), replications=2, days=2, warmup_days=1)
+    scen = load_config(ROOT / "configs" / "redesign.yaml").model_copy(update={"run": base.run})
+    case, rec = shipped_inputs()
+    case = case.model_copy(update={"switching": case.switching.model_copy(update={
+        "inputs": dict(list(case.switching.inputs.items())[:1])})})
+    plan = plan_business_case(base, scen, case)
+    done = []
+    data = build_workbook(base, scen, case, rec, CountingExecutor(lambda: done.append(1)))
+    assert len(done) == plan.replications > 0
+    assert "Summary" in load_workbook(io.BytesIO(data)).sheetnames

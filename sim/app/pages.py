@@ -148,7 +148,8 @@ def _results(shown: Shown, stale: bool) -> None:
     cols = st.columns(4)
     cols[0].metric("Annual saving", _num(cost["saving_mean"], "gbp"),
                    help=f"95% interval {_num(cost['saving_ci_low'], 'gbp')} to {_num(cost['saving_ci_high'], 'gbp')}; "
-                        "positive means the scenario costs less than the current pathway.")
+                        "positive means the scenario costs less than the current pathway. GP time spent on "
+                        "reattendances is not in it (it releases no cash): see the GP hours in the table.")
     for col, kpi in zip(cols[1:], METRICS):
         r = by_kpi.loc[kpi]
         col.metric(kpi_label(kpi), _num(r["scenario_mean"]), delta=f"{r['change_mean']:+.1f}", delta_color="off",

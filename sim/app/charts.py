@@ -16,7 +16,8 @@ from ..experiments.business_case import WAIT_KPIS
 from ..inputs.calendar import WEEKDAYS
 from ..outputs.labels import PROVIDER_NAMES, change_label, route_label
 
-ARM_COLOURS = alt.Scale(domain=["baseline", "scenario"], range=["#7f7f7f", "#1f77b4"])
+ARM_COLOURS = ("#7f7f7f", "#1f77b4")
+"""Baseline, scenario."""
 SAVING_COLOUR, LOSS_COLOUR = "#2ca02c", "#d62728"
 
 
@@ -45,7 +46,8 @@ def waits_chart(table: pd.DataFrame, names: dict[str, str]) -> alt.Chart:
     base = alt.Chart(data).encode(
         y=alt.Y("what:N", title=None, sort=[label for _, label in WAIT_KPIS], axis=alt.Axis(labelLimit=320)),
         yOffset=alt.YOffset("arm:N"),
-        color=alt.Color("arm:N", scale=ARM_COLOURS, title=None),
+        color=alt.Color("name:N", title=None,  # the arms by the names the results table uses
+                        scale=alt.Scale(domain=[names["baseline"], names["scenario"]], range=list(ARM_COLOURS))),
         tooltip=["what", "name", alt.Tooltip("mean:Q", format=".1f"), alt.Tooltip("low:Q", format=".1f"),
                  alt.Tooltip("high:Q", format=".1f")],
     )

@@ -146,10 +146,12 @@ def _results(shown: Shown, stale: bool) -> None:
     by_kpi = table.set_index("kpi")
     cost = by_kpi.loc["cost_total_annual_gbp"]
     cols = st.columns(4)
-    cols[0].metric("Annual saving", _num(cost["saving_mean"], "gbp"),
+    cols[0].metric("Gross activity saving a year", _num(cost["saving_mean"], "gbp"),
                    help=f"95% interval {_num(cost['saving_ci_low'], 'gbp')} to {_num(cost['saving_ci_high'], 'gbp')}; "
-                        "positive means the scenario costs less than the current pathway. GP time spent on "
-                        "reattendances is not in it (it releases no cash): see the GP hours in the table.")
+                        "positive means the scenario costs less than the current pathway. Activity basis (the "
+                        "paper's, and the workbook's gross saving): every attendance and appointment at its unit "
+                        "cost. GP time spent on reattendances is not in it (it releases no cash): see the GP hours "
+                        "in the table. The business-case workbook adds the net and cash-releasing savings.")
     for col, kpi in zip(cols[1:], METRICS):
         r = by_kpi.loc[kpi]
         col.metric(kpi_label(kpi), _num(r["scenario_mean"]), delta=f"{r['change_mean']:+.1f}", delta_color="off",
@@ -271,7 +273,7 @@ def sweep_table(points: list[tuple[float, Config, Config]]) -> pd.DataFrame:
         for kpi in SWEEP_KPIS:
             r = table.loc[kpi]
             if kpi.startswith("cost_"):
-                rows.append({"value": value, "kpi": "saving_annual_gbp", "label": "Annual saving (GBP)",
+                rows.append({"value": value, "kpi": "saving_annual_gbp", "label": "Gross activity saving a year (GBP)",
                              "mean": r["saving_mean"], "low": r["saving_ci_low"], "high": r["saving_ci_high"]})
             else:
                 rows.append({"value": value, "kpi": kpi, "label": kpi_label(kpi) + " (scenario)",

@@ -64,16 +64,22 @@ class CountingExecutor(SerialExecutor):
 
 
 def build_workbook(baseline: Config, scenario: Config, case: BusinessCase, rec: ReconciliationInputs,
-                   executor: Executor | None = None) -> bytes:
+                   executor: Executor | None = None, quick: bool = False) -> bytes:
     """Run the business case for ``baseline`` against ``scenario`` and return the workbook as .xlsx bytes.
 
-    The replications run on ``executor`` (default: in this process). Raises ``ConfigError``
-    (a switching value the configs refuse) or ``InvariantError``.
+    The replications run on ``executor`` (default: in this process). The workbook says it was
+    built in the web app (values away from the shipped defaults are credited to it) and, with
+    ``quick``, that it is a quick run. Raises ``ConfigError`` (a switching value the configs
+    refuse) or ``InvariantError``.
     """
     scenario = scenario.model_copy(update={"run": baseline.run})
     check_switching_inputs(case, baseline, scenario)
     result = run_business_case(baseline, scenario, case, rec, progress=False, executor=executor or SerialExecutor())
-    return business_case_files(result, baseline, scenario, case, rec, RECONCILIATION_FILE, with_report=False).workbook
+    caveat = ("Built in the web app in QUICK MODE: every interval is wide; do not quote these figures." if quick
+              else "Built in the web app.")
+    return business_case_files(result, baseline, scenario, case, rec, RECONCILIATION_FILE, with_report=False,
+                               caveat=caveat, set_by=(f"{baseline.name} as set in the web app",
+                                                      f"{scenario.name} as set in the web app")).workbook
 
 
 QUICK_NOTE = (f"Quick mode: at most {QUICK_REPLICATIONS} replications of {QUICK_DAYS} days, so every interval in "
@@ -127,7 +133,7 @@ def workbook_section(baseline: Config, scenario: Config, quick: bool, ready: boo
                          text=f"Running the business case: {done[0]} of {plan.replications} replications")
 
         try:
-            kept[key] = build_workbook(baseline, scenario, case, rec, CountingExecutor(one_more))
+            kept[key] = build_workbook(baseline, scenario, case, rec, CountingExecutor(one_more), quick)
         except (ConfigError, InvariantError) as exc:
             bar.empty()
             st.error(f"The business case could not be built: {exc}")

@@ -53,15 +53,17 @@ class BusinessCaseFiles:
         return self.files[WORKBOOK]
 
 
-def assumptions_table(current: Config, redesign: Config, case: BusinessCase, rec_path: str | Path) -> pd.DataFrame:
+def assumptions_table(current: Config, redesign: Config, case: BusinessCase, rec_path: str | Path,
+                      set_by: tuple[str, str] = ("current", "redesign")) -> pd.DataFrame:
     """Every parameter (both pathways, the business case, the reconciliation) with value, unit, provenance, note.
 
-    A pathway's parameters are compared with the shipped ``base.yaml`` to find their provenance.
+    A pathway's parameters are compared with the shipped ``base.yaml`` to find their provenance;
+    a value away from it is credited to ``set_by`` (who set the current and the redesign values).
     """
     registry = load_registry()
     base = load_config(SHIPPED_CONFIGS / "base.yaml").model_dump()
-    cur = parameter_table(current.model_dump(), base, registry, "current")
-    red = parameter_table(redesign.model_dump(), base, registry, "redesign")
+    cur = parameter_table(current.model_dump(), base, registry, set_by[0])
+    red = parameter_table(redesign.model_dump(), base, registry, set_by[1])
     same = cur["value"].to_numpy() == red.set_index("path").loc[cur["path"], "value"].to_numpy()
     differ = set(cur.loc[~same, "path"])
     pathways = pd.concat([
@@ -94,12 +96,17 @@ def labelled(result: BusinessCaseResult) -> BusinessCaseResult:
     return dataclasses.replace(result, savings_by_change=by_change, **routes)
 
 
-def sheets(result: BusinessCaseResult, assumptions: pd.DataFrame, case: BusinessCase) -> list[tuple[str, str, pd.DataFrame, str]]:
-    """Every table as ``(sheet title, csv name, table, note)``; the workbook and the CSV files hold the same."""
+def sheets(result: BusinessCaseResult, assumptions: pd.DataFrame, case: BusinessCase,
+           caveat: str = "") -> list[tuple[str, str, pd.DataFrame, str]]:
+    """Every table as ``(sheet title, csv name, table, note)``; the workbook and the CSV files hold the same.
+
+    ``caveat`` (e.g. that the run was a quick one) leads the Summary sheet's note.
+    """
     econ = case.economics
     return [
         ("Summary", "summary.csv", result.headline,
-         "A saving is positive. Gross: activity basis (the paper's). Net: as paid, less the new services. "
+         (f"{caveat} " if caveat else "")
+         + "A saving is positive. Gross: activity basis (the paper's). Net: as paid, less the new services. "
          "Cash-releasing: only lines whose spend changes. X6 is in GP hours, apart."),
         ("Savings by line", "savings_by_line.csv", result.savings_by_line,
          "Each line of activity costed as paid (block or activity); the three savings with paired 95% intervals."),
@@ -190,7 +197,8 @@ def report(result: BusinessCaseResult, assumptions: pd.DataFrame, pngs: dict[str
 
 def business_case_files(result: BusinessCaseResult, current: Config, redesign: Config, case: BusinessCase,
                         rec: ReconciliationInputs, rec_path: str | Path,
-                        with_report: bool = True) -> BusinessCaseFiles:
+                        with_report: bool = True, caveat: str = "",
+                        set_by: tuple[str, str] = ("current", "redesign")) -> BusinessCaseFiles:
     """Every file of the business case, made from its result.
 
     Parameters
@@ -206,12 +214,16 @@ def business_case_files(result: BusinessCaseResult, current: Config, redesign: C
     with_report : bool
         Also draw the charts and the HTML report (the slower part); if False, the
         workbook and the CSV tables only.
+    caveat : str
+        A warning that leads the Summary sheet's note (e.g. a quick run's).
+    set_by : (str, str)
+        Who set the current and the redesign pathways' values (the Assumptions sheet's provenance).
     """
     from .workbook import workbook_bytes
 
     result = labelled(result)
-    assumptions = assumptions_table(current, redesign, case, rec_path)
-    all_sheets = sheets(result, assumptions, case)
+    assumptions = assumptions_table(current, redesign, case, rec_path, set_by)
+    all_sheets = sheets(result, assumptions, case, caveat)
     tables = {csv_name: table for _, csv_name, table, _ in all_sheets}
     tables["comparison.csv"] = result.comparison
     files = {WORKBOOK: workbook_bytes([(title, table, note) for title, _, table, note in all_sheets])}

@@ -30,7 +30,7 @@ def test_default_run_shows_kpis_with_intervals():
     assert 100 < mean < 400, utc  # the current pathway's order of magnitude
     assert " to " in utc  # a 95% interval from the two replications
     # the scenario is the current pathway itself: the paired saving is exactly zero
-    saving = {m.label: m.value for m in at.metric}["Annual saving"]
+    saving = {m.label: m.value for m in at.metric}["Gross activity saving a year"]
     assert saving == "£0"
 
 
@@ -46,7 +46,7 @@ def test_changed_input_changes_result():
     assert after["Scenario (Current pathway)"].startswith("0.0")
     assert float(before["Scenario (Current pathway)"].split(" ")[0]) > 0
     assert after["Current pathway"] == before["Current pathway"]  # the baseline is unchanged
-    assert {m.label: m.value for m in at.metric}["Annual saving"] != "£0"
+    assert {m.label: m.value for m in at.metric}["Gross activity saving a year"] != "£0"
 
 
 def test_finished_inputs_are_reused_not_rerun():
@@ -200,6 +200,10 @@ def test_business_case_workbook_is_built_on_request(downloads):
     assert name == "business_case.xlsx"
     book = load_workbook(io.BytesIO(data))
     assert {"Summary", "Savings by change", "Assumptions"} <= set(book.sheetnames)
+    # the workbook says where and how it was built: in the app, in quick mode
+    assert "QUICK MODE" in book["Summary"]["A1"].value
+    provenance = [row[4] for row in book["Assumptions"].iter_rows(min_row=3, values_only=True)]
+    assert "scenario redesign as set in the web app" in provenance
     sheet = book["Savings by change"]
     header = [c.value for c in sheet[2]]
     steps = {row[header.index("Step")]: row[header.index("Label")]

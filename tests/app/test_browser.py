@@ -110,7 +110,7 @@ def test_app_in_a_real_browser(app_url, tmp_path):
                 slider.press("ArrowLeft")
             page.wait_for_timeout(1000)
             page.get_by_role("button", name="Run", exact=True).click()
-            saving = page.get_by_test_id("stMetric").filter(has_text="Annual saving")
+            saving = page.get_by_test_id("stMetric").filter(has_text="Gross activity saving a year")
             saving.wait_for()
             value = saving.get_by_test_id("stMetricValue").inner_text()
             assert re.fullmatch(r"-?£[\d,]+", value), value

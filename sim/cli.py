@@ -675,11 +675,19 @@ def cmd_sweep(args) -> int:
     return 0
 
 
+WARMUP_MIN_DAYS = 20
+"""Shortest run ``warmup`` accepts: four MSER-5 batches of 5 days, enough to place a cut at all."""
+
+
 def cmd_warmup(args) -> int:
     from .analysis.warmup import daily_kpis, warmup_table
 
     cfg = _load_scenario(args.config)
+    configured = cfg.run.warmup_days
     cfg = apply_overrides(cfg, replications=args.reps, days=args.days, warmup_days=0, seed=args.seed)
+    if cfg.run.days < WARMUP_MIN_DAYS:
+        raise ConfigError(f"--days {cfg.run.days}: too short to find a warm-up; MSER-5 needs at least "
+                          f"{WARMUP_MIN_DAYS} days (the config's warm-up is {configured}), e.g. --days 56")
     out = _output_folder(Path(args.out or Path("results") / f"warmup_{cfg.name}"))
     with executor_for(args) as executor:
         results = run_replications(cfg, events=True, progress=not args.quiet, label=f"warm-up {cfg.name}",

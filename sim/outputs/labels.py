@@ -17,6 +17,8 @@ so a new KPI or route never breaks a table.
 
 from __future__ import annotations
 
+import re
+
 CHANGE_NAMES = {
     "x1_overflow_instead_of_walk_in": "Practice overflow: a PCN SDA slot instead of walking in to A&E",
     "x2_overflow_instead_of_practice_referral": "Practice overflow: a PCN SDA slot instead of a referral to A&E",
@@ -157,6 +159,16 @@ KPI_NAMES = {
     "nhs111_no_slot_to_front_door_per_weekday": "NHS 111 callers sent to A&E/UTC for want of a slot a weekday",
     "nhs111_no_slot_to_front_door_per_weekend_day": "NHS 111 callers sent to A&E/UTC for want of a slot a weekend day",
     "in_system_at_end": "Patients still in the pathway at the end of the run",
+    "unstable": "Queues growing without bound (1 = unstable, 0 = steady)",
+    "induced_to_sda_per_day": "Induced demand booked into SDA a day",
+    "induced_to_utc_per_day": "Induced demand seen in the UTC a day",
+    "sda_refused_while_unused_per_day": "Patients refused an SDA slot while one of the same day stood unused, a day",
+    "sda_refused_while_unused_per_day_gpcg":
+        "Patients refused a GPCG SDA slot while one of the same day stood unused, a day",
+    "sda_refused_while_unused_per_day_pcn":
+        "Patients refused a PCN SDA slot while one of the same day stood unused, a day",
+    "gp_reattendance_hours_after_sda_per_week": "GP hours spent on reattendances after SDA a week",
+    "gp_reattendance_hours_after_utc_per_week": "GP hours spent on reattendances after a UTC visit a week",
     "cost_total_annual_gbp": "Annual cost of the pathway's activity (GP reattendances apart), GBP",
     "gp_reattendance_value_annual_gbp": "Value of GP time spent on reattendances, GBP a year (not cash, not in the cost)",
 }
@@ -229,6 +241,10 @@ def kpi_label(kpi: str) -> str:
     for prefix, words in ROUTE_KPI_PREFIXES.items():
         if kpi.startswith(prefix):
             return f"{words}: {route_label(kpi.removeprefix(prefix))}"
+    hourly = re.fullmatch(r"(sda_unused_slots_per_day_(?:gpcg|pcn))_h(\d\d)", kpi)
+    if hourly:
+        hour = int(hourly.group(2))
+        return f"{KPI_NAMES[hourly.group(1)]}, starting {hour:02d}:00-{hour + 1:02d}:00"
     return kpi.replace("_", " ")
 
 
@@ -240,7 +256,7 @@ def kpi_unit(kpi: str) -> str:
         return "%"
     if kpi.endswith("_min"):
         return "minutes"
-    if "hours_per_week" in kpi:
+    if "_hours_" in kpi and kpi.endswith("per_week"):
         return "hours a week"
     if "per_week" in kpi:
         return "a week"

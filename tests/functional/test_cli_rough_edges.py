@@ -91,3 +91,10 @@ def test_version():
     proc = _cli("--version")
     assert proc.returncode == 0
     assert proc.stdout.startswith("run_sim.py ") and proc.stdout.split()[1][0].isdigit()
+
+
+def test_warmup_refuses_a_run_too_short_to_place_a_cut(tmp_path, capsys):
+    code = main(["warmup", "configs/current.yaml", "--reps", "2", "--days", "3", "--out", str(tmp_path / "w")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: --days 3: too short to find a warm-up") and len(err.splitlines()) == 1
+    assert not (tmp_path / "w").exists()

@@ -43,3 +43,16 @@ def test_change_and_kpi_labels_carry_numbers_and_units():
     assert kpi_unit("utc_wait_mean_min") == "minutes"
     assert kpi_unit("gp_reattendance_hours_per_week") == "hours a week"
     assert kpi_unit("sda_slot_utilisation_pct_gpcg") == "%"
+
+
+def test_every_kpi_a_run_reports_has_a_name_in_words(small_current):
+    """No KPI of a run falls back to its code name with spaces; hourly KPIs name their hour."""
+    from sim.analysis.kpis import compute_kpis
+    from sim.model.pathway import run_replication
+    from sim.outputs.labels import kpi_label, kpi_unit
+
+    kpis = compute_kpis(run_replication(small_current, 0))
+    bare = [k for k in kpis if kpi_label(k) == k.replace("_", " ")]
+    assert bare == []
+    assert kpi_label("sda_unused_slots_per_day_gpcg_h08").endswith("starting 08:00-09:00")
+    assert kpi_unit("gp_reattendance_hours_after_sda_per_week") == "hours a week"

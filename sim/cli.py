@@ -220,6 +220,14 @@ def cmd_app(args) -> int:
     """Serve the web app on localhost with ``streamlit run`` until stopped (Ctrl-C)."""
     import subprocess
 
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("localhost", args.port))
+        except OSError:
+            raise ConfigError(f"--port {args.port}: already in use on this machine; choose another, "
+                              "e.g. --port 8502") from None
     script = Path(__file__).resolve().parent / "app" / "main.py"
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", "localhost",
                "--server.port", str(args.port), "--browser.gatherUsageStats", "false"]

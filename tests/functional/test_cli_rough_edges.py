@@ -98,3 +98,15 @@ def test_warmup_refuses_a_run_too_short_to_place_a_cut(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: --days 3: too short to find a warm-up") and len(err.splitlines()) == 1
     assert not (tmp_path / "w").exists()
+
+
+def test_app_on_a_port_in_use_is_one_line_and_exit_2(capsys):
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("localhost", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code = main(["app", "--port", str(port)])
+    err = capsys.readouterr().err
+    assert code == 2 and err == f"error: --port {port}: already in use on this machine; choose another, e.g. --port 8502\n"

@@ -207,11 +207,12 @@ class DaskExecutor(Executor):
 
             n = workers or os.cpu_count() or 1
             with dask.config.set(LOCAL_CLUSTER_SETTINGS):
-                # the cluster's own notes (a task cancelled by Ctrl-C, a slow event loop) are
-                # not the user's business; its errors are, and an error in a replication
-                # comes back through the client as the replication's own exception
+                # its web server on a free port of this machine only, so two runs at once do
+                # not clash (nothing here reads it). The cluster's own notes (a task cancelled
+                # by Ctrl-C, a slow event loop) are not the user's business; its errors are,
+                # and an error in a replication comes back as the replication's own exception
                 self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
-                                             dashboard_address=None, silence_logs=logging.ERROR)
+                                             dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
             self._client = Client(self._cluster)
             self.description = f"Dask local cluster of {n} workers"
         else:

@@ -61,3 +61,15 @@ def run_with(cfg, table: PatientTable) -> PathwayModel:
     model.log = EventLog(table.n)
     model.run()
     return model
+
+
+def as_foreground_job() -> None:
+    """In a test's child process, before it starts: Ctrl-C (SIGINT) at its default, as in a terminal.
+
+    A shell starts background jobs with SIGINT ignored and a child keeps an ignored signal
+    ignored, so a suite run in the background would otherwise start its runs deaf to Ctrl-C.
+    The interrupt tests emulate a terminal's foreground job, whatever started pytest.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from ..property.strategies import ROOT
+from .helpers import as_foreground_job
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -41,6 +42,7 @@ def _start(argv: list[str], out_dir: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "run_sim.py", *argv, "--out", str(out_dir), "--quiet"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=as_foreground_job,
     )
 
 

@@ -19,6 +19,7 @@ from sim.inputs.config import apply_overrides, load_config
 from sim.experiments.runner import ReplicationResult, run_replications, summary_table
 
 from ..conftest import ROOT, tweak
+from .helpers import as_foreground_job
 
 
 def _tables_equal(a, b):
@@ -77,7 +78,7 @@ def test_interrupted_cli_run_resumes_to_identical_results(tmp_path, jobs):
     kept_dir = out.parent / ".current-checkpoint"
     proc = subprocess.Popen([sys.executable, "run_sim.py", *RUN, "--jobs", jobs, "--quiet", "--out", str(out)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=as_foreground_job)
     try:
         deadline = time.monotonic() + 120
         while len(list(kept_dir.glob("*/rep-*[0-9].json"))) < 2:

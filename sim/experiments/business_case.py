@@ -311,10 +311,11 @@ def _run_business_case(baseline: Config, scenario: Config, case: BusinessCase, r
                                                executor=executor))
         slot_use.append(slot_use_by_hour(cfg, events, arm))
     activity, cost = route_tables(comparison)
+    headline = headline_table(savings, x6_step=x6_step)
     by_line = savings_table(savings)
     by_line["label"] = [LINE_NAMES[x] for x in by_line["line"]]
     return BusinessCaseResult(
-        headline=headline_table(savings, x6_step=x6_step),
+        headline=headline,
         savings_by_line=by_line,
         savings_by_change=by_change,
         reconciliation=reconciliation,
@@ -326,7 +327,7 @@ def _run_business_case(baseline: Config, scenario: Config, case: BusinessCase, r
         cost_by_route=cost,
         waits=waits_table(summarise(base_arm.summary), summarise(scen_arm.summary)),
         slot_use=pd.concat(slot_use, ignore_index=True),
-        uncertainty=uncertainty_table(headline_table(savings, x6_step=x6_step), n_used),
+        uncertainty=uncertainty_table(headline, n_used),
         comparison=comparison,
         summaries=summaries,
         replications=n_used,

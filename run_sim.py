@@ -5,9 +5,13 @@
     python run_sim.py compare configs/current.yaml configs/redesign.yaml --jobs 2
 """
 
-import sys
+try:  # a Ctrl-C while Python loads the command line is one line and exit 130, as later
+    from sim.cli import script
+except KeyboardInterrupt:
+    import sys
 
-from sim.cli import main
+    print("interrupted: no results were written", file=sys.stderr)
+    sys.exit(130)
 
 if __name__ == "__main__":
-    sys.exit(main())
+    script()

@@ -3,40 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import platform
 import signal
 import sys
-import time
 from contextlib import contextmanager
-from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from .cli_business import add_parser as add_business_case_parser
 
-from .cli_business import add_parser as add_business_case_parser, cmd_business_case
-from .experiments.attribution import attribute, resolve_order
-from .experiments.checkpoint import CheckpointFolder
-from .experiments.executors import Executor, make_executor
-from .experiments.precision import Outcome, Precision, run_groups
-from .experiments.resources import check_fits
-from .inputs.config import Config, ConfigError, apply_overrides, load_config, read_yaml_mapping
-from .analysis.invariants import InvariantError
-from .outputs.labels import with_labels
-from .outputs.output import ResultWriter, check_output_folder
-from .analysis.output_analysis import paired_comparison, summarise
-from .experiments.runner import ReplicationRunner, run_replications, summary_table
-from .experiments.sweep import (
-    build_points,
-    load_sweep,
-    point_summary,
-    replications_table,
-    run_sweep,
-    runs_table,
-    set_parameters,
-    sobol_indices,
-    uncertainty_summary,
-)
-from .experiments.validation import validate, validation_runs
+if TYPE_CHECKING:  # the command line starts fast: each command imports what it uses, when it runs
+    import pandas as pd
+
+    from .experiments.checkpoint import CheckpointFolder
+    from .experiments.executors import Executor
+    from .experiments.precision import Outcome, Precision
+    from .experiments.runner import ReplicationRunner
+    from .inputs.config import Config
 
 EXIT_BAD_INPUT = 2
 EXIT_MODEL_ERROR = 3
@@ -109,11 +91,15 @@ def add_precision_options(p: argparse.ArgumentParser) -> None:
 
 def executor_for(args) -> Executor:
     """The executor for ``--jobs`` / ``--scheduler`` (the scheduler wins)."""
+    from .experiments.executors import make_executor
+
     return make_executor(args.jobs, getattr(args, "scheduler", None))
 
 
 def precision_for(args) -> Precision | None:
     """The ``--precision`` asked for, or ``None``."""
+    from .experiments.precision import Precision
+
     if getattr(args, "precision", None) is None:
         return None
     return Precision(args.precision, args.precision_kpis, args.max_reps)
@@ -151,10 +137,23 @@ def _add_set_option(p: argparse.ArgumentParser, which: str) -> None:
 
 
 def _version() -> str:
+    from importlib import metadata
+
     try:
         return metadata.version("sim-pathway")
     except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
         return "unknown"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the installed version, looked up only when asked for (start-up stays fast)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"{parser.prog} {_version()}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -162,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="run_sim.py",
         description="Tower Hamlets same-day urgent care pathway simulator.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_VersionAction, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run one scenario")
     run.add_argument("config", help="scenario YAML, e.g. configs/current.yaml")
@@ -218,10 +217,15 @@ def _port(text: str) -> int:
 
 def cmd_app(args) -> int:
     """Serve the web app on localhost with ``streamlit run`` until stopped (Ctrl-C)."""
+    import importlib.util
+    import socket
     import subprocess
 
-    import socket
+    from .inputs.config import ConfigError
 
+    for library in ("streamlit", "altair"):  # checked here: the app runs in a process of its own
+        if importlib.util.find_spec(library) is None:
+            raise ConfigError(f"app needs {library}, which comes with the [app] extra: pip install -e '.[app]'")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         try:
             probe.bind(("localhost", args.port))
@@ -240,6 +244,8 @@ def cmd_app(args) -> int:
 
 def _load_scenario(path: str) -> Config:
     """A scenario config; a sweep file given instead is named as one."""
+    from .inputs.config import ConfigError, load_config
+
     try:
         return load_config(path)
     except ConfigError:
@@ -250,6 +256,8 @@ def _load_scenario(path: str) -> Config:
 
 
 def _looks_like_sweep(path: str) -> bool:
+    from .inputs.config import ConfigError, read_yaml_mapping
+
     try:
         data = read_yaml_mapping(Path(path), "config")
     except ConfigError:
@@ -258,11 +266,18 @@ def _looks_like_sweep(path: str) -> bool:
 
 
 def _load(path: str, args) -> Config:
+    from .inputs.config import apply_overrides
+
     cfg = _load_scenario(path)
     cfg = apply_overrides(
         cfg, replications=args.reps, days=args.days, warmup_days=args.warmup_days, seed=args.seed
     )
-    return set_parameters(cfg, getattr(args, "assignments", []))
+    assignments = getattr(args, "assignments", [])
+    if not assignments:
+        return cfg
+    from .experiments.sweep import set_parameters
+
+    return set_parameters(cfg, assignments)
 
 
 def _warn_single_replication(cfg: Config, args) -> None:
@@ -280,46 +295,19 @@ class Interrupted(Exception):
         self.exit_code = exit_code
 
 
-class Stopped(KeyboardInterrupt):
-    """SIGTERM or SIGHUP, raised where the run is, so it stops as on Ctrl-C."""
-
-    def __init__(self, signum: int):
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
 def _exit_code(exc: KeyboardInterrupt) -> int:
     """128 + the signal's number, as a shell reports it: 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP."""
     return 128 + getattr(exc, "signum", signal.SIGINT)
 
 
-def _raise_stopped(signum, frame) -> None:
-    raise Stopped(signum)
-
-
-@contextmanager
-def _stop_signals_like_ctrl_c():
-    """While a command runs, SIGTERM and SIGHUP stop it the way Ctrl-C does (then the handlers are restored)."""
-    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
-    previous = {}
-    try:
-        for signum in wanted:
-            previous[signum] = signal.signal(signum, _raise_stopped)
-    except ValueError:  # not the main thread: leave signals alone
-        pass
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-
-
 @contextmanager
 def _resumable(out: Path, args):
     """The command's checkpoint folder; on Ctrl-C, say what it keeps; after success, remove it."""
+    from .experiments.checkpoint import CheckpointFolder
+
     checkpoints = CheckpointFolder(out, resume=not args.no_resume)
     kept = checkpoints.kept()
-    if kept and not args.quiet:
+    if kept and not args.quiet and not args.no_resume:
         print(f"resuming: {kept} finished replication(s) from an interrupted run are kept in "
               f"{checkpoints.path}; those of this scenario are reused (--no-resume to run them again)",
               file=sys.stderr)
@@ -340,6 +328,9 @@ def _resumable(out: Path, args):
 
 def _manifest(args, configs: dict[str, Config], seconds: float, checkpoints: CheckpointFolder,
               outcome: Outcome | None = None) -> dict:
+    import platform
+    from importlib import metadata
+
     versions = {}
     for pkg in ("simpy", "numpy", "pandas", "scipy", "pydantic", "pyarrow", "sim-pathway"):
         try:
@@ -405,6 +396,8 @@ def _print_comparison(comparison: pd.DataFrame) -> None:
 
 def _output_folder(path: Path) -> Path:
     """The output folder, refused before any work if results cannot or must not go there."""
+    from .outputs.output import check_output_folder
+
     return check_output_folder(path)
 
 
@@ -414,6 +407,10 @@ def _run_arms(arms: dict[str, Config], args, checkpoints: CheckpointFolder, labe
 
     With ``events_dirs``, each arm's event logs are written to its folder as replications finish.
     """
+    from .experiments.precision import run_groups
+    from .experiments.resources import check_fits
+    from .experiments.runner import ReplicationRunner
+
     for cfg in arms.values():
         check_fits(cfg, 1 if getattr(args, "scheduler", None) else args.jobs, events)
     with executor_for(args) as executor, ReplicationRunner(executor, events, not args.quiet, label) as runner:
@@ -436,6 +433,12 @@ def _say_precision(outcome: Outcome, args) -> None:
 
 
 def cmd_run(args) -> int:
+    import time
+
+    from .analysis.output_analysis import summarise
+    from .experiments.runner import summary_table
+    from .outputs.output import ResultWriter
+
     cfg = _load(args.config, args)
     out = _output_folder(Path(args.out or Path("results") / cfg.name))
     start = time.perf_counter()
@@ -463,6 +466,13 @@ def cmd_run(args) -> int:
 
 def cmd_compare(args) -> int:
     # matplotlib is imported only by the commands that draw
+    import time
+
+    from .analysis.output_analysis import paired_comparison, summarise
+    from .experiments.runner import summary_table
+    from .outputs.labels import with_labels
+    from .outputs.output import ResultWriter
+
     from .outputs.report import cost_change_by_route_figure
 
     base = _load(args.baseline, args)
@@ -507,6 +517,12 @@ def cmd_compare(args) -> int:
 
 
 def cmd_attribute(args) -> int:
+    import time
+
+    from .experiments.attribution import attribute, resolve_order
+    from .experiments.precision import Outcome
+    from .outputs.output import ResultWriter
+
     from .outputs.report import attribution_figure
 
     base = _load(args.baseline, args)
@@ -539,11 +555,19 @@ def cmd_attribute(args) -> int:
 
 def _runs_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Every run's per-replication KPIs in one long table, the run named in its first column."""
+    import pandas as pd
+
     runs = pd.concat([table.assign(run=label) for label, table in tables.items()], ignore_index=True)
     return runs[["run", *[c for c in runs.columns if c != "run"]]]
 
 
 def cmd_validate(args) -> int:
+    import time
+
+    from .experiments.runner import summary_table
+    from .experiments.validation import validate, validation_runs
+    from .outputs.output import ResultWriter
+
     runs = validation_runs(_load(args.current, args), _load(args.redesign, args))
     first = runs["current"]
     out = _output_folder(Path(args.out or Path("results") / "validation"))
@@ -590,6 +614,8 @@ def _print_uncertainty(summary: pd.DataFrame) -> None:
 
 
 def _looks_like_scenario(path: str) -> bool:
+    from .inputs.config import ConfigError, read_yaml_mapping
+
     try:
         data = read_yaml_mapping(Path(path), "sweep")
     except ConfigError:
@@ -605,6 +631,14 @@ def _print_sobol(indices: pd.DataFrame) -> None:
 
 
 def cmd_sweep(args) -> int:
+    import time
+
+    from .experiments.resources import check_fits
+    from .experiments.sweep import (build_points, load_sweep, point_summary, replications_table, run_sweep, runs_table,
+                                     sobol_indices, uncertainty_summary)
+    from .inputs.config import ConfigError
+    from .outputs.output import ResultWriter
+
     from .outputs.report import sample_figure, sweep_figure
 
     try:
@@ -688,6 +722,12 @@ WARMUP_MIN_DAYS = 20
 
 
 def cmd_warmup(args) -> int:
+    import pandas as pd
+
+    from .experiments.runner import run_replications
+    from .inputs.config import ConfigError, apply_overrides, load_config
+    from .outputs.output import ResultWriter
+
     from .analysis.warmup import daily_kpis, warmup_table
 
     cfg = _load_scenario(args.config)
@@ -722,29 +762,64 @@ def cmd_warmup(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the process exit code."""
-    args = build_parser().parse_args(argv)
-    with _stop_signals_like_ctrl_c():
+    """Entry point; returns the process exit code.
+
+    While it runs, Ctrl-C, SIGTERM and SIGHUP stop the command once, however many arrive
+    (:class:`~sim.experiments.executors.StopSignals`); the handlers found are put back at the end.
+    """
+    from .experiments.executors import StopSignals, active_stop_signals
+
+    stops = None if active_stop_signals() is not None else StopSignals().install()
+    try:
+        args = build_parser().parse_args(argv)
         return _dispatch(args)
+    except KeyboardInterrupt as exc:  # before the command started (reading the command line)
+        print("interrupted: no results were written", file=sys.stderr)
+        return _exit_code(exc)
+    finally:
+        if stops is not None:
+            stops.restore()
+
+
+def script() -> None:
+    """``run_sim.py`` and the ``run-sim`` command: :func:`main`, then exit with its code.
+
+    The stop signals are handled from here to the process's end, so a Ctrl-C at any moment is one
+    line and exit 130 (143 for SIGTERM), never a traceback; after the command has finished, a
+    signal changes nothing.
+    """
+    from .experiments.executors import StopSignals
+
+    try:
+        stops = StopSignals().install()
+        code = main()
+        stops.finishing()
+    except KeyboardInterrupt as exc:
+        print("interrupted: no results were written", file=sys.stderr)
+        code = _exit_code(exc)
+    sys.exit(code)
+
+
+MISSING_EXTRAS = {"streamlit": "app", "altair": "app", "dask": "dask", "distributed": "dask",
+                  "SALib": "sensitivity"}
+"""Libraries that come with an extra of the package (``pip install -e '.[EXTRA]'``), not with the core."""
+
+
+def _missing_extra(exc: ImportError) -> str | None:
+    """The extra to install for a library that is missing, or ``None`` if it is not one of theirs."""
+    name = (getattr(exc, "name", None) or "").split(".")[0]
+    return MISSING_EXTRAS.get(name)
 
 
 def _dispatch(args) -> int:
+    from .analysis.invariants import InvariantError
+    from .inputs.config import ConfigError
+
+    commands = {"run": cmd_run, "compare": cmd_compare, "attribute": cmd_attribute, "sweep": cmd_sweep,
+                "validate": cmd_validate, "app": cmd_app, "business-case": _cmd_business_case,
+                "warmup": cmd_warmup}
     try:
-        if args.command == "run":
-            return cmd_run(args)
-        if args.command == "attribute":
-            return cmd_attribute(args)
-        if args.command == "sweep":
-            return cmd_sweep(args)
-        if args.command == "validate":
-            return cmd_validate(args)
-        if args.command == "app":
-            return cmd_app(args)
-        if args.command == "business-case":
-            return cmd_business_case(args)
-        if args.command == "warmup":
-            return cmd_warmup(args)
-        return cmd_compare(args)
+        return commands[args.command](args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -757,3 +832,16 @@ def _dispatch(args) -> int:
     except KeyboardInterrupt as exc:
         print("interrupted: no results were written", file=sys.stderr)
         return _exit_code(exc)
+    except ModuleNotFoundError as exc:
+        extra = _missing_extra(exc)
+        if extra is None:
+            raise
+        print(f"error: {args.command} needs {exc.name}, which comes with the [{extra}] extra: "
+              f"pip install -e '.[{extra}]'", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _cmd_business_case(args) -> int:
+    from .cli_business import cmd_business_case
+
+    return cmd_business_case(args)

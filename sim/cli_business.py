@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from .experiments.business_case import BusinessCaseResult, check_switching_inputs, run_business_case
-from .inputs.business_case import load_business_case
-from .inputs.config import Config
-from .inputs.reconciliation import load_reconciliation
-from .outputs.business_case_files import business_case_files
-from .outputs.output import ResultWriter
+if TYPE_CHECKING:  # imported when the command runs, so the command line starts fast
+    from .experiments.business_case import BusinessCaseResult
+    from .inputs.config import Config
 
 CONFIGS = Path("configs")
 DEFAULT_CASE = CONFIGS / "business_case.yaml"
@@ -48,8 +44,13 @@ def cmd_business_case(args) -> int:
         executor_for,
         precision_for,
     )
+    from .experiments.business_case import check_switching_inputs, run_business_case
     from .experiments.precision import Outcome
     from .experiments.resources import check_fits
+    from .inputs.business_case import load_business_case
+    from .inputs.reconciliation import load_reconciliation
+    from .outputs.business_case_files import business_case_files
+    from .outputs.output import ResultWriter
 
     case = load_business_case(args.case)
     rec = load_reconciliation(args.reconciliation)
@@ -82,6 +83,8 @@ def cmd_business_case(args) -> int:
 
 def print_summary(result: BusinessCaseResult, current: Config) -> None:
     """The headline figures and the reconciliation, one line each; a saving is positive."""
+    import pandas as pd
+
     print(f"Business case: {result.replications} paired replications x {current.run.days} days")
     for _, row in result.headline.iterrows():
         unit = "GBP " if "GBP" in row["unit"] else ""

@@ -22,8 +22,11 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 Finished = Callable[[int, Any], None]
@@ -66,7 +69,113 @@ class SerialExecutor(Executor):
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 """Signals that stop a run the way Ctrl-C does: replications in hand finish and are kept."""
+FORCE_AFTER_SECONDS = 10.0
+"""A stop signal this long after the first one ends the process at once (workers die with it)."""
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the run is, so it stops as on Ctrl-C."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def stop_exception(signum: int) -> KeyboardInterrupt:
+    """What a stop signal raises: ``KeyboardInterrupt`` for Ctrl-C, :class:`Stopped` for the others."""
+    return KeyboardInterrupt() if signum == signal.SIGINT else Stopped(signum)
+
+
+class StopSignals:
+    """The process's handler of Ctrl-C, SIGTERM and SIGHUP while a command runs: one stop, however many signals.
+
+    The first signal raises where the main thread is (``KeyboardInterrupt`` or :class:`Stopped`), so
+    the run stops as on Ctrl-C: replications in hand finish and are kept, the rest are cancelled.
+    Further signals do not interrupt that clean-up (an exception inside it would leave a pool's
+    threads waiting on idle workers); one arriving ``FORCE_AFTER_SECONDS`` after the first ends the
+    process at once, and its workers die with it. Inside :meth:`held` the first signal waits for the
+    end of the block; after :meth:`finishing` (results published) signals change nothing. A signal
+    ignored when the handler is installed stays ignored (``nohup``, a shell's background job).
+    """
+
+    def __init__(self):
+        self.first: int | None = None
+        self._when = 0.0
+        self._held = 0
+        self._pending: int | None = None
+        self._finishing = False
+        self._previous: dict[int, Any] = {}
+
+    def install(self) -> StopSignals:
+        """Handle the stop signals in this process (main thread only; elsewhere nothing changes)."""
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        for signum in STOP_SIGNALS:
+            if signal.getsignal(signum) == signal.SIG_IGN:
+                continue  # ignored by whoever started us (nohup): keep it so
+            self._previous[signum] = signal.signal(signum, self)
+        return self
+
+    def restore(self) -> None:
+        """Put back the handlers found by :meth:`install`."""
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous = {}
+
+    def __call__(self, signum, frame) -> None:
+        if self._finishing:
+            return
+        if self.first is None:
+            self.first, self._when = signum, time.monotonic()
+            if self._held:
+                self._pending = signum
+                return
+            raise stop_exception(signum)
+        if time.monotonic() - self._when > FORCE_AFTER_SECONDS:
+            # the clean-up of the first stop is taking too long: end now (workers die with us)
+            sys.stderr.write("interrupted: stopped at once; no results were written\n")
+            os._exit(128 + self.first)
+
+    @contextmanager
+    def held(self):
+        """A block a first stop signal does not interrupt: it is raised when the block ends."""
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+            if not self._held and self._pending is not None and not self._finishing:
+                signum, self._pending = self._pending, None
+                raise stop_exception(signum)
+
+    def finishing(self) -> None:
+        """The results are published: from now on a stop signal changes nothing."""
+        self._finishing = True
+
+
+def active_stop_signals() -> StopSignals | None:
+    """The :class:`StopSignals` handling Ctrl-C in this process, if one is installed."""
+    for signum in STOP_SIGNALS:
+        handler = signal.getsignal(signum)
+        if isinstance(handler, StopSignals):
+            return handler
+    return None
+
+
+@contextmanager
+def stop_signals_held():
+    """A block that a first stop signal does not interrupt (it is raised at the block's end), if
+    :class:`StopSignals` is installed; otherwise nothing changes."""
+    stops = active_stop_signals()
+    if stops is None:
+        yield
+        return
+    with stops.held():
+        yield
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+MAX_WORKER_LOSSES = 3
+"""Pools lost in a row (a worker died before any replication came back) before a run gives up,
+as a Dask scheduler gives up on a task after 3 workers died running it."""
 
 
 def _die_with_parent(parent_pid: int) -> None:
@@ -103,6 +212,10 @@ class ProcessExecutor(Executor):
         self.description = f"{jobs} local processes"
         self._pool: ProcessPoolExecutor | None = None
 
+    def _new_pool(self, calls: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=min(self.workers, calls), initializer=_worker_setup,
+                                   initargs=(os.getpid(),))
+
     def run(self, fn: Callable, calls: Sequence[tuple], finished: Finished) -> None:
         if len(calls) <= 1 and self._pool is None:
             SerialExecutor().run(fn, calls, finished)
@@ -110,38 +223,76 @@ class ProcessExecutor(Executor):
         # keep the parent's objects out of the workers' garbage collections
         # (fewer copy-on-write page copies after fork)
         gc.freeze()
-        futures = {}
-        delivered = set()
+        delivered: set[int] = set()
+        lost_in_a_row = 0
         try:
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=min(self.workers, len(calls)),
-                                                 initializer=_worker_setup, initargs=(os.getpid(),))
-            futures = {self._pool.submit(fn, *args): i for i, args in enumerate(calls)}
+            while True:
+                if self._pool is None:
+                    self._pool = self._new_pool(len(calls))
+                before = len(delivered)
+                try:
+                    self._run_round(fn, calls, finished, delivered)
+                    return
+                except BrokenProcessPool:
+                    # a worker died (killed, out of memory): its pool is unusable; as a Dask
+                    # cluster does, rerun the replications not yet back on a fresh pool
+                    # (a replication's numbers depend only on its scenario and number)
+                    lost_in_a_row = 1 if len(delivered) > before else lost_in_a_row + 1
+                    with stop_signals_held():
+                        pool, self._pool = self._pool, None
+                        pool.shutdown(wait=True, cancel_futures=True)
+                    if lost_in_a_row > MAX_WORKER_LOSSES:
+                        from ..inputs.config import ConfigError
+
+                        raise ConfigError(
+                            f"a worker process died {lost_in_a_row} times in a row before a replication came "
+                            "back (killed, or out of memory?): use fewer --jobs or a shorter run") from None
+                    print(f"warning: a worker process died; its replications run again on new workers "
+                          f"({len(calls) - len(delivered)} still to come)", file=sys.stderr)
+        finally:
+            gc.unfreeze()
+
+    def _run_round(self, fn: Callable, calls: Sequence[tuple], finished: Finished, delivered: set[int]) -> None:
+        """Submit the calls not yet delivered to the pool and deliver each as it completes."""
+        futures = {}
+        try:
+            futures = {self._pool.submit(fn, *args): i for i, args in enumerate(calls) if i not in delivered}
             for future in as_completed(futures):
+                if future.exception() is not None and isinstance(future.exception(), BrokenProcessPool):
+                    raise future.exception()
                 finished(futures[future], future.result())
                 delivered.add(futures[future])
+        except BrokenProcessPool:
+            # keep what finished before the worker died, then let the caller start a fresh pool
+            for future, i in futures.items():
+                if i not in delivered and future.done() and not future.cancelled() and future.exception() is None:
+                    finished(i, future.result())
+                    delivered.add(i)
+            raise
         except BaseException:
             # On Ctrl-C or an error: cancel what has not started and wait only for
             # the calls in hand. Waiting here keeps the pool alive until its
             # manager thread has seen the cancellation; if the pool were freed first,
-            # the thread would go on to run every remaining call.
-            pool, self._pool = self._pool, None
-            try:
-                if pool is not None:
-                    pool.shutdown(wait=True, cancel_futures=True)
-            finally:
-                for future, i in futures.items():
-                    if i not in delivered and future.done() and not future.cancelled() \
-                            and future.exception() is None:
-                        finished(i, future.result())
+            # the thread would go on to run every remaining call. A second stop
+            # signal does not interrupt this wait (it is held).
+            with stop_signals_held():
+                pool, self._pool = self._pool, None
+                try:
+                    if pool is not None:
+                        pool.shutdown(wait=True, cancel_futures=True)
+                finally:
+                    for future, i in futures.items():
+                        if i not in delivered and future.done() and not future.cancelled() \
+                                and future.exception() is None:
+                            finished(i, future.result())
+                            delivered.add(i)
             raise
-        finally:
-            gc.unfreeze()
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+            with stop_signals_held():
+                pool, self._pool = self._pool, None
+                pool.shutdown()
 
 
 LOCAL = "local"
@@ -199,21 +350,34 @@ class DaskExecutor(Executor):
     """
 
     def __init__(self, scheduler: str, workers: int | None = None, processes: bool = True):
-        from dask.distributed import Client, LocalCluster  # heavy: only when asked for
+        if scheduler != LOCAL:
+            check_scheduler_answers(scheduler)  # refused at once, before Dask's 10 s of retries
+        try:
+            from dask.distributed import Client, LocalCluster  # heavy: only when asked for
+        except ImportError as err:
+            from ..inputs.config import ConfigError
+
+            raise ConfigError(f"--scheduler needs Dask, which is not installed ({err.name}): "
+                              "pip install -e '.[dask]'") from None
 
         self._cluster = None
+        self._client = None
         if scheduler == LOCAL:
             import dask
 
             n = workers or os.cpu_count() or 1
-            with dask.config.set(LOCAL_CLUSTER_SETTINGS):
-                # its web server on a free port of this machine only, so two runs at once do
-                # not clash (nothing here reads it). The cluster's own notes (a task cancelled
-                # by Ctrl-C, a slow event loop) are not the user's business; its errors are,
-                # and an error in a replication comes back as the replication's own exception
-                self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
-                                             dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
-            self._client = Client(self._cluster)
+            try:
+                with dask.config.set(LOCAL_CLUSTER_SETTINGS), _workers_start_quietly():
+                    # its web server on a free port of this machine only, so two runs at once do
+                    # not clash (nothing here reads it). The cluster's own notes (a task cancelled
+                    # by Ctrl-C, a slow event loop) are not the user's business; its errors are,
+                    # and an error in a replication comes back as the replication's own exception
+                    self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
+                                                 dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
+                self._client = Client(self._cluster)
+            except BaseException:
+                self.close()  # Ctrl-C while the cluster starts: leave no worker behind
+                raise
             self.description = f"Dask local cluster of {n} workers"
         else:
             try:
@@ -223,8 +387,12 @@ class DaskExecutor(Executor):
 
                 raise ConfigError(f"--scheduler {scheduler}: no Dask scheduler answers there ({err})") from None
             self.description = f"Dask cluster at {scheduler}"
-        self.workers = max(1, sum(self._client.nthreads().values()))
-        self._client.run(_warm_worker, os.getpid(), self._cluster is not None)
+        try:
+            self.workers = max(1, sum(self._client.nthreads().values()))
+            self._client.run(_warm_worker, os.getpid(), self._cluster is not None)
+        except BaseException:
+            self.close()
+            raise
 
     def run(self, fn: Callable, calls: Sequence[tuple], finished: Finished) -> None:
         from dask.distributed import as_completed as dask_completed
@@ -238,18 +406,76 @@ class DaskExecutor(Executor):
                 delivered.add(future.key)
                 future.release()  # the scheduler forgets the result once it is here
         except BaseException:
-            pending = [f for f in futures if not f.done()]
-            if pending:
-                self._client.cancel(pending)
-            for future in futures:
-                if future.key not in delivered and future.status == "finished":
-                    finished(position[future.key], future.result())
+            with stop_signals_held():  # a second Ctrl-C does not interrupt the cancellation
+                pending = [f for f in futures if not f.done()]
+                if pending:
+                    self._client.cancel(pending)
+                for future in futures:
+                    if future.key not in delivered and future.status == "finished":
+                        finished(position[future.key], future.result())
             raise
 
     def close(self) -> None:
-        self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
+        with stop_signals_held():
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+            if self._cluster is not None:
+                self._cluster.close()
+                self._cluster = None
+
+
+@contextmanager
+def _workers_start_quietly():
+    """Worker processes started in this block write their stderr to nowhere.
+
+    A terminal's Ctrl-C reaches every process of the group, and a worker still importing its
+    libraries (before it leaves Ctrl-C to the main process) would print a traceback of dozens of
+    lines. The main process reports the interrupt; an error in a replication comes back as that
+    replication's exception. The main process's own stderr is back when the block ends.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(quiet, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(quiet)
+
+
+SCHEDULER_CONNECT_SECONDS = 5.0
+"""How long to wait for a scheduler's port to accept a connection before refusing the address."""
+
+
+def check_scheduler_answers(address: str) -> None:
+    """Refuse in one line, within seconds, a scheduler address that is malformed or where nothing listens.
+
+    Only a TCP connection is tried (``tcp://host:port``; another protocol is left to Dask).
+    """
+    import socket
+    from urllib.parse import urlsplit
+
+    from ..inputs.config import ConfigError
+
+    text = address if "://" in address else f"tcp://{address}"
+    try:
+        parts = urlsplit(text)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        raise ConfigError(f"--scheduler {address}: not an address such as tcp://10.0.0.5:8786 or 'local'") from None
+    if parts.scheme != "tcp":
+        return
+    if not host or port is None:
+        raise ConfigError(f"--scheduler {address}: give host and port, e.g. tcp://10.0.0.5:8786 (or 'local')")
+    try:
+        with socket.create_connection((host, port), timeout=SCHEDULER_CONNECT_SECONDS):
+            pass
+    except OSError as err:
+        reason = err.strerror or ("no answer" if isinstance(err, TimeoutError) else type(err).__name__)
+        raise ConfigError(f"--scheduler {address}: no Dask scheduler answers there ({reason})") from None
 
 
 def make_executor(jobs: int = 1, scheduler: str | None = None) -> Executor:

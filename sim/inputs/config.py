@@ -384,6 +384,26 @@ class Calibration(Locked):
         return (1.0 - self.current_redirections_share_at_ia) * self.current_redirection_propensity / left
 
 
+Disposition = Literal["ambulance", "ed", "primary_care", "pharmacy", "self_care", "other"]
+"""An NHS 111 disposition (the keys of ``demand.nhs111.dispositions``)."""
+
+
+class ClinicalNeed(Locked):
+    """Who needs ED, and whether a same-day primary-care slot may take them instead.
+
+    A patient's need is read where the pathway reveals it: streaming at the front
+    door (``front_door_ed_stream``: the IA nurse would send them to ED, i.e. not
+    UTC-suitable) and the NHS 111 disposition (``nhs111_ed_dispositions``). With
+    ``ed_need_may_book_sda`` false, a patient whose need is ED is never booked
+    into a PCN SDA overflow slot as if ED were avoided: they take the route they
+    would have taken without one (walk in, be referred, or call NHS 111).
+    """
+
+    front_door_ed_stream: bool
+    nhs111_ed_dispositions: Annotated[list[Disposition], AfterValidator(_no_repeats)]
+    ed_need_may_book_sda: bool
+
+
 class Changes(Locked):
     """The programme's pathway changes X1-X8, each a switch."""
 
@@ -425,6 +445,7 @@ class Config(Locked):
     slot_diaries: SlotDiaries
     sda_consultation: SdaConsultation
     calibration: Calibration
+    clinical_need: ClinicalNeed
     changes: Changes
     unit_costs_gbp: UnitCosts
 

@@ -164,7 +164,8 @@ def _no_repeats(names: list[str]) -> list[str]:
 
 
 class Nhs111Demand(ArrivalProfile):
-    """NHS 111 calls; ``booking_order`` is the order a primary-care disposition tries slot diaries.
+    """NHS 111 calls; ``booking_order`` is the order a primary-care disposition tries slot diaries
+    (with ``booking_rule`` ``earliest_slot``, the order only breaks ties between slots at the same time).
 
     A diary left out of ``booking_order`` is never tried by 111. The St Andrews hub is
     skipped once it has ceased (X7) and the PCN diary until 111 may book it (X4).
@@ -174,6 +175,9 @@ class Nhs111Demand(ArrivalProfile):
     call_time_min: Distribution
     no_slot_to_front_door: Prob
     booking_order: Annotated[list[BookingDiary], Field(min_length=1), AfterValidator(_no_repeats)]
+    booking_rule: Literal["in_order", "earliest_slot"]
+    """``in_order``: the first diary in ``booking_order`` with a reachable slot today, whatever its time;
+    ``earliest_slot``: the earliest reachable slot among the diaries, ties going to the first in the order."""
 
 
 class OverflowChoice(Shares):

@@ -108,6 +108,7 @@ class PathwayModel:
         if not ch.x4_111_books_pcn_sda:
             del usable["pcn_sda"]
         self.nhs111_booking = [usable[name] for name in cfg.demand.nhs111.booking_order if name in usable]
+        self.nhs111_earliest = cfg.demand.nhs111.booking_rule == "earliest_slot"
         self.reattend_p = (
             cfg.sda_consultation.reattend_probability_comprehensive
             if ch.x6_comprehensive_sda_consultation
@@ -321,7 +322,13 @@ class PathwayModel:
             yield from self._front_door(pid, utc_suitable=False, delay=P.travel_time[pid])
             return
         ran_out = False  # a diary tried was still taking bookings today, but full
-        for diary, activity in self.nhs111_booking:
+        booking = self.nhs111_booking
+        if self.nhs111_earliest and len(booking) > 1:
+            # the soonest slot any diary can offer; a stable sort keeps the order for ties
+            soonest = [diary.earliest(env.now, NHS111_POOL) for diary, _ in booking]
+            booking = [booking[i] for i in sorted(
+                range(len(booking)), key=lambda i: float("inf") if soonest[i] is None else soonest[i])]
+        for diary, activity in booking:
             slot = diary.book(env.now, NHS111_POOL, pid)
             if slot is not None:
                 if activity == "sda_pcn":

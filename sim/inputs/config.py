@@ -164,7 +164,8 @@ def _no_repeats(names: list[str]) -> list[str]:
 
 
 class Nhs111Demand(ArrivalProfile):
-    """NHS 111 calls; ``booking_order`` is the order a primary-care disposition tries slot diaries.
+    """NHS 111 calls; ``booking_order`` is the order a primary-care disposition tries slot diaries
+    (with ``booking_rule`` ``earliest_slot``, the order only breaks ties between slots at the same time).
 
     A diary left out of ``booking_order`` is never tried by 111. The St Andrews hub is
     skipped once it has ceased (X7) and the PCN diary until 111 may book it (X4).
@@ -174,6 +175,9 @@ class Nhs111Demand(ArrivalProfile):
     call_time_min: Distribution
     no_slot_to_front_door: Prob
     booking_order: Annotated[list[BookingDiary], Field(min_length=1), AfterValidator(_no_repeats)]
+    booking_rule: Literal["in_order", "earliest_slot"]
+    """``in_order``: the first diary in ``booking_order`` with a reachable slot today, whatever its time;
+    ``earliest_slot``: the earliest reachable slot among the diaries, ties going to the first in the order."""
 
 
 class OverflowChoice(Shares):
@@ -384,6 +388,26 @@ class Calibration(Locked):
         return (1.0 - self.current_redirections_share_at_ia) * self.current_redirection_propensity / left
 
 
+Disposition = Literal["ambulance", "ed", "primary_care", "pharmacy", "self_care", "other"]
+"""An NHS 111 disposition (the keys of ``demand.nhs111.dispositions``)."""
+
+
+class ClinicalNeed(Locked):
+    """Who needs ED, and whether a same-day primary-care slot may take them instead.
+
+    A patient's need is read where the pathway reveals it: streaming at the front
+    door (``front_door_ed_stream``: the IA nurse would send them to ED, i.e. not
+    UTC-suitable) and the NHS 111 disposition (``nhs111_ed_dispositions``). With
+    ``ed_need_may_book_sda`` false, a patient whose need is ED is never booked
+    into a PCN SDA overflow slot as if ED were avoided: they take the route they
+    would have taken without one (walk in, be referred, or call NHS 111).
+    """
+
+    front_door_ed_stream: bool
+    nhs111_ed_dispositions: Annotated[list[Disposition], AfterValidator(_no_repeats)]
+    ed_need_may_book_sda: bool
+
+
 class Changes(Locked):
     """The programme's pathway changes X1-X8, each a switch."""
 
@@ -425,6 +449,7 @@ class Config(Locked):
     slot_diaries: SlotDiaries
     sda_consultation: SdaConsultation
     calibration: Calibration
+    clinical_need: ClinicalNeed
     changes: Changes
     unit_costs_gbp: UnitCosts
 

@@ -19,7 +19,9 @@ from .patients import (
     D_AMBULANCE,
     D_ED,
     D_PHARMACY,
+    DISPOSITIONS,
     D_PRIMARY_CARE,
+    GP_OVERFLOW,
     INDUCED,
     NHS111,
     O_NEXT_DAY,
@@ -106,6 +108,7 @@ class PathwayModel:
         if not ch.x4_111_books_pcn_sda:
             del usable["pcn_sda"]
         self.nhs111_booking = [usable[name] for name in cfg.demand.nhs111.booking_order if name in usable]
+        self.nhs111_earliest = cfg.demand.nhs111.booking_rule == "earliest_slot"
         self.reattend_p = (
             cfg.sda_consultation.reattend_probability_comprehensive
             if ch.x6_comprehensive_sda_consultation
@@ -120,9 +123,30 @@ class PathwayModel:
         self.overflow_offered = offered
 
     # ------------------------------------------------------------ running --
+    def ed_need(self) -> np.ndarray:
+        """Whether each patient has an ED need, read where the pathway reveals it (``clinical_need``).
+
+        Streaming: a patient the IA nurse would send to ED (not UTC-suitable), if
+        ``front_door_ed_stream``. NHS 111: a disposition in ``nhs111_ed_dispositions``;
+        it applies to a practice-overflow patient only if their route is a call to 111
+        (other overflow patients never get a disposition).
+        """
+        need, P = self.cfg.clinical_need, self.patients
+        ed_codes = [DISPOSITIONS.index(d) for d in need.nhs111_ed_dispositions]
+        by_111 = np.isin(P.disposition, ed_codes)
+        overflow = P.channel == GP_OVERFLOW
+        by_111 &= ~overflow | (P.overflow_choice == O_NHS111)
+        by_stream = ~P.utc_suitable.astype(bool) if need.front_door_ed_stream else np.zeros(P.n, dtype=bool)
+        by_stream &= ~overflow | (P.overflow_choice != O_NHS111)  # a 111 caller's need is the disposition's
+        return by_stream | by_111
+
     def run(self) -> EventLog:
         """Simulate until the end of the last day and return the event log."""
         self._p = self.patients.as_lists()
+        # an ED need is not booked into a primary-care slot as if ED were avoided
+        self._sda_barred = (
+            [False] * self.patients.n if self.cfg.clinical_need.ed_need_may_book_sda else self.ed_need().tolist()
+        )
         self.env.process(self._arrivals())
         # Finished journeys are freed by reference counting; the cyclic garbage
         # collector would only re-scan the live generators of queued patients,
@@ -298,7 +322,13 @@ class PathwayModel:
             yield from self._front_door(pid, utc_suitable=False, delay=P.travel_time[pid])
             return
         ran_out = False  # a diary tried was still taking bookings today, but full
-        for diary, activity in self.nhs111_booking:
+        booking = self.nhs111_booking
+        if self.nhs111_earliest and len(booking) > 1:
+            # the soonest slot any diary can offer; a stable sort keeps the order for ties
+            soonest = [diary.earliest(env.now, NHS111_POOL) for diary, _ in booking]
+            booking = [booking[i] for i in sorted(
+                range(len(booking)), key=lambda i: float("inf") if soonest[i] is None else soonest[i])]
+        for diary, activity in booking:
             slot = diary.book(env.now, NHS111_POOL, pid)
             if slot is not None:
                 if activity == "sda_pcn":
@@ -323,7 +353,7 @@ class PathwayModel:
         """No slot left at the patient's own practice: SDA overflow slot, or what they did before."""
         env, P = self.env, self._p
         choice = P.overflow_choice[pid]
-        if self.overflow_offered[choice]:
+        if self.overflow_offered[choice] and not self._sda_barred[pid]:
             slot = self.pcn_sda.book(env.now, OVERFLOW_POOL, pid)
             if slot is not None:
                 self._booked_sda(pid, slot, self.pcn_sda, "sda_pcn")

@@ -143,6 +143,16 @@ class SlotBook:
         p.next_free[day] = i + 1
         return times[i]
 
+    def earliest(self, t: float, pool: str | None = None) -> float | None:
+        """Start of the slot ``book(t, pool)`` would take, without booking it; ``None`` if none is left."""
+        day = int(t // MIN_PER_DAY)
+        if day >= self.days:
+            return None
+        p = self._pool(pool)
+        times = p.day_times[day]
+        i = max(p.next_free[day], bisect_left(times, t + self.lead))
+        return times[i] if i < len(times) else None
+
     def book(self, t: float, pool: str | None = None, who: int | None = None) -> float | None:
         """Book the earliest free slot today at or after ``t + lead``; its start time, or ``None``.
 

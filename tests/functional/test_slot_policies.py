@@ -22,6 +22,7 @@ def _has(model, pid: int, activity: str) -> bool:
 
 # ------------------------------------------------------------- booking order --
 def test_111_tries_diaries_in_the_configured_order(redesign_cfg):
+    redesign_cfg = tweak(redesign_cfg, demand__nhs111__booking_rule="in_order")
     """Two slots a day (08:00, 14:00) in practice and PCN diaries; one caller at 07:00."""
     two_slots = dict(slot_diaries__practice_111__slots_per_day=[2] * 7, slot_diaries__pcn_sda__slots_per_day=[2] * 7)
     caller = patients(arrival=[7 * H], channel=[NHS111], disposition=[D_PRIMARY_CARE], registered_th=[True])
@@ -144,3 +145,23 @@ def test_pooled_pcn_diary_serves_whoever_asks_first(redesign_cfg):
     assert log.sda_slot[0] == 10 * H and log.sda_slot[1] == 16 * H
     assert not _has(model, 2, "sda_pcn")  # the 111 caller finds both slots gone
     assert log.sda_no_slot[2]
+
+
+# ------------------------------------------------------- the soonest slot (issue 17) --
+def test_111_books_the_soonest_slot_of_any_diary(redesign_cfg):
+    """Practice slots at 08:00 and 14:00, PCN slots at 08:00, 12:00 and 16:00 (lead 60 min).
+
+    A caller at 07:00 finds both diaries' 08:00 slots: the order breaks the tie (practice). A caller at
+    10:00 can reach 14:00 at the practice or 12:00 at the PCN: ``earliest_slot`` books 12:00, ``in_order``
+    14:00 (while the 12:00 PCN slot passes unused).
+    """
+    slots = dict(run__days=1, run__warmup_days=0, slot_diaries__practice_111__slots_per_day=[2] * 7,
+                 slot_diaries__pcn_sda__slots_per_day=[3] * 7)
+    callers = patients(arrival=[7 * H, 10 * H], channel=[NHS111] * 2, disposition=[D_PRIMARY_CARE] * 2,
+                       registered_th=[True] * 2)
+    soonest = run_with(tweak(redesign_cfg, **slots, demand__nhs111__booking_rule="earliest_slot"), callers)
+    assert _has(soonest, 0, "practice_111") and soonest.log.sda_slot[0] == 8 * H
+    assert _has(soonest, 1, "sda_pcn") and soonest.log.sda_slot[1] == 12 * H
+    in_order = run_with(tweak(redesign_cfg, **slots, demand__nhs111__booking_rule="in_order"), callers)
+    assert _has(in_order, 1, "practice_111") and in_order.log.sda_slot[1] == 14 * H
+    assert in_order.pcn_sda.booked_flags().sum() == 0

@@ -40,6 +40,8 @@ HEADLINE_KPIS = (
     "nhs111_no_slot_to_front_door_per_weekend_day",
     "utc_within_4h_pct",
     "redirected_time_to_slot_mean_min",
+    "gp_reattendances_after_sda_per_week",
+    "gp_reattendances_after_utc_per_week",
     "gp_reattendance_hours_per_week",
     "cost_total_annual_gbp",
     "gp_reattendance_value_annual_gbp",

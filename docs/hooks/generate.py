@@ -42,9 +42,22 @@ CONFIG_INTRO = (
 )
 
 
+def command_line_parser():
+    """The command line's parser, from ``build_parser`` in ``sim.cli`` (a module or a package) or its ``parser``."""
+    import importlib
+
+    for name in ("sim.cli", "sim.cli.parser"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        if hasattr(module, "build_parser"):
+            return module.build_parser()
+    raise PluginError("no build_parser in sim.cli or sim.cli.parser: the command reference cannot be made")
+
+
 def reference_pages() -> dict[str, str]:
     """``{page path: Markdown}`` of every generated reference page."""
-    from sim.cli import build_parser
     from sim.inputs.business_case import WHOLE, BusinessCase
     from sim.inputs.config import SHIPPED_CONFIGS, Config, load_config, read_yaml_mapping
     from sim.inputs.provenance import load_registry
@@ -67,7 +80,7 @@ def reference_pages() -> dict[str, str]:
             read_yaml_mapping(SHIPPED_CONFIGS / "reconciliation.yaml"), registry, prefix="reconciliation.",
             intro=CONFIG_INTRO.format(schema="sim/inputs/reconciliation.py", file="configs/reconciliation.yaml")),
         "reference/commands.md": command_reference(
-            build_parser(), intro="Generated from the command line's own parser (`build_parser` in `sim/cli.py`) "
+            command_line_parser(), intro="Generated from the command line's own parser (its `build_parser`) "
             "each time the site is built; `python run_sim.py COMMAND --help` prints the same. Run every command "
             "from the repository folder."),
     }

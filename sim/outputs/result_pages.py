@@ -176,6 +176,43 @@ def uncertainty_summary(folder: Path = EXAMPLE) -> str:
     return "\n".join(lines)
 
 
+def _sheet(folder: Path, sheet: str) -> tuple[str, pd.DataFrame]:
+    """A sheet of ``business_case.xlsx``: its first line (the note above the table) and its table."""
+    path = Path(folder) / "business_case.xlsx"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: result file not found (see results/example/README.md)")
+    note = pd.read_excel(path, sheet_name=sheet, header=None, nrows=1).iloc[0, 0]
+    return str(note), pd.read_excel(path, sheet_name=sheet, header=1)
+
+
+def _with_interval(value: float, low: float, high: float, unit: str) -> str:
+    text = _number(value, unit)
+    if not (pd.isna(low) or pd.isna(high)):
+        text += f" ({_number(low, unit)} to {_number(high, unit)})"
+    return text
+
+
+def business_case_summary(folder: Path = EXAMPLE) -> str:
+    """The business case workbook's *Summary* sheet as a Markdown table: each saving with its interval."""
+    note, table = _sheet(folder, "Summary")
+    lines = ["| figure | unit | mean (95% interval) |", "|---|---|---|"]
+    for _, r in table.iterrows():
+        lines.append(f"| {r['Label']} | {r['Unit']} | "
+                     f"{_with_interval(r['Mean'], r['95% CI low'], r['95% CI high'], str(r['Unit']))} |")
+    return "\n".join(lines) + f"\n\n{note}"
+
+
+def business_case_economics(folder: Path = EXAMPLE) -> str:
+    """The workbook's *Economic summary*: each saving a year, after optimism bias, and its present value."""
+    note, table = _sheet(folder, "Economic summary")
+    lines = ["| saving | a year | a year after optimism bias | present value |", "|---|---|---|---|"]
+    for _, r in table.iterrows():
+        cells = [_with_interval(r[f"{c}, GBP"], r[f"{c} 95% CI low, GBP"], r[f"{c} 95% CI high, GBP"], "GBP")
+                 for c in ("Annual", "Annual after optimism bias", "Present value")]
+        lines.append(f"| {r['Label']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + f"\n\n{note}"
+
+
 def example_files(folder: Path = EXAMPLE) -> str:
     """``results/example/README.md`` without its heading: which command wrote which file."""
     text = (Path(folder) / "README.md").read_text(encoding="utf-8")
@@ -190,6 +227,8 @@ FRAGMENTS: dict[str, Callable[[Path], str]] = {
     "validation_summary": validation_summary,
     "attribution_table": attribution_table,
     "uncertainty_summary": uncertainty_summary,
+    "business_case_summary": business_case_summary,
+    "business_case_economics": business_case_economics,
     "example_files": example_files,
 }
 """Every fragment a page may name, ``{{ name }}``, and the function that writes it."""

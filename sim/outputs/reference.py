@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import inspect
+import operator
 import textwrap
 import types
 import typing
@@ -94,7 +96,7 @@ def _strip(annotation) -> tuple[Any, list, bool]:
         elif origin in (Union, types.UnionType) and type(None) in get_args(annotation):
             rest = [a for a in get_args(annotation) if a is not type(None)]
             optional = True
-            annotation = rest[0] if len(rest) == 1 else Union[tuple(rest)]
+            annotation = functools.reduce(operator.or_, rest)
         else:
             return annotation, metadata, optional
 
@@ -169,7 +171,7 @@ def attribute_docstrings(model: type[BaseModel]) -> dict[str, str]:
         except (OSError, TypeError):
             continue
         body = ast.parse(source).body[0].body
-        for node, after in zip(body, body[1:] + [None]):
+        for node, after in zip(body, body[1:] + [None], strict=True):
             if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
                     and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
                     and isinstance(after.value.value, str)):

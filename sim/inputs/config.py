@@ -105,10 +105,15 @@ class ArrivalProfile(Locked):
     """
 
     mean_per_day: Annotated[float, Field(ge=0.0, le=MAX_MEAN_PER_DAY)]
+    """Mean new patients a day on this channel, over all 7 days of the week."""
     growth: Annotated[float, Field(ge=0.0, le=MAX_GROWTH)]
+    """Demand multiplier (1: today's demand; 1.1: ten per cent more)."""
     hour_of_day: Hours24 | None = None
+    """Relative level of each clock hour, 00:00 first (rescaled to mean 1)."""
     day_of_week: Week7 | None = None
+    """Relative level of each weekday, Monday first (rescaled to mean 1)."""
     hour_of_week: Annotated[list[Hours24], Field(min_length=7, max_length=7)] | None = None
+    """The whole week's shape, 7 lists of 24 hours, Monday first (rescaled to mean 1); replaces the two above."""
 
     @model_validator(mode="after")
     def _one_shape(self):
@@ -145,11 +150,17 @@ class Shares(Locked):
 
 class Nhs111Dispositions(Shares):
     ambulance: Prob
+    """Share of calls sent an ambulance."""
     ed: Prob
+    """Share told to go to the ED (they travel to the front door)."""
     primary_care: Prob
+    """Share given a primary-care disposition, booked into a same-day slot."""
     pharmacy: Prob
+    """Share sent to a community pharmacy."""
     self_care: Prob
+    """Share advised to care for themselves."""
     other: Prob
+    """Share with any other disposition (ends after the call, as self-care)."""
 
 
 BookingDiary = Literal["practice_111", "st_andrews_hub", "pcn_sda"]
@@ -184,11 +195,17 @@ class OverflowChoice(Shares):
     """What a patient with no slot at their own practice does without an SDA overflow slot."""
 
     walk_in: Prob
+    """Share who walk into A&E (X1)."""
     practice_referral: Prob
+    """Share the practice refers to A&E (X2)."""
     nhs111: Prob
+    """Share who call NHS 111 (X3)."""
     next_day: Prob
+    """Share who wait for a slot at their own practice tomorrow."""
     pharmacy: Prob
+    """Share who go to a community pharmacy."""
     self_care: Prob
+    """Share who care for themselves."""
 
 
 class OverflowDemand(ArrivalProfile):
@@ -227,15 +244,20 @@ class PatientCriteria(Locked):
 # ------------------------------------------------------------- places ----
 class Reception(Locked):
     clerks: WeeklyCount
+    """Reception clerks on duty: one number, 24 hourly values or 7 x 24 (Monday first)."""
     time_min: Distribution
+    """Minutes to take one patient's details."""
 
 
 class Window(Locked):
     """Clock hours ``[start_hour, end_hour)`` on the weekdays flagged in ``days`` (Mon first)."""
 
     start_hour: Hour
+    """First clock hour of the window (8.5 is 08:30)."""
     end_hour: Hour
+    """Clock hour the window closes (20 is 20:00)."""
     days: Flags7
+    """On which weekdays the window is open, Monday first."""
 
     @model_validator(mode="after")
     def _window(self):
@@ -255,12 +277,14 @@ class Redirection(Window):
     """
 
     probability: Prob | None
+    """Chance the IA nurse redirects a candidate in the window; ``None`` (today's only): from ``calibration``."""
     care_navigator_books: bool
     next_day_accept_probability: Prob
 
 
 class IaNurse(Locked):
     nurses: WeeklyCount
+    """IA streaming nurses on duty: one number, 24 hourly values or 7 x 24 (Monday first)."""
     time_min: Distribution
     pharmacy_first_probability: Prob
     redirection_current: Redirection
@@ -294,6 +318,7 @@ class CarveOut(Locked):
     """Share of a PCN diary's slots held for NHS 111; the rest are for practice overflow."""
 
     nhs111: Prob
+    """Share of each day's slots held for NHS 111 (rounded to whole slots)."""
 
 
 class SlotDiary(Locked):
@@ -309,12 +334,19 @@ class SlotDiary(Locked):
     """
 
     slots_per_day: Days7
+    """Appointments offered each weekday, Monday first."""
     session_start_hour: Hour
+    """Clock hour of the first appointment (8.5 is 08:30)."""
     session_end_hour: Hour
+    """Clock hour the session ends; the day's slots are spread over the session before it."""
     appointment_min: Annotated[float, Field(gt=0, le=MAX_MINUTES)]
+    """Length of one appointment, minutes."""
     booking_lead_min: Minutes
+    """Least time between booking and the appointment (travel), minutes."""
     hour_weights: Weekly | None
+    """How each day's slots are shared among the clock hours; ``null``: spread evenly."""
     carve_out: CarveOut | None
+    """PCN diary only: a share held for NHS 111; ``null``: one pool."""
 
     @model_validator(mode="after")
     def _session(self):
@@ -437,7 +469,9 @@ class Config(Locked):
     """A whole scenario: every parameter the model reads."""
 
     name: Name
+    """The scenario's name; it names the results folder."""
     description: str
+    """A line saying what the scenario is."""
     run: RunConfig
     demand: Demand
     patients: PatientCriteria

@@ -40,7 +40,9 @@ class RecIa(Locked):
 
 class PaperFigures(Locked):
     per_patient_via_utc: NonNegFloat
+    """The paper's cost of a patient redirected via the UTC: a UTC tariff and an SDA appointment, GBP."""
     per_patient_from_ia: NonNegFloat
+    """The paper's cost of a patient redirected by the IA nurse: an SDA appointment, GBP."""
     current_flow: NonNegFloat
     x1: NonNegFloat
     x4: NonNegFloat

@@ -99,3 +99,15 @@ def test_sample_refuses_a_parameter_with_nothing_to_draw_from():
         space.sample(3, seed=1)
     whole = ParameterSpace([Parameter("run.days", "int", 1, 3, None, None, "days", whole=True)])
     assert all(isinstance(p["run.days"], int) for p in whole.sample(5, seed=1))
+
+
+def test_sweeps_switching_values_and_set_treat_a_list_alike(cfg):
+    from sim.experiments.sweep import _with_values, set_parameters
+    from sim.experiments.switching import set_input
+
+    path = "slot_diaries.gpcg_sda.slots_per_day"
+    made = [set_input(cfg, path, 20.0, "switching"), set_parameters(cfg, [f"{path}=20"]),
+            _with_values(cfg, {path: 20}, "sweep")]
+    assert [c.slot_diaries.gpcg_sda.slots_per_day for c in made] == [[20] * 7] * 3
+    with pytest.raises(ConfigError, match=r"^--set: slot_diaries\.gpcg_sda\.slots_per_day\.0 = -1: "):
+        set_parameters(cfg, [f"{path}=-1"])

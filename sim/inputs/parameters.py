@@ -255,6 +255,25 @@ def _label(path: str, unit: str) -> str:
     return f"{words} ({unit})" if unit else words
 
 
+def field_parameter(block: type[BaseModel], field: str) -> Parameter:
+    """One field of a config block (``PatientCriteria``, ``"sda_eligible"``): its kind and bounds.
+
+    For a block met in many places (a slot diary, a distribution), where no one
+    config path names it; the path is ``Block.field`` and there is no provenance.
+    """
+    if not _is_model(block) or field not in block.model_fields:
+        raise ParameterError(f"{getattr(block, '__name__', block)}.{field}: no such field")
+    info = block.model_fields[field]
+    found = _branches(info.annotation, list(info.metadata))
+    path = f"{block.__name__}.{field}"
+    resolved = ({"kind": "mapping"} if any(_is_model(tp) for tp, _ in found) else _leaf(path, found))
+    return Parameter(path=path, kind=resolved["kind"], lower=resolved.get("lower"), upper=resolved.get("upper"),
+                     distribution=None, provenance=None, label=_label(path, ""),
+                     whole=resolved.get("whole", False), lower_open=resolved.get("lower_open", False),
+                     upper_open=resolved.get("upper_open", False), nullable=resolved.get("nullable", False),
+                     scalar_ok=resolved.get("scalar_ok", False))
+
+
 @lru_cache(maxsize=512)
 def parameter(path: str) -> Parameter:
     """One parameter, read from the ``Config`` schema and the provenance registry.

@@ -68,3 +68,16 @@ def test_compare_takes_any_number_of_named_scenarios(tiny):
     assert by.loc[("more SDA", "sda_redirections_front_door_per_day"), "diff_mean"] > 0
     with pytest.raises(ConfigError, match="'baseline' names the baseline"):
         compare(tiny, {"baseline": tiny})
+
+
+def test_serial_and_parallel_give_the_same_table_and_disk_checkpoints_are_reused(tiny, tmp_path):
+    from sim.experiments.checkpoint import CheckpointFolder
+
+    designs = [{}, {"patients.accepts_redirection": 0.3}]
+    serial = evaluate(tiny, designs, 2, progress=False)
+    folder = CheckpointFolder(tmp_path / "out")
+    parallel = evaluate(tiny, designs, 2, jobs=2, store=folder, progress=False)
+    pd.testing.assert_frame_equal(serial, parallel, check_exact=True)
+    again = CheckpointFolder(tmp_path / "out")
+    pd.testing.assert_frame_equal(evaluate(tiny, designs, 2, store=again, progress=False), serial, check_exact=True)
+    assert again.resumed() == 4  # every replication came from the disk

@@ -207,7 +207,7 @@ def _resolve(path: str) -> dict[str, Any]:
     branches: list[tuple[Any, list]] = [(Config, [])]
     for depth, key in enumerate(keys):
         following: list[tuple[Any, list]] = []
-        for tp, meta in branches:
+        for tp, _meta in branches:
             if key.isdigit() and typing.get_origin(tp) is list:
                 following += _branches(typing.get_args(tp)[0], [])
             elif _is_model(tp) and key in tp.model_fields and not (tp is Config and key in ("name", "description")):

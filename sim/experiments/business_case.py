@@ -65,6 +65,9 @@ class BusinessCaseResult:
     options: pd.DataFrame
     activity_bridge: pd.DataFrame
     overflow: pd.DataFrame
+    line_volumes: pd.DataFrame
+    """Each costing line's volume a day, current and redesign (means): what the live workbook computes from."""
+    waiting_hours_saved: float
     switching: pd.DataFrame
     activity_by_route: pd.DataFrame
     cost_by_route: pd.DataFrame
@@ -386,6 +389,13 @@ def _run_business_case(baseline: Config, scenario: Config, case: BusinessCase, r
         options=options_appraisal(options, case, scen_arm.cfg.unit_costs_gbp.utc_attendance, utc_fewer),
         activity_bridge=activity_bridge(rec, steps, case),
         overflow=overflow_table(steps, case),
+        line_volumes=pd.DataFrame({
+            "line": list(case.costing.lines),
+            "label": [x.label for x in case.costing.lines.values()],
+            "basis": [x.basis for x in case.costing.lines.values()],
+            "current_per_day": line_volumes(base_arm.summary, case.costing).mean().to_numpy(),
+            "redesign_per_day": line_volumes(scen_arm.summary, case.costing).mean().to_numpy()}),
+        waiting_hours_saved=float(waiting.mean()),
         switching=switching_table(switching_rows),
         activity_by_route=activity,
         cost_by_route=cost,

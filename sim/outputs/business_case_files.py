@@ -83,6 +83,52 @@ def assumptions_table(current: Config, redesign: Config, case: BusinessCase, rec
     return pd.concat([pathways[columns], case_table[columns], rec_table[columns]], ignore_index=True)
 
 
+def live_inputs(waiting_hours_saved: float, case: BusinessCase, redesign: Config) -> list[tuple[str, str, float, str]]:
+    """Every number the workbook's live sheets compute from: ``(key, label, value, unit)``.
+
+    ``waiting_hours_saved``: patient hours of waiting saved a year (simulated, mean).
+    """
+    from ..analysis.business_case import commissioned_slots_per_year, funded_slots_per_year, implementation_cost
+
+    costing, econ, fin = case.costing, case.economics, case.financial
+    prices = redesign.unit_costs_gbp.model_dump()
+    rows = []
+    for name, line in costing.lines.items():
+        if line.price:
+            rows.append((f"price_{name}", f"{line.label}: price (unit_costs_gbp.{line.price})",
+                         prices[line.price], "GBP each"))
+    funded, slots = funded_slots_per_year(costing), commissioned_slots_per_year(redesign, costing)
+    for name in funded:
+        label = costing.lines[name].label
+        rows.append((f"funded_slots_{name}", f"{label}: slots a year funded today", funded[name], "slots a year"))
+        rows.append((f"redesign_slots_{name}", f"{label}: slots a year commissioned in the redesign", slots[name],
+                     "slots a year"))
+    for name, line in costing.lines.items():
+        if line.basis == "block":
+            rows.append((f"reset_{name}", f"{line.label}: block reset to the new activity (1) or paid as today (0)",
+                         0.0, "1 or 0"))
+    set_up = fin.one_off_costs_gbp + fin.transition_costs_gbp
+    rows += [
+        ("days_per_year", "Days a year", 365.0, "days"),
+        ("gp_hours_each", "GP hours of a GP appointment or reattendance",
+         redesign.sda_consultation.gp_appointment_min / 60.0, "hours"),
+        ("new_services_gbp", "New services a year (Care Navigator, extra IA nurse time, PCN pilots, estates)",
+         implementation_cost(case), "GBP a year"),
+        ("discount_rate", "Discount rate (Green Book)", econ.discount_rate, "share"),
+        ("ob_costs_pct", f"Optimism bias on costs, % ({econ.optimism_bias_category})", econ.optimism_bias_costs_pct,
+         "%"),
+        ("ob_benefits_pct", "Optimism bias on benefits, %", econ.optimism_bias_savings_pct, "%"),
+        ("gp_hour_value_gbp", "Value of a GP hour", econ.gp_hour_value_gbp, "GBP an hour"),
+        ("patient_hour_value_gbp", "Value of a patient's waiting hour", econ.patient_hour_value_gbp, "GBP an hour"),
+        ("waiting_hours_saved", "Patient hours of waiting saved a year (simulated)", waiting_hours_saved,
+         "hours a year"),
+        ("set_up_gbp", "One-off and transition costs, year 0", set_up, "GBP"),
+    ]
+    rows += [(f"ramp_{year}", f"Ramp-up, year {year}: share of the full-year change", fin.ramp(min(year, fin.years)),
+              "share") for year in range(1, econ.horizon_years + 1)]
+    return rows
+
+
 def costing_table(case: BusinessCase) -> pd.DataFrame:
     """The costing table as a sheet: one row per line, in words."""
     from .labels import service_label
@@ -313,7 +359,8 @@ def business_case_files(result: BusinessCaseResult, current: Config, redesign: C
     all_sheets = sheets(result, assumptions, case, caveat)
     tables = {csv_name: table for _, csv_name, table, _ in all_sheets}
     tables["comparison.csv"] = result.comparison
-    files = {WORKBOOK: workbook_bytes([(title, table, note) for title, _, table, note in all_sheets])}
+    live = (result.line_volumes, live_inputs(result.waiting_hours_saved, case, redesign), case.economics.horizon_years)
+    files = {WORKBOOK: workbook_bytes([(title, table, note) for title, _, table, note in all_sheets], live)}
     if with_report:
         figures = charts(result, rec.paper_gbp.total)
         pngs = {name: png(fig) for name, (_, fig) in figures.items()}

@@ -188,3 +188,26 @@ def test_one_replication_warns_that_there_is_no_interval(tmp_path, capsys):
                  "--warmup-days", "1", "--quiet", "--out", str(tmp_path / "bc")])
     assert code == 0
     assert "warning: 1 replication gives no confidence interval" in capsys.readouterr().err
+
+
+def test_the_written_workbook_recalculates_to_the_csv_figures(business_case_out):
+    """The live sheets of the workbook the command writes, recalculated, give the Summary's figures to GBP 1."""
+    formulas = pytest.importorskip("formulas")
+    solution = formulas.ExcelModel().loads(str(business_case_out / "business_case.xlsx")).finish().calculate()
+    book = load_workbook(business_case_out / "business_case.xlsx")
+    assert book.sheetnames[:4] == ["Summary", "Inputs", "Live savings", "Live economic case"]
+    total_row = next(row[0].row for row in book["Live savings"].iter_rows(min_row=3) if row[0].value == "Total")
+
+    def value(sheet: str, cell: str) -> float:
+        return float(np.asarray(solution[f"'[business_case.xlsx]{sheet.upper()}'!{cell}"].value).ravel()[0])
+
+    summary = pd.read_csv(business_case_out / "summary.csv").set_index("measure")["mean"]
+    for column, measure in zip("EFG", ("gross_total", "net_total", "cash_total")):
+        assert value("Live savings", f"{column}{total_row}") == pytest.approx(summary[measure], abs=1.0), measure
+    economic = pd.read_csv(business_case_out / "economic_summary.csv").set_index("item")["gbp"]
+    npv_row = next(row[0].row for row in book["Live economic case"].iter_rows(min_row=3)
+                   if row[0].value == "Net present value")
+    assert value("Live economic case", f"G{npv_row}") == pytest.approx(economic["npv_total"], abs=1.0)
+    # the Assumptions sheet holds numbers as numbers
+    values = [row[2] for row in book["Assumptions"].iter_rows(min_row=3, values_only=True)]
+    assert any(isinstance(v, float) for v in values)

@@ -101,6 +101,7 @@ def savings_by_change(steps: list[StepRun], case: BusinessCase, whole: pd.DataFr
     new_services = whole.copy()
     for frame in changes.values():
         new_services = new_services - frame.reindex(whole.index)
+    attributed = capacity_attributed(changes, new_services, whole, case)
     rows = []
     for label, frame in [*changes.items(), (NEW_SERVICES_STEP, new_services), ("total", whole)]:
         row = {"step": label}
@@ -108,11 +109,38 @@ def savings_by_change(steps: list[StepRun], case: BusinessCase, whole: pd.DataFr
             mean, low, high, _ = t_interval(frame[f"{measure}_total"])
             row[f"{measure}_saving_gbp"], row[f"{measure}_saving_ci_low_gbp"] = mean, low
             row[f"{measure}_saving_ci_high_gbp"] = high
+        row["net_saving_capacity_attributed_gbp"] = attributed[label]
         mean, low, high, _ = t_interval(frame["gp_hours_per_week"])
         row["gp_hours_per_week"], row["gp_hours_ci_low"], row["gp_hours_ci_high"] = mean, low, high
         row["gp_time_value_gbp"] = float(frame["gp_time_value_gbp"].mean())
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def capacity_attributed(changes: dict[str, pd.DataFrame], new_services: pd.DataFrame, whole: pd.DataFrame,
+                        case: BusinessCase) -> dict[str, float]:
+    """Each step's net saving (mean) with the cost of new SDA slots moved to the changes that use them.
+
+    The slots are a setting, so their cost falls on the settings step; here each commissioned
+    line's slot cost (its net saving over every step and the new services' row) is shared among
+    the steps in proportion to the extra appointments each books on that line (its negative
+    gross saving). The rows still add up to the whole net saving.
+    """
+    rows = {**changes, NEW_SERVICES_STEP: new_services}
+    out = {label: float(frame["net_total"].mean()) for label, frame in rows.items()}
+    for name, line in case.costing.lines.items():
+        if line.basis != "commissioned":
+            continue
+        cost = {label: float(frame[f"net_{name}"].mean()) for label, frame in rows.items()}
+        used = {label: max(-float(frame[f"gross_{name}"].mean()), 0.0) for label, frame in changes.items()}
+        if sum(used.values()) <= 0:
+            continue
+        for label in rows:
+            out[label] -= cost[label]
+        for label, extra in used.items():
+            out[label] += sum(cost.values()) * extra / sum(used.values())
+    out["total"] = float(whole["net_total"].mean())
+    return out
 
 
 def waiting_hours_saved_per_year(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.Series:

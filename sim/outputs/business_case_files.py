@@ -201,7 +201,13 @@ def labelled(result: BusinessCaseResult) -> BusinessCaseResult:
         if "route_in_words" not in table.columns:
             table.insert(1, "route_in_words", [route_label(r) for r in table["route"]])
         routes[name] = table
-    return dataclasses.replace(result, savings_by_change=by_change, **routes)
+    slot_use = result.slot_use.copy()
+    if len(slot_use) and pd.api.types.is_numeric_dtype(slot_use["weekday"]):
+        slot_use["weekday"] = [WEEKDAY_NAMES[int(d)] for d in slot_use["weekday"]]
+    return dataclasses.replace(result, savings_by_change=by_change, slot_use=slot_use, **routes)
+
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def sheets(result: BusinessCaseResult, assumptions: pd.DataFrame, case: BusinessCase,
@@ -273,12 +279,19 @@ def charts(result: BusinessCaseResult, paper_total: float) -> dict[str, tuple[st
     )
 
     cost = result.cost_by_route
+    rec = result.reconciliation.set_index("figure")
+    like = float(rec.loc["total_model_basis", "calculated_gbp"]) if "total_model_basis" in rec.index else None
     out = {
-        "savings_waterfall.png": ("Savings change by change (gross activity basis)",
-                                  savings_waterfall_figure(result.savings_by_change, paper_total)),
-        "savings_waterfall_net.png": ("Net savings change by change (as paid)",
-                                      savings_waterfall_figure(result.savings_by_change, paper_total, "net")),
-        "cost_by_route.png": ("Annual cost by route, current and redesign", cost_by_route_figure(cost)),
+        "savings_waterfall.png": ("Gross activity saving change by change",
+                                  savings_waterfall_figure(
+                                      result.savings_by_change, like,
+                                      paper_label=f"the paper's volumes on this basis: GBP {(like or 0) / 1e6:.2f}M")),
+        "savings_waterfall_net.png": ("Net saving change by change, new SDA slots charged to the changes that use them",
+                                      savings_waterfall_figure(
+                                          result.savings_by_change, None, "net",
+                                          title="Net saving change by change: new SDA slots (paid used or not) "
+                                                "charged to the changes that book them; no paper figure is like it")),
+        "cost_by_route.png": ("Change in annual cost by route", cost_by_route_figure(cost)),
         "waits_by_route.png": ("Waits by step", waits_figure(result.waits)),
         "switching_values.png": ("Switching values", switching_tornado_figure(result.switching)),
     }

@@ -34,7 +34,14 @@ def header_in_words(column: str) -> str:
     for code, words in WORDS:
         text = text.replace(code, words)
     text = text.replace("_", " ").strip()
+    words = [ACRONYMS.get(word, word) for word in text.split(" ")]
+    text = " ".join(words)
     return text[:1].upper() + text[1:]
+
+
+ACRONYMS = {"gbp": "GBP", "kpi": "KPI", "npv": "NPV", "utc": "UTC", "ia": "IA", "ed": "ED", "sda": "SDA",
+            "gp": "GP", "pcn": "PCN", "nhs111": "NHS 111"}
+"""Words a header spells in capitals."""
 
 
 def _is_money(column: str) -> bool:

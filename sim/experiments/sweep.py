@@ -62,7 +62,7 @@ from ..inputs.config import (
     validate_config,
 )
 from ..inputs.distributions import Distribution
-from ..inputs.yaml_reader import describe
+from ..inputs.yaml_reader import describe, load_value, yaml_problem
 from ..analysis.output_analysis import paired_comparison, summarise
 from ..model.random_streams import stream_key
 from .executors import Executor, make_executor
@@ -173,15 +173,15 @@ def _set(data: dict, dotted: str, value: Any, source: str, prefix: str = "vary."
                 node[key] = copy.deepcopy(value)
             else:
                 node = node[key]
-        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+        elif isinstance(node, list) and key.isdigit() and len(key) < 10 and int(key) < len(node):
             if last:
                 node[int(key)] = copy.deepcopy(value)
             else:
                 node = node[int(key)]
         else:
             missing = ".".join(keys[:depth + 1])
-            where = "" if missing == dotted else f" ({missing} is not in the config)"
-            raise ConfigError(f"{source}: {prefix}{dotted}: no such parameter{where}")
+            where = "" if missing == dotted else f" ({missing if len(missing) <= 120 else describe(missing)} is not in the config)"
+            raise ConfigError(f"{source}: {prefix}{dotted if len(dotted) <= 120 else describe(dotted)}: no such parameter{where}")
 
 
 def set_parameters(cfg: Config, assignments: list[str], source: str = "--set") -> Config:
@@ -196,11 +196,11 @@ def set_parameters(cfg: Config, assignments: list[str], source: str = "--set") -
         dotted, sep, raw = text.partition("=")
         dotted = dotted.strip()
         if not sep or not dotted:
-            raise ConfigError(f"{source} {text!r}: give PATH=VALUE, e.g. patients.sda_eligible=0.75")
-        try:
-            value = yaml.safe_load(raw) if raw.strip() else None
-        except yaml.YAMLError:
-            raise ConfigError(f"{source} {text!r}: the value is not valid YAML") from None
+            raise ConfigError(f"{source} {describe(text)}: give PATH=VALUE, e.g. patients.sda_eligible=0.75")
+        try:  # read with the bounds of a config file (size, nesting, digits)
+            value = load_value(raw) if raw.strip() else None
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{source} {describe(dotted)}: the value is refused ({yaml_problem(exc)})") from None
         _set(data, dotted, value, source, prefix="")
     return validate_config(data, source)
 

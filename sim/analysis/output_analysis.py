@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
-from scipy.special import stdtrit  # the Student-t quantile, without importing all of scipy.stats
+
+if TYPE_CHECKING:  # pandas and scipy are imported where used, so a run starts fast
+    import pandas as pd
 
 # Columns that count something along a route: absent in a replication means zero.
 ZERO_FILL_PREFIXES = ("cost_annual_gbp_", "volume_per_day_")
@@ -22,6 +25,8 @@ def fill_route_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 def t_quantile(confidence: float, df) -> float | np.ndarray:
     """Two-sided Student-t multiplier: the ``0.5 + confidence / 2`` quantile with ``df`` degrees of freedom."""
+    from scipy.special import stdtrit  # the Student-t quantile, without importing all of scipy.stats
+
     return stdtrit(df, 0.5 + confidence / 2.0)
 
 
@@ -70,6 +75,8 @@ def summarise(summary: pd.DataFrame) -> pd.DataFrame:
     """``kpi, mean, ci_low, ci_high, n_reps`` for every KPI column of a per-replication table."""
     kpis = [c for c in summary.columns if c != "replication"]
     mean, low, high, n = _intervals(summary[kpis].to_numpy(dtype=float))
+    import pandas as pd
+
     return pd.DataFrame({"kpi": kpis, "mean": mean, "ci_low": low, "ci_high": high, "n_reps": n},
                         columns=["kpi", "mean", "ci_low", "ci_high", "n_reps"])
 
@@ -92,6 +99,8 @@ def paired_comparison(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.Data
     s_ = scen.to_numpy(dtype=float)
     mean, low, high, n = _intervals(s_ - b)
     saving = np.where(np.array([k.startswith("cost_") for k in kpis]), 1.0, np.nan)  # costs only
+    import pandas as pd
+
     return pd.DataFrame({
         "kpi": kpis,
         "baseline_mean": _intervals(b)[0],

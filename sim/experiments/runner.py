@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
 from tqdm import tqdm
 
 from ..inputs.config import Config
@@ -26,6 +25,8 @@ from .executors import Executor, SerialExecutor, make_executor
 from .resources import check_fits
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .checkpoint import Checkpoint
 
 
@@ -201,6 +202,8 @@ def run_replications(
 
 def summary_table(results: list[ReplicationResult]) -> pd.DataFrame:
     """One row per replication, one column per KPI."""
+    import pandas as pd  # here, so a run starts fast
+
     frame = pd.DataFrame([{"replication": r.replication, **r.kpis} for r in results])
     return fill_route_columns(frame)
 
@@ -210,6 +213,8 @@ def events_table(results: list[ReplicationResult]) -> pd.DataFrame | None:
     frames = [r.events for r in results if r.events is not None]
     if not frames:
         return None
+    import pandas as pd
+
     return pd.concat(frames, ignore_index=True)
 
 

@@ -820,7 +820,7 @@ def main(argv: list[str] | None = None) -> int:
     While it runs, Ctrl-C, SIGTERM and SIGHUP stop the command once, however many arrive
     (:class:`~sim.experiments.executors.StopSignals`); the handlers found are put back at the end.
     """
-    from .experiments.executors import StopSignals, active_stop_signals
+    from .experiments.stop_signals import StopSignals, active_stop_signals
 
     stops = None if active_stop_signals() is not None else StopSignals().install()
     try:
@@ -829,6 +829,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:  # before the command started (reading the command line)
         print("interrupted: no results were written", file=sys.stderr)
         return _exit_code(exc)
+    except Exception:
+        signum = _stop_requested()
+        if signum is None:
+            raise
+        print("interrupted: no results were written", file=sys.stderr)
+        return 128 + signum
     finally:
         if stops is not None:
             stops.restore()
@@ -841,15 +847,21 @@ def script() -> None:
     line and exit 130 (143 for SIGTERM), never a traceback; after the command has finished, a
     signal changes nothing.
     """
-    from .experiments.executors import StopSignals
-
+    stops = None
     try:
+        from .experiments.stop_signals import STOP_SIGNALS, StopSignals
+
         stops = StopSignals().install()
         code = main()
         stops.finishing()
     except KeyboardInterrupt as exc:
         print("interrupted: no results were written", file=sys.stderr)
         code = _exit_code(exc)
+    # the command is over: a signal from now on changes nothing. Ignored, not handled, because
+    # Python puts its handled signals back to their default (death) while it shuts down
+    for signum in STOP_SIGNALS:
+        if isinstance(signal.getsignal(signum), StopSignals):
+            signal.signal(signum, signal.SIG_IGN)
     sys.exit(code)
 
 
@@ -864,15 +876,42 @@ def _missing_extra(exc: ImportError) -> str | None:
     return MISSING_EXTRAS.get(name)
 
 
-def _dispatch(args) -> int:
-    from .analysis.invariants import InvariantError
-    from .inputs.config import ConfigError
+def _stop_requested() -> int | None:
+    """The stop signal this process has received, if any."""
+    from .experiments.stop_signals import active_stop_signals
+
+    stops = active_stop_signals()
+    return None if stops is None else stops.first
+
+
+def _command(args) -> int:
+    """Run the command; an error that follows a stop signal is the stop's doing, and reported as it.
+
+    A library interrupted in the middle of its own code may turn the ``KeyboardInterrupt`` into an
+    error of its own (an import turned into ``ImportError``, say); the user pressed Ctrl-C.
+    """
+    from .experiments.stop_signals import stop_exception
 
     commands = {"run": cmd_run, "compare": cmd_compare, "attribute": cmd_attribute, "sweep": cmd_sweep,
                 "validate": cmd_validate, "app": cmd_app, "business-case": _cmd_business_case,
                 "warmup": cmd_warmup}
     try:
         return commands[args.command](args)
+    except (KeyboardInterrupt, Interrupted):
+        raise
+    except Exception:
+        signum = _stop_requested()
+        if signum is None:
+            raise
+        raise stop_exception(signum) from None
+
+
+def _dispatch(args) -> int:
+    from .analysis.invariants import InvariantError
+    from .inputs.config import ConfigError
+
+    try:
+        return _command(args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

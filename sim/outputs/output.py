@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..experiments.executors import active_stop_signals, stop_signals_held
+from ..experiments.stop_signals import active_stop_signals, stop_signals_held
 from ..inputs.config import ConfigError
 
 if TYPE_CHECKING:

@@ -17,6 +17,8 @@ from typing import Any
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 """Signals that stop a run the way Ctrl-C does: replications in hand finish and are kept."""
+RERAISE_AFTER_SECONDS = 0.05
+"""Delay before a swallowed stop is raised again (see :meth:`StopSignals._unraisable`)."""
 FORCE_AFTER_SECONDS = 10.0
 """A stop signal this long after the first one ends the process at once (workers die with it)."""
 
@@ -54,6 +56,8 @@ class StopSignals:
         self._finishing = False
         self._previous: dict[int, Any] = {}
         self._hurry: list[Callable[[], None]] = []
+        self._swallowed = False
+        self._previous_hook: Any = None
 
     def install(self) -> StopSignals:
         """Handle the stop signals in this process (main thread only; elsewhere nothing changes)."""
@@ -63,17 +67,40 @@ class StopSignals:
             if signal.getsignal(signum) == signal.SIG_IGN:
                 continue  # ignored by whoever started us (nohup): keep it so
             self._previous[signum] = signal.signal(signum, self)
+        self._previous_hook, sys.unraisablehook = sys.unraisablehook, self._unraisable
         return self
+
+    def _unraisable(self, unraisable) -> None:
+        """A stop raised where Python cannot raise (a ``__del__``, a weak reference's callback) is
+        swallowed there: have it raised again as soon as the main thread runs its own code."""
+        if isinstance(unraisable.exc_value, KeyboardInterrupt) and self.first is not None:
+            self._swallowed = True
+            # sent again a moment later, from another thread: the handler then runs in the main
+            # thread's own code, not in this hook
+            timer = threading.Timer(RERAISE_AFTER_SECONDS, os.kill, args=(os.getpid(), self.first))
+            timer.daemon = True
+            timer.start()
+            return
+        (self._previous_hook or sys.__unraisablehook__)(unraisable)
 
     def restore(self) -> None:
         """Put back the handlers found by :meth:`install`."""
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
         self._previous = {}
+        if self._previous_hook is not None and sys.unraisablehook == self._unraisable:
+            sys.unraisablehook = self._previous_hook
+        self._previous_hook = None
 
     def __call__(self, signum, frame) -> None:
         if self._finishing:
             return
+        if self._swallowed:  # the first stop was swallowed where it was raised: raise it again
+            self._swallowed = False
+            if self._held:
+                self._pending = self.first
+                return
+            raise stop_exception(self.first)
         if self.first is None:
             self.first, self._when = signum, time.monotonic()
             if self._held:

@@ -42,8 +42,10 @@ class StopSignals:
     The first signal raises where the main thread is (``KeyboardInterrupt`` or :class:`Stopped`), so
     the run stops as on Ctrl-C: replications in hand finish and are kept, the rest are cancelled.
     Further signals do not interrupt that clean-up (an exception inside it would leave a pool's
-    threads waiting on idle workers); one arriving ``FORCE_AFTER_SECONDS`` after the first ends the
-    process at once, and its workers die with it. Inside :meth:`held` the first signal waits for the
+    threads waiting on idle workers): they end a process pool's workers at once instead, giving up
+    the replications in hand (see :meth:`hurried_by`); one arriving ``FORCE_AFTER_SECONDS`` after
+    the first ends the process at once, and its workers die with it. A first stop swallowed where
+    Python cannot raise (a weak reference's callback) is raised again a moment later. Inside :meth:`held` the first signal waits for the
     end of the block; after :meth:`finishing` (results published) signals change nothing. A signal
     ignored when the handler is installed stays ignored (``nohup``, a shell's background job).
     """

@@ -115,3 +115,18 @@ def test_ci_installs_everything_and_keeps_its_browser():
     ci = (ROOT / ".ci" / "run").read_text()
     assert '-e ".[all]"' in ci
     assert "apt-get install" in ci and "chromium" in ci
+
+
+def test_the_start_up_benchmark_reports_every_case(tmp_path):
+    """Smoke test of benchmarks/bench_startup.py: it runs and writes its figures (no timing asserted)."""
+    import json
+
+    out = tmp_path / "startup.json"
+    proc = subprocess.run([sys.executable, "benchmarks/bench_startup.py", "--rounds", "1", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.read_text())
+    assert set(data["cases"]) == {"python -c pass", "--version", "--help", "run"}
+    for case in data["cases"].values():
+        assert case["wall_s"] > 0 and case["cpu_s"] >= 0 and case["ratio_to_reference"] > 0
+    assert data["heavy_before_first_replication"] == []

@@ -892,11 +892,22 @@ def _command(args) -> int:
     """
     from .experiments.stop_signals import stop_exception
 
-    commands = {"run": cmd_run, "compare": cmd_compare, "attribute": cmd_attribute, "sweep": cmd_sweep,
-                "validate": cmd_validate, "app": cmd_app, "business-case": _cmd_business_case,
-                "warmup": cmd_warmup}
     try:
-        return commands[args.command](args)
+        if args.command == "run":
+            return cmd_run(args)
+        if args.command == "attribute":
+            return cmd_attribute(args)
+        if args.command == "sweep":
+            return cmd_sweep(args)
+        if args.command == "validate":
+            return cmd_validate(args)
+        if args.command == "app":
+            return cmd_app(args)
+        if args.command == "business-case":
+            return cmd_business_case(args)
+        if args.command == "warmup":
+            return cmd_warmup(args)
+        return cmd_compare(args)
     except (KeyboardInterrupt, Interrupted):
         raise
     except Exception:
@@ -946,7 +957,8 @@ def _shorten(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else f"{text[:limit // 2]}...{text[-limit // 2:]}"
 
 
-def _cmd_business_case(args) -> int:
-    from .cli_business import cmd_business_case
+def cmd_business_case(args) -> int:
+    """``business-case`` (its code, and the heavy libraries it needs, are imported when it runs)."""
+    from .cli_business import cmd_business_case as business_case
 
-    return cmd_business_case(args)
+    return business_case(args)

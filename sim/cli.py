@@ -273,11 +273,43 @@ def _load(path: str, args) -> Config:
         cfg, replications=args.reps, days=args.days, warmup_days=args.warmup_days, seed=args.seed
     )
     assignments = getattr(args, "assignments", [])
-    if not assignments:
-        return cfg
-    from .experiments.sweep import set_parameters
+    if assignments:
+        from .experiments.sweep import set_parameters
 
-    return set_parameters(cfg, assignments)
+        cfg = set_parameters(cfg, assignments)
+    _check_precision_kpis(cfg, args)
+    return cfg
+
+
+def kpi_names(cfg: Config) -> set[str]:
+    """The KPIs a replication of ``cfg`` reports, from a one-day replication (a fraction of a second)."""
+    from .analysis.kpis import compute_kpis
+    from .inputs.config import apply_overrides
+    from .model.pathway import run_replication
+
+    model = run_replication(apply_overrides(cfg, days=1, warmup_days=0, replications=1), 0)
+    try:
+        return set(compute_kpis(model))
+    finally:
+        model.release()
+
+
+def _check_precision_kpis(cfg: Config, args) -> None:
+    """A misspelled ``--precision-kpis`` name is refused before anything runs (once per command)."""
+    if getattr(args, "precision", None) is None or getattr(args, "precision_kpis_checked", False):
+        return
+    import difflib
+
+    from .analysis.output_analysis import ZERO_FILL_PREFIXES
+    from .inputs.config import ConfigError
+
+    known = kpi_names(cfg)
+    for name in args.precision_kpis:
+        if name not in known and not name.startswith(ZERO_FILL_PREFIXES):  # a route seen in some runs only
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f"; did you mean {close[0]}?" if close else "; e.g. cost_total_annual_gbp"
+            raise ConfigError(f"--precision-kpis: no KPI named {_shorten(repr(name), 80)}{hint}")
+    args.precision_kpis_checked = True
 
 
 def _warn_single_replication(cfg: Config, args) -> None:
@@ -401,6 +433,25 @@ def _output_folder(path: Path) -> Path:
     return check_output_folder(path)
 
 
+def _processes(args) -> int:
+    """Processes on this machine that hold a replication at once: --jobs, or one per core for
+    --scheduler local, or none but this one for a remote scheduler."""
+    scheduler = getattr(args, "scheduler", None)
+    if scheduler == "local":
+        import os
+
+        return os.cpu_count() or 1
+    return 1 if scheduler else args.jobs
+
+
+def _check_memory(configs, args, events: bool = False, kept_event_logs: bool = False) -> None:
+    """Refuse, before anything is locked or run, a command whose replications would not fit in memory."""
+    from .experiments.resources import check_fits
+
+    for cfg in configs:
+        check_fits(cfg, _processes(args), events, kept_event_logs=kept_event_logs)
+
+
 def _run_arms(arms: dict[str, Config], args, checkpoints: CheckpointFolder, label: str,
               events: bool = False, events_dirs: dict[str, Path] | None = None) -> tuple[ReplicationRunner, Outcome]:
     """Run the arms of a command (paired: they use the same replications) through one executor.
@@ -408,11 +459,9 @@ def _run_arms(arms: dict[str, Config], args, checkpoints: CheckpointFolder, labe
     With ``events_dirs``, each arm's event logs are written to its folder as replications finish.
     """
     from .experiments.precision import run_groups
-    from .experiments.resources import check_fits
     from .experiments.runner import ReplicationRunner
 
-    for cfg in arms.values():
-        check_fits(cfg, 1 if getattr(args, "scheduler", None) else args.jobs, events)
+    _check_memory(arms.values(), args, events)  # checked by the commands before they lock; again here
     with executor_for(args) as executor, ReplicationRunner(executor, events, not args.quiet, label) as runner:
         for role, cfg in arms.items():
             runner.add(role, cfg, checkpoints.for_scenario(cfg, events), (events_dirs or {}).get(role))
@@ -441,6 +490,7 @@ def cmd_run(args) -> int:
 
     cfg = _load(args.config, args)
     out = _output_folder(Path(args.out or Path("results") / cfg.name))
+    _check_memory([cfg], args, args.events)
     start = time.perf_counter()
     with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
         runner, outcome = _run_arms({"scenario": cfg}, args, checkpoints, cfg.name, args.events,
@@ -480,6 +530,7 @@ def cmd_compare(args) -> int:
     # both arms share the baseline's run settings, so replication r sees the same patients
     scen = scen.model_copy(update={"run": base.run})
     out = _output_folder(Path(args.out or Path("results") / f"{base.name}_vs_{scen.name}"))
+    _check_memory([base, scen], args, args.events)
     start = time.perf_counter()
     with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
         runner, outcome = _run_arms({"baseline": base, "scenario": scen}, args, checkpoints,
@@ -519,7 +570,7 @@ def cmd_compare(args) -> int:
 def cmd_attribute(args) -> int:
     import time
 
-    from .experiments.attribution import attribute, resolve_order
+    from .experiments.attribution import attribute, build_steps, resolve_order
     from .experiments.precision import Outcome
     from .outputs.output import ResultWriter
 
@@ -530,6 +581,7 @@ def cmd_attribute(args) -> int:
     order = [x.strip() for x in args.order.split(",")] if args.order else None
     resolve_order(order)  # a bad --order stops here, before anything runs
     out = _output_folder(Path(args.out or Path("results") / f"{base.name}_vs_{scen.name}_attribution"))
+    _check_memory([step.cfg for step in build_steps(base, scen, order)], args)
     start = time.perf_counter()
     with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
         with executor_for(args) as executor:
@@ -571,6 +623,7 @@ def cmd_validate(args) -> int:
     runs = validation_runs(_load(args.current, args), _load(args.redesign, args))
     first = runs["current"]
     out = _output_folder(Path(args.out or Path("results") / "validation"))
+    _check_memory(runs.values(), args)
     start = time.perf_counter()
     with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
         runner, outcome = _run_arms(runs, args, checkpoints, "validation")
@@ -633,7 +686,6 @@ def _print_sobol(indices: pd.DataFrame) -> None:
 def cmd_sweep(args) -> int:
     import time
 
-    from .experiments.resources import check_fits
     from .experiments.sweep import (build_points, load_sweep, point_summary, replications_table, run_sweep, runs_table,
                                      sobol_indices, uncertainty_summary)
     from .inputs.config import ConfigError
@@ -651,9 +703,9 @@ def cmd_sweep(args) -> int:
     points = build_points(spec, args.sweep, replications=args.reps, days=args.days,
                           warmup_days=args.warmup_days, seed=args.seed)
     out = _output_folder(Path(args.out or Path("results") / f"sweep_{spec.name}"))
+    _check_precision_kpis(points[0].baseline, args)
     for point in points:  # a point that cannot fit is refused before the first one runs
-        check_fits(point.baseline, args.jobs)
-        check_fits(point.scenario, args.jobs)
+        _check_memory([point.baseline, point.scenario], args)
     run = points[0].baseline.run
     start = time.perf_counter()
     with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
@@ -737,6 +789,7 @@ def cmd_warmup(args) -> int:
         raise ConfigError(f"--days {cfg.run.days}: too short to find a warm-up; MSER-5 needs at least "
                           f"{WARMUP_MIN_DAYS} days (the config's warm-up is {configured}), e.g. --days 56")
     out = _output_folder(Path(args.out or Path("results") / f"warmup_{cfg.name}"))
+    _check_memory([cfg], args, events=True, kept_event_logs=True)  # every daily event log is kept
     with executor_for(args) as executor:
         results = run_replications(cfg, events=True, progress=not args.quiet, label=f"warm-up {cfg.name}",
                                    executor=executor)
@@ -767,7 +820,7 @@ def main(argv: list[str] | None = None) -> int:
     While it runs, Ctrl-C, SIGTERM and SIGHUP stop the command once, however many arrive
     (:class:`~sim.experiments.executors.StopSignals`); the handlers found are put back at the end.
     """
-    from .experiments.executors import StopSignals, active_stop_signals
+    from .experiments.stop_signals import StopSignals, active_stop_signals
 
     stops = None if active_stop_signals() is not None else StopSignals().install()
     try:
@@ -776,6 +829,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:  # before the command started (reading the command line)
         print("interrupted: no results were written", file=sys.stderr)
         return _exit_code(exc)
+    except Exception:
+        signum = _stop_requested()
+        if signum is None:
+            raise
+        print("interrupted: no results were written", file=sys.stderr)
+        return 128 + signum
     finally:
         if stops is not None:
             stops.restore()
@@ -788,15 +847,21 @@ def script() -> None:
     line and exit 130 (143 for SIGTERM), never a traceback; after the command has finished, a
     signal changes nothing.
     """
-    from .experiments.executors import StopSignals
-
+    stops = None
     try:
+        from .experiments.stop_signals import STOP_SIGNALS, StopSignals
+
         stops = StopSignals().install()
         code = main()
         stops.finishing()
     except KeyboardInterrupt as exc:
         print("interrupted: no results were written", file=sys.stderr)
         code = _exit_code(exc)
+    # the command is over: a signal from now on changes nothing. Ignored, not handled, because
+    # Python puts its handled signals back to their default (death) while it shuts down
+    for signum in STOP_SIGNALS:
+        if isinstance(signal.getsignal(signum), StopSignals):
+            signal.signal(signum, signal.SIG_IGN)
     sys.exit(code)
 
 
@@ -811,15 +876,53 @@ def _missing_extra(exc: ImportError) -> str | None:
     return MISSING_EXTRAS.get(name)
 
 
+def _stop_requested() -> int | None:
+    """The stop signal this process has received, if any."""
+    from .experiments.stop_signals import active_stop_signals
+
+    stops = active_stop_signals()
+    return None if stops is None else stops.first
+
+
+def _command(args) -> int:
+    """Run the command; an error that follows a stop signal is the stop's doing, and reported as it.
+
+    A library interrupted in the middle of its own code may turn the ``KeyboardInterrupt`` into an
+    error of its own (an import turned into ``ImportError``, say); the user pressed Ctrl-C.
+    """
+    from .experiments.stop_signals import stop_exception
+
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+        if args.command == "attribute":
+            return cmd_attribute(args)
+        if args.command == "sweep":
+            return cmd_sweep(args)
+        if args.command == "validate":
+            return cmd_validate(args)
+        if args.command == "app":
+            return cmd_app(args)
+        if args.command == "business-case":
+            return cmd_business_case(args)
+        if args.command == "warmup":
+            return cmd_warmup(args)
+        return cmd_compare(args)
+    except (KeyboardInterrupt, Interrupted):
+        raise
+    except Exception:
+        signum = _stop_requested()
+        if signum is None:
+            raise
+        raise stop_exception(signum) from None
+
+
 def _dispatch(args) -> int:
     from .analysis.invariants import InvariantError
     from .inputs.config import ConfigError
 
-    commands = {"run": cmd_run, "compare": cmd_compare, "attribute": cmd_attribute, "sweep": cmd_sweep,
-                "validate": cmd_validate, "app": cmd_app, "business-case": _cmd_business_case,
-                "warmup": cmd_warmup}
     try:
-        return commands[args.command](args)
+        return _command(args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -832,6 +935,15 @@ def _dispatch(args) -> int:
     except KeyboardInterrupt as exc:
         print("interrupted: no results were written", file=sys.stderr)
         return _exit_code(exc)
+    except OSError as exc:  # the machine, not the input: a full disk, a folder made read-only mid-run
+        where = f" {_shorten(str(exc.filename))}" if exc.filename else ""
+        print(f"error: cannot write{where} ({exc.strerror or type(exc).__name__}); nothing was published and "
+              "earlier results, and replications already kept, are untouched", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except MemoryError:
+        print(f"error: {args.command} ran out of memory although its estimate fitted; shorten run.days, "
+              "lower demand or use fewer --jobs (no results were written)", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except ModuleNotFoundError as exc:
         extra = _missing_extra(exc)
         if extra is None:
@@ -841,7 +953,12 @@ def _dispatch(args) -> int:
         return EXIT_BAD_INPUT
 
 
-def _cmd_business_case(args) -> int:
-    from .cli_business import cmd_business_case
+def _shorten(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else f"{text[:limit // 2]}...{text[-limit // 2:]}"
 
-    return cmd_business_case(args)
+
+def cmd_business_case(args) -> int:
+    """``business-case`` (its code, and the heavy libraries it needs, are imported when it runs)."""
+    from .cli_business import cmd_business_case as business_case
+
+    return business_case(args)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-from scipy.special import stdtrit  # the Student-t quantile, without importing all of scipy.stats
+
+if TYPE_CHECKING:  # pandas and scipy are imported where used, so a run starts fast
+    import pandas as pd
 
 # Columns that count something along a route: absent in a replication means zero.
 ZERO_FILL_PREFIXES = ("cost_annual_gbp_", "volume_per_day_")
@@ -24,6 +26,8 @@ def fill_route_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 def t_quantile(confidence: float, df) -> float | np.ndarray:
     """Two-sided Student-t multiplier: the ``0.5 + confidence / 2`` quantile with ``df`` degrees of freedom."""
+    from scipy.special import stdtrit  # the Student-t quantile, without importing all of scipy.stats
+
     return stdtrit(df, 0.5 + confidence / 2.0)
 
 
@@ -72,6 +76,8 @@ def summarise(summary: pd.DataFrame) -> pd.DataFrame:
     """``kpi, mean, ci_low, ci_high, n_reps`` for every KPI column of a per-replication table."""
     kpis = [c for c in summary.columns if c != "replication"]
     mean, low, high, n = _intervals(summary[kpis].to_numpy(dtype=float))
+    import pandas as pd
+
     return pd.DataFrame({"kpi": kpis, "mean": mean, "ci_low": low, "ci_high": high, "n_reps": n},
                         columns=["kpi", "mean", "ci_low", "ci_high", "n_reps"])
 
@@ -94,6 +100,8 @@ def paired_comparison(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.Data
     s_ = scen.to_numpy(dtype=float)
     mean, low, high, n = _intervals(s_ - b)
     saving = np.where(np.array([k.startswith("cost_") for k in kpis]), 1.0, np.nan)  # costs only
+    import pandas as pd
+
     return pd.DataFrame({
         "kpi": kpis,
         "baseline_mean": _intervals(b)[0],
@@ -170,6 +178,8 @@ def compare_scenarios(baseline: pd.DataFrame, scenarios: Mapping[str, pd.DataFra
     :func:`paired_comparison` for that scenario against ``baseline``. No
     scenario gives an empty table with those columns.
     """
+    import pandas as pd
+
     frames = [paired_comparison(baseline, table) for table in scenarios.values()]
     if not frames:
         columns = list(paired_comparison(baseline, baseline).columns)

@@ -28,8 +28,6 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
-import pandas as pd
-
 from ..inputs.config import Config
 from .runner import ReplicationResult
 from .store import replication_key
@@ -125,6 +123,8 @@ class Checkpoint:
                 continue
             try:
                 kpis = json.loads(kpi_file.read_text(encoding="utf-8"))["kpis"]
+                if self.events:
+                    import pandas as pd  # here, so a run starts fast
                 events = pd.read_parquet(events_file) if self.events else None
             except (OSError, ValueError, KeyError):
                 continue  # unreadable: run it again

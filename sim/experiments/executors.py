@@ -22,12 +22,13 @@ import os
 import signal
 import sys
 import threading
-import time
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
+
+from .stop_signals import STOP_SIGNALS, hurried_by, stop_signals_blocked, stop_signals_held
 
 Finished = Callable[[int, Any], None]
 """Called with the position of the call in the list and its result."""
@@ -67,111 +68,16 @@ class SerialExecutor(Executor):
             gc.unfreeze()
 
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-"""Signals that stop a run the way Ctrl-C does: replications in hand finish and are kept."""
-FORCE_AFTER_SECONDS = 10.0
-"""A stop signal this long after the first one ends the process at once (workers die with it)."""
 
-
-class Stopped(KeyboardInterrupt):
-    """SIGTERM or SIGHUP, raised where the run is, so it stops as on Ctrl-C."""
-
-    def __init__(self, signum: int):
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
-def stop_exception(signum: int) -> KeyboardInterrupt:
-    """What a stop signal raises: ``KeyboardInterrupt`` for Ctrl-C, :class:`Stopped` for the others."""
-    return KeyboardInterrupt() if signum == signal.SIGINT else Stopped(signum)
-
-
-class StopSignals:
-    """The process's handler of Ctrl-C, SIGTERM and SIGHUP while a command runs: one stop, however many signals.
-
-    The first signal raises where the main thread is (``KeyboardInterrupt`` or :class:`Stopped`), so
-    the run stops as on Ctrl-C: replications in hand finish and are kept, the rest are cancelled.
-    Further signals do not interrupt that clean-up (an exception inside it would leave a pool's
-    threads waiting on idle workers); one arriving ``FORCE_AFTER_SECONDS`` after the first ends the
-    process at once, and its workers die with it. Inside :meth:`held` the first signal waits for the
-    end of the block; after :meth:`finishing` (results published) signals change nothing. A signal
-    ignored when the handler is installed stays ignored (``nohup``, a shell's background job).
-    """
-
-    def __init__(self):
-        self.first: int | None = None
-        self._when = 0.0
-        self._held = 0
-        self._pending: int | None = None
-        self._finishing = False
-        self._previous: dict[int, Any] = {}
-
-    def install(self) -> StopSignals:
-        """Handle the stop signals in this process (main thread only; elsewhere nothing changes)."""
-        if threading.current_thread() is not threading.main_thread():
-            return self
-        for signum in STOP_SIGNALS:
-            if signal.getsignal(signum) == signal.SIG_IGN:
-                continue  # ignored by whoever started us (nohup): keep it so
-            self._previous[signum] = signal.signal(signum, self)
-        return self
-
-    def restore(self) -> None:
-        """Put back the handlers found by :meth:`install`."""
-        for signum, handler in self._previous.items():
-            signal.signal(signum, handler)
-        self._previous = {}
-
-    def __call__(self, signum, frame) -> None:
-        if self._finishing:
-            return
-        if self.first is None:
-            self.first, self._when = signum, time.monotonic()
-            if self._held:
-                self._pending = signum
-                return
-            raise stop_exception(signum)
-        if time.monotonic() - self._when > FORCE_AFTER_SECONDS:
-            # the clean-up of the first stop is taking too long: end now (workers die with us)
-            sys.stderr.write("interrupted: stopped at once; no results were written\n")
-            os._exit(128 + self.first)
-
-    @contextmanager
-    def held(self):
-        """A block a first stop signal does not interrupt: it is raised when the block ends."""
-        self._held += 1
+def _end_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill a pool's worker processes (a second Ctrl-C: the replications in hand are given up)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
         try:
-            yield
-        finally:
-            self._held -= 1
-            if not self._held and self._pending is not None and not self._finishing:
-                signum, self._pending = self._pending, None
-                raise stop_exception(signum)
-
-    def finishing(self) -> None:
-        """The results are published: from now on a stop signal changes nothing."""
-        self._finishing = True
+            process.kill()
+        except (OSError, ValueError):
+            pass
 
 
-def active_stop_signals() -> StopSignals | None:
-    """The :class:`StopSignals` handling Ctrl-C in this process, if one is installed."""
-    for signum in STOP_SIGNALS:
-        handler = signal.getsignal(signum)
-        if isinstance(handler, StopSignals):
-            return handler
-    return None
-
-
-@contextmanager
-def stop_signals_held():
-    """A block that a first stop signal does not interrupt (it is raised at the block's end), if
-    :class:`StopSignals` is installed; otherwise nothing changes."""
-    stops = active_stop_signals()
-    if stops is None:
-        yield
-        return
-    with stops.held():
-        yield
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 MAX_WORKER_LOSSES = 3
 """Pools lost in a row (a worker died before any replication came back) before a run gives up,
@@ -195,6 +101,7 @@ def _worker_setup(parent_pid: int) -> None:
     finish and keeps them), and dies with it."""
     for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # started blocked: see stop_signals_blocked
     _die_with_parent(parent_pid)
 
 
@@ -256,7 +163,8 @@ class ProcessExecutor(Executor):
         """Submit the calls not yet delivered to the pool and deliver each as it completes."""
         futures = {}
         try:
-            futures = {self._pool.submit(fn, *args): i for i, args in enumerate(calls) if i not in delivered}
+            with stop_signals_blocked():  # workers are started by the first submissions
+                futures = {self._pool.submit(fn, *args): i for i, args in enumerate(calls) if i not in delivered}
             for future in as_completed(futures):
                 if future.exception() is not None and isinstance(future.exception(), BrokenProcessPool):
                     raise future.exception()
@@ -274,12 +182,14 @@ class ProcessExecutor(Executor):
             # the calls in hand. Waiting here keeps the pool alive until its
             # manager thread has seen the cancellation; if the pool were freed first,
             # the thread would go on to run every remaining call. A second stop
-            # signal does not interrupt this wait (it is held).
+            # signal does not interrupt this wait (it is held); it ends the workers at once,
+            # giving up the replications in hand.
             with stop_signals_held():
                 pool, self._pool = self._pool, None
                 try:
                     if pool is not None:
-                        pool.shutdown(wait=True, cancel_futures=True)
+                        with hurried_by(lambda: _end_workers(pool)):
+                            pool.shutdown(wait=True, cancel_futures=True)
                 finally:
                     for future, i in futures.items():
                         if i not in delivered and future.done() and not future.cancelled() \
@@ -367,14 +277,19 @@ class DaskExecutor(Executor):
 
             n = workers or os.cpu_count() or 1
             try:
-                with dask.config.set(LOCAL_CLUSTER_SETTINGS), _workers_start_quietly():
-                    # its web server on a free port of this machine only, so two runs at once do
-                    # not clash (nothing here reads it). The cluster's own notes (a task cancelled
-                    # by Ctrl-C, a slow event loop) are not the user's business; its errors are,
-                    # and an error in a replication comes back as the replication's own exception
-                    self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
-                                                 dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
-                self._client = Client(self._cluster)
+                # A Ctrl-C while the cluster starts waits for the start to end (a cluster stopped
+                # half-way cannot be closed: Dask would print its failure as the process exits),
+                # then closes it. Ctrl-C again after FORCE_AFTER_SECONDS ends the process at once.
+                with stop_signals_held():
+                    with dask.config.set(LOCAL_CLUSTER_SETTINGS), _workers_start_quietly(), \
+                            stop_signals_blocked((signal.SIGINT,)):
+                        # its web server on a free port of this machine only, so two runs at once do
+                        # not clash (nothing here reads it). The cluster's own notes (a task cancelled
+                        # by Ctrl-C, a slow event loop) are not the user's business; its errors are,
+                        # and an error in a replication comes back as the replication's own exception
+                        self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
+                                                     dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
+                    self._client = Client(self._cluster)
             except BaseException:
                 self.close()  # Ctrl-C while the cluster starts: leave no worker behind
                 raise

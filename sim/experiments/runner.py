@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from tqdm import tqdm
 
 from ..inputs.calendar import MIN_PER_DAY, MIN_PER_HOUR
@@ -28,6 +27,8 @@ from .executors import Executor, SerialExecutor, executor_scope
 from .resources import check_fits
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .checkpoint import Checkpoint
 
 
@@ -250,6 +251,8 @@ def run_replications(
 
 def summary_table(results: list[ReplicationResult]) -> pd.DataFrame:
     """One row per replication, one column per KPI."""
+    import pandas as pd  # here, so a run starts fast
+
     frame = pd.DataFrame([{"replication": r.replication, **r.kpis} for r in results])
     return fill_route_columns(frame)
 
@@ -259,6 +262,8 @@ def events_table(results: list[ReplicationResult]) -> pd.DataFrame | None:
     frames = [r.events for r in results if r.events is not None]
     if not frames:
         return None
+    import pandas as pd
+
     return pd.concat(frames, ignore_index=True)
 
 

@@ -62,7 +62,7 @@ from ..inputs.config import (
 from ..inputs.distributions import Prior, quantile  # noqa: F401 - quantile: sweeps have always offered it
 from ..inputs.parameters import SAMPLE_STREAM_TAG, ParameterSpace, draw, get_value, set_value
 from ..inputs.parameters import unit_design as unit_cube_design
-from ..inputs.yaml_reader import describe
+from ..inputs.yaml_reader import describe, load_value, yaml_problem
 from ..analysis.output_analysis import paired_comparison, summarise
 from ..model.random_streams import stream_key
 from .executors import Executor, executor_scope
@@ -181,11 +181,11 @@ def set_parameters(cfg: Config, assignments: list[str], source: str = "--set") -
         dotted, sep, raw = text.partition("=")
         dotted = dotted.strip()
         if not sep or not dotted:
-            raise ConfigError(f"{source} {text!r}: give PATH=VALUE, e.g. patients.sda_eligible=0.75")
-        try:
-            value = yaml.safe_load(raw) if raw.strip() else None
-        except yaml.YAMLError:
-            raise ConfigError(f"{source} {text!r}: the value is not valid YAML") from None
+            raise ConfigError(f"{source} {describe(text)}: give PATH=VALUE, e.g. patients.sda_eligible=0.75")
+        try:  # read with the bounds of a config file (size, nesting, digits)
+            value = load_value(raw) if raw.strip() else None
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{source} {describe(dotted)}: the value is refused ({yaml_problem(exc)})") from None
         values.pop(dotted, None)  # a path given twice: the last one wins, in its place
         values[dotted] = value
     return ParameterSpace([]).apply(cfg, values, source)

@@ -26,7 +26,7 @@ from pydantic import (
 
 from .calendar import WEEKDAYS, check_weekly, expand_weekly
 from .distributions import Distribution
-from .yaml_reader import YamlRefused, describe, load_bounded
+from .yaml_reader import YamlRefused, describe, load_bounded, read_bounded_text, yaml_problem
 
 SHIPPED_CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 """The configs shipped with the package (``base.yaml``, ``current.yaml``, ...), found from this file,
@@ -533,24 +533,23 @@ def _merge(base: dict, over: dict) -> dict:
 def read_yaml_mapping(path: Path, kind: str = "config") -> dict:
     """A YAML file's top-level mapping; a one-line ``ConfigError`` if it is missing or unreadable."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: {kind} file not found")
     try:
-        text = path.read_text(encoding="utf-8")
+        if not path.is_file():
+            raise ConfigError(f"{path}: {kind} file not found")
+        text = read_bounded_text(path)
+    except YamlRefused as exc:
+        raise ConfigError(f"{path}: {exc.problem}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
     try:
         data = load_bounded(text)
     except YamlRefused as exc:
         where = f" line {exc.problem_mark.line + 1}:" if exc.problem_mark is not None else ""
         raise ConfigError(f"{path}:{where} {exc.problem}") from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
+        raise ConfigError(f"{path}: {yaml_problem(exc)}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -592,19 +591,25 @@ def _field_path(data: Any, loc: tuple) -> list[str]:
             node = node[part]
         else:
             continue  # a union branch or validator name, not a key of the config
-        parts.append(str(part))
+        parts.append(_short_key(part))
     return parts
+
+
+def _short_key(part: Any, limit: int = 60) -> str:
+    """A key as shown in a message: whole if short, else its start, its end and its length."""
+    text = str(part)
+    return text if len(text) <= limit else f"{text[:25]}...{text[-25:]} ({len(text):,} characters)"
 
 
 def format_validation_error(source: str, err: ValidationError, data: Any = None) -> str:
     """One line naming the first invalid field, its value and what is wrong."""
     first = err.errors()[0]
     loc = tuple(first["loc"])
-    parts = _field_path(data, loc) if data is not None else [str(p) for p in loc]
+    parts = _field_path(data, loc) if data is not None else [_short_key(p) for p in loc]
     msg = first["msg"].replace("Value error, ", "")
     if first["type"] in ("missing", "extra_forbidden") and loc:
-        if not parts or parts[-1] != str(loc[-1]):
-            parts.append(str(loc[-1]))
+        if not parts or parts[-1] != _short_key(loc[-1]):
+            parts.append(_short_key(loc[-1]))
         what = "required field missing" if first["type"] == "missing" else "unknown field"
         return f"{source}: {'.'.join(parts)}: {what}"
     if not parts:

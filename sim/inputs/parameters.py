@@ -327,15 +327,20 @@ def set_value(data: dict, path: str, value: Any, source: str, prefix: str = "") 
                 node[key] = copy.deepcopy(value)
             else:
                 node = node[key]
-        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+        elif isinstance(node, list) and key.isdigit() and len(key) < 10 and int(key) < len(node):
             if last:
                 node[int(key)] = copy.deepcopy(value)
             else:
                 node = node[int(key)]
         else:
             missing = ".".join(keys[:depth + 1])
-            where = "" if missing == path else f" ({missing} is not in the config)"
-            raise ParameterError(f"{source}: {prefix}{path}: no such parameter{where}")
+            where = "" if missing == path else f" ({_shown(missing)} is not in the config)"
+            raise ParameterError(f"{source}: {prefix}{_shown(path)}: no such parameter{where}")
+
+
+def _shown(path: str) -> str:
+    """A path as an error message shows it: whole up to 120 characters, else described."""
+    return path if len(path) <= 120 else describe(path)
 
 
 def _rounded(value: Any) -> Any:

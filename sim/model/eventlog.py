@@ -7,10 +7,14 @@ with the channel it names the patient's route and prices it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from .patients import CHANNELS
+
+if TYPE_CHECKING:  # pandas is imported where a table is made, so a run starts fast
+    import pandas as pd
 
 # Services a patient can use, in route order. The bit is 1 << position.
 ACTIVITIES = (
@@ -73,6 +77,8 @@ class EventLog:
 
     def to_frame(self, channel: np.ndarray, arrival: np.ndarray) -> pd.DataFrame:
         """The log as a table: one row per patient with route, outcome and step times."""
+        import pandas as pd
+
         routes = np.array([route_name(c, a) for c, a in zip(channel.tolist(), self.activities.tolist())])
         frame = pd.DataFrame(
             {

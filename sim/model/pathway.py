@@ -12,7 +12,7 @@ import gc
 import numpy as np
 import simpy
 
-from ..inputs.calendar import MIN_PER_DAY, MIN_PER_HOUR, expand_weekly, weekday_of_day
+from ..inputs.calendar import MIN_PER_DAY, MIN_PER_HOUR, expand_weekly, type_of_day
 from ..inputs.config import Config, Window
 from .eventlog import BIT, OUT, EventLog
 from .patients import (
@@ -40,18 +40,28 @@ from .stations import Station
 
 
 class ClockWindow:
-    """Clock hours and weekdays of a config ``Window``; ``t in window`` tests a time."""
+    """Clock hours and weekdays of a config ``Window``; ``t in window`` tests a time.
 
-    def __init__(self, window: Window, start_weekday: int):
+    ``start_weekday`` is the weekday of day 0, or the weekday pattern each day
+    follows (a bank holiday as a Sunday, say).
+    """
+
+    def __init__(self, window: Window, start_weekday, days: int | None = None):
         self.start = window.start_hour * MIN_PER_HOUR
         self.end = window.end_hour * MIN_PER_HOUR
         self.days = window.days
         self.start_weekday = start_weekday
+        if days is None:
+            days = len(start_weekday) if isinstance(start_weekday, (list, np.ndarray)) else 7
+        self.open_day = [bool(window.days[int(type_of_day(d, start_weekday))]) for d in range(days)]
+        self.last_day = days - 1
 
     def __contains__(self, t: float) -> bool:
         day = int(t // MIN_PER_DAY)
         minute = t - day * MIN_PER_DAY
-        return self.days[int(weekday_of_day(day, self.start_weekday))] and self.start <= minute < self.end
+        if isinstance(self.start_weekday, (int, np.integer)):
+            day %= 7  # every week alike
+        return self.open_day[min(day, self.last_day)] and self.start <= minute < self.end
 
 
 class PathwayModel:
@@ -74,7 +84,8 @@ class PathwayModel:
         self.patients: PatientTable = draw_patients(cfg, RandomStreams(run.seed, replication), self.horizon)
         self.log = EventLog(self.patients.n)
 
-        env, sw = self.env, run.start_weekday
+        env = self.env
+        sw = self.day_types = run.day_types()  # each day's weekday pattern (bank holidays)
         self.reception = Station(env, expand_weekly(cfg.reception.clerks), sw, "reception")
         self.ia_nurse = Station(env, expand_weekly(cfg.ia_nurse.nurses), sw, "ia_nurse")
         self.care_navigator = Station(env, expand_weekly(cfg.care_navigator.navigators), sw, "care_navigator")

@@ -75,7 +75,7 @@ def draw_patients(cfg: Config, streams: RandomStreams, horizon_min: float) -> Pa
     """Draw every patient of a replication (arrivals on ``[0, horizon_min)``)."""
     demand = cfg.demand
     profiles = (demand.walk_in, demand.nhs111, demand.practice_overflow, demand.induced)
-    sw = cfg.run.start_weekday
+    sw = cfg.run.day_types()  # each day's weekday pattern
     blocks: dict[str, list[np.ndarray]] = {}
 
     def add(name: str, values: np.ndarray) -> None:

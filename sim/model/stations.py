@@ -13,7 +13,7 @@ from collections import deque
 import numpy as np
 import simpy
 
-from ..inputs.calendar import MIN_PER_HOUR, hour_of_week
+from ..inputs.calendar import MIN_PER_HOUR, hour_of_pattern
 
 
 class Station:
@@ -24,8 +24,8 @@ class Station:
     env : simpy.Environment
     rota : ndarray of shape (168,)
         Servers on duty in each hour of the week, Monday 00:00 first.
-    start_weekday : int
-        Weekday of simulation time 0.
+    start_weekday : int or ndarray
+        Weekday of simulation time 0, or the weekday pattern each day follows.
     name : str
         For messages.
     """
@@ -35,7 +35,7 @@ class Station:
         self.name = name
         self.rota = np.asarray(rota, dtype=np.int64)
         self.start_weekday = start_weekday
-        self.capacity = int(self.rota[hour_of_week(0.0, start_weekday)])
+        self.capacity = int(self.rota[hour_of_pattern(0.0, start_weekday)])
         self.busy = 0
         self.queue: deque[simpy.Event] = deque()
         self.served = 0
@@ -68,7 +68,7 @@ class Station:
         while True:
             next_hour = (env.now // MIN_PER_HOUR + 1) * MIN_PER_HOUR
             yield env.timeout(next_hour - env.now)
-            new = int(self.rota[hour_of_week(env.now, self.start_weekday)])
+            new = int(self.rota[hour_of_pattern(env.now, self.start_weekday)])
             if new != self.capacity:
                 self.capacity = new
                 self._start_waiting()

@@ -45,16 +45,24 @@ UNSTABLE_MIN_PATIENTS = 50
 """...and more than this many patients (a quiet scenario's end-of-run queue is not a backlog)."""
 
 
-def unstable(in_system_at_end: float, arrivals_per_day: float) -> float:
+UNSTABLE_LEFT_UNSEEN_PCT = 50.0
+"""...or more than this share of a department's patients leave it without being seen."""
+
+
+def unstable(in_system_at_end: float, arrivals_per_day: float, left_unseen_pct: float = 0.0) -> float:
     """1.0 if the queues grew without bound (capacity below demand somewhere), else 0.0.
 
     A stable pathway ends a run with a few hours' patients in it (about 0.1 day
     of arrivals on the shipped configs); one whose queues keep growing ends with
     days of them. Its waits and costs describe an arbitrary moment of an endless
     build-up, not a steady state, so comparisons involving it mean nothing.
+    Where patients give up waiting, a queue cannot grow without bound: there a
+    department that most of its patients leave unseen (``left_unseen_pct``, the
+    larger of the UTC's and the ED's) is as far from working.
     """
     backlog = max(UNSTABLE_MIN_PATIENTS, UNSTABLE_DAYS_QUEUED * arrivals_per_day)
-    return 1.0 if in_system_at_end > backlog else 0.0
+    overwhelmed = left_unseen_pct > UNSTABLE_LEFT_UNSEEN_PCT
+    return 1.0 if in_system_at_end > backlog or overwhelmed else 0.0
 
 
 def _wait_kpis(prefix: str, waits: np.ndarray) -> dict[str, float]:
@@ -146,12 +154,20 @@ def compute_kpis(model) -> dict[str, float]:
     utc = has("utc")
     utc_stay = (log.utc_end[m] - door)[utc & ~np.isnan(log.utc_end[m])]
     k.update(_wait_kpis("utc_time_in_dept", utc_stay))
-    k["utc_within_4h_pct"] = _pct(_within(door[utc], log.utc_end[m][utc], horizon, FOUR_HOURS))
+    # a patient who left unseen left the department then: in the 4-hour count, as the NHS counts them
+    left = log.left_unseen[m]
+    has_left = ~np.isnan(left)
+    utc_out = np.where(has_left, left, log.utc_end[m])
+    k["utc_within_4h_pct"] = _pct(_within(door[utc], utc_out[utc], horizon, FOUR_HOURS))
 
     ed_started = ~np.isnan(log.ed_start[m])
     k.update(_wait_kpis("ed_wait", (log.ed_start[m] - log.ed_join[m])[ed_started]))
     ed = has("ed")
-    k["ed_within_4h_pct"] = _pct(_within(door[ed], log.ed_end[m][ed], horizon, FOUR_HOURS))
+    ed_out = np.where(has_left, left, log.ed_end[m])
+    k["ed_within_4h_pct"] = _pct(_within(door[ed], ed_out[ed], horizon, FOUR_HOURS))
+    k["utc_left_unseen_pct"] = _pct(has_left[utc])
+    k["ed_left_unseen_pct"] = _pct(has_left[ed])
+    k["left_unseen_per_day"] = per_day(has_left)
 
     k.update(_wait_kpis("redirected_time_to_slot", (log.sda_slot[m] - door)[gpcg]))
     k.update(_wait_kpis("pcn_time_to_slot", (log.sda_slot[m] - P.arrival[m])[pcn]))
@@ -165,7 +181,8 @@ def compute_kpis(model) -> dict[str, float]:
     k["gp_reattendance_hours_after_sda_per_week"] = after_sda * hours_each
     k["gp_reattendance_hours_after_utc_per_week"] = after_utc * hours_each
     k["in_system_at_end"] = float(np.count_nonzero(log.outcome == OUT["in_system"]))
-    k["unstable"] = unstable(k["in_system_at_end"], k["arrivals_per_day"])
+    left_pct = np.nan_to_num([k["utc_left_unseen_pct"], k["ed_left_unseen_pct"]])
+    k["unstable"] = unstable(k["in_system_at_end"], k["arrivals_per_day"], float(max(left_pct)))
 
     # costs by route, annualised
     cost = patient_costs(acts, cfg.unit_costs_gbp) * weight  # each patient's share of the mean day

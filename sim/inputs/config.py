@@ -281,9 +281,17 @@ class Demand(Locked):
 
 # ---------------------------------------------------------- patients ----
 class PatientCriteria(Locked):
+    """Who may be redirected, how long travel takes, and what a patient who leaves unseen does next.
+
+    ``left_unseen_sees_gp`` is the share of patients who leave the UTC or ED
+    without being seen who see their own GP the next day; the rest look after
+    themselves.
+    """
+
     sda_eligible: Prob
     accepts_redirection: Prob
     travel_time_min: Distribution
+    left_unseen_sees_gp: Prob
 
 
 # ------------------------------------------------------------- places ----
@@ -345,11 +353,15 @@ class Utc(Locked):
     triage_window: Window
     reattend_probability: Prob
     """Share of patients seen and discharged by the UTC who then see their own GP about it."""
+    patience_min: Distribution | None
+    """How long a patient waits for a UTC clinician before leaving unseen; ``None``: nobody leaves."""
 
 
 class Ed(Locked):
     cubicles: WeeklyCount
     time_min: Distribution
+    patience_min: Distribution | None
+    """How long a patient waits for an ED cubicle before leaving unseen; ``None``: nobody leaves."""
 
 
 class CarveOut(Locked):

@@ -133,7 +133,7 @@ def mm3_once(customers: int, seed: int, servers: int = 3, load: float = 0.8) -> 
     import numpy as np
     import simpy
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     rng = np.random.default_rng(seed)
     mean_interarrival = 1.0
     mean_service = load * servers * mean_interarrival
@@ -157,10 +157,10 @@ def mm3_once(customers: int, seed: int, servers: int = 3, load: float = 0.8) -> 
 
     env.process(source())
     env.run()
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     assert done[0] == customers, (done[0], customers)
-    return {"customers": customers, "seconds": seconds, "customers_per_s": customers / seconds,
-            "sim_time": float(env.now)}
+    return {"customers": customers, "seconds": seconds, "cpu_seconds": cpu_seconds,
+            "customers_per_s": customers / seconds, "sim_time": float(env.now)}
 
 
 def bench_mm3(customers: int, repeats: int) -> dict:
@@ -173,6 +173,7 @@ def bench_mm3(customers: int, repeats: int) -> dict:
         "repeats": repeats,
         "seconds_all": [r["seconds"] for r in runs],
         "seconds_best": best["seconds"],
+        "cpu_seconds_best": min(r["cpu_seconds"] for r in runs),
         "customers_per_s": best["customers_per_s"],
     }
 
@@ -453,12 +454,44 @@ def say(text: str = "") -> None:
     print(text, flush=True)
 
 
+def model_only(args) -> int:
+    """The model's speed against bare SimPy M/M/3, measured in one run: patients/s, CPU and wall time."""
+    size = SIZES["quick" if args.quick else "full"]
+    days, warm = size["days"], size["warmup_days"]
+    busy = others_cpu_share(0.5 if args.quick else 2.0)
+    say(f"Model-only benchmark: {days}-day replications; other processes using "
+        + ("?" if busy is None else f"{busy:.0%}") + " of the CPUs at start")
+    mm3 = bench_mm3(size["mm3_customers"], size["mm3_repeats"])
+    mm3_cpu = mm3["customers"] / mm3["cpu_seconds_best"] if mm3.get("cpu_seconds_best") else None
+    say(f"  bare M/M/3: {mm3['customers_per_s']:,.0f} customers/s (wall, best of {size['mm3_repeats']})")
+    cases = [{"config": name, "mode": "model", "days": days, "warmup_days": warm} for name in ("current", "redesign")]
+    out = {"mm3": mm3, "model": {}}
+    for r in run_cases(cases, size["fresh_process_per_case"]):
+        ratio = r["patients_per_s"] / mm3["customers_per_s"]
+        cpu_rate = r["patients"] / r["cpu_seconds"] if r.get("cpu_seconds") else float("nan")
+        line = (f"  {r['config']:<9} {r['patients']:>9,} patients  wall {r['seconds']:6.2f}s  CPU {r['cpu_seconds']:6.2f}s"
+                f"  {r['patients_per_s']:>8,.0f} patients/s  model/M-M-3 {ratio:.2f} (wall)")
+        if mm3_cpu:
+            line += f", {cpu_rate / mm3_cpu:.2f} (CPU)"
+        say(line)
+        out["model"][r["config"]] = {**r, "model_vs_mm3": ratio}
+    if args.out != REPO / "benchmarks" / "results.json":
+        write_json_atomic(args.out, out)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test, a few seconds)")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results.json",
                         help="where to write the JSON results (default benchmarks/results.json)")
+    parser.add_argument("--model-only", action="store_true",
+                        help="only [1] and the bare model runs of [2] (the model's speed against bare SimPy, "
+                             "CPU and wall time, for before/after comparisons of a change to the model); "
+                             "writes nothing unless --out is given")
     args = parser.parse_args(argv)
+    if args.model_only:
+        return model_only(args)
     mode = "quick" if args.quick else "full"
     size = SIZES[mode]
     days, warm = size["days"], size["warmup_days"]

@@ -41,7 +41,7 @@ def activity_kpi(channel: str, activity: str) -> str:
     return f"{ACTIVITY_KPI_PREFIX}{channel}:{activity}"
 
 
-def activity_volume_kpis(activities: np.ndarray, channels: np.ndarray, days: float) -> dict[str, float]:
+def activity_volume_kpis(activities: np.ndarray, channels: np.ndarray, weight: np.ndarray | float) -> dict[str, float]:
     """Patients a day using each activity, per arrival channel (every pair, zeros included).
 
     Parameters
@@ -50,14 +50,17 @@ def activity_volume_kpis(activities: np.ndarray, channels: np.ndarray, days: flo
         Each patient's activity bit mask (the event log's ``activities``).
     channels : ndarray of int
         Each patient's arrival channel (an index into ``CHANNELS``).
-    days : float
-        Days the patients arrived over.
+    weight : ndarray of float, or float
+        Each patient's share of the mean day of a year (``sim/analysis/kpis.py``); one
+        number for all, ``1 / days``, when every day of the run counts alike.
     """
+    weight = np.broadcast_to(np.asarray(weight, dtype=float), activities.shape)
     out = {}
     for code, channel in enumerate(CHANNELS):
-        mine = activities[channels == code]
+        mine = channels == code
+        acts, w = activities[mine], weight[mine]
         for activity in ACTIVITIES:
-            out[activity_kpi(channel, activity)] = float(np.count_nonzero(mine & BIT[activity])) / days
+            out[activity_kpi(channel, activity)] = float(w[(acts & BIT[activity]) != 0].sum())
     return out
 
 

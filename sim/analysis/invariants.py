@@ -88,7 +88,15 @@ def check_model(model) -> None:
         ("ia_end", "ed_join"), ("ed_join", "ed_start"), ("ed_start", "ed_end"),
         ("arrival", "sda_booked_at"), ("sda_booked_at", "sda_slot"), ("sda_slot", "end"),
         ("utc_end", "end"), ("ed_end", "end"), ("arrival", "end"),
+        ("utc_join", "left_unseen"), ("ed_join", "left_unseen"), ("left_unseen", "end"),
     ])
+    # a patient who left unseen was never seen where they waited
+    left = ~np.isnan(log.left_unseen)
+    seen = ~np.isnan(log.utc_start) | ~np.isnan(log.ed_start)
+    if np.any(left & seen):
+        raise InvariantError(f"patient {int(np.flatnonzero(left & seen)[0])}: left unseen but was seen")
+    if model.utc.left + model.ed.left > int(left.sum()):
+        raise InvariantError(f"{model.utc.left + model.ed.left} patients left the queues, the log shows {int(left.sum())}")
 
 
 def check_kpis(kpis: dict[str, float], model) -> None:

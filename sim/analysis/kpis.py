@@ -1,20 +1,22 @@
 """Key performance indicators of one replication, computed from its event log.
 
-Only patients who arrive after the warm-up count; per-day figures divide by the
-days after warm-up, annual costs scale them to 365 days.
+Only patients who arrive after the warm-up count. Per-day figures are the mean
+day of a year: each day after the warm-up is weighted by its weekday's share of
+a year (bank holidays as configured), so a run that is not whole weeks counts no
+weekday more than a year does; annual figures are 365 mean days. Over whole
+weeks without bank holidays this is the plain mean over the days.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..inputs.calendar import MIN_PER_DAY, weekday_of_day
+from ..inputs.calendar import DAYS_PER_YEAR, MIN_PER_DAY, mean_day_weights
 from .costs import activity_volume_kpis, patient_costs, reattendance_value
-from ..model.eventlog import BIT, OUT, ROUTE_MASK, route_name
+from ..model.eventlog import BIT, OUT, REATTEND_MASK, ROUTE_MASK, route_name
 from ..model.patients import CHANNELS, D_PRIMARY_CARE, GP_OVERFLOW, INDUCED
 
 FOUR_HOURS = 240.0
-DAYS_PER_YEAR = 365.0
 
 
 def _mean(x: np.ndarray) -> float:
@@ -43,16 +45,24 @@ UNSTABLE_MIN_PATIENTS = 50
 """...and more than this many patients (a quiet scenario's end-of-run queue is not a backlog)."""
 
 
-def unstable(in_system_at_end: float, arrivals_per_day: float) -> float:
+UNSTABLE_LEFT_UNSEEN_PCT = 50.0
+"""...or more than this share of a department's patients leave it without being seen."""
+
+
+def unstable(in_system_at_end: float, arrivals_per_day: float, left_unseen_pct: float = 0.0) -> float:
     """1.0 if the queues grew without bound (capacity below demand somewhere), else 0.0.
 
     A stable pathway ends a run with a few hours' patients in it (about 0.1 day
     of arrivals on the shipped configs); one whose queues keep growing ends with
     days of them. Its waits and costs describe an arbitrary moment of an endless
     build-up, not a steady state, so comparisons involving it mean nothing.
+    Where patients give up waiting, a queue cannot grow without bound: there a
+    department that most of its patients leave unseen (``left_unseen_pct``, the
+    larger of the UTC's and the ED's) is as far from working.
     """
     backlog = max(UNSTABLE_MIN_PATIENTS, UNSTABLE_DAYS_QUEUED * arrivals_per_day)
-    return 1.0 if in_system_at_end > backlog else 0.0
+    overwhelmed = left_unseen_pct > UNSTABLE_LEFT_UNSEEN_PCT
+    return 1.0 if in_system_at_end > backlog or overwhelmed else 0.0
 
 
 def _wait_kpis(prefix: str, waits: np.ndarray) -> dict[str, float]:
@@ -64,14 +74,17 @@ def compute_kpis(model) -> dict[str, float]:
     cfg, P, log = model.cfg, model.patients, model.log
     warmup = cfg.run.warmup_days * MIN_PER_DAY
     horizon = model.horizon
-    days = cfg.run.days - cfg.run.warmup_days
     m = P.arrival >= warmup
     acts = log.activities[m]
     chan = P.channel[m]
     has = lambda name: (acts & BIT[name]) != 0  # noqa: E731
-    per_day = lambda flags: float(np.count_nonzero(flags)) / days  # noqa: E731
+    # each KPI day's weight in the mean day of a year, and each patient's (by the day they arrive)
+    kpi_types = np.asarray(model.day_types)[cfg.run.warmup_days:]
+    day_weight = mean_day_weights(kpi_types, cfg.run.year_shares())
+    weight = day_weight[(P.arrival[m] // MIN_PER_DAY).astype(np.int64) - cfg.run.warmup_days]
+    per_day = lambda flags: float(weight[flags].sum())  # noqa: E731
 
-    k: dict[str, float] = {"arrivals_per_day": float(m.sum()) / days}
+    k: dict[str, float] = {"arrivals_per_day": float(weight.sum())}
     for code, label in enumerate(CHANNELS):
         k[f"arrivals_per_day_{label}"] = per_day(chan == code)
     k["front_door_arrivals_per_day"] = per_day(has("ia"))
@@ -87,11 +100,10 @@ def compute_kpis(model) -> dict[str, float]:
     no_slot_111 = call & has("ia") & (P.disposition[m] == D_PRIMARY_CARE)
     k["nhs111_no_slot_to_front_door_per_day"] = per_day(no_slot_111)
     # the same, on weekdays (Mon-Fri) and at weekends, by the day of the call
-    kpi_days = np.arange(cfg.run.warmup_days, cfg.run.days)
-    weekend_day = weekday_of_day(kpi_days, cfg.run.start_weekday) >= 5
-    at_weekend = weekday_of_day(P.arrival[m] // MIN_PER_DAY, cfg.run.start_weekday) >= 5
+    weekend_day = kpi_types >= 5  # a bank holiday counts as the weekday it follows
+    at_weekend = kpi_types[(P.arrival[m] // MIN_PER_DAY).astype(np.int64) - cfg.run.warmup_days] >= 5
     n_weekend = int(weekend_day.sum())
-    n_weekday = kpi_days.size - n_weekend
+    n_weekday = kpi_types.size - n_weekend
     k["nhs111_no_slot_to_front_door_per_weekday"] = (
         float(np.count_nonzero(no_slot_111 & ~at_weekend)) / n_weekday if n_weekday else float("nan"))
     k["nhs111_no_slot_to_front_door_per_weekend_day"] = (
@@ -103,7 +115,8 @@ def compute_kpis(model) -> dict[str, float]:
     k["induced_to_utc_per_day"] = per_day(induced & has("utc") & ~gpcg)
 
     # slot diaries: slots whose start falls after warm-up
-    total_slots = total_booked = total_refused = 0
+    total_slots = total_booked = 0
+    total_refused = total_unused = 0.0
     for label, diary in (("gpcg", model.gpcg_sda), ("pcn", model.pcn_sda)):
         times, booked = diary.slot_times(), diary.booked_flags()
         keep = times >= warmup
@@ -111,17 +124,20 @@ def compute_kpis(model) -> dict[str, float]:
         total_slots += n_slots
         total_booked += n_booked
         k[f"sda_slot_utilisation_pct_{label}"] = 100.0 * n_booked / n_slots if n_slots else float("nan")
-        k[f"sda_unused_slots_per_day_{label}"] = (n_slots - n_booked) / days
+        unused = ~booked[keep]
+        slot_weight = day_weight[(times[keep] // MIN_PER_DAY).astype(np.int64) - cfg.run.warmup_days]
+        k[f"sda_unused_slots_per_day_{label}"] = float(slot_weight[unused].sum())
+        total_unused += k[f"sda_unused_slots_per_day_{label}"]
         hour = ((times[keep] % MIN_PER_DAY) // 60).astype(np.int64)
-        unused_by_hour = np.bincount(hour[~booked[keep]], minlength=24)
+        unused_by_hour = np.bincount(hour[unused], weights=slot_weight[unused], minlength=24)
         for h in range(24):
-            k[f"sda_unused_slots_per_day_{label}_h{h:02d}"] = float(unused_by_hour[h]) / days
-        refused = diary.refused_while_unused(cfg.run.warmup_days)
+            k[f"sda_unused_slots_per_day_{label}_h{h:02d}"] = float(unused_by_hour[h])
+        refused = diary.refused_while_unused(cfg.run.warmup_days, day_weight)
         total_refused += refused
-        k[f"sda_refused_while_unused_per_day_{label}"] = refused / days
+        k[f"sda_refused_while_unused_per_day_{label}"] = refused
     k["sda_slot_utilisation_pct"] = 100.0 * total_booked / total_slots if total_slots else float("nan")
-    k["sda_unused_slots_per_day"] = (total_slots - total_booked) / days
-    k["sda_refused_while_unused_per_day"] = total_refused / days
+    k["sda_unused_slots_per_day"] = total_unused
+    k["sda_refused_while_unused_per_day"] = total_refused
 
     door = log.door_arrival[m]
     ia_start = log.ia_start[m]
@@ -138,12 +154,20 @@ def compute_kpis(model) -> dict[str, float]:
     utc = has("utc")
     utc_stay = (log.utc_end[m] - door)[utc & ~np.isnan(log.utc_end[m])]
     k.update(_wait_kpis("utc_time_in_dept", utc_stay))
-    k["utc_within_4h_pct"] = _pct(_within(door[utc], log.utc_end[m][utc], horizon, FOUR_HOURS))
+    # a patient who left unseen left the department then: in the 4-hour count, as the NHS counts them
+    left = log.left_unseen[m]
+    has_left = ~np.isnan(left)
+    utc_out = np.where(has_left, left, log.utc_end[m])
+    k["utc_within_4h_pct"] = _pct(_within(door[utc], utc_out[utc], horizon, FOUR_HOURS))
 
     ed_started = ~np.isnan(log.ed_start[m])
     k.update(_wait_kpis("ed_wait", (log.ed_start[m] - log.ed_join[m])[ed_started]))
     ed = has("ed")
-    k["ed_within_4h_pct"] = _pct(_within(door[ed], log.ed_end[m][ed], horizon, FOUR_HOURS))
+    ed_out = np.where(has_left, left, log.ed_end[m])
+    k["ed_within_4h_pct"] = _pct(_within(door[ed], ed_out[ed], horizon, FOUR_HOURS))
+    k["utc_left_unseen_pct"] = _pct(has_left[utc])
+    k["ed_left_unseen_pct"] = _pct(has_left[ed])
+    k["left_unseen_per_day"] = per_day(has_left)
 
     k.update(_wait_kpis("redirected_time_to_slot", (log.sda_slot[m] - door)[gpcg]))
     k.update(_wait_kpis("pcn_time_to_slot", (log.sda_slot[m] - P.arrival[m])[pcn]))
@@ -157,21 +181,24 @@ def compute_kpis(model) -> dict[str, float]:
     k["gp_reattendance_hours_after_sda_per_week"] = after_sda * hours_each
     k["gp_reattendance_hours_after_utc_per_week"] = after_utc * hours_each
     k["in_system_at_end"] = float(np.count_nonzero(log.outcome == OUT["in_system"]))
-    k["unstable"] = unstable(k["in_system_at_end"], k["arrivals_per_day"])
+    left_pct = np.nan_to_num([k["utc_left_unseen_pct"], k["ed_left_unseen_pct"]])
+    k["unstable"] = unstable(k["in_system_at_end"], k["arrivals_per_day"], float(max(left_pct)))
 
     # costs by route, annualised
-    cost = patient_costs(acts, cfg.unit_costs_gbp)
-    scale = DAYS_PER_YEAR / days
-    k["cost_total_annual_gbp"] = float(cost.sum()) * scale
-    k["gp_reattendance_value_annual_gbp"] = reattendance_value(acts, cfg.unit_costs_gbp) * scale
+    cost = patient_costs(acts, cfg.unit_costs_gbp) * weight  # each patient's share of the mean day
+    k["cost_total_annual_gbp"] = float(cost.sum()) * DAYS_PER_YEAR
+    reattend = (acts & REATTEND_MASK) != 0
+    # every reattendance has the same value: the total over the patients, as a share of the mean day
+    each = reattendance_value(acts[reattend], cfg.unit_costs_gbp) / reattend.sum() if reattend.any() else 0.0
+    k["gp_reattendance_value_annual_gbp"] = each * float(weight[reattend].sum()) * DAYS_PER_YEAR
     # line volumes for the costing table: each activity bit a day, per channel (sim/analysis/costs.py)
-    k.update(activity_volume_kpis(acts, chan, days))
+    k.update(activity_volume_kpis(acts, chan, weight))
     route_key = chan.astype(np.int64) * (1 << 20) + (acts & ROUTE_MASK)
     keys, inverse = np.unique(route_key, return_inverse=True)
     route_cost = np.bincount(inverse, weights=cost, minlength=keys.size)
-    route_count = np.bincount(inverse, minlength=keys.size)
+    route_count = np.bincount(inverse, weights=weight, minlength=keys.size)
     for key, c, n in zip(keys.tolist(), route_cost.tolist(), route_count.tolist()):
         name = route_name(key >> 20, key & ((1 << 20) - 1))
-        k[f"cost_annual_gbp_{name}"] = c * scale
-        k[f"volume_per_day_{name}"] = n / days
+        k[f"cost_annual_gbp_{name}"] = c * DAYS_PER_YEAR
+        k[f"volume_per_day_{name}"] = n
     return k

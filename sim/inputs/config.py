@@ -11,6 +11,7 @@ its keys are then merged, recursively, over the parent's.
 
 from __future__ import annotations
 
+import datetime as _dt
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -18,13 +19,15 @@ import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
-from .calendar import WEEKDAYS, check_weekly, expand_weekly
+from .calendar import WEEKDAYS, bank_holiday_days, check_weekly, day_types, expand_weekly, year_shares
 from .distributions import Distribution
 from .yaml_reader import YamlRefused, describe, load_bounded, read_bounded_text, yaml_problem
 
@@ -81,12 +84,71 @@ class Locked(BaseModel):
 
 
 # ---------------------------------------------------------------- run ----
+def _iso_date(value: Any) -> Any:
+    """A date as YAML reads it (``2025-01-06`` unquoted is a date) or as text, kept as ISO text."""
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value).isoformat()
+        except ValueError:
+            raise ValueError("must be a date written YYYY-MM-DD") from None
+    return value
+
+
 class RunConfig(Locked):
+    """Length, replications and seed of a run, and the calendar its days follow.
+
+    ``start_date`` (optional, YYYY-MM-DD) dates day 0; its weekday must be
+    ``start_weekday``. With ``bank_holidays`` the England and Wales bank holidays
+    (``configs/bank_holidays_england_wales.yaml``) in the run follow the pattern
+    of ``bank_holiday_as_weekday`` (6 = Sunday): demand, rotas and slot diaries.
+    """
+
     days: int = Field(ge=1, le=3660)
     warmup_days: NonNegInt
     replications: int = Field(ge=1, le=10000)
     seed: Annotated[int, Field(ge=0, le=2**63 - 1)]
     start_weekday: int = Field(ge=0, le=6)
+    start_date: Annotated[str, BeforeValidator(_iso_date)] | None
+    bank_holidays: bool
+    bank_holiday_as_weekday: int = Field(ge=0, le=6)
+
+    @field_validator("start_date")
+    @classmethod
+    def _date_on_start_weekday(cls, value, info):
+        start_weekday = info.data.get("start_weekday")
+        if value is not None and start_weekday is not None:
+            weekday = _dt.date.fromisoformat(value).weekday()
+            if weekday != start_weekday:
+                raise ValueError(f"is a {WEEKDAYS[weekday]}, but start_weekday is {start_weekday} "
+                                 f"({WEEKDAYS[start_weekday]})")
+        return value
+
+    @field_validator("bank_holidays")
+    @classmethod
+    def _holidays_known(cls, value, info):
+        if value:
+            start, days = info.data.get("start_date"), info.data.get("days")
+            if start is None:
+                raise ValueError("bank holidays need run.start_date (YYYY-MM-DD) to place them")
+            if days is not None:
+                bank_holiday_days(_dt.date.fromisoformat(start), days)  # the dates must be known for the run
+        return value
+
+    def holiday_days(self) -> list[int]:
+        """Simulation days that are bank holidays (none unless ``bank_holidays``)."""
+        if not self.bank_holidays or self.start_date is None:
+            return []
+        return bank_holiday_days(_dt.date.fromisoformat(self.start_date), self.days)
+
+    def day_types(self):
+        """The weekday whose pattern each simulation day follows (bank holidays as configured)."""
+        return day_types(self.days, self.start_weekday, self.holiday_days(), self.bank_holiday_as_weekday)
+
+    def year_shares(self):
+        """Share of a year's days following each weekday's pattern (for annual figures)."""
+        return year_shares(self.bank_holidays, self.bank_holiday_as_weekday)
 
 
 # ------------------------------------------------------------- demand ----
@@ -236,9 +298,17 @@ class Demand(Locked):
 
 # ---------------------------------------------------------- patients ----
 class PatientCriteria(Locked):
+    """Who may be redirected, how long travel takes, and what a patient who leaves unseen does next.
+
+    ``left_unseen_sees_gp`` is the share of patients who leave the UTC or ED
+    without being seen who see their own GP the next day; the rest look after
+    themselves.
+    """
+
     sda_eligible: Prob
     accepts_redirection: Prob
     travel_time_min: Distribution
+    left_unseen_sees_gp: Prob
 
 
 # ------------------------------------------------------------- places ----
@@ -307,11 +377,15 @@ class Utc(Locked):
     triage_window: Window
     reattend_probability: Prob
     """Share of patients seen and discharged by the UTC who then see their own GP about it."""
+    patience_min: Distribution | None
+    """How long a patient waits for a UTC clinician before leaving unseen; ``None``: nobody leaves."""
 
 
 class Ed(Locked):
     cubicles: WeeklyCount
     time_min: Distribution
+    patience_min: Distribution | None
+    """How long a patient waits for an ED cubicle before leaving unseen; ``None``: nobody leaves."""
 
 
 class CarveOut(Locked):

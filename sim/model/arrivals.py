@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..inputs.calendar import HOURS_PER_WEEK, MIN_PER_HOUR, hour_of_week
+from ..inputs.calendar import HOURS_PER_WEEK, MIN_PER_HOUR, hour_of_pattern
 from ..inputs.config import ArrivalProfile
 
 
@@ -56,8 +56,9 @@ def thinned_arrivals(
         Expected arrivals in each hour of the week, Monday 00:00 first.
     horizon_min : float
         Arrivals are generated on ``[0, horizon_min)``.
-    start_weekday : int
-        Weekday of time 0 (0 = Monday).
+    start_weekday : int or ndarray
+        Weekday of time 0 (0 = Monday), or the weekday pattern each day follows
+        (``RunConfig.day_types``: bank holidays as Sundays, say).
     rng : numpy Generator
         The channel's own arrival stream.
     """
@@ -73,6 +74,6 @@ def thinned_arrivals(
         t = candidates[-1]
         candidates_in = candidates[candidates < horizon_min]
         # the rate at the candidate's own time, not at the previous arrival
-        rate_at = rates_per_hour[hour_of_week(candidates_in, start_weekday)] / MIN_PER_HOUR
+        rate_at = rates_per_hour[hour_of_pattern(candidates_in, start_weekday)] / MIN_PER_HOUR
         accepted.append(candidates_in[u[: candidates_in.size] * peak < rate_at])
     return np.concatenate(accepted)

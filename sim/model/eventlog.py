@@ -54,8 +54,10 @@ TIME_COLUMNS = (
     "ed_end",
     "sda_booked_at",
     "sda_slot",
+    "left_unseen",
     "end",
 )
+"""``left_unseen``: when a patient waiting for the UTC clinician or an ED cubicle gave up and left."""
 
 
 def route_name(channel: int, activities: int) -> str:

@@ -12,7 +12,7 @@ import gc
 import numpy as np
 import simpy
 
-from ..inputs.calendar import MIN_PER_DAY, MIN_PER_HOUR, expand_weekly, weekday_of_day
+from ..inputs.calendar import MIN_PER_DAY, MIN_PER_HOUR, expand_weekly, type_of_day
 from ..inputs.config import Config, Window
 from .eventlog import BIT, OUT, EventLog
 from .patients import (
@@ -36,22 +36,32 @@ from .patients import (
 )
 from .random_streams import RandomStreams
 from .slots import NHS111_POOL, OVERFLOW_POOL, SlotBook
-from .stations import Station
+from .stations import ImpatientStation, Station
 
 
 class ClockWindow:
-    """Clock hours and weekdays of a config ``Window``; ``t in window`` tests a time."""
+    """Clock hours and weekdays of a config ``Window``; ``t in window`` tests a time.
 
-    def __init__(self, window: Window, start_weekday: int):
+    ``start_weekday`` is the weekday of day 0, or the weekday pattern each day
+    follows (a bank holiday as a Sunday, say).
+    """
+
+    def __init__(self, window: Window, start_weekday, days: int | None = None):
         self.start = window.start_hour * MIN_PER_HOUR
         self.end = window.end_hour * MIN_PER_HOUR
         self.days = window.days
         self.start_weekday = start_weekday
+        if days is None:
+            days = len(start_weekday) if isinstance(start_weekday, (list, np.ndarray)) else 7
+        self.open_day = [bool(window.days[int(type_of_day(d, start_weekday))]) for d in range(days)]
+        self.last_day = days - 1
 
     def __contains__(self, t: float) -> bool:
         day = int(t // MIN_PER_DAY)
         minute = t - day * MIN_PER_DAY
-        return self.days[int(weekday_of_day(day, self.start_weekday))] and self.start <= minute < self.end
+        if isinstance(self.start_weekday, (int, np.integer)):
+            day %= 7  # every week alike
+        return self.open_day[min(day, self.last_day)] and self.start <= minute < self.end
 
 
 class PathwayModel:
@@ -74,12 +84,13 @@ class PathwayModel:
         self.patients: PatientTable = draw_patients(cfg, RandomStreams(run.seed, replication), self.horizon)
         self.log = EventLog(self.patients.n)
 
-        env, sw = self.env, run.start_weekday
+        env = self.env
+        sw = self.day_types = run.day_types()  # each day's weekday pattern (bank holidays)
         self.reception = Station(env, expand_weekly(cfg.reception.clerks), sw, "reception")
         self.ia_nurse = Station(env, expand_weekly(cfg.ia_nurse.nurses), sw, "ia_nurse")
         self.care_navigator = Station(env, expand_weekly(cfg.care_navigator.navigators), sw, "care_navigator")
-        self.utc = Station(env, expand_weekly(cfg.utc.clinicians), sw, "utc")
-        self.ed = Station(env, expand_weekly(cfg.ed.cubicles), sw, "ed")
+        self.utc = ImpatientStation(env, expand_weekly(cfg.utc.clinicians), sw, "utc")
+        self.ed = ImpatientStation(env, expand_weekly(cfg.ed.cubicles), sw, "ed")
 
         diaries = cfg.slot_diaries
         self.gpcg_sda = SlotBook(diaries.gpcg_sda, run.days, sw, "gpcg_sda")
@@ -158,6 +169,11 @@ class PathwayModel:
         finally:
             if collecting:
                 gc.enable()
+        # patients still queuing whose patience ran out before the end had left by then
+        for station in (self.utc, self.ed):
+            for pid, deadline in station.still_waiting():
+                if deadline < self.horizon:
+                    self._left_unseen(pid, deadline)
         return self.log
 
     def release(self) -> None:
@@ -197,6 +213,14 @@ class PathwayModel:
             log.activities[pid] |= BIT[activity]
         log.outcome[pid] = OUT[outcome]
         log.end[pid] = end
+
+    def _left_unseen(self, pid: int, t: float) -> None:
+        """A patient gave up waiting at ``t`` and left: own GP next day (a share), or self-care."""
+        self.log.left_unseen[pid] = t
+        if self._p.u_left_unseen[pid] < self.cfg.patients.left_unseen_sees_gp:
+            self._finish(pid, "gp_practice", t, "gp_next_day")
+        else:
+            self._finish(pid, "self_care", t, "self_care")
 
     def _booked_sda(self, pid: int, slot: float, diary: SlotBook, activity: str) -> None:
         log = self.log
@@ -259,9 +283,12 @@ class PathwayModel:
         env, log, P = self.env, self.log, self._p
         log.activities[pid] |= BIT["utc"]
         log.utc_join[pid] = env.now
-        request = self.utc.request()
+        request = self.utc.request(env.now + P.utc_patience[pid], pid)
         if request is not None:
-            yield request
+            served = yield request
+            if not served:
+                self._left_unseen(pid, request.deadline)
+                return
         log.utc_start[pid] = env.now
         if (
             self.utc_redirects
@@ -290,9 +317,12 @@ class PathwayModel:
         env, log = self.env, self.log
         log.activities[pid] |= BIT["ed"]
         log.ed_join[pid] = env.now
-        request = self.ed.request()
+        request = self.ed.request(env.now + self._p.ed_patience[pid], pid)
         if request is not None:
-            yield request
+            served = yield request
+            if not served:
+                self._left_unseen(pid, request.deadline)
+                return
         log.ed_start[pid] = env.now
         yield env.timeout(self._p.ed_time[pid])
         self.ed.release()

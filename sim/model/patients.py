@@ -63,6 +63,9 @@ class PatientTable:
     ed_time: np.ndarray
     call_time: np.ndarray
     travel_time: np.ndarray
+    utc_patience: np.ndarray  # minutes a patient waits for a UTC clinician before leaving unseen
+    ed_patience: np.ndarray  # minutes a patient waits for an ED cubicle before leaving unseen
+    u_left_unseen: np.ndarray  # after leaving unseen: sees own GP next day if below the share
 
     def as_lists(self) -> SimpleNamespace:
         """The same columns as Python lists: the event loop reads single items much faster from lists."""
@@ -75,7 +78,7 @@ def draw_patients(cfg: Config, streams: RandomStreams, horizon_min: float) -> Pa
     """Draw every patient of a replication (arrivals on ``[0, horizon_min)``)."""
     demand = cfg.demand
     profiles = (demand.walk_in, demand.nhs111, demand.practice_overflow, demand.induced)
-    sw = cfg.run.start_weekday
+    sw = cfg.run.day_types()  # each day's weekday pattern
     blocks: dict[str, list[np.ndarray]] = {}
 
     def add(name: str, values: np.ndarray) -> None:
@@ -130,6 +133,9 @@ def draw_patients(cfg: Config, streams: RandomStreams, horizon_min: float) -> Pa
         add("ed_time", cfg.ed.time_min.sample(s("ed_time"), n))
         add("call_time", demand.nhs111.call_time_min.sample(s("call_time"), n))
         add("travel_time", cfg.patients.travel_time_min.sample(s("travel_time"), n))
+        for attr, spec in (("utc_patience", cfg.utc.patience_min), ("ed_patience", cfg.ed.patience_min)):
+            add(attr, np.full(n, np.inf) if spec is None else spec.sample(s(attr), n))
+        add("u_left_unseen", s("u_left_unseen").random(n))
 
     columns = {name: np.concatenate(parts) for name, parts in blocks.items()}
     return PatientTable(n=int(columns["arrival"].size), **columns)

@@ -12,7 +12,7 @@ from bisect import bisect_left
 
 import numpy as np
 
-from ..inputs.calendar import MIN_PER_DAY, MIN_PER_HOUR, expand_weekly, weekday_of_day
+from ..inputs.calendar import MIN_PER_DAY, MIN_PER_HOUR, expand_weekly, type_of_day
 from ..inputs.config import SlotDiary
 
 POOLED = "all"
@@ -73,11 +73,15 @@ class _Pool:
         self.last = [times[-1] if times else -np.inf for times in day_times]
         self.refused: list[set[int]] = [set() for _ in day_times]
 
-    def refused_while_unused(self, first_day: int) -> int:
-        """Patients refused on a day (from ``first_day``) on which a slot of this pool went unused."""
-        return sum(
-            len(self.refused[d]) for d in range(first_day, len(self.day_times)) if not self.booked[d].all()
-        )
+    def refused_while_unused(self, first_day: int, day_weight=None) -> float:
+        """Patients refused on a day (from ``first_day``) on which a slot of this pool went unused.
+
+        With ``day_weight`` (one weight per day from ``first_day``), each day's count is weighted.
+        """
+        days = range(first_day, len(self.day_times))
+        if day_weight is None:
+            return sum(len(self.refused[d]) for d in days if not self.booked[d].all())
+        return float(sum(len(self.refused[d]) * day_weight[d - first_day] for d in days if not self.booked[d].all()))
 
 
 class SlotBook:
@@ -95,8 +99,8 @@ class SlotBook:
         The provider's diary from the config.
     days : int
         Days in the run.
-    start_weekday : int
-        Weekday of day 0.
+    start_weekday : int or ndarray
+        Weekday of day 0, or the weekday pattern each day follows.
     name : str
         Provider name, for messages and KPIs.
     """
@@ -107,7 +111,7 @@ class SlotBook:
         self.appointment_min = float(spec.appointment_min)
         by_weekday = [day_slot_times(spec, weekday).tolist() for weekday in range(7)]
         whole = [
-            [day * MIN_PER_DAY + t for t in by_weekday[int(weekday_of_day(day, start_weekday))]]
+            [day * MIN_PER_DAY + t for t in by_weekday[int(type_of_day(day, start_weekday))]]
             for day in range(days)
         ]
         if spec.carve_out is None:
@@ -195,9 +199,10 @@ class SlotBook:
         flags = [b for p in self.pools.values() for b in p.booked]
         return np.concatenate(flags) if flags else np.zeros(0, dtype=bool)
 
-    def refused_while_unused(self, first_day: int = 0) -> int:
+    def refused_while_unused(self, first_day: int = 0, day_weight=None) -> float:
         """Patients refused a slot on a day (from ``first_day``) while a slot of their pool went unused.
 
-        The unused slot lay at another hour: earlier, or too soon to reach.
+        The unused slot lay at another hour: earlier, or too soon to reach. With
+        ``day_weight`` (a weight per day from ``first_day``) the days are weighted.
         """
-        return sum(p.refused_while_unused(first_day) for p in self.pools.values())
+        return sum(p.refused_while_unused(first_day, day_weight) for p in self.pools.values())

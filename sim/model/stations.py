@@ -13,7 +13,7 @@ from collections import deque
 import numpy as np
 import simpy
 
-from ..inputs.calendar import MIN_PER_HOUR, hour_of_week
+from ..inputs.calendar import MIN_PER_HOUR, hour_of_pattern
 
 
 class Station:
@@ -24,8 +24,8 @@ class Station:
     env : simpy.Environment
     rota : ndarray of shape (168,)
         Servers on duty in each hour of the week, Monday 00:00 first.
-    start_weekday : int
-        Weekday of simulation time 0.
+    start_weekday : int or ndarray
+        Weekday of simulation time 0, or the weekday pattern each day follows.
     name : str
         For messages.
     """
@@ -35,7 +35,7 @@ class Station:
         self.name = name
         self.rota = np.asarray(rota, dtype=np.int64)
         self.start_weekday = start_weekday
-        self.capacity = int(self.rota[hour_of_week(0.0, start_weekday)])
+        self.capacity = int(self.rota[hour_of_pattern(0.0, start_weekday)])
         self.busy = 0
         self.queue: deque[simpy.Event] = deque()
         self.served = 0
@@ -68,7 +68,50 @@ class Station:
         while True:
             next_hour = (env.now // MIN_PER_HOUR + 1) * MIN_PER_HOUR
             yield env.timeout(next_hour - env.now)
-            new = int(self.rota[hour_of_week(env.now, self.start_weekday)])
+            new = int(self.rota[hour_of_pattern(env.now, self.start_weekday)])
             if new != self.capacity:
                 self.capacity = new
                 self._start_waiting()
+
+
+class ImpatientStation(Station):
+    """A ``Station`` whose waiting patients leave once their patience runs out (left without being seen).
+
+    ``request(deadline, pid)`` queues a patient who will wait until ``deadline``
+    at most. The event a patient waits on succeeds with ``True`` when a server
+    takes them, or ``False`` when they had left. Leaving is found out when a
+    server comes free (or at the end of the run, :meth:`still_waiting`), not at
+    the deadline itself: in a first-come first-served queue that changes nobody
+    else's service, since a patient who left would never have taken a server, and
+    the patient's record carries the deadline as the time they left.
+    """
+
+    def __init__(self, env: simpy.Environment, rota: np.ndarray, start_weekday, name: str):
+        super().__init__(env, rota, start_weekday, name)
+        self.left = 0
+
+    def request(self, deadline: float = float("inf"), pid: int = -1) -> simpy.Event | None:
+        """Join the queue until ``deadline``; ``None`` when a server is free now, else an event to wait on."""
+        if self.busy < self.capacity and not self.queue:
+            self.busy += 1
+            return None
+        event = self.env.event()
+        event.deadline = deadline
+        event.pid = pid
+        self.queue.append(event)
+        return event
+
+    def _start_waiting(self) -> None:
+        queue, now = self.queue, self.env.now
+        while queue and self.busy < self.capacity:
+            event = queue.popleft()
+            if event.deadline < now:  # gave up before a server came free
+                self.left += 1
+                event.succeed(False)
+                continue
+            self.busy += 1
+            event.succeed(True)
+
+    def still_waiting(self) -> list[tuple[int, float]]:
+        """``(patient id, deadline)`` of everyone still in the queue (at the end of a run)."""
+        return [(event.pid, event.deadline) for event in self.queue]

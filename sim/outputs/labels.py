@@ -169,6 +169,9 @@ KPI_NAMES = {
         "Patients refused a PCN SDA slot while one of the same day stood unused, a day",
     "gp_reattendance_hours_after_sda_per_week": "GP hours spent on reattendances after SDA a week",
     "gp_reattendance_hours_after_utc_per_week": "GP hours spent on reattendances after a UTC visit a week",
+    "utc_left_unseen_pct": "UTC patients who left without being seen, %",
+    "ed_left_unseen_pct": "ED patients who left without being seen, %",
+    "left_unseen_per_day": "Patients who left the UTC or ED without being seen a day",
     "cost_total_annual_gbp": "Annual cost of the pathway's activity (GP reattendances apart), GBP",
     "gp_reattendance_value_annual_gbp": "Value of GP time spent on reattendances, GBP a year (not cash, not in the cost)",
 }

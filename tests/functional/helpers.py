@@ -49,6 +49,9 @@ def patients(**columns) -> PatientTable:
         ed_time=np.zeros(n),
         call_time=np.zeros(n),
         travel_time=np.zeros(n),
+        utc_patience=np.full(n, np.inf),
+        ed_patience=np.full(n, np.inf),
+        u_left_unseen=np.full(n, 0.99),
     )
     defaults.update({k: np.asarray(v) for k, v in columns.items()})
     return PatientTable(n=n, **defaults)

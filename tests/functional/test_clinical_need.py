@@ -81,3 +81,16 @@ def test_ed_need_changes_nothing_between_the_arms(current_cfg, redesign_cfg):
     assert need.sum() > 10
     assert np.array_equal(cur.log.activities[need] & ~BIT["gp_reattend_utc"],
                           red.log.activities[need] & ~BIT["gp_reattend_utc"])
+
+
+def test_a_bank_holiday_runs_as_a_sunday(current_cfg):
+    """Good Friday 18 April 2025 (day 4 from Monday 14 April): no GPCG SDA slots (none on Sundays),
+    Sunday's rota and the IA redirection window closed, as on a Sunday."""
+    from sim.model.pathway import PathwayModel
+
+    cfg = tweak(current_cfg, run__days=8, run__warmup_days=0, run__start_date="2025-04-14", run__bank_holidays=True)
+    model = PathwayModel(cfg, 0)
+    assert [len(t) for t in model.gpcg_sda.day_times] == [30, 30, 30, 30, 0, 30, 0, 0]  # Easter Monday too
+    assert (4 * 1440 + 10 * 60) not in model.ia_window and (3 * 1440 + 10 * 60) in model.ia_window
+    plain = PathwayModel(tweak(cfg, run__bank_holidays=False), 0)
+    assert [len(t) for t in plain.gpcg_sda.day_times] == [30, 30, 30, 30, 30, 30, 0, 30]

@@ -24,9 +24,12 @@ def test_shipped_scenarios_are_stable(current_cfg, redesign_cfg):
 
 def test_no_utc_clinicians_is_unstable(current_cfg):
     """With nobody to see them, UTC patients pile up: the run must not look like normal staffing."""
-    kpis = run_one(_short(current_cfg, utc__clinicians=0), 0).kpis
+    kpis = run_one(_short(current_cfg, utc__clinicians=0, utc__patience_min=None), 0).kpis
     assert kpis["unstable"] == 1.0
     assert kpis["in_system_at_end"] > 0.5 * kpis["arrivals_per_day"]
+    # where patients give up waiting, they all leave unseen: no growing queue, but no working UTC either
+    kpis = run_one(_short(current_cfg, utc__clinicians=0), 0).kpis
+    assert kpis["utc_left_unseen_pct"] > 80.0 and kpis["unstable"] == 1.0  # the rest still waiting at the end
 
 
 def test_no_ia_nurse_is_zero_percent_seen_within_15_min_not_nan(current_cfg):

@@ -129,6 +129,7 @@ def mmc_config(current_cfg, servers=3, per_day=240.0, mean_service=15.0, days=60
         ia_nurse__nurses=1000, ia_nurse__time_min={"dist": "fixed", "value": 0.0},
         ia_nurse__pharmacy_first_probability=0.0,
         utc__clinicians=servers, utc__consult_time_min={"dist": "exponential", "mean": mean_service},
+        utc__patience_min=None,  # nobody leaves: a pure M/M/c queue
     )
 
 
@@ -150,7 +151,8 @@ def test_littles_law_on_the_utc_queue(current_cfg):
     def observer(env):
         while True:
             if env.now >= cfg.run.warmup_days * 1440:
-                samples.append(len(model.utc.queue))
+                # those whose patience has run out have left, though the queue finds out only later
+                samples.append(sum(1 for e in model.utc.queue if e.deadline >= env.now))
             yield env.timeout(1.0)
 
     model.env.process(observer(model.env))
@@ -160,7 +162,8 @@ def test_littles_law_on_the_utc_queue(current_cfg):
     joined = log.utc_join
     in_window = (joined >= start) & (joined < end)
     # waits truncated at the window's end, as the observer sees them
-    wait_end = np.where(np.isnan(log.utc_start), end, np.minimum(log.utc_start, end))
+    # (or when the patient left unseen)
+    wait_end = np.where(np.isnan(log.utc_start), np.fmin(log.left_unseen, end), np.minimum(log.utc_start, end))
     lam = in_window.sum() / (end - start)
     w = np.mean((wait_end - joined)[in_window])
     queue_mean = float(np.mean(samples))

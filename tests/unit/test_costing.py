@@ -109,7 +109,7 @@ def test_route_cost_prices_the_money_lines_only(current_cfg):
                      BIT["call_111"] | BIT["practice_111"]])
     assert patient_costs(acts, c).tolist() == pytest.approx([c.utc_attendance, c.ia_streaming + c.sda_appointment,
                                                             c.nhs111_call])
-    kpis = activity_volume_kpis(acts, np.array([0, 0, 1]), days=2.0)
+    kpis = activity_volume_kpis(acts, np.array([0, 0, 1]), 1 / 2.0)
     assert kpis["activity_per_day_walk_in:utc"] == 0.5 and kpis["activity_per_day_nhs111:practice_111"] == 0.5
     volumes = line_volumes(pd.DataFrame([{"replication": 0, **kpis}]))
     assert volumes.loc[0, "gp_appointments"] == 1.0 and volumes.loc[0, "gp_reattendances"] == 0.5

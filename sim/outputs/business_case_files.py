@@ -28,6 +28,7 @@ from ..inputs.provenance import load_registry, parameter_table
 from ..inputs.reconciliation import ReconciliationInputs
 from .labels import change_label, route_label
 
+NOISE_ONLY = " (95% intervals: simulation noise only, not input uncertainty)"
 WORKBOOK = "business_case.xlsx"
 REPORT = "business_case.html"
 
@@ -221,13 +222,15 @@ def sheets(result: BusinessCaseResult, assumptions: pd.DataFrame, case: Business
         ("Summary", "summary.csv", result.headline,
          (f"{caveat} " if caveat else "") + summary_words(result, case)),
         ("Savings by line", "savings_by_line.csv", result.savings_by_line,
-         "Each line of activity costed as paid (block or activity); the three savings with paired 95% intervals."),
+         "Each line of the costing table: basis, payer, what is paid a year in each arm, the three savings and GP "
+         "hours" + NOISE_ONLY + "."),
         ("Savings by change", "savings_by_change.csv", result.savings_by_change,
          "Changes switched on one after another (order: " + ", ".join(case.attribution_order) + "); "
-         "each step paired with the one before."),
+         "each step paired with the one before" + NOISE_ONLY + ". Net with capacity attributed: the new SDA slots "
+         "charged to the changes that book them."),
         ("Reconciliation", "reconciliation.csv", result.reconciliation,
          "The paper's figures recomputed from configs/reconciliation.yaml, the volume a day each implies, "
-         "and the model's figure (gross basis) with its 95% interval."),
+         "and the model's figure (gross basis)" + NOISE_ONLY + "."),
         ("Reconciliation gaps", "reconciliation_gaps.csv", result.gap_reasons,
          "The gap (paper - model) split into named reasons; measured = from the model's KPIs, "
          "estimate = arithmetic on the paper's volumes or the config's shares."),
@@ -252,10 +255,10 @@ def sheets(result: BusinessCaseResult, assumptions: pd.DataFrame, case: Business
          "Options ranked by net present value against business as usual; the UTC tariff at which each "
          "option's NPV is zero."),
         ("Switching values", "switching_values.csv", result.switching,
-         "The value of each key input at which the net saving reaches zero, with its 95% interval."),
+         "The value of each key input at which the net saving reaches zero" + NOISE_ONLY + "."),
         ("Activity by route", "activity_by_route.csv", result.activity_by_route, "Patients a day on each route."),
         ("Cost by route", "cost_by_route.csv", result.cost_by_route, "Annual cost of each route, activity basis."),
-        ("Waits", "waits.csv", result.waits, "Mean minutes with 95% intervals."),
+        ("Waits", "waits.csv", result.waits, "Mean minutes" + NOISE_ONLY + "."),
         ("Slot use", "slot_use.csv", result.slot_use,
          "SDA slots and bookings by weekday and hour, summed over the replications re-run with the event log."),
         ("Uncertainty", "uncertainty.csv", result.uncertainty,
@@ -336,7 +339,7 @@ def report(result: BusinessCaseResult, assumptions: pd.DataFrame, pngs: dict[str
     ]
     intro = (f"{current.name} against {redesign.name} on the same simulated patients: {n} paired replications of "
              f"{current.run.days} days ({current.run.warmup_days} warm-up). A saving is positive. Intervals are 95% "
-             "paired intervals across replications.")
+             "paired intervals across replications: simulation noise only, not the uncertainty of the inputs.")
     return report_html("Same-day urgent care redesign: business case", intro, sections,
                        {captions[name]: png for name, png in pngs.items()})
 

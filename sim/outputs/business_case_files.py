@@ -174,8 +174,15 @@ def summary_words(result: BusinessCaseResult, case: BusinessCase) -> str:
     fin = result.financial
     scenarios = list(dict.fromkeys(fin["scenario"]))
     five = {sc: float(fin.loc[fin["scenario"] == sc, "cash_gbp"].sum()) for sc in scenarios}
-    funded = ", ".join(f"{line.label} {np.mean(line.funded_slots_per_day) * 7:,.0f} slots a week"
-                       for line in case.costing.lines.values() if line.funded_slots_per_day is not None)
+    paid = result.savings_by_line.set_index("line")
+    funded = ", ".join(f"{line.label} {np.mean(line.funded_slots_per_day) * 7:,.0f} slots a week "
+                       f"({_gbp(float(paid.loc[name, 'baseline_paid_gbp']))} a year)"
+                       for name, line in case.costing.lines.items()
+                       if line.funded_slots_per_day is not None and name in paid.index)
+    blocks = [name for name, line in case.costing.lines.items() if line.basis == "block" and name in paid.index]
+    if blocks:
+        funded += "; " + ", ".join(f"the {case.costing.lines[name].label} block at today's activity "
+                                   f"({_gbp(float(paid.loc[name, 'baseline_paid_gbp']))} a year)" for name in blocks)
     words = (
         f"A saving is positive. The redesign avoids activity worth {_gbp(head['gross_total'])} a year at unit cost "
         f"(gross, the paper's basis, GP time out). Once its new SDA slots (paid whether used or not) and new services "
@@ -185,8 +192,8 @@ def summary_words(result: BusinessCaseResult, case: BusinessCase) -> str:
     if "cash_total_after_reset" in head:
         words += f", and by {_gbp(head['cash_total_after_reset'])} a year once the UTC block is reset to the new activity"
     words += (f". Over years 0-{case.financial.years} (nominal): " + "; ".join(
-        f"{sc}: {_gbp(v)}" for sc, v in five.items()) + f". Funded baseline (paid today): {funded}; the UTC block "
-        f"at today's activity. GP time freed: {head['gp_hours_per_week']:,.0f} GP hours a week, valued apart. "
+        f"{sc}: {_gbp(v)}" for sc, v in five.items()) + f". Funded baseline (paid today): {funded}. "
+        f"GP time freed: {head['gp_hours_per_week']:,.0f} GP hours a week, valued apart. "
         "Intervals cover simulation noise only, not the uncertainty of the inputs.")
     return words
 

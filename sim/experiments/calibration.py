@@ -743,7 +743,36 @@ def defaults_snippet(result: CalibrationResult, base: Config, source: str) -> st
     for item in result.inputs:
         col = result.plausible[item.name]
         lines.append(f"#   {item.name}: {col.min():.4g} to {col.max():.4g} (medoid {result.medoid[item.name]:.4g})")
-    return "\n".join(lines) + "\n" + yaml.safe_dump(nested, sort_keys=False, default_flow_style=None, width=120)
+    return "\n".join(lines) + "\n" + yaml.dump(_rounded(nested), Dumper=_FlowListDumper, sort_keys=False,
+                                                 default_flow_style=False, width=120)
+
+
+def _rounded(value: Any) -> Any:
+    """Floats to 4 significant figures (a calibrated value is no more precise than its set)."""
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    if isinstance(value, float):
+        return float(f"{value:.4g}")
+    return value
+
+
+def _flow_list(dumper, data):
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
+
+
+def _make_dumper():
+    import yaml
+
+    class FlowListDumper(yaml.SafeDumper):
+        """Mappings as blocks, lists on one line (as in ``configs/base.yaml``)."""
+
+    FlowListDumper.add_representer(list, _flow_list)
+    return FlowListDumper
+
+
+_FlowListDumper = _make_dumper()
 
 
 # ------------------------------------------------------- synthetic truth ----

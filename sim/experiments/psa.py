@@ -424,8 +424,8 @@ def psa_summary(per_draw: pd.DataFrame, runs: pd.DataFrame, defaults: pd.DataFra
     else:
         rows.append(("probability_net_saving_positive", float("nan"), float("nan"), float("nan"),
                      "not computed: no net saving rule given (the costing work's hook, psa.NetSaving)"))
-    within = float(np.nanmean(per_draw["saving_var_gbp2"] / per_draw["n_reps"])) if "saving_var_gbp2" in per_draw \
-        else float("nan")
+    noise = (per_draw["saving_var_gbp2"] / per_draw["n_reps"]).to_numpy(dtype=float)
+    within = float(np.mean(noise[np.isfinite(noise)])) if np.isfinite(noise).any() else float("nan")
     between = float(np.var(s, ddof=1)) if s.size > 1 else float("nan")
     share = within / between if between and np.isfinite(between) and between > 0 else float("nan")
     rows.append(("simulation_noise_share_of_spread", share, float("nan"), float("nan"),
@@ -466,7 +466,7 @@ def ranking_table(per_draw: pd.DataFrame, draws: pd.DataFrame, inputs: Sequence[
         elif len(y) >= 2 * 10:  # RBD-FAST needs more draws than harmonics (M = 10)
             from SALib.analyze import rbd_fast
 
-            res = rbd_fast.analyze(problem, x, y, M=min(10, max(1, len(y) // 4)), conf_level=0.95, seed=seed)
+            res = rbd_fast.analyze(problem, x, y, M=min(10, max(1, len(y) // 8)), conf_level=0.95, seed=seed)
             for j, name in enumerate(names):
                 rows[name].update(S1=float(res["S1"][j]), S1_ci_low=float(res["S1"][j] - res["S1_conf"][j]),
                                   S1_ci_high=float(res["S1"][j] + res["S1_conf"][j]))

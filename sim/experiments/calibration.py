@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError, model_validator
+from threadpoolctl import threadpool_limits
 
 from ..inputs.config import (
     Config,
@@ -325,7 +326,7 @@ class Emulator:
                                                            nu=2.5)
                   + WhiteKernel(1e-3, (1e-8, 1.0)))
         self._gp = GaussianProcessRegressor(kernel, alpha=noise + 1e-8, normalize_y=False,
-                                            n_restarts_optimizer=2, random_state=seed)
+                                            n_restarts_optimizer=1, random_state=seed)
         logvar = np.log(np.maximum(var, 1e-12 * max(1.0, float(np.max(var)) if var.size else 1.0)))
         self._lv_centre = float(np.mean(logvar))
         lv_spread = float(np.std(logvar)) or 1.0
@@ -333,10 +334,10 @@ class Emulator:
         var_kernel = (ConstantKernel(1.0, (1e-3, 1e3)) * Matern(length_scale=[0.5] * d,
                                                                length_scale_bounds=(0.05, 20.0), nu=2.5)
                       + WhiteKernel(0.5, (1e-4, 10.0)))
-        self._var_gp = GaussianProcessRegressor(var_kernel, normalize_y=False, n_restarts_optimizer=1,
+        self._var_gp = GaussianProcessRegressor(var_kernel, normalize_y=False, n_restarts_optimizer=0,
                                                 random_state=seed)
-        with warnings.catch_warnings():  # a length scale at its bound: the target ignores that input
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(), threadpool_limits(1):  # small matrices: threads only contend
+            warnings.simplefilter("ignore")  # a length scale at its bound: the target ignores that input
             self._gp.fit(u, y)
             self._var_gp.fit(u, (logvar - self._lv_centre) / self._lv_scale)
         self._white = float(self._gp.kernel_.k2.noise_level)
@@ -344,9 +345,10 @@ class Emulator:
     def predict(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Emulated mean, the emulator's variance of it, and the simulation variance of one replication."""
         u = np.atleast_2d(np.asarray(u, dtype=float))
-        mu, sd = self._gp.predict(u, return_std=True)
+        with threadpool_limits(1):
+            mu, sd = self._gp.predict(u, return_std=True)
+            lv = self._var_gp.predict(u) * self._lv_scale + self._lv_centre
         em_var = np.maximum(sd**2 - self._white, 0.0) + self._white  # the fitted nugget stays: steps
-        lv = self._var_gp.predict(u) * self._lv_scale + self._lv_centre
         return mu * self._scale + self._centre, em_var * self._scale**2, np.exp(lv)
 
 

@@ -55,8 +55,8 @@ from sim.inputs.targets import load_targets
 
 TRUTH_SEED_OFFSET = 7919
 SIZES = {
-    "full": {"seeds": 10, "days": 21, "warmup": 7, "points": 20, "reps": 2, "waves": 2, "final": 30,
-             "final_reps": 2, "budget": 140, "truth_reps": 20, "defaults": True},
+    "full": {"seeds": 10, "days": 14, "warmup": 2, "points": 16, "reps": 2, "waves": 2, "final": 24,
+             "final_reps": 2, "budget": 112, "truth_reps": 10, "defaults": True},
     "quick": {"seeds": 2, "days": 7, "warmup": 1, "points": 8, "reps": 2, "waves": 2, "final": 10,
               "final_reps": 2, "budget": 60, "truth_reps": 4, "defaults": False},
 }
@@ -113,7 +113,7 @@ def calibrate_defaults(keep: Path | None) -> dict:
     """``run_sim.py calibrate`` on the shipped calibration file: wall time and the process's peak memory."""
     out = keep or Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_calibrate_{os.getpid()}"
     command = [sys.executable, str(REPO / "run_sim.py"), "calibrate", "configs/calibration.yaml", "--jobs", "1",
-               "--out", str(out), "--quiet", "--no-resume"]
+               "--out", str(out), "--quiet"]
     start = time.perf_counter()
     proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -128,6 +128,7 @@ def calibrate_defaults(keep: Path | None) -> dict:
     manifest = json.loads((out / "manifest.json").read_text())["calibration"]
     summary = pd.read_csv(out / "summary.csv")
     report.update(simulator_runs=manifest["simulator_runs"], plausible_sets=manifest["plausible_sets"],
+                  resumed_waves=manifest["resumed_waves"],
                   stopped=manifest["stopped"], seconds_per_run=seconds / max(1, manifest["simulator_runs"]),
                   summary=summary.to_dict("records"),
                   waves=pd.read_csv(out / "waves.csv").to_dict("records"))
@@ -140,6 +141,8 @@ def main() -> int:
     parser.add_argument("--out", default=None,
                         help="JSON report (default: benchmarks/results_calibrate.json; with --quick "
                              "benchmarks/results_calibrate_quick.json)")
+    parser.add_argument("--part", choices=("all", "defaults", "seeds"), default="all",
+                        help="run one part only; its figures are merged into the report (default: all)")
     parser.add_argument("--keep", default=None, help="keep the defaults' calibration results in this folder "
                                                      "(e.g. results/calibration, for the PSA's calibrated sets)")
     args = parser.parse_args()
@@ -148,19 +151,24 @@ def main() -> int:
     out = Path(args.out or REPO / "benchmarks" / f"results_calibrate{'_quick' if args.quick else ''}.json")
     report = {"mode": mode, "when": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
               "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                          "platform": platform.platform()}}
-    if size["defaults"]:
+                          "platform": platform.platform(), "load_average_at_start": os.getloadavg()}}
+    if size["defaults"] and args.part in ("all", "defaults"):
         print("1. run_sim.py calibrate configs/calibration.yaml --jobs 1", flush=True)
         report["calibrate_defaults"] = calibrate_defaults(Path(args.keep) if args.keep else None)
         d = report["calibrate_defaults"]
         print(f"   {d['wall_seconds']:.0f} s wall, peak memory {d['peak_rss_mb']:.0f} MB, "
               f"{d.get('simulator_runs', '?')} runs, {d.get('plausible_sets', '?')} plausible sets", flush=True)
-    print(f"2. Synthetic truth: {size['seeds']} seeds", flush=True)
-    report["synthetic_truth"] = synthetic_check(size, args.quick)
-    s = report["synthetic_truth"]
-    print(f"   known values recovered in {s['recovered']} of {s['of']} seeds (target: at least 9 in 10): "
-          f"{'PASS' if s['passes'] else 'FAIL'}", flush=True)
-    tmp = out.with_name(f".{out.name}.tmp")
+    if args.part in ("all", "seeds"):
+        print(f"2. Synthetic truth: {size['seeds']} seeds", flush=True)
+        report["synthetic_truth"] = synthetic_check(size, args.quick)
+        s = report["synthetic_truth"]
+        print(f"   known values recovered in {s['recovered']} of {s['of']} seeds (target: at least 9 in 10): "
+              f"{'PASS' if s['passes'] else 'FAIL'}", flush=True)
+    if args.part != "all" and out.exists():  # one part: keep the other's figures
+        kept = json.loads(out.read_text(encoding="utf-8"))
+        report = {**kept, **report, "when": {**(kept.get("when") if isinstance(kept.get("when"), dict) else {}),
+                                              args.part: report["when"]}}
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(report, indent=2, default=float) + "\n", encoding="utf-8")
     tmp.replace(out)
     print(f"Written {out}")

@@ -35,6 +35,9 @@ def add_parser(sub, positive_int, add_scheduler_option) -> None:
     p.add_argument("--budget", type=positive_int, default=None,
                    help="most simulator runs (one replication of one arm); fewer draws are made to fit "
                         "(default: budget in the PSA file)")
+    p.add_argument("--calibrated-sets", default=None, metavar="CSV",
+                   help="a calibrate run's plausible_sets.csv: draw the calibrated inputs as whole plausible sets "
+                        "(default: the PSA file's calibrated_sets, else their registry distributions)")
     p.add_argument("--days", type=positive_int, help="simulated days per replication, warm-up included "
                                                      "(default: the PSA file's, else the config's)")
     p.add_argument("--warmup-days", type=int, help="days excluded from KPIs (default: as --days)")
@@ -80,7 +83,8 @@ def cmd_psa(args) -> int:
     from .experiments.psa import runs_planned
     from .experiments.resources import check_fits
 
-    setup = setup_psa(args.psa, args.budget, days=args.days, warmup_days=args.warmup_days, seed=args.seed)
+    setup = setup_psa(args.psa, args.budget, args.calibrated_sets, days=args.days, warmup_days=args.warmup_days,
+                      seed=args.seed)
     spec = setup.spec
     check_fits(setup.baseline, 1 if args.scheduler else args.jobs)
     out = _output_folder(Path(args.out or Path("results") / spec.name))

@@ -495,15 +495,22 @@ class PsaSetup:
     samples: int
 
 
-def setup_psa(path: str | Path, budget: int | None = None, **run_overrides) -> PsaSetup:
+def setup_psa(path: str | Path, budget: int | None = None, calibrated_sets: str | Path | None = None,
+              **run_overrides) -> PsaSetup:
     """Read a PSA file, resolve its inputs and draw them; refuse a draw either arm's config cannot take.
 
     With a ``budget`` too small for the file's samples, fewer are drawn (at
     least 10 with RBD-FAST); a budget too small for that is a one-line error.
+    ``calibrated_sets`` (a ``calibrate`` run's ``plausible_sets.csv``) stands
+    for the file's ``calibrated_sets`` (with its ``calibration`` file, else
+    ``calibration.yaml`` beside the PSA file).
     """
     path = Path(path)
     spec = load_psa(path)
     folder = path.parent
+    if calibrated_sets is not None:
+        spec = spec.model_copy(update={"calibrated_sets": str(Path(calibrated_sets).resolve()),
+                                       "calibration": spec.calibration or "calibration.yaml"})
     baseline = load_config(folder / spec.baseline)
     scenario = load_config(folder / spec.scenario)
     run = {**spec.run.model_dump(exclude_none=True), **{k: v for k, v in run_overrides.items() if v is not None}}

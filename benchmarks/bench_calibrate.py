@@ -55,8 +55,8 @@ from sim.inputs.targets import load_targets
 
 TRUTH_SEED_OFFSET = 7919
 SIZES = {
-    "full": {"seeds": 10, "days": 14, "warmup": 2, "points": 16, "reps": 2, "waves": 2, "final": 24,
-             "final_reps": 2, "budget": 112, "truth_reps": 10, "defaults": True},
+    "full": {"seeds": 10, "days": 7, "warmup": 1, "points": 12, "reps": 2, "waves": 2, "final": 16,
+             "final_reps": 2, "budget": 80, "truth_reps": 10, "defaults": True},
     "quick": {"seeds": 2, "days": 7, "warmup": 1, "points": 8, "reps": 2, "waves": 2, "final": 10,
               "final_reps": 2, "budget": 60, "truth_reps": 4, "defaults": False},
 }
@@ -65,7 +65,7 @@ FOUR = [
                      0.4, 1.0),
     CalibrationInput("calibration.current_redirections_share_at_ia", "calibration.current_redirections_share_at_ia",
                      0.0, 1.0),
-    CalibrationInput("utc_rota_scale", "utc.clinicians", 0.8, 1.25, scale=True),
+    CalibrationInput("utc_rota_scale", "utc.clinicians", 0.9, 1.12, scale=True),
     CalibrationInput("practice_111_weekday_scale", "slot_diaries.practice_111.slots_per_day", 0.8, 1.2, scale=True,
                      entries=(0, 1, 2, 3, 4)),
 ]

@@ -463,6 +463,26 @@ def region_sample(waves: Sequence[Wave], targets: Sequence, d: int, cutoff: floa
     return keep, share
 
 
+def final_design(waves: Sequence[Wave], targets: Sequence, region: np.ndarray, n: int, cutoff: float,
+                 final_replications: int, rng: np.random.Generator) -> np.ndarray:
+    """The final check's input sets: spread over those the emulators expect to meet every target.
+
+    The region left may have been kept on its second-largest implausibility;
+    here every target counts (the largest), so the sets run are those the
+    emulators think meet every range. If fewer than ``n`` do, the ``3 n`` with
+    the smallest largest implausibility are the pool. From the pool, ``n`` as
+    far apart as possible.
+    """
+    if not waves or len(region) <= n:
+        return region[maximin(region, n, rng)]
+    strict = [replace(wave, robust_from=10**9) for wave in waves]
+    score = implausibility(strict, targets, region, cutoff, final_replications)
+    pool = region[score < cutoff]
+    if len(pool) < n:
+        pool = region[np.argsort(score, kind="stable")[:3 * n]]
+    return pool[maximin(pool, n, rng)]
+
+
 # ----------------------------------------------------------------- state ----
 class CalibrationState:
     """What each finished wave ran, kept on disk so an interrupted calibration resumes.
@@ -711,7 +731,7 @@ def history_match(inputs: Sequence[CalibrationInput], targets: Sequence, simulat
         on_plan(used + n_final * final.replications)
     final_points = pd.DataFrame()
     if n_final > 0:
-        units = region[maximin(region, n_final, rng)]
+        units = final_design(done, targets, region, n_final, waves.cutoff, final.replications, rng)
         runs = _run_stage("final", units, inputs, targets, simulate, final.replications, state)
         used += len(runs)
         all_runs.append(runs)

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .cli_business import add_parser as add_business_case_parser
+from .cli_calibrate import add_parser as add_calibrate_parser
+from .cli_psa import add_parser as add_psa_parser
 
 if TYPE_CHECKING:  # the command line starts fast: each command imports what it uses, when it runs
     import pandas as pd
@@ -203,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_scheduler_option(wup)
     wup.add_argument("--out", default=None, help="output folder (default: results/warmup_<the config's name>)")
     wup.add_argument("--quiet", action="store_true", help="no progress bar or report (default: off)")
+    add_calibrate_parser(sub, _positive_int, add_scheduler_option)
+    add_psa_parser(sub, _positive_int, add_scheduler_option)
     app = sub.add_parser("app", help="the web app: try inputs in the browser (Streamlit, on localhost)")
     app.add_argument("--port", type=_port, default=8501, help="port on localhost (default: 8501)")
     return parser
@@ -866,7 +870,7 @@ def script() -> None:
 
 
 MISSING_EXTRAS = {"streamlit": "app", "altair": "app", "dask": "dask", "distributed": "dask",
-                  "SALib": "sensitivity"}
+                  "SALib": "sensitivity", "sklearn": "calibrate"}
 """Libraries that come with an extra of the package (``pip install -e '.[EXTRA]'``), not with the core."""
 
 
@@ -907,6 +911,10 @@ def _command(args) -> int:
             return cmd_business_case(args)
         if args.command == "warmup":
             return cmd_warmup(args)
+        if args.command == "calibrate":
+            return cmd_calibrate(args)
+        if args.command == "psa":
+            return cmd_psa(args)
         return cmd_compare(args)
     except (KeyboardInterrupt, Interrupted):
         raise
@@ -955,6 +963,20 @@ def _dispatch(args) -> int:
 
 def _shorten(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else f"{text[:limit // 2]}...{text[-limit // 2:]}"
+
+
+def cmd_calibrate(args) -> int:
+    """``calibrate`` (its code, and the heavy libraries it needs, are imported when it runs)."""
+    from .cli_calibrate import cmd_calibrate as calibrate
+
+    return calibrate(args)
+
+
+def cmd_psa(args) -> int:
+    """``psa`` (its code, and the heavy libraries it needs, are imported when it runs)."""
+    from .cli_psa import cmd_psa as psa
+
+    return psa(args)
 
 
 def cmd_business_case(args) -> int:

@@ -1,40 +1,173 @@
-"""Today's IA and UTC redirection rates follow from one propensity and one IA/UTC split."""
+"""History matching on cheap functions with known answers, and the pieces it is made of."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
 import pytest
 
-from sim.inputs.config import ConfigError
+from sim.experiments.calibration import (
+    CalibrationInput,
+    CalibrationState,
+    Emulator,
+    FinalSettings,
+    WaveSettings,
+    apportion,
+    config_values,
+    history_match,
+    inside_set,
+    load_calibration,
+    synthetic_targets,
+)
+from sim.inputs.config import ConfigError, load_config
 
-from ..conftest import tweak
+
+@dataclass(frozen=True)
+class Aim:
+    """A target as the method reads it: a name, a KPI column and a range."""
+
+    name: str
+    kpi: str
+    value: float = 0.0
+    low: float = 0.0
+    high: float = 0.0
 
 
-@pytest.mark.parametrize("share, propensity, ia, utc", [
-    (0.0, 0.725, 0.0, 0.725),          # every redirection via the UTC
-    (1.0, 0.725, 0.725, 0.0),          # every redirection at the IA
-    (0.5, 0.6, 0.3, 0.3 / 0.7),        # 0.3 at the IA; of the 0.7 left, 0.3 at the UTC
-    (0.62, 0.725, 0.4495, 0.2755 / 0.5505),
-    (1.0, 1.0, 1.0, 0.0),              # nobody is left for the UTC
+def toy(seed: int):
+    """Two noisy figures of two inputs; replication r has the same noise at every input set (CRN)."""
+
+    def simulate(rows, replications):
+        out = []
+        for i, row in enumerate(rows):
+            for r in range(replications):
+                e = np.random.default_rng([seed, r]).normal(size=2)
+                a, b = row["a"], row["b"]
+                out.append({"design": i, "replication": r, "y1": 20 * a + 2 * b * b + e[0],
+                            "y2": 10 * a * b + 5 * b + 0.8 * e[1]})
+        return pd.DataFrame(out)
+
+    return simulate
+
+
+INPUTS = [CalibrationInput("a", "a", 0.0, 1.0), CalibrationInput("b", "b", 0.0, 2.0)]
+AIMS = [Aim("t1", "y1"), Aim("t2", "y2")]
+WAVES = WaveSettings(points=20, replications=2, max_waves=3)
+FINAL = FinalSettings(points=40, replications=4)
+
+
+def _calibrate(seed: int, truth: dict, state=None, simulate=None):
+    targets = synthetic_targets(AIMS, toy(1000 + seed), truth, 20, {"t1": 1.5, "t2": 1.5})
+    return targets, history_match(INPUTS, targets, simulate or toy(seed), WAVES, FINAL, budget=400, seed=seed,
+                                  state=state)
+
+
+def test_known_inputs_are_recovered_in_at_least_9_of_10_seeds():
+    hits = 0
+    for seed in range(10):
+        truth = {"a": 0.3 + 0.04 * seed, "b": 1.2 - 0.05 * seed}
+        _, result = _calibrate(seed, truth)
+        hits += inside_set(result, truth) and result.not_ruled_out(truth, 3.0, FINAL.replications)
+    assert hits >= 9
+
+
+def test_every_plausible_set_meets_every_range_and_the_budget_holds():
+    truth = {"a": 0.5, "b": 1.0}
+    targets, result = _calibrate(3, truth)
+    assert result.simulator_runs <= 400
+    assert len(result.plausible) >= 5
+    for t in targets:
+        assert result.plausible[f"{t.name}__mean"].between(t.low, t.high).all()
+    # the waves shrink the region; the medoid is one of the plausible sets
+    assert result.waves["share_of_space_left_after"].iloc[-1] < 0.5
+    assert result.plausible["medoid"].sum() == 1
+    assert result.medoid == pytest.approx({n: result.plausible.loc[result.plausible["medoid"], n].iloc[0]
+                                           for n in ("a", "b")})
+
+
+def test_a_target_no_input_can_meet_leaves_no_plausible_set():
+    impossible = [Aim("t1", "y1", 100.0, 99.0, 101.0)]  # y1 is at most 28 in the ranges searched
+    result = history_match(INPUTS, impossible, toy(0), WAVES, FINAL, budget=400)
+    assert len(result.plausible) == 0
+    assert result.medoid is None
+    assert "no input set is left" in result.stopped
+
+
+def test_budget_too_small_for_a_wave_is_one_line():
+    with pytest.raises(ConfigError, match="budget = 10"):
+        history_match(INPUTS, AIMS, toy(0), WAVES, FINAL, budget=10)
+
+
+def test_finished_waves_are_kept_and_reused(tmp_path):
+    truth = {"a": 0.4, "b": 1.1}
+    state = CalibrationState(tmp_path / "waves", "key-1")
+    _, first = _calibrate(1, truth, state)
+    assert "final.parquet" in {p.name for p in (tmp_path / "waves").glob("*.parquet")}
+
+    def refuse(rows, replications):
+        raise AssertionError("a kept wave was run again")
+
+    again = CalibrationState(tmp_path / "waves", "key-1")
+    _, second = _calibrate(1, truth, again, simulate=refuse)
+    assert again.resumed_waves == len(first.waves) + 1
+    pd.testing.assert_frame_equal(first.plausible, second.plausible)
+    # another calibration's folder is cleared, not reused
+    other = CalibrationState(tmp_path / "waves", "key-2")
+    assert not list((tmp_path / "waves").glob("*.parquet"))
+    other.remove()
+    assert not (tmp_path / "waves").exists()
+
+
+def test_emulator_interpolates_a_smooth_function_and_knows_its_noise():
+    rng = np.random.default_rng(0)
+    u = rng.random((30, 1))
+    mean = np.sin(3 * u[:, 0])
+    em = Emulator(u, mean, np.full(30, 0.04), np.full(30, 4), seed=0)
+    grid = np.linspace(0.05, 0.95, 7)[:, None]
+    mu, em_var, sim_var = em.predict(grid)
+    assert mu == pytest.approx(np.sin(3 * grid[:, 0]), abs=0.05)
+    assert np.all(em_var < 0.01)
+    assert sim_var == pytest.approx(np.full(7, 0.04), rel=0.3)
+
+
+@pytest.mark.parametrize("values, factor, expected", [
+    ([4, 5, 4], 1.0, [4, 5, 4]),
+    ([4, 5, 4], 1.1, [4, 6, 4]),          # 14.3 -> 14 clinician-hours: the largest remainder gains one
+    ([1, 1, 1, 1], 1.5, [2, 2, 1, 1]),    # 6 whole: ties go to the first hours
+    ([95, 85, 85, 85, 90], 0.9, [86, 77, 76, 76, 81]),
 ])
-def test_rates_from_share_and_propensity(current_cfg, share, propensity, ia, utc):
-    cfg = tweak(current_cfg, calibration__current_redirections_share_at_ia=share,
-                calibration__current_redirection_propensity=propensity)
-    assert cfg.ia_redirect_probability_current == pytest.approx(ia)
-    assert cfg.utc_triage_redirect_probability == pytest.approx(utc)
-    # a candidate in the window is redirected at one point or the other with the propensity
-    assert ia + (1 - ia) * utc == pytest.approx(propensity)
+def test_apportion_keeps_the_rounded_total(values, factor, expected):
+    out = apportion(values, factor)
+    assert out == expected
+    assert sum(out) == round(sum(values) * factor)
 
 
-def test_a_number_in_the_config_overrides_the_calibration(current_cfg):
-    cfg = tweak(current_cfg, ia_nurse__redirection_current__probability=0.1, utc__triage_redirect_probability=0.2)
-    assert cfg.ia_redirect_probability_current == 0.1
-    assert cfg.utc_triage_redirect_probability == 0.2
+def test_config_values_scale_only_the_named_days_and_round_counts():
+    base = load_config("configs/current.yaml")
+    slots = base.slot_diaries.practice_111.slots_per_day
+    inputs = [CalibrationInput("wk", "slot_diaries.practice_111.slots_per_day", 0.8, 1.2, scale=True,
+                               entries=(0, 1, 2, 3, 4)),
+              CalibrationInput("we", "slot_diaries.practice_111.slots_per_day", 0.8, 1.2, scale=True,
+                               entries=(5, 6)),
+              CalibrationInput("ed.cubicles", "ed.cubicles", 40, 56)]
+    values = config_values(base, inputs, {"wk": 1.0, "we": 0.5, "ed.cubicles": 44.6})
+    assert values["slot_diaries.practice_111.slots_per_day"] == [*slots[:5], *apportion(slots[5:], 0.5)]
+    assert values["ed.cubicles"] == 45
 
 
-def test_redesign_rate_must_be_a_number(redesign_cfg):
-    with pytest.raises(ConfigError, match="redirection_x8.probability"):
-        tweak(redesign_cfg, ia_nurse__redirection_x8__probability=None)
+def test_calibration_file_errors_name_the_field(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("baseline: current.yaml\ninputs:\n  ed.cubicles: {low: 50, high: 40}\n")
+    with pytest.raises(ConfigError, match="inputs.ed.cubicles"):
+        load_calibration(path)
+    path.write_text("baseline: current.yaml\ninputs:\n  x: {low: 0, high: 1, entries: [1]}\n")
+    with pytest.raises(ConfigError, match="scale: true"):
+        load_calibration(path)
 
 
-def test_shipped_current_rates(current_cfg):
-    assert current_cfg.ia_nurse.redirection_current.probability is None
-    assert current_cfg.utc.triage_redirect_probability is None
-    assert 0 < current_cfg.ia_redirect_probability_current < 1
+def test_shipped_calibration_file_reads():
+    spec = load_calibration("configs/calibration.yaml")
+    assert {"calibration.current_redirection_propensity", "calibration.current_redirections_share_at_ia",
+            "utc_rota_scale", "practice_111_weekday_scale"} <= set(spec.inputs)
+    assert spec.waves.cutoff == 3.0

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .cli_business import add_parser as add_business_case_parser, cmd_business_case
+from .cli_plan import add_parser as add_plan_parser, cmd_plan
 from .experiments.attribution import attribute, resolve_order
 from .experiments.checkpoint import CheckpointFolder
 from .experiments.executors import Executor, make_executor
@@ -204,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_scheduler_option(wup)
     wup.add_argument("--out", default=None, help="output folder (default: results/warmup_<the config's name>)")
     wup.add_argument("--quiet", action="store_true", help="no progress bar or report (default: off)")
+    add_plan_parser(sub, _positive_int, add_scheduler_option)
     app = sub.add_parser("app", help="the web app: try inputs in the browser (Streamlit, on localhost)")
     app.add_argument("--port", type=_port, default=8501, help="port on localhost (default: 8501)")
     return parser
@@ -744,6 +746,8 @@ def _dispatch(args) -> int:
             return cmd_business_case(args)
         if args.command == "warmup":
             return cmd_warmup(args)
+        if args.command == "plan":
+            return cmd_plan(args)
         return cmd_compare(args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -400,7 +400,10 @@ def search(ev: Evaluator, storage: str | None, budget: int, say: Callable[[str],
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        sampler = optuna.samplers.TPESampler(seed=plan.search.seed, constraints_func=constraints_of,
+        # Optuna 5 reads constraints set on the trial; Optuna 4 asks a function for them
+        modern = hasattr(optuna.trial.Trial, "set_constraint")
+        sampler = optuna.samplers.TPESampler(seed=plan.search.seed,
+                                             constraints_func=None if modern else constraints_of,
                                              multivariate=True, n_startup_trials=min(10, max(2, plan.search.trials // 5)))
         study = optuna.create_study(study_name=plan.name, storage=storage, sampler=sampler, direction="minimize",
                                     load_if_exists=True)
@@ -436,7 +439,11 @@ def search(ev: Evaluator, storage: str | None, budget: int, say: Callable[[str],
         for t, p in zip(asked, picks):
             rec = ev.plans[space.key(p)]
             means = _means(rec, n0)
-            t.set_user_attr("shortfalls", _shortfalls(plan.constraints, means))
+            shortfalls = _shortfalls(plan.constraints, means)
+            t.set_user_attr("shortfalls", shortfalls)
+            if modern:
+                for j, value in enumerate(shortfalls):
+                    t.set_constraint(f"target_{j}", value)
             t.set_user_attr("plan", rec.key)
             study.tell(t, means[COST])
         trials += batch
@@ -745,14 +752,18 @@ def evaluations_table(result: PlanResult) -> pd.DataFrame:
     return frame[first + [c for c in frame.columns if c not in first]]
 
 
-def plans_table(result: PlanResult) -> pd.DataFrame:
-    """One row per plan tried: its values, replications, mean cost and KPI targets, and its fate."""
+def plans_table(result: PlanResult, replications: int | None = None) -> pd.DataFrame:
+    """One row per plan tried: its values, replications, mean cost and KPI targets, and its fate.
+
+    ``replications``: means over the first ``n`` replications of every plan (the same
+    patients for all, so the plans compare fairly); default: all of each plan's.
+    """
     ev, plan = result.evaluator, result.plan
     rows = []
     for rec in sorted(ev.plans.values(), key=lambda r: r.order):
-        n = len(rec.rows)
+        n = len(rec.rows) if replications is None else min(replications, len(rec.rows))
         means = _means(rec, n)
-        cost = ev.values(rec.key, COST)
+        cost = ev.values(rec.key, COST, n)
         row = {"plan": rec.key, "order": rec.order, "trial": rec.trial, **rec.values, "replications": n,
                "cost_mean_gbp": means[COST],
                "cost_se_gbp": float(np.std(cost, ddof=1) / math.sqrt(n)) if n > 1 else float("nan")}
@@ -766,8 +777,11 @@ def plans_table(result: PlanResult) -> pd.DataFrame:
 
 
 def pareto_table(result: PlanResult) -> pd.DataFrame:
-    """The trade-off of cost against the main target (the first constraint): plans no other beats on both."""
-    plans = plans_table(result)
+    """The trade-off of cost against the main target (the first constraint): plans no other beats on both.
+
+    Judged on the search's replications, which every plan has (common random numbers).
+    """
+    plans = plans_table(result, result.plan.search.replications)
     if not result.plan.constraints or plans.empty:
         return plans.iloc[0:0]
     main = result.plan.constraints[0]

@@ -370,7 +370,9 @@ def _shortfalls(constraints: list[Constraint], means: Mapping[str, float]) -> li
 
 def _means(rec: Evaluated, n: int) -> dict[str, float]:
     cols = {k for r in range(n) for k in rec.rows[r]}
-    return {k: float(np.nanmean([rec.rows[r].get(k, np.nan) for r in range(n)])) for k in cols}
+    with warnings.catch_warnings():  # a KPI undefined in every replication (no patients of its kind) is NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return {k: float(np.nanmean([rec.rows[r].get(k, np.nan) for r in range(n)])) for k in cols}
 
 
 def _optuna():
@@ -825,3 +827,26 @@ def comparison_table(result: PlanResult) -> pd.DataFrame:
                      "plan_mean": p[0], "plan_ci_low": p[1], "plan_ci_high": p[2],
                      "difference_mean": d[0], "difference_ci_low": d[1], "difference_ci_high": d[2], "n_reps": p[3]})
     return pd.DataFrame(rows)
+
+
+def exhaustive(plan: Plan, scenario: Config, baseline: Config, case: BusinessCase, replications: int,
+               executor: Executor | None = None) -> tuple[pd.DataFrame, str | None]:
+    """Every plan of a (small) space on ``replications`` replications: the reference a planner run is checked against.
+
+    Returns the table of plan means (``plan``, the variables, ``cost_mean_gbp``, each target's KPI,
+    ``meets_targets``) and the key of the cheapest plan whose means meet every target (``None`` if none).
+    """
+    space = PlanSpace(plan, scenario)
+    ev = Evaluator(space, baseline, case, executor or SerialExecutor(), budget=10**9)
+    for values in space.all_plans():
+        ev.plan(values)
+    ev.run({key: replications for key in ev.plans})
+    rows = []
+    for key, rec in ev.plans.items():
+        means = _means(rec, replications)
+        rows.append({"plan": key, **rec.values, "cost_mean_gbp": means[COST],
+                     **{c.kpi: means.get(c.kpi, float("nan")) for c in plan.constraints},
+                     "meets_targets": all(s <= 0 for s in _shortfalls(plan.constraints, means))})
+    table = pd.DataFrame(rows).sort_values("cost_mean_gbp", kind="stable").reset_index(drop=True)
+    feasible = table[table["meets_targets"]]
+    return table, (None if feasible.empty else str(feasible.iloc[0]["plan"]))

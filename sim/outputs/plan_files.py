@@ -116,11 +116,16 @@ def search_figure(result: PlanResult) -> Figure:
 def summary_lines(result: PlanResult) -> list[str]:
     """What the command prints: the chosen plan or the binding target, the guarantee, costs against today."""
     sel, ev, plan = result.selection, result.evaluator, result.plan
-    lines = [f"plan {plan.name}: {len(ev.plans)} plans tried of {result.space.size():,}, "
-             f"{ev.spent:,} replications of {result.budget:,} budgeted; {len(result.candidates)} entered selection"]
+    lines = [(f"plan {plan.name}: {len(ev.plans)} plans tried of {result.space.size():,}, "
+              f"{ev.spent:,} replications of {result.budget:,} budgeted; {len(result.candidates)} entered selection")]
     if result.chosen is None:
         b = sel.binding
-        lines.append("No plan tried meets every target.")
+        if sel.guaranteed:
+            lines.append("No plan in the space meets every target: each candidate was shown to miss one "
+                         "(the search's best plans; within each target's tolerance).")
+        else:
+            lines.append(f"No plan was shown to meet every target within the budget ({result.budget:,} "
+                         "replications): give a larger --budget, or relax a target.")
         if b is not None:
             lines.append(f"Binding target: {b['target']}. The nearest plan ({b['nearest_plan']}) reaches "
                          f"{b['nearest_value']:,.2f}, short by {b['nearest_shortfall']:,.2f}.")

@@ -259,3 +259,21 @@ def make_executor(jobs: int = 1, scheduler: str | None = None) -> Executor:
     if jobs > 1:
         return ProcessExecutor(jobs)
     return SerialExecutor()
+
+
+# imported here, with the one function that uses them
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def executor_scope(executor: Executor | None = None, jobs: int = 1) -> Iterator[Executor]:
+    """``executor`` if given (left open), else one made for ``jobs`` and closed on leaving.
+
+    ``with executor_scope(executor, jobs) as ex: ...`` says once "close the executor only if I made it".
+    """
+    if executor is not None:
+        yield executor
+        return
+    with make_executor(jobs) as made:
+        yield made

@@ -14,32 +14,70 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from ..inputs.calendar import MIN_PER_DAY, MIN_PER_HOUR
 from ..inputs.config import Config
 from ..analysis.invariants import check_kpis, check_model
 from ..analysis.kpis import compute_kpis
 from ..model.pathway import run_replication
 from ..analysis.output_analysis import fill_route_columns
-from .executors import Executor, SerialExecutor, make_executor
+from .executors import Executor, SerialExecutor, executor_scope
 from .resources import check_fits
 
 if TYPE_CHECKING:
     from .checkpoint import Checkpoint
 
 
+SDA_DIARIES = ("gpcg_sda", "pcn_sda")
+"""The SDA services whose slot use by weekday and hour a replication can keep (the app charts it)."""
+
+
+@dataclass(frozen=True)
+class SlotUse:
+    """SDA slots and bookings by provider (``SDA_DIARIES``), weekday and hour, after the warm-up.
+
+    ``slots`` and ``booked`` have shape (provider, weekday, hour).
+    """
+
+    slots: np.ndarray
+    booked: np.ndarray
+
+
 @dataclass
 class ReplicationResult:
-    """KPIs (and optionally the event log) of one replication."""
+    """KPIs (and optionally the event log and the SDA slot use) of one replication."""
 
     replication: int
     kpis: dict[str, float]
     events: pd.DataFrame | None = None
+    slot_use: SlotUse | None = None
 
 
-def run_one(cfg: Config, replication: int, events: bool = False) -> ReplicationResult:
-    """Run, check and measure one replication; the model is freed before returning."""
+def sda_slot_use(model, cfg: Config) -> SlotUse:
+    """Count one run's SDA slots and bookings by provider, weekday and hour (slots starting after the warm-up)."""
+    warmup = cfg.run.warmup_days * MIN_PER_DAY
+    slots = np.zeros((len(SDA_DIARIES), 7, 24), dtype=np.int64)
+    booked = np.zeros_like(slots)
+    for i, name in enumerate(SDA_DIARIES):
+        diary = getattr(model, name)
+        times, flags = diary.slot_times(), diary.booked_flags()
+        keep = times >= warmup
+        times, flags = times[keep], flags[keep]
+        weekday = ((times // MIN_PER_DAY).astype(np.int64) + cfg.run.start_weekday) % 7
+        hour = np.minimum(((times % MIN_PER_DAY) // MIN_PER_HOUR).astype(np.int64), 23)
+        np.add.at(slots[i], (weekday, hour), 1)
+        np.add.at(booked[i], (weekday[flags], hour[flags]), 1)
+    return SlotUse(slots, booked)
+
+
+def run_one(cfg: Config, replication: int, events: bool = False, slot_use: bool = False) -> ReplicationResult:
+    """Run, check and measure one replication; the model is freed before returning.
+
+    With ``events`` the result keeps the event log, with ``slot_use`` the SDA slot use.
+    """
     model = run_replication(cfg, replication)
     try:
         check_model(model)
@@ -49,6 +87,7 @@ def run_one(cfg: Config, replication: int, events: bool = False) -> ReplicationR
         if events:
             frame = model.log.to_frame(model.patients.channel, model.patients.arrival)
             frame.insert(0, "replication", replication)
+        use = sda_slot_use(model, cfg) if slot_use else None
     finally:
         model.release()
         del model
@@ -56,7 +95,7 @@ def run_one(cfg: Config, replication: int, events: bool = False) -> ReplicationR
         # holding the run's per-patient lists; collect it now, so a worker's memory stays
         # flat however many replications it runs.
         gc.collect()
-    return ReplicationResult(replication, kpis, frame)
+    return ReplicationResult(replication, kpis, frame, use)
 
 
 def write_event_part(events_dir: Path, result: ReplicationResult) -> None:
@@ -80,15 +119,22 @@ class ReplicationRunner:
         Show a progress bar (only on a terminal, and only for runs longer than two seconds).
     label : str
         The bar's label.
+    slot_use : bool
+        Keep each replication's SDA slot use.
+    on_progress : callable, optional
+        Called as ``on_progress(done, total)`` as replications finish or are found kept
+        (the web app's progress bar).
 
     Add each scenario with :meth:`add`, then ask for replications with
     :meth:`run`; :meth:`results` gives them back in replication order.
     """
 
     def __init__(self, executor: Executor, events: bool = False, progress: bool = True,
-                 label: str = "replications"):
+                 label: str = "replications", slot_use: bool = False, on_progress=None):
         self.executor = executor
         self.events = events
+        self.slot_use = slot_use
+        self._on_progress = on_progress
         self._configs: dict[Hashable, Config] = {}
         self._stores: dict[Hashable, Checkpoint | None] = {}
         self._events_dirs: dict[Hashable, Path | None] = {}
@@ -108,6 +154,14 @@ class ReplicationRunner:
         self._stores[key] = checkpoint
         self._events_dirs[key] = events_dir
         self._results[key] = {}
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._configs
+
+    def _advance(self, n: int = 1) -> None:
+        self._bar.update(n)
+        if self._on_progress is not None:
+            self._on_progress(self._bar.n, self._bar.total)
 
     def done(self, key: Hashable) -> int:
         """How many leading replications (0, 1, ...) of ``key`` are finished."""
@@ -131,7 +185,7 @@ class ReplicationRunner:
                         write_event_part(self._events_dirs[key], result)
                 have.update(found)
                 self._bar.total += len(found)
-                self._bar.update(len(found))
+                self._advance(len(found))
                 missing = [rep for rep in missing if rep not in found]
             calls += [(key, rep) for rep in missing]
         if not calls:
@@ -147,9 +201,10 @@ class ReplicationRunner:
             if self._events_dirs[key] is not None:
                 write_event_part(self._events_dirs[key], result)
             self._results[key][result.replication] = result
-            self._bar.update()
+            self._advance()
 
-        self.executor.run(run_one, [(self._configs[key], rep, self.events) for key, rep in calls], finished)
+        self.executor.run(run_one, [(self._configs[key], rep, self.events, self.slot_use) for key, rep in calls],
+                          finished)
 
     def results(self, key: Hashable, n: int | None = None) -> list[ReplicationResult]:
         """Replications ``0 .. n-1`` of ``key`` (all finished leading ones when ``n`` is None)."""
@@ -187,16 +242,10 @@ def run_replications(
     used instead of one made for ``jobs``; it is left open.
     """
     check_fits(cfg, jobs if executor is None else 1, events)
-    own = executor is None
-    executor = make_executor(jobs) if own else executor
-    try:
-        with ReplicationRunner(executor, events, progress, label) as runner:
-            runner.add(cfg.name, cfg, checkpoint, events_dir)
-            runner.run({cfg.name: cfg.run.replications})
-            return runner.results(cfg.name, cfg.run.replications)
-    finally:
-        if own:
-            executor.close()
+    with executor_scope(executor, jobs) as ex, ReplicationRunner(ex, events, progress, label) as runner:
+        runner.add(cfg.name, cfg, checkpoint, events_dir)
+        runner.run({cfg.name: cfg.run.replications})
+        return runner.results(cfg.name, cfg.run.replications)
 
 
 def summary_table(results: list[ReplicationResult]) -> pd.DataFrame:

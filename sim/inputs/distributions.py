@@ -134,3 +134,83 @@ Distribution = Annotated[
     Field(discriminator="dist"),
 ]
 """Any distribution a config may name under ``dist:``."""
+
+
+# ------------------------------------------------ priors on parameters ----
+class Beta(_Dist):
+    """Beta with shape parameters ``alpha`` and ``beta``: a prior on a probability or share."""
+
+    dist: Literal["beta"]
+    alpha: PositiveValue
+    beta: PositiveValue
+
+    def sample(self, rng, n):
+        return rng.beta(self.alpha, self.beta, n)
+
+    @property
+    def expected(self):
+        return self.alpha / (self.alpha + self.beta)
+
+
+class Gamma(_Dist):
+    """Gamma parameterised by its own mean and standard deviation: a prior on a cost or a time."""
+
+    dist: Literal["gamma"]
+    mean: PositiveValue
+    sd: PositiveValue
+
+    @property
+    def shape(self) -> float:
+        return (self.mean / self.sd) ** 2
+
+    @property
+    def scale(self) -> float:
+        return self.sd ** 2 / self.mean
+
+    def sample(self, rng, n):
+        return rng.gamma(self.shape, self.scale, n)
+
+    @property
+    def expected(self):
+        return float(self.mean)
+
+
+Prior = Annotated[
+    Union[Fixed, Exponential, Lognormal, Uniform, Triangular, Beta, Gamma],
+    Field(discriminator="dist"),
+]
+"""A distribution over a parameter's value (sweeps, the provenance registry's ``distribution:``):
+any ``Distribution``, or ``beta`` for a probability, or ``gamma`` for a cost or a time."""
+
+
+def quantile(dist, u) -> np.ndarray:
+    """Values of a distribution at probabilities ``u`` (its inverse distribution function)."""
+    u = np.asarray(u, dtype=float)
+    kind = dist.dist
+    if kind == "fixed":
+        return np.full(u.shape, float(dist.value))
+    if kind == "uniform":
+        return dist.low + u * (dist.high - dist.low)
+    if kind == "exponential":
+        return -dist.mean * np.log1p(-u)
+    if kind == "triangular":
+        low, mode, high = dist.low, dist.mode, dist.high
+        split = (mode - low) / (high - low)
+        left = low + np.sqrt(u * (high - low) * (mode - low))
+        right = high - np.sqrt((1 - u) * (high - low) * (high - mode))
+        return np.where(u < split, left, right)
+    if kind == "lognormal":
+        from scipy.special import ndtri
+
+        sigma2 = math.log(1.0 + (dist.sd / dist.mean) ** 2)
+        mu = math.log(dist.mean) - sigma2 / 2.0
+        return np.exp(mu + math.sqrt(sigma2) * ndtri(u))
+    if kind == "beta":
+        from scipy.stats import beta
+
+        return beta.ppf(u, dist.alpha, dist.beta)
+    if kind == "gamma":
+        from scipy.stats import gamma
+
+        return gamma.ppf(u, dist.shape, scale=dist.scale)
+    raise ValueError(f"no quantile function for {kind}")  # pragma: no cover - every kind is covered

@@ -8,6 +8,11 @@ provenance tag, a unit and a note::
       unit: share
       note: caseload review of 50 UTC cases (95% CI ~0.69-0.90)
 
+An entry may also give a ``distribution:`` (a spec as in
+``sim/inputs/distributions.py``, or ``beta`` / ``gamma``): what is believed of the
+value, drawn by probabilistic sensitivity analysis and calibration
+(``sim/inputs/parameters.py``).
+
 Tags: ``paper`` (the Board paper), ``public`` (public NHS statistics),
 ``assumed`` (a placeholder to replace with local data), ``calibrated`` (an
 assumed value tuned so the current pathway matches public figures). Business
@@ -28,6 +33,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .config import ConfigError, read_yaml_mapping
+from .distributions import Prior
 
 REGISTRY_FILE = Path(__file__).resolve().parents[2] / "configs" / "provenance.yaml"
 TAGS = ("paper", "public", "assumed", "calibrated")
@@ -43,6 +49,8 @@ class Provenance(BaseModel):
     tag: Literal["paper", "public", "assumed", "calibrated"]
     unit: str
     note: str = ""
+    distribution: Prior | None = None
+    """What is believed of the value (optional): drawn by PSA and calibration."""
 
 
 def load_registry(path: str | Path = REGISTRY_FILE) -> dict[str, Provenance]:

@@ -6,7 +6,8 @@ import math
 
 import pandas as pd
 
-from sim.experiments.validation import TARGETS, Target, validate, validation_runs
+from sim.experiments.validation import validate, validation_runs, validation_targets
+from sim.inputs.targets import Target
 
 
 def _tables(**runs):
@@ -15,23 +16,25 @@ def _tables(**runs):
 
 def test_mean_interval_and_verdict():
     targets = (
-        Target("inside", "5", "[test]", 4.0, 6.0, lambda t: t["a"].set_index("replication")["k"]),
-        Target("outside", "1", "[test]", 0.0, 1.0, lambda t: t["a"].set_index("replication")["k"]),
-        Target("paired change", "-1", "[test]", -1.5, -0.5,
-               lambda t: t["b"].set_index("replication")["k"] - t["a"].set_index("replication")["k"]),
+        Target("inside", "k", "a", 5.0, 4.0, 6.0, "[test]", "assumed", ("validation",)),
+        Target("outside", "k", "a", 1.0, 0.0, 1.0, "[test]", "assumed", ("validation",)),
+        Target("paired change", "k", "saving", 1.0, 0.5, 1.5, "[test]", "assumed", ("validation",),
+               baseline="a", scenario="b"),
     )
     table = validate(_tables(a=[4.0, 5.0, 6.0], b=[3.0, 4.0, 5.0]), targets).set_index("target")
     assert table.loc["inside", "model_mean"] == 5.0
     assert table.loc["inside", "model_ci_low"] < 5.0 < table.loc["inside", "model_ci_high"]
     assert bool(table.loc["inside", "within"]) and not bool(table.loc["outside", "within"])
     # a paired difference that is the same in every replication has a zero-width interval
-    assert table.loc["paired change", "model_mean"] == -1.0
-    assert table.loc["paired change", "model_ci_low"] == table.loc["paired change", "model_ci_high"] == -1.0
+    assert table.loc["paired change", "model_mean"] == 1.0
+    assert table.loc["paired change", "model_ci_low"] == table.loc["paired change", "model_ci_high"] == 1.0
     assert list(table["n_reps"]) == [3, 3, 3]
 
 
 def test_every_target_names_its_source_and_a_proper_range():
-    for target in TARGETS:
+    targets = validation_targets()
+    assert len(targets) == 11
+    for target in targets:
         assert target.source.startswith(("[paper", "[public", "[assumed")), target.name
         if target.source.startswith("[assumed"):  # an assumption must say there is no published figure
             assert "no published figure" in target.source, target.name

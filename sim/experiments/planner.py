@@ -43,6 +43,7 @@ from ..analysis.business_case import Arm, implementation_cost
 from ..inputs.business_case import SERVICE_LINES, BusinessCase, load_business_case
 from ..inputs.calendar import expand_weekly
 from ..inputs.config import Config, ConfigError, load_config, validate_config
+from ..inputs.parameters import ParameterSpace
 from ..inputs.plan import (
     STATIONS,
     Constraint,
@@ -51,8 +52,9 @@ from ..inputs.plan import (
     StaffVariable,
     ValueVariable,
 )
+from .evaluate import evaluate
 from .executors import Executor, SerialExecutor
-from .runner import ReplicationRunner
+from .store import SessionStore
 
 DAYS_PER_YEAR = 365.0
 WEEKS_PER_YEAR = DAYS_PER_YEAR / 7.0
@@ -96,14 +98,6 @@ def _get(data: Any, dotted: str) -> Any:
     for key in dotted.split("."):
         node = node[key]
     return node
-
-
-def _set(data: dict, dotted: str, value: Any) -> None:
-    *parents, last = dotted.split(".")
-    node = data
-    for key in parents:
-        node = node[key]
-    node[last] = value
 
 
 class PlanSpace:
@@ -170,47 +164,64 @@ class PlanSpace:
             out = [{**p, name: v} for p in out for v in self.levels[name]]
         return out
 
-    def config(self, values: Mapping[str, Any], name: str | None = None) -> Config:
-        """The scenario with a plan's values set, validated like any config."""
-        data = self.scenario.model_dump()
+    def design(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """A plan as a design for :func:`sim.experiments.evaluate.evaluate`: the config values it sets, by path.
+
+        A diary with slots set by hour block is given whole (slots a day and hour
+        weights, 7 x 24); a rota whole (7 x 24); any other value as it is.
+        """
+        design: dict[str, Any] = {}
         grids: dict[str, np.ndarray] = {}
+        days_of: dict[str, list[int]] = {}
         for var_name in self.names:
             var, value = self.plan.variables[var_name], values[var_name]
             if isinstance(var, SlotsVariable):
-                diary = data["slot_diaries"][var.diary]
-                if var.hours is None and var.diary not in grids:
+                diary = getattr(self.scenario.slot_diaries, var.diary)
+                share = _session_share(diary)
+                if var.hours is None and var.diary not in grids and not any(
+                        isinstance(v, SlotsVariable) and v.diary == var.diary and v.hours is not None
+                        for v in self.plan.variables.values()):
+                    days = days_of.setdefault(var.diary, list(diary.slots_per_day))
                     for d in var.day_numbers():
-                        diary["slots_per_day"][d] = int(value)
+                        days[d] = int(value)
                     continue
-                grid = grids.setdefault(var.diary, _slot_grid(getattr(self.scenario.slot_diaries, var.diary)))
+                grid = grids.setdefault(var.diary, _slot_grid(diary))
                 for d in var.day_numbers():
                     if var.hours is None:
-                        grid[d] = _largest_remainder(int(value), grid[d] if grid[d].sum() else
-                                                     _session_share(getattr(self.scenario.slot_diaries, var.diary)))
+                        grid[d] = _largest_remainder(int(value), grid[d] if grid[d].sum() else share)
                     else:
                         block = np.zeros(24)
                         block[var.hours[0]:var.hours[1]] = 1.0
-                        block *= _session_share(getattr(self.scenario.slot_diaries, var.diary)) > 0
+                        block *= share > 0
                         grid[d, var.hours[0]:var.hours[1]] = _largest_remainder(int(value), block)[
                             var.hours[0]:var.hours[1]]
             elif isinstance(var, StaffVariable):
-                station, rota_key = STATIONS[var.station].split(".")
-                rota = expand_weekly(data[station][rota_key]).reshape(7, 24).astype(int)
+                path = STATIONS[var.station]
+                if path not in design:
+                    block, rota_key = path.split(".")
+                    design[path] = expand_weekly(getattr(getattr(self.scenario, block), rota_key)).reshape(7, 24)
                 for d in var.day_numbers():
-                    rota[d, var.hours[0]:var.hours[1]] = int(value)
-                data[station][rota_key] = rota.tolist()
+                    design[path][d, var.hours[0]:var.hours[1]] = int(value)
             else:
-                current = _get(data, var.path)
+                current = _get(self.scenario.model_dump(), var.path)
                 whole = isinstance(current, int) and float(value).is_integer()
-                _set(data, var.path, int(value) if whole else float(value))
+                design[var.path] = int(value) if whole else float(value)
+        for diary_name, days in days_of.items():
+            design[f"slot_diaries.{diary_name}.slots_per_day"] = days
         for diary_name, grid in grids.items():
-            diary = data["slot_diaries"][diary_name]
-            diary["slots_per_day"] = [int(n) for n in grid.sum(axis=1)]
-            diary["hour_weights"] = [[float(x) for x in row] for row in grid]
-        data["name"] = name or self.key(values)
-        data["description"] = f"{self.plan.name}: " + ", ".join(f"{n} = {values[n]:g}" for n in self.names)
+            design[f"slot_diaries.{diary_name}.slots_per_day"] = [int(n) for n in grid.sum(axis=1)]
+            design[f"slot_diaries.{diary_name}.hour_weights"] = [[float(x) for x in row] for row in grid]
+        for station_path in STATIONS.values():
+            if station_path in design:
+                design[station_path] = [[int(x) for x in row] for row in design[station_path]]
+        return design
+
+    def config(self, values: Mapping[str, Any], name: str | None = None) -> Config:
+        """The scenario with a plan's values set, validated like any config (what :meth:`design` runs)."""
         shown = ", ".join(f"{n} = {values[n]:g}" for n in self.names)
-        return validate_config(data, f"plan {self.plan.name} ({shown})")
+        cfg = ParameterSpace([]).apply(self.scenario, self.design(values), source=f"plan {self.plan.name} ({shown})")
+        return cfg.model_copy(update={"name": name or self.key(values),
+                                      "description": f"{self.plan.name}: {shown}"})
 
     def staff_hours_per_week(self, cfg: Config) -> dict[str, float]:
         """Staff hours a week at each station of a config's rotas."""
@@ -243,6 +254,11 @@ def net_recurrent_cost(summary: pd.DataFrame, cfg: Config, baseline_summary: pd.
 
 
 # ------------------------------------------------------------- evaluations ----
+def _kpis(row: pd.Series) -> dict[str, float]:
+    """One replication's KPIs from a row of :func:`evaluate`'s table."""
+    return {k: float(v) for k, v in row.items() if k != "replication"}
+
+
 @dataclass
 class Evaluated:
     """One plan (or today's pathway): its values, config and per-replication results so far."""
@@ -281,14 +297,12 @@ class Evaluator:
         self.spent = 0
         self.plans: dict[str, Evaluated] = {}
         self.base = Evaluated(BASELINE, {}, baseline, stage="baseline")
-        self._runner = ReplicationRunner(executor, progress=False)
-        self._runner.add(BASELINE, baseline, self._store(baseline))
+        # replications already run are kept here (on disk with checkpoints, else in memory) and come
+        # back from it when a later round asks for replications 0..n-1 again
+        self.store = checkpoints if checkpoints is not None else SessionStore()
         staff = space.staff_hours_per_week(space.scenario)
         self._scenario_staff = staff
         self._new_services = any(space.scenario.changes.model_dump().values())
-
-    def _store(self, cfg: Config):
-        return None if self.checkpoints is None else self.checkpoints.for_scenario(cfg)
 
     def plan(self, values: Mapping[str, Any]) -> Evaluated:
         """The record of a plan (made, not run, on first sight)."""
@@ -296,7 +310,6 @@ class Evaluator:
         if key not in self.plans:
             cfg = self.space.config(values, key)
             self.plans[key] = Evaluated(key, dict(values), cfg, order=len(self.plans))
-            self._runner.add(key, cfg, self._store(cfg))
         return self.plans[key]
 
     def cost_to_run(self, wanted: Mapping[str, int]) -> int:
@@ -310,36 +323,42 @@ class Evaluator:
         return self.base if key == BASELINE else self.plans[key]
 
     def run(self, wanted: Mapping[str, int]) -> None:
-        """Make sure replications ``0..n-1`` of each plan ``key: n`` (and of today's pathway) are done."""
+        """Make sure replications ``0..n-1`` of each plan ``key: n`` (and of today's pathway) are done.
+
+        Every replication runs through :func:`sim.experiments.evaluate.evaluate`, on common random
+        numbers: replication *r* of every plan and of today's pathway sees the same patients.
+        """
         need = dict(wanted)
         need[BASELINE] = max(need.get(BASELINE, 0), max(need.values(), default=0))
         adds = self.cost_to_run(need)
         if adds == 0:
             return
-        self._runner.run(need)
+        base_n = need.pop(BASELINE)
+        if base_n > len(self.base.rows):
+            frame = evaluate(self.baseline, [{}], base_n, executor=self.executor, store=self.store, progress=False)
+            fresh = frame[~frame["replication"].isin(list(self.base.rows))].drop(columns="design")
+            cost = net_recurrent_cost(fresh, self.baseline, fresh, self.baseline, self.case,
+                                      new_services=False, extra_staff_cost_gbp=0.0)
+            for (_, row), c in zip(fresh.iterrows(), cost.to_numpy()):
+                self.base.rows[int(row["replication"])] = {**_kpis(row), COST: float(c)}
+        by_n: dict[int, list[str]] = {}
+        for key, n in need.items():
+            if n > len(self.plans[key].rows):
+                by_n.setdefault(n, []).append(key)
+        for n, keys in sorted(by_n.items()):
+            designs = [self.space.design(self.plans[key].values) for key in keys]
+            frame = evaluate(self.space.scenario, designs, n, executor=self.executor, store=self.store,
+                             progress=False)
+            for i, key in enumerate(keys):
+                record = self.plans[key]
+                fresh = frame[(frame["design"] == i) & ~frame["replication"].isin(list(record.rows))]
+                fresh = fresh.drop(columns="design").dropna(axis=1, how="all")
+                cost = self._cost(fresh, record.cfg)
+                for (_, row), c in zip(fresh.iterrows(), cost.to_numpy()):
+                    record.rows[int(row["replication"])] = {**_kpis(row), COST: float(c)}
         self.spent += adds
         if self.bar is not None:
             self.bar.update(adds)
-        base_new = [r for r in self._runner.results(BASELINE, need[BASELINE]) if r.replication not in self.base.rows]
-        for r in base_new:
-            self.base.rows[r.replication] = dict(r.kpis)
-        for key, n in need.items():
-            if key == BASELINE:
-                continue
-            record = self.plans[key]
-            fresh = [r for r in self._runner.results(key, n) if r.replication not in record.rows]
-            if not fresh:
-                continue
-            frame = pd.DataFrame([{"replication": r.replication, **r.kpis} for r in fresh])
-            cost = self._cost(frame, record.cfg)
-            for r, c in zip(fresh, cost.to_numpy()):
-                record.rows[r.replication] = {**r.kpis, COST: float(c)}
-        if base_new:
-            frame = pd.DataFrame([{"replication": r.replication, **r.kpis} for r in base_new])
-            base_cost = net_recurrent_cost(frame, self.baseline, self._base_frame(frame["replication"]), self.baseline,
-                                           self.case, new_services=False, extra_staff_cost_gbp=0.0)
-            for r, c in zip(base_new, base_cost.to_numpy()):
-                self.base.rows[r.replication][COST] = float(c)
 
     def _base_frame(self, reps) -> pd.DataFrame:
         return pd.DataFrame([{"replication": r, **self.base.rows[r]} for r in reps])

@@ -116,3 +116,29 @@ def test_bad_plan_file_exits_2_in_one_line(tmp_path, capsys):
     assert main(["plan", str(path), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "variables.a" in err and "step = 0" in err
+
+
+def test_a_rerun_resumes_from_the_study_and_the_kept_replications(tmp_path, monkeypatch):
+    from sim.experiments import runner
+    from sim.experiments.checkpoint import CheckpointFolder
+
+    plan, folder = _toy()
+    plan = plan.model_copy(update={
+        "search": plan.search.model_copy(update={"trials": 8}),
+        "selection": plan.selection.model_copy(update={"candidates": 2, "first_replications": 4,
+                                                       "max_replications": 6})})
+    scenario, baseline, case = resolve(plan, folder)
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    first = run_plan(plan, scenario, baseline, case, budget=150, checkpoints=CheckpointFolder(tmp_path / "out"),
+                     storage=storage, progress=False)
+
+    def no_simulation(*args, **kwargs):
+        raise AssertionError("a kept replication was simulated again")
+
+    monkeypatch.setattr(runner, "run_one", no_simulation)
+    said = []
+    again = run_plan(plan, scenario, baseline, case, budget=150, checkpoints=CheckpointFolder(tmp_path / "out"),
+                     storage=storage, progress=False, say=said.append)
+    assert any("resumed the search" in s for s in said)
+    assert again.selection.chosen == first.selection.chosen
+    assert set(again.evaluator.plans) == set(first.evaluator.plans)

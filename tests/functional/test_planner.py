@@ -142,3 +142,22 @@ def test_a_rerun_resumes_from_the_study_and_the_kept_replications(tmp_path, monk
     assert any("resumed the search" in s for s in said)
     assert again.selection.chosen == first.selection.chosen
     assert set(again.evaluator.plans) == set(first.evaluator.plans)
+
+
+def test_same_answer_and_numbers_serial_or_parallel():
+    from pandas.testing import assert_frame_equal
+
+    from sim.experiments.executors import ProcessExecutor
+    from sim.experiments.planner import evaluations_table
+
+    plan, folder = _toy()
+    plan = plan.model_copy(update={
+        "search": plan.search.model_copy(update={"trials": 4, "replications": 2}),
+        "selection": plan.selection.model_copy(update={"candidates": 2, "first_replications": 3,
+                                                       "max_replications": 4})})
+    scenario, baseline, case = resolve(plan, folder)
+    serial = run_plan(plan, scenario, baseline, case, budget=60, progress=False)
+    with ProcessExecutor(2) as executor:
+        parallel = run_plan(plan, scenario, baseline, case, budget=60, executor=executor, progress=False)
+    assert parallel.selection == serial.selection
+    assert_frame_equal(evaluations_table(parallel), evaluations_table(serial))

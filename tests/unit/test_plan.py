@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 import yaml
 
-from sim.experiments.planner import PlanSpace, _feasibility_h2, _kn_h2, _largest_remainder, resolve
+from sim.experiments.planner import (
+    PlanSpace,
+    _feasibility_h2,
+    _kn_h2,
+    _largest_remainder,
+    resolve,
+)
 from sim.inputs.config import ConfigError
 from sim.inputs.plan import load_plan
 

@@ -473,6 +473,41 @@ def search(ev: Evaluator, storage: str | None, budget: int, say: Callable[[str],
             break
 
 
+def neighbours(space: PlanSpace, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The plans one step away from ``values``: one variable a level up or down."""
+    out = []
+    for name in space.names:
+        levels = space.levels[name]
+        i = levels.index(values[name])
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(levels):
+                out.append({**values, name: levels[j]})
+    return out
+
+
+def polish(ev: Evaluator, budget: int, rounds: int = 20) -> None:
+    """Stage 1b: the untried neighbours of the search's best plan, until the best has none left untried.
+
+    The cheapest plan meeting the targets usually sits on a target's edge, where a
+    global sampler may step over it; trying each plan one level away from the best
+    (on the search's replications) finds it. Stops on ``budget`` replications.
+    """
+    n0 = ev.space.plan.search.replications
+    for _ in range(rounds):
+        best = candidates_of(ev, 1)
+        if not best:
+            return
+        fresh = [p for p in neighbours(ev.space, ev.plans[best[0]].values) if ev.space.key(p) not in ev.plans]
+        if not fresh:
+            return
+        keys = [ev.space.key(p) for p in fresh]
+        if ev.spent + n0 * len(fresh) > budget:
+            return
+        for p in fresh:
+            ev.plan(p).stage = "neighbourhood"
+        ev.run(dict.fromkeys(keys, n0))
+
+
 # ---------------------------------------------------------- stage 2: selection ----
 @dataclass
 class Selection:
@@ -739,6 +774,7 @@ def run_plan(plan: Plan, scenario: Config, baseline: Config, case: BusinessCase,
         ev = Evaluator(space, baseline, case, executor, budget, checkpoints, bar)
         search_budget = max(int(budget * plan.search.budget_share), plan.search.replications * 2)
         search(ev, storage, search_budget, say)
+        polish(ev, search_budget)
         keys = candidates_of(ev, plan.selection.candidates)
         if not keys:
             raise ConfigError(f"--budget {budget}: too small to try a single plan "

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from .cli_business import add_parser as add_business_case_parser
 from .cli_calibrate import add_parser as add_calibrate_parser
+from .cli_plan import add_parser as add_plan_parser
 from .cli_psa import add_parser as add_psa_parser
 
 if TYPE_CHECKING:  # the command line starts fast: each command imports what it uses, when it runs
@@ -207,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     wup.add_argument("--quiet", action="store_true", help="no progress bar or report (default: off)")
     add_calibrate_parser(sub, _positive_int, add_scheduler_option)
     add_psa_parser(sub, _positive_int, add_scheduler_option)
+    add_plan_parser(sub, _positive_int, add_scheduler_option)
     app = sub.add_parser("app", help="the web app: try inputs in the browser (Streamlit, on localhost)")
     app.add_argument("--port", type=_port, default=8501, help="port on localhost (default: 8501)")
     return parser
@@ -870,7 +872,7 @@ def script() -> None:
 
 
 MISSING_EXTRAS = {"streamlit": "app", "altair": "app", "dask": "dask", "distributed": "dask",
-                  "SALib": "sensitivity", "sklearn": "calibrate"}
+                  "SALib": "sensitivity", "sklearn": "calibrate", "optuna": "plan"}
 """Libraries that come with an extra of the package (``pip install -e '.[EXTRA]'``), not with the core."""
 
 
@@ -915,6 +917,8 @@ def _command(args) -> int:
             return cmd_calibrate(args)
         if args.command == "psa":
             return cmd_psa(args)
+        if args.command == "plan":
+            return cmd_plan(args)
         return cmd_compare(args)
     except (KeyboardInterrupt, Interrupted):
         raise
@@ -977,6 +981,13 @@ def cmd_psa(args) -> int:
     from .cli_psa import cmd_psa as psa
 
     return psa(args)
+
+
+def cmd_plan(args) -> int:
+    """``plan`` (its code, and the heavy libraries it needs, are imported when it runs)."""
+    from .cli_plan import cmd_plan as plan
+
+    return plan(args)
 
 
 def cmd_business_case(args) -> int:

@@ -190,7 +190,8 @@ def summary_words(result: BusinessCaseResult, case: BusinessCase) -> str:
         f"as they stand, the UTC block and ED are paid as today, so the ICB's payments change by "
         f"{_gbp(head['cash_total'])} a year")
     if "cash_total_after_reset" in head:
-        words += f", and by {_gbp(head['cash_total_after_reset'])} a year once the UTC block is reset to the new activity"
+        words += (f", and by {_gbp(head['cash_total_after_reset'])} a year once the UTC block is reset to the "
+                  "new activity")
     words += (f". Over years 0-{case.financial.years} (nominal): " + "; ".join(
         f"{sc}: {_gbp(v)}" for sc, v in five.items()) + f". Funded baseline (paid today): {funded}. "
         f"GP time freed: {head['gp_hours_per_week']:,.0f} GP hours a week, valued apart. "

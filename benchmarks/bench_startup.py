@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="where to write the results (default: benchmarks/results_startup.json)")
     args = parser.parse_args(argv)
     rounds = args.rounds or (3 if args.quick else 15)
+    load_before = os.getloadavg()
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
         cases = {
@@ -115,10 +116,12 @@ def main(argv: list[str] | None = None) -> int:
                       "target_s": target, "met": None if target is None else wall < target,
                       "wall_all_s": [round(w, 4) for w, _ in samples]}
     print(f"Heavy libraries loaded before the first replication: {heavy_loaded or 'none'}")
+    print(f"Load average before and after: {load_before[0]:.1f}, {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+          "(wall times grow with it; CPU times much less)")
     result = {
         "when": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "processor": platform.processor(),
-                    "load_average": os.getloadavg()},
+                    "load_average_before": load_before, "load_average_after": os.getloadavg()},
         "rounds": rounds, "cases": rows, "heavy_before_first_replication": heavy_loaded.split(",") if heavy_loaded else [],
     }
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -1,5 +1,11 @@
 """Key performance indicators of one replication, computed from its event log.
 
+The KPIs are a registry (:data:`KPIS`): each entry names a KPI (or a family of
+KPIs sharing a prefix), its unit, the key of its words in
+``sim/outputs/labels.py``, and a small function of a :class:`KpiContext` that
+computes it. :func:`compute_kpis` runs the registry in order; :func:`kpi_unit`
+reads a KPI's unit from it (units are data, not guessed from a name).
+
 Only patients who arrive after the warm-up count. Per-day figures are the mean
 day of a year: each day after the warm-up is weighted by its weekday's share of
 a year (bank holidays as configured), so a run that is not whole weeks counts no
@@ -8,6 +14,10 @@ weeks without bank holidays this is the plain mean over the days.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -69,136 +79,311 @@ def _wait_kpis(prefix: str, waits: np.ndarray) -> dict[str, float]:
     return {f"{prefix}_mean_min": _mean(waits), f"{prefix}_p90_min": _p90(waits)}
 
 
-def compute_kpis(model) -> dict[str, float]:
-    """All KPIs of a finished ``PathwayModel`` as a flat ``{name: value}`` mapping."""
-    cfg, P, log = model.cfg, model.patients, model.log
-    warmup = cfg.run.warmup_days * MIN_PER_DAY
-    horizon = model.horizon
-    m = P.arrival >= warmup
-    acts = log.activities[m]
-    chan = P.channel[m]
-    has = lambda name: (acts & BIT[name]) != 0  # noqa: E731
-    # each KPI day's weight in the mean day of a year, and each patient's (by the day they arrive)
-    kpi_types = np.asarray(model.day_types)[cfg.run.warmup_days:]
-    day_weight = mean_day_weights(kpi_types, cfg.run.year_shares())
-    weight = day_weight[(P.arrival[m] // MIN_PER_DAY).astype(np.int64) - cfg.run.warmup_days]
-    per_day = lambda flags: float(weight[flags].sum())  # noqa: E731
+DIARIES = ("gpcg", "pcn")
+"""The SDA diaries whose slot use is measured (``gpcg_sda``, ``pcn_sda``)."""
 
-    k: dict[str, float] = {"arrivals_per_day": float(weight.sum())}
-    for code, label in enumerate(CHANNELS):
-        k[f"arrivals_per_day_{label}"] = per_day(chan == code)
-    k["front_door_arrivals_per_day"] = per_day(has("ia"))
-    k["utc_attendances_per_day"] = per_day(has("utc"))
-    k["ed_attendances_per_day"] = per_day(has("ed"))
-    gpcg, pcn, call = has("sda_gpcg"), has("sda_pcn"), has("call_111")
-    k["sda_redirections_front_door_per_day"] = per_day(gpcg)
-    k["sda_redirections_ia_per_day"] = per_day(gpcg & ~has("utc"))
-    k["sda_redirections_utc_per_day"] = per_day(gpcg & has("utc"))
-    k["sda_bookings_111_per_day"] = per_day(pcn & call)
-    k["sda_bookings_overflow_per_day"] = per_day(pcn & ~call)
-    k["sda_no_slot_per_day"] = per_day(log.sda_no_slot[m])
-    no_slot_111 = call & has("ia") & (P.disposition[m] == D_PRIMARY_CARE)
-    k["nhs111_no_slot_to_front_door_per_day"] = per_day(no_slot_111)
-    # the same, on weekdays (Mon-Fri) and at weekends, by the day of the call
-    weekend_day = kpi_types >= 5  # a bank holiday counts as the weekday it follows
-    at_weekend = kpi_types[(P.arrival[m] // MIN_PER_DAY).astype(np.int64) - cfg.run.warmup_days] >= 5
-    n_weekend = int(weekend_day.sum())
-    n_weekday = kpi_types.size - n_weekend
-    k["nhs111_no_slot_to_front_door_per_weekday"] = (
-        float(np.count_nonzero(no_slot_111 & ~at_weekend)) / n_weekday if n_weekday else float("nan"))
-    k["nhs111_no_slot_to_front_door_per_weekend_day"] = (
-        float(np.count_nonzero(no_slot_111 & at_weekend)) / n_weekend if n_weekend else float("nan"))
-    k["overflow_to_front_door_per_day"] = per_day((chan == GP_OVERFLOW) & has("ia") & ~call)
-    k["pharmacy_first_per_day"] = per_day(has("pharmacy"))
-    induced = chan == INDUCED
-    k["induced_to_sda_per_day"] = per_day(induced & (gpcg | pcn))
-    k["induced_to_utc_per_day"] = per_day(induced & has("utc") & ~gpcg)
 
-    # slot diaries: slots whose start falls after warm-up
-    total_slots = total_booked = 0
-    total_refused = total_unused = 0.0
-    for label, diary in (("gpcg", model.gpcg_sda), ("pcn", model.pcn_sda)):
-        times, booked = diary.slot_times(), diary.booked_flags()
-        keep = times >= warmup
-        n_slots, n_booked = int(keep.sum()), int(booked[keep].sum())
-        total_slots += n_slots
-        total_booked += n_booked
-        k[f"sda_slot_utilisation_pct_{label}"] = 100.0 * n_booked / n_slots if n_slots else float("nan")
-        unused = ~booked[keep]
-        slot_weight = day_weight[(times[keep] // MIN_PER_DAY).astype(np.int64) - cfg.run.warmup_days]
-        k[f"sda_unused_slots_per_day_{label}"] = float(slot_weight[unused].sum())
-        total_unused += k[f"sda_unused_slots_per_day_{label}"]
-        hour = ((times[keep] % MIN_PER_DAY) // 60).astype(np.int64)
-        unused_by_hour = np.bincount(hour[unused], weights=slot_weight[unused], minlength=24)
+class KpiContext:
+    """What the KPI functions of one finished replication share: patients after warm-up, weights, flags.
+
+    Per-day figures are the mean day of a year: ``per_day(flags)`` weights each
+    patient by the day they arrive (see :func:`sim.inputs.calendar.mean_day_weights`).
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.cfg, self.P, self.log = model.cfg, model.patients, model.log
+        run = self.cfg.run
+        self.horizon = model.horizon
+        self.m = self.P.arrival >= run.warmup_days * MIN_PER_DAY
+        self.acts = self.log.activities[self.m]
+        self.chan = self.P.channel[self.m]
+        # each KPI day's weight in the mean day of a year, and each patient's (by the day they arrive)
+        self.kpi_types = np.asarray(model.day_types)[run.warmup_days:]
+        self.day_weight = mean_day_weights(self.kpi_types, run.year_shares())
+        self.arrival_day = (self.P.arrival[self.m] // MIN_PER_DAY).astype(np.int64) - run.warmup_days
+        self.weight = self.day_weight[self.arrival_day]
+
+    def has(self, activity: str) -> np.ndarray:
+        """Whether each patient used ``activity``."""
+        return (self.acts & BIT[activity]) != 0
+
+    def per_day(self, flags: np.ndarray) -> float:
+        """Patients flagged, a mean day of a year."""
+        return float(self.weight[flags].sum())
+
+    def col(self, name: str) -> np.ndarray:
+        """An event-log column for the patients after warm-up."""
+        return getattr(self.log, name)[self.m]
+
+    @cached_property
+    def no_slot_111(self) -> np.ndarray:
+        """111 primary-care callers sent to A&E/UTC for want of a slot."""
+        return self.has("call_111") & self.has("ia") & (self.P.disposition[self.m] == D_PRIMARY_CARE)
+
+    @cached_property
+    def door(self) -> np.ndarray:
+        return self.col("door_arrival")
+
+    @cached_property
+    def left(self) -> np.ndarray:
+        return self.col("left_unseen")
+
+    def diary(self, label: str):
+        """Slot times after warm-up, their booked flags and day weights, of ``gpcg`` or ``pcn``."""
+        book = self.model.gpcg_sda if label == "gpcg" else self.model.pcn_sda
+        times, booked = book.slot_times(), book.booked_flags()
+        keep = times >= self.cfg.run.warmup_days * MIN_PER_DAY
+        weight = self.day_weight[(times[keep] // MIN_PER_DAY).astype(np.int64) - self.cfg.run.warmup_days]
+        return book, times[keep], booked[keep], weight
+
+    @cached_property
+    def cost(self) -> np.ndarray:
+        """Each patient's route cost as a share of the mean day."""
+        return patient_costs(self.acts, self.cfg.unit_costs_gbp) * self.weight
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI, or a family of KPIs sharing a name prefix, in the registry.
+
+    Attributes
+    ----------
+    name : str
+        The KPI's name; for a family, the prefix its names share.
+    unit : str
+        Its unit in words (``a day``, ``%``, ``minutes``, ``GBP a year``...).
+    label : str
+        Key of its words in ``sim/outputs/labels.py`` (a family's members are labelled by pattern).
+    compute : callable
+        ``compute(context, kpis_so_far)``: a number, or for a family a ``{name: value}`` mapping.
+    family : bool
+        The entry yields several KPIs named ``name...``.
+    """
+
+    name: str
+    unit: str
+    label: str
+    compute: Callable[[KpiContext, dict], float | dict[str, float]]
+    family: bool = False
+
+
+KPIS: list[Kpi] = []
+"""The registry, in the order the KPIs are reported."""
+
+
+def kpi(name: str, unit: str, label: str | None = None, family: bool = False):
+    """Register the decorated function as the KPI (or family) ``name``."""
+    def register(fn):
+        KPIS.append(Kpi(name, unit, label or name, fn, family))
+        return fn
+    return register
+
+
+def _per_day_kpi(name: str, flags: Callable[[KpiContext], np.ndarray]) -> None:
+    KPIS.append(Kpi(name, "a day", name, lambda c, k: c.per_day(flags(c))))
+
+
+# ------------------------------------------------------------------ flows --
+kpi("arrivals_per_day", "a day")(lambda c, k: float(c.weight.sum()))
+kpi("arrivals_per_day_", "a day", family=True)(
+    lambda c, k: {f"arrivals_per_day_{label}": c.per_day(c.chan == code) for code, label in enumerate(CHANNELS)})
+_per_day_kpi("front_door_arrivals_per_day", lambda c: c.has("ia"))
+_per_day_kpi("utc_attendances_per_day", lambda c: c.has("utc"))
+_per_day_kpi("ed_attendances_per_day", lambda c: c.has("ed"))
+_per_day_kpi("sda_redirections_front_door_per_day", lambda c: c.has("sda_gpcg"))
+_per_day_kpi("sda_redirections_ia_per_day", lambda c: c.has("sda_gpcg") & ~c.has("utc"))
+_per_day_kpi("sda_redirections_utc_per_day", lambda c: c.has("sda_gpcg") & c.has("utc"))
+_per_day_kpi("sda_bookings_111_per_day", lambda c: c.has("sda_pcn") & c.has("call_111"))
+_per_day_kpi("sda_bookings_overflow_per_day", lambda c: c.has("sda_pcn") & ~c.has("call_111"))
+_per_day_kpi("sda_no_slot_per_day", lambda c: c.col("sda_no_slot"))
+_per_day_kpi("nhs111_no_slot_to_front_door_per_day", lambda c: c.no_slot_111)
+
+
+def _on_days(c: KpiContext, weekend: bool) -> float:
+    """111 callers sent to A&E/UTC for want of a slot, a weekday or a weekend day (bank holidays as they run)."""
+    days = int(np.count_nonzero((c.kpi_types >= 5) == weekend))
+    at_weekend = c.kpi_types[c.arrival_day] >= 5
+    return float(np.count_nonzero(c.no_slot_111 & (at_weekend == weekend))) / days if days else float("nan")
+
+
+kpi("nhs111_no_slot_to_front_door_per_weekday", "a weekday")(lambda c, k: _on_days(c, weekend=False))
+kpi("nhs111_no_slot_to_front_door_per_weekend_day", "a weekend day")(lambda c, k: _on_days(c, weekend=True))
+_per_day_kpi("overflow_to_front_door_per_day",
+             lambda c: (c.chan == GP_OVERFLOW) & c.has("ia") & ~c.has("call_111"))
+_per_day_kpi("pharmacy_first_per_day", lambda c: c.has("pharmacy"))
+_per_day_kpi("induced_to_sda_per_day", lambda c: (c.chan == INDUCED) & (c.has("sda_gpcg") | c.has("sda_pcn")))
+_per_day_kpi("induced_to_utc_per_day", lambda c: (c.chan == INDUCED) & c.has("utc") & ~c.has("sda_gpcg"))
+
+
+# ------------------------------------------------------------ slot diaries --
+@kpi("sda_slot_utilisation_pct_", "%", family=True)
+def _diaries(c: KpiContext, k: dict) -> dict[str, float]:
+    """Per diary: slots used, unused a day (and by hour), refused while a slot stood unused; slots after warm-up."""
+    out: dict[str, float] = {}
+    for label in DIARIES:
+        book, times, booked, weight = c.diary(label)
+        n_slots, n_booked = times.size, int(booked.sum())
+        unused = ~booked
+        out[f"sda_slot_utilisation_pct_{label}"] = 100.0 * n_booked / n_slots if n_slots else float("nan")
+        out[f"sda_unused_slots_per_day_{label}"] = float(weight[unused].sum())
+        hour = ((times % MIN_PER_DAY) // 60).astype(np.int64)
+        by_hour = np.bincount(hour[unused], weights=weight[unused], minlength=24)
         for h in range(24):
-            k[f"sda_unused_slots_per_day_{label}_h{h:02d}"] = float(unused_by_hour[h])
-        refused = diary.refused_while_unused(cfg.run.warmup_days, day_weight)
-        total_refused += refused
-        k[f"sda_refused_while_unused_per_day_{label}"] = refused
-    k["sda_slot_utilisation_pct"] = 100.0 * total_booked / total_slots if total_slots else float("nan")
-    k["sda_unused_slots_per_day"] = total_unused
-    k["sda_refused_while_unused_per_day"] = total_refused
+            out[f"sda_unused_slots_per_day_{label}_h{h:02d}"] = float(by_hour[h])
+        out[f"sda_refused_while_unused_per_day_{label}"] = book.refused_while_unused(c.cfg.run.warmup_days,
+                                                                                      c.day_weight)
+    return out
 
-    door = log.door_arrival[m]
-    ia_start = log.ia_start[m]
-    seen_ia = ~np.isnan(ia_start)
-    ia_wait = (ia_start - door)[seen_ia]
-    k.update(_wait_kpis("ia_wait", ia_wait))
+
+@kpi("sda_slot_utilisation_pct", "%")
+def _utilisation(c: KpiContext, k: dict) -> float:
+    slots = booked = 0
+    for label in DIARIES:
+        _, times, flags, _ = c.diary(label)
+        slots, booked = slots + times.size, booked + int(flags.sum())
+    return 100.0 * booked / slots if slots else float("nan")
+
+
+kpi("sda_unused_slots_per_day", "a day")(
+    lambda c, k: sum(k[f"sda_unused_slots_per_day_{label}"] for label in DIARIES))
+kpi("sda_refused_while_unused_per_day", "a day")(
+    lambda c, k: sum(k[f"sda_refused_while_unused_per_day_{label}"] for label in DIARIES))
+
+
+# ------------------------------------------------------------------ waits --
+@kpi("ia_wait_", "minutes", family=True)
+def _ia(c: KpiContext, k: dict) -> dict[str, float]:
+    ia_start = c.col("ia_start")
+    seen = ~np.isnan(ia_start)
+    out = _wait_kpis("ia_wait", (ia_start - c.door)[seen])
     # patients still waiting for the nurse at the end count once they have waited 15 min;
     # NaN only when nobody came to the front door
-    at_door = ~np.isnan(door)
-    k["ia_within_15min_pct"] = _pct(_within(door[at_door], ia_start[at_door], horizon, 15.0))
+    at_door = ~np.isnan(c.door)
+    out["ia_within_15min_pct"] = _pct(_within(c.door[at_door], ia_start[at_door], c.horizon, 15.0))
+    return out
 
-    utc_started = ~np.isnan(log.utc_start[m])
-    k.update(_wait_kpis("utc_wait", (log.utc_start[m] - log.utc_join[m])[utc_started]))
-    utc = has("utc")
-    utc_stay = (log.utc_end[m] - door)[utc & ~np.isnan(log.utc_end[m])]
-    k.update(_wait_kpis("utc_time_in_dept", utc_stay))
+
+@kpi("utc_wait_", "minutes", family=True)
+def _utc(c: KpiContext, k: dict) -> dict[str, float]:
+    start, end = c.col("utc_start"), c.col("utc_end")
+    out = _wait_kpis("utc_wait", (start - c.col("utc_join"))[~np.isnan(start)])
+    utc = c.has("utc")
+    out.update(_wait_kpis("utc_time_in_dept", (end - c.door)[utc & ~np.isnan(end)]))
     # a patient who left unseen left the department then: in the 4-hour count, as the NHS counts them
-    left = log.left_unseen[m]
-    has_left = ~np.isnan(left)
-    utc_out = np.where(has_left, left, log.utc_end[m])
-    k["utc_within_4h_pct"] = _pct(_within(door[utc], utc_out[utc], horizon, FOUR_HOURS))
+    out_at = np.where(~np.isnan(c.left), c.left, end)
+    out["utc_within_4h_pct"] = _pct(_within(c.door[utc], out_at[utc], c.horizon, FOUR_HOURS))
+    return out
 
-    ed_started = ~np.isnan(log.ed_start[m])
-    k.update(_wait_kpis("ed_wait", (log.ed_start[m] - log.ed_join[m])[ed_started]))
-    ed = has("ed")
-    ed_out = np.where(has_left, left, log.ed_end[m])
-    k["ed_within_4h_pct"] = _pct(_within(door[ed], ed_out[ed], horizon, FOUR_HOURS))
-    k["utc_left_unseen_pct"] = _pct(has_left[utc])
-    k["ed_left_unseen_pct"] = _pct(has_left[ed])
-    k["left_unseen_per_day"] = per_day(has_left)
 
-    k.update(_wait_kpis("redirected_time_to_slot", (log.sda_slot[m] - door)[gpcg]))
-    k.update(_wait_kpis("pcn_time_to_slot", (log.sda_slot[m] - P.arrival[m])[pcn]))
+@kpi("ed_wait_", "minutes", family=True)
+def _ed(c: KpiContext, k: dict) -> dict[str, float]:
+    start = c.col("ed_start")
+    out = _wait_kpis("ed_wait", (start - c.col("ed_join"))[~np.isnan(start)])
+    ed = c.has("ed")
+    out_at = np.where(~np.isnan(c.left), c.left, c.col("ed_end"))
+    out["ed_within_4h_pct"] = _pct(_within(c.door[ed], out_at[ed], c.horizon, FOUR_HOURS))
+    return out
 
-    hours_each = cfg.sda_consultation.gp_appointment_min / 60.0
-    after_sda, after_utc = 7.0 * per_day(has("gp_reattend")), 7.0 * per_day(has("gp_reattend_utc"))
-    k["gp_reattendances_per_week"] = after_sda + after_utc
-    k["gp_reattendances_after_sda_per_week"] = after_sda
-    k["gp_reattendances_after_utc_per_week"] = after_utc
-    k["gp_reattendance_hours_per_week"] = (after_sda + after_utc) * hours_each
-    k["gp_reattendance_hours_after_sda_per_week"] = after_sda * hours_each
-    k["gp_reattendance_hours_after_utc_per_week"] = after_utc * hours_each
-    k["in_system_at_end"] = float(np.count_nonzero(log.outcome == OUT["in_system"]))
+
+kpi("utc_left_unseen_pct", "%")(lambda c, k: _pct(~np.isnan(c.left)[c.has("utc")]))
+kpi("ed_left_unseen_pct", "%")(lambda c, k: _pct(~np.isnan(c.left)[c.has("ed")]))
+kpi("left_unseen_per_day", "a day")(lambda c, k: c.per_day(~np.isnan(c.left)))
+kpi("redirected_time_to_slot_", "minutes", family=True)(
+    lambda c, k: _wait_kpis("redirected_time_to_slot", (c.col("sda_slot") - c.door)[c.has("sda_gpcg")]))
+kpi("pcn_time_to_slot_", "minutes", family=True)(
+    lambda c, k: _wait_kpis("pcn_time_to_slot", (c.col("sda_slot") - c.P.arrival[c.m])[c.has("sda_pcn")]))
+
+
+# ------------------------------------------------------- GP reattendances --
+@kpi("gp_reattendances_per_week", "a week")
+def _reattendances(c: KpiContext, k: dict) -> dict[str, float]:
+    hours_each = c.cfg.sda_consultation.gp_appointment_min / 60.0
+    after_sda, after_utc = 7.0 * c.per_day(c.has("gp_reattend")), 7.0 * c.per_day(c.has("gp_reattend_utc"))
+    return {
+        "gp_reattendances_per_week": after_sda + after_utc,
+        "gp_reattendances_after_sda_per_week": after_sda,
+        "gp_reattendances_after_utc_per_week": after_utc,
+        "gp_reattendance_hours_per_week": (after_sda + after_utc) * hours_each,
+        "gp_reattendance_hours_after_sda_per_week": after_sda * hours_each,
+        "gp_reattendance_hours_after_utc_per_week": after_utc * hours_each,
+    }
+
+
+# -------------------------------------------------------------- stability --
+kpi("in_system_at_end", "count")(lambda c, k: float(np.count_nonzero(c.log.outcome == OUT["in_system"])))
+
+
+@kpi("unstable", "count")
+def _unstable(c: KpiContext, k: dict) -> float:
     left_pct = np.nan_to_num([k["utc_left_unseen_pct"], k["ed_left_unseen_pct"]])
-    k["unstable"] = unstable(k["in_system_at_end"], k["arrivals_per_day"], float(max(left_pct)))
+    return unstable(k["in_system_at_end"], k["arrivals_per_day"], float(max(left_pct)))
 
-    # costs by route, annualised
-    cost = patient_costs(acts, cfg.unit_costs_gbp) * weight  # each patient's share of the mean day
-    k["cost_total_annual_gbp"] = float(cost.sum()) * DAYS_PER_YEAR
-    reattend = (acts & REATTEND_MASK) != 0
+
+# ------------------------------------------------------------------ costs --
+kpi("cost_total_annual_gbp", "GBP a year")(lambda c, k: float(c.cost.sum()) * DAYS_PER_YEAR)
+
+
+@kpi("gp_reattendance_value_annual_gbp", "GBP a year")
+def _reattendance_value(c: KpiContext, k: dict) -> float:
     # every reattendance has the same value: the total over the patients, as a share of the mean day
-    each = reattendance_value(acts[reattend], cfg.unit_costs_gbp) / reattend.sum() if reattend.any() else 0.0
-    k["gp_reattendance_value_annual_gbp"] = each * float(weight[reattend].sum()) * DAYS_PER_YEAR
-    # line volumes for the costing table: each activity bit a day, per channel (sim/analysis/costs.py)
-    k.update(activity_volume_kpis(acts, chan, weight))
-    route_key = chan.astype(np.int64) * (1 << 20) + (acts & ROUTE_MASK)
+    reattend = (c.acts & REATTEND_MASK) != 0
+    each = reattendance_value(c.acts[reattend], c.cfg.unit_costs_gbp) / reattend.sum() if reattend.any() else 0.0
+    return each * float(c.weight[reattend].sum()) * DAYS_PER_YEAR
+
+
+@kpi("cost_annual_gbp_", "GBP a year", family=True)
+def _routes(c: KpiContext, k: dict) -> dict[str, float]:
+    """Annual cost and patients a day of each route (channel and services used)."""
+    route_key = c.chan.astype(np.int64) * (1 << 20) + (c.acts & ROUTE_MASK)
     keys, inverse = np.unique(route_key, return_inverse=True)
-    route_cost = np.bincount(inverse, weights=cost, minlength=keys.size)
-    route_count = np.bincount(inverse, weights=weight, minlength=keys.size)
-    for key, c, n in zip(keys.tolist(), route_cost.tolist(), route_count.tolist()):
+    route_cost = np.bincount(inverse, weights=c.cost, minlength=keys.size)
+    route_count = np.bincount(inverse, weights=c.weight, minlength=keys.size)
+    out: dict[str, float] = {}
+    for key, cost, n in zip(keys.tolist(), route_cost.tolist(), route_count.tolist()):
         name = route_name(key >> 20, key & ((1 << 20) - 1))
-        k[f"cost_annual_gbp_{name}"] = c * DAYS_PER_YEAR
-        k[f"volume_per_day_{name}"] = n
+        out[f"cost_annual_gbp_{name}"] = cost * DAYS_PER_YEAR
+        out[f"volume_per_day_{name}"] = n
+    return out
+
+
+@kpi("activity_per_day_", "a day", family=True)
+def _activity_volumes(c: KpiContext, k: dict) -> dict[str, float]:
+    """Patients a day using each activity, per arrival channel: the line volumes of the costing table."""
+    return activity_volume_kpis(c.acts, c.chan, c.weight)
+
+
+UNITS: dict[str, str] = {
+    "sda_unused_slots_per_day_": "a day",
+    "sda_refused_while_unused_per_day_": "a day",
+    "ia_within_15min_pct": "%",
+    "utc_within_4h_pct": "%",
+    "ed_within_4h_pct": "%",
+    "gp_reattendances_": "a week",
+    "gp_reattendance_hours_": "hours a week",
+    "volume_per_day_": "a day",
+    "utc_time_in_dept_": "minutes",
+}
+"""Units of the KPIs a family yields beside its own prefix's (longest matching prefix wins)."""
+UNITS.update({entry.name: entry.unit for entry in KPIS})
+
+
+def kpi_unit(name: str) -> str | None:
+    """The unit of KPI ``name`` from the registry (its own entry, else its family's), or ``None``."""
+    if name in UNITS:
+        return UNITS[name]
+    prefixes = [p for p in UNITS if p.endswith("_") and name.startswith(p)]
+    return UNITS[max(prefixes, key=len)] if prefixes else None
+
+
+def compute_kpis(model) -> dict[str, float]:
+    """All KPIs of a finished ``PathwayModel`` as a flat ``{name: value}`` mapping, in registry order."""
+    context = KpiContext(model)
+    k: dict[str, float] = {}
+    for entry in KPIS:
+        value = entry.compute(context, k)
+        if entry.family or isinstance(value, dict):
+            k.update(value)
+        else:
+            k[entry.name] = value
     return k

@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-MIN_PER_DAY = 24 * 60
-FOUR_HOURS = 4 * 60
+from ..inputs.calendar import MIN_PER_DAY
+from .kpis import FOUR_HOURS
 
 DAILY_KPIS = (
     "arrivals",

@@ -34,6 +34,7 @@ from .patients import (
     PatientTable,
     draw_patients,
 )
+from .policy import DIARY_ACTIVITY, resolve_policy
 from .random_streams import RandomStreams
 from .slots import NHS111_POOL, OVERFLOW_POOL, SlotBook
 from .stations import ImpatientStation, Station
@@ -55,13 +56,16 @@ class ClockWindow:
             days = len(start_weekday) if isinstance(start_weekday, (list, np.ndarray)) else 7
         self.open_day = [bool(window.days[int(type_of_day(d, start_weekday))]) for d in range(days)]
         self.last_day = days - 1
+        self.weekly = isinstance(start_weekday, (int, np.integer))  # every week alike
 
     def __contains__(self, t: float) -> bool:
         day = int(t // MIN_PER_DAY)
         minute = t - day * MIN_PER_DAY
-        if isinstance(self.start_weekday, (int, np.integer)):
-            day %= 7  # every week alike
-        return self.open_day[min(day, self.last_day)] and self.start <= minute < self.end
+        if self.weekly:
+            day %= 7
+        elif day > self.last_day:
+            day = self.last_day
+        return self.open_day[day] and self.start <= minute < self.end
 
 
 class PathwayModel:
@@ -98,40 +102,13 @@ class PathwayModel:
         self.practice_111 = SlotBook(diaries.practice_111, run.days, sw, "practice_111")
         self.st_andrews_hub = SlotBook(diaries.st_andrews_hub, run.days, sw, "st_andrews_hub")
 
-        ch = cfg.changes
-        self.ia_policy = cfg.ia_nurse.redirection_x8 if ch.x8_ia_nurse_redirects else cfg.ia_nurse.redirection_current
-        self.ia_window = ClockWindow(self.ia_policy, sw)
-        self.ia_redirect_p = (
-            self.ia_policy.probability if ch.x8_ia_nurse_redirects else cfg.ia_redirect_probability_current
-        )
-        self.utc_triage_p = cfg.utc_triage_redirect_probability
-        self.utc_redirects = not ch.x5_utc_stops_redirecting
-        self.utc_triage_window = ClockWindow(cfg.utc.triage_window, sw)
-        self.hub_open = not ch.x7_st_andrews_hub_ceased
-        # the diaries a 111 primary-care disposition tries, in the configured order
-        usable = {
-            "practice_111": (self.practice_111, "practice_111"),
-            "st_andrews_hub": (self.st_andrews_hub, "hub_111"),
-            "pcn_sda": (self.pcn_sda, "sda_pcn"),
-        }
-        if not self.hub_open:
-            del usable["st_andrews_hub"]
-        if not ch.x4_111_books_pcn_sda:
-            del usable["pcn_sda"]
-        self.nhs111_booking = [usable[name] for name in cfg.demand.nhs111.booking_order if name in usable]
-        self.nhs111_earliest = cfg.demand.nhs111.booking_rule == "earliest_slot"
-        self.reattend_p = (
-            cfg.sda_consultation.reattend_probability_comprehensive
-            if ch.x6_comprehensive_sda_consultation
-            else cfg.sda_consultation.reattend_probability_current
-        )
-        overflow_service = ch.x1_overflow_instead_of_walk_in or ch.x2_overflow_instead_of_practice_referral or ch.x3_overflow_instead_of_111_call
-        offered = [False] * 6
-        offered[O_WALK_IN] = ch.x1_overflow_instead_of_walk_in
-        offered[O_REFERRAL] = ch.x2_overflow_instead_of_practice_referral
-        offered[O_NHS111] = ch.x3_overflow_instead_of_111_call
-        offered[O_NEXT_DAY] = overflow_service and cfg.demand.practice_overflow.next_day_group_uses_sda
-        self.overflow_offered = offered
+        # the switches X1-X8 resolved once: the processes read only this
+        self.policy = policy = resolve_policy(cfg)
+        self.ia_window = ClockWindow(policy.ia_window, sw)
+        self.utc_triage_window = ClockWindow(policy.utc_triage_window, sw)
+        diary = {"practice_111": self.practice_111, "st_andrews_hub": self.st_andrews_hub, "pcn_sda": self.pcn_sda}
+        # the diaries a 111 primary-care disposition may book, in the configured order
+        self.nhs111_booking = [(diary[name], DIARY_ACTIVITY[name]) for name in policy.nhs111_diaries]
 
     # ------------------------------------------------------------ running --
     def ed_need(self) -> np.ndarray:
@@ -156,7 +133,7 @@ class PathwayModel:
         self._p = self.patients.as_lists()
         # an ED need is not booked into a primary-care slot as if ED were avoided
         self._sda_barred = (
-            [False] * self.patients.n if self.cfg.clinical_need.ed_need_may_book_sda else self.ed_need().tolist()
+            [False] * self.patients.n if self.policy.ed_need_may_book_sda else self.ed_need().tolist()
         )
         self.env.process(self._arrivals())
         # Finished journeys are freed by reference counting; the cyclic garbage
@@ -217,7 +194,7 @@ class PathwayModel:
     def _left_unseen(self, pid: int, t: float) -> None:
         """A patient gave up waiting at ``t`` and left: own GP next day (a share), or self-care."""
         self.log.left_unseen[pid] = t
-        if self._p.u_left_unseen[pid] < self.cfg.patients.left_unseen_sees_gp:
+        if self._p.u_left_unseen[pid] < self.policy.left_unseen_sees_gp:
             self._finish(pid, "gp_practice", t, "gp_next_day")
         else:
             self._finish(pid, "self_care", t, "self_care")
@@ -226,51 +203,50 @@ class PathwayModel:
         log = self.log
         log.sda_booked_at[pid] = self.env.now
         log.sda_slot[pid] = slot
-        if self._p.u_reattend[pid] < self.reattend_p:
+        if self._p.u_reattend[pid] < self.policy.sda_reattend_probability:
             log.activities[pid] |= BIT["gp_reattend"]
         self._finish(pid, "sda", slot + diary.appointment_min, activity)
+
+    # ----------------------------------------------------- stations --
+    def _serve(self, station: Station, duration: float, pid: int = -1, started=None):
+        """Queue at ``station``, be served for ``duration``, free the server.
+
+        ``started`` (a column of the event log) records when the service began, as it begins.
+        """
+        request = station.request()
+        if request is not None:
+            yield request
+        if started is not None:
+            started[pid] = self.env.now
+        yield self.env.timeout(duration)
+        station.release()
 
     # ----------------------------------------------------- front door --
     def _front_door(self, pid: int, utc_suitable: bool, delay: float = 0.0):
         """Reception, IA streaming nurse, then SDA, UTC, ED or Pharmacy First."""
-        env, log, P = self.env, self.log, self._p
+        env, log, P, policy = self.env, self.log, self._p, self.policy
         if delay > 0:
             yield env.timeout(delay)
         log.door_arrival[pid] = env.now
         log.activities[pid] |= BIT["ia"]
-
-        request = self.reception.request()
-        if request is not None:
-            yield request
-        yield env.timeout(P.reception_time[pid])
-        self.reception.release()
-
-        request = self.ia_nurse.request()
-        if request is not None:
-            yield request
-        log.ia_start[pid] = env.now
-        yield env.timeout(P.ia_time[pid])
-        self.ia_nurse.release()
+        yield from self._serve(self.reception, P.reception_time[pid])
+        yield from self._serve(self.ia_nurse, P.ia_time[pid], pid, log.ia_start)
         log.ia_end[pid] = env.now
 
         if not utc_suitable:
             yield from self._ed(pid)
             return
-        if P.u_pharmacy[pid] < self.cfg.ia_nurse.pharmacy_first_probability:
+        if P.u_pharmacy[pid] < policy.pharmacy_first_probability:
             self._finish(pid, "pharmacy", env.now, "pharmacy")
             return
         candidate = P.sda_candidate[pid]
-        if candidate and P.u_ia_redirect[pid] < self.ia_redirect_p and env.now in self.ia_window:
-            if self.ia_policy.care_navigator_books:
+        if candidate and P.u_ia_redirect[pid] < policy.ia_redirect_probability and env.now in self.ia_window:
+            if policy.ia_care_navigator_books:
                 log.activities[pid] |= BIT["navigator"]
-                request = self.care_navigator.request()
-                if request is not None:
-                    yield request
-                yield env.timeout(P.navigator_time[pid])
-                self.care_navigator.release()
+                yield from self._serve(self.care_navigator, P.navigator_time[pid])
             slot = self.gpcg_sda.book(env.now, who=pid)
             is_open = self.gpcg_sda.is_open(env.now)
-            if slot is None and P.u_next_day[pid] < self.ia_policy.next_day_accept_probability:
+            if slot is None and P.u_next_day[pid] < policy.ia_next_day_accept_probability:
                 slot = self.gpcg_sda.book_next_day(env.now)  # no free slot left today: tomorrow's
             if slot is not None:
                 self._booked_sda(pid, slot, self.gpcg_sda, "sda_gpcg")
@@ -280,20 +256,19 @@ class PathwayModel:
 
     def _utc(self, pid: int, candidate: bool):
         """UTC queue; in the current pathway its triage may redirect to SDA (X5)."""
-        env, log, P = self.env, self.log, self._p
+        env, log, P, policy = self.env, self.log, self._p, self.policy
         log.activities[pid] |= BIT["utc"]
         log.utc_join[pid] = env.now
+        # wait for a clinician, or leave unseen once patience runs out
         request = self.utc.request(env.now + P.utc_patience[pid], pid)
-        if request is not None:
-            served = yield request
-            if not served:
-                self._left_unseen(pid, request.deadline)
-                return
+        if request is not None and not (yield request):
+            self._left_unseen(pid, request.deadline)
+            return
         log.utc_start[pid] = env.now
         if (
-            self.utc_redirects
+            policy.utc_redirects
             and candidate
-            and P.u_utc_triage[pid] < self.utc_triage_p
+            and P.u_utc_triage[pid] < policy.utc_triage_probability
             and env.now in self.utc_triage_window
             and self.gpcg_sda.is_open(env.now)
         ):
@@ -309,7 +284,7 @@ class PathwayModel:
         yield env.timeout(P.utc_consult_time[pid])
         self.utc.release()
         log.utc_end[pid] = env.now
-        if P.u_reattend_utc[pid] < self.cfg.utc.reattend_probability:
+        if P.u_reattend_utc[pid] < policy.utc_reattend_probability:
             log.activities[pid] |= BIT["gp_reattend_utc"]
         self._finish(pid, "utc", env.now)
 
@@ -317,12 +292,11 @@ class PathwayModel:
         env, log = self.env, self.log
         log.activities[pid] |= BIT["ed"]
         log.ed_join[pid] = env.now
+        # wait for a cubicle, or leave unseen once patience runs out
         request = self.ed.request(env.now + self._p.ed_patience[pid], pid)
-        if request is not None:
-            served = yield request
-            if not served:
-                self._left_unseen(pid, request.deadline)
-                return
+        if request is not None and not (yield request):
+            self._left_unseen(pid, request.deadline)
+            return
         log.ed_start[pid] = env.now
         yield env.timeout(self._p.ed_time[pid])
         self.ed.release()
@@ -353,7 +327,7 @@ class PathwayModel:
             return
         ran_out = False  # a diary tried was still taking bookings today, but full
         booking = self.nhs111_booking
-        if self.nhs111_earliest and len(booking) > 1:
+        if self.policy.nhs111_soonest_slot and len(booking) > 1:
             # the soonest slot any diary can offer; a stable sort keeps the order for ties
             soonest = [diary.earliest(env.now, NHS111_POOL) for diary, _ in booking]
             booking = [booking[i] for i in sorted(
@@ -373,7 +347,7 @@ class PathwayModel:
             ran_out = ran_out or is_open
         # slots ran out in hours: 111 may send the patient to A&E/UTC (X4);
         # out of hours, or otherwise: next-day or out-of-hours GP
-        if ran_out and P.u_111_fallback[pid] < self.cfg.demand.nhs111.no_slot_to_front_door:
+        if ran_out and P.u_111_fallback[pid] < self.policy.nhs111_no_slot_to_front_door:
             yield from self._front_door(pid, utc_suitable=True, delay=P.travel_time[pid])
         else:
             self._finish(pid, "gp_practice", env.now, "gp_next_day")
@@ -383,7 +357,7 @@ class PathwayModel:
         """No slot left at the patient's own practice: SDA overflow slot, or what they did before."""
         env, P = self.env, self._p
         choice = P.overflow_choice[pid]
-        if self.overflow_offered[choice] and not self._sda_barred[pid]:
+        if self.policy.overflow_offered[choice] and not self._sda_barred[pid]:
             slot = self.pcn_sda.book(env.now, OVERFLOW_POOL, pid)
             if slot is not None:
                 self._booked_sda(pid, slot, self.pcn_sda, "sda_pcn")

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+from ..analysis.kpis import kpi_unit as registry_unit
+
 CHANGE_NAMES = {
     "x1_overflow_instead_of_walk_in": "Practice overflow: a PCN SDA slot instead of walking in to A&E",
     "x2_overflow_instead_of_practice_referral": "Practice overflow: a PCN SDA slot instead of a referral to A&E",
@@ -253,7 +255,10 @@ def kpi_label(kpi: str) -> str:
 
 
 def kpi_unit(kpi: str) -> str:
-    """The unit of a KPI, read from its name (``gbp``, ``%``, ``minutes``, ``per day``...)."""
+    """The unit of a KPI: from the KPI registry (``sim/analysis/kpis.py``), else read from its name."""
+    unit = registry_unit(kpi)
+    if unit is not None:
+        return unit
     if "_gbp" in kpi:
         return "GBP a year" if "annual" in kpi else "GBP"
     if kpi.endswith("_pct") or "_pct_" in kpi:

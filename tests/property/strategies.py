@@ -320,6 +320,7 @@ PROB_KEYS = {
     "pharmacy_first_probability", "probability", "triage_redirect_probability",
     "reattend_probability_current", "reattend_probability_comprehensive", "next_day_accept_probability",
     "reattend_probability", "via_nhs111", "current_redirection_propensity", "current_redirections_share_at_ia",
+    "left_unseen_sees_gp",
 }
 HOUR_KEYS = {"start_hour", "end_hour", "session_start_hour", "session_end_hour"}
 NONNEG_KEYS = {"mean_per_day", "growth", "booking_lead_min"}
@@ -337,6 +338,7 @@ RUN_BAD = {
     "seed": st.integers(-10**12, -1),
     "warmup_days": st.integers(-10**6, -1),
     "start_weekday": st.one_of(st.integers(-100, -1), st.integers(7, 100)),
+    "bank_holiday_as_weekday": st.one_of(st.integers(-100, -1), st.integers(7, 100)),
 }
 
 

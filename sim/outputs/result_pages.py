@@ -203,13 +203,12 @@ def business_case_summary(folder: Path = EXAMPLE) -> str:
 
 
 def business_case_economics(folder: Path = EXAMPLE) -> str:
-    """The workbook's *Economic summary*: each saving a year, after optimism bias, and its present value."""
+    """The workbook's *Economic summary* (Green Book): each benefit, cost and present value with its interval."""
     note, table = _sheet(folder, "Economic summary")
-    lines = ["| saving | a year | a year after optimism bias | present value |", "|---|---|---|---|"]
+    lines = ["| item | kind | GBP (95% interval) |", "|---|---|---|"]
     for _, r in table.iterrows():
-        cells = [_with_interval(r[f"{c}, GBP"], r[f"{c} 95% CI low, GBP"], r[f"{c} 95% CI high, GBP"], "GBP")
-                 for c in ("Annual", "Annual after optimism bias", "Present value")]
-        lines.append(f"| {r['Label']} | " + " | ".join(cells) + " |")
+        lines.append(f"| {r['Label']} | {r['Kind']} | "
+                     f"{_with_interval(r['GBP'], r['95% CI low, GBP'], r['95% CI high, GBP'], 'GBP')} |")
     return "\n".join(lines) + f"\n\n{note}"
 
 

@@ -213,12 +213,13 @@ class PathwayModel:
 
         ``started`` (a column of the event log) records when the service began, as it begins.
         """
+        env = self.env
         request = station.request()
         if request is not None:
             yield request
         if started is not None:
-            started[pid] = self.env.now
-        yield self.env.timeout(duration)
+            started[pid] = env.now
+        yield env.timeout(duration)
         station.release()
 
     # ----------------------------------------------------- front door --
@@ -328,10 +329,15 @@ class PathwayModel:
         ran_out = False  # a diary tried was still taking bookings today, but full
         booking = self.nhs111_booking
         if self.policy.nhs111_soonest_slot and len(booking) > 1:
-            # the soonest slot any diary can offer; a stable sort keeps the order for ties
-            soonest = [diary.earliest(env.now, NHS111_POOL) for diary, _ in booking]
-            booking = [booking[i] for i in sorted(
-                range(len(booking)), key=lambda i: float("inf") if soonest[i] is None else soonest[i])]
+            # the diary with the soonest slot first (the first in the order among equals); the others
+            # are tried only if it has none, so they keep their order
+            now, best, best_time = env.now, None, float("inf")
+            for entry in booking:
+                t = entry[0].earliest(now, NHS111_POOL)
+                if t is not None and t < best_time:
+                    best, best_time = entry, t
+            if best is not None and best is not booking[0]:
+                booking = [best] + [entry for entry in booking if entry is not best]
         for diary, activity in booking:
             slot = diary.book(env.now, NHS111_POOL, pid)
             if slot is not None:

@@ -55,7 +55,8 @@ class Station:
         """A server finishes with its patient and takes the next one if still on duty."""
         self.busy -= 1
         self.served += 1
-        self._start_waiting()
+        if self.queue:
+            self._start_waiting()
 
     def _start_waiting(self) -> None:
         queue = self.queue

@@ -136,9 +136,12 @@ def calibrate_defaults(keep: Path | None) -> dict:
         return report
     manifest = json.loads((out / "manifest.json").read_text())["calibration"]
     summary = pd.read_csv(out / "summary.csv")
+    waves = pd.read_csv(out / "waves.csv")
+    made = manifest["simulator_runs"] - int(waves["simulator_runs"].head(manifest["resumed_waves"]).sum())
     report.update(simulator_runs=manifest["simulator_runs"], plausible_sets=manifest["plausible_sets"],
-                  resumed_waves=manifest["resumed_waves"],
-                  stopped=manifest["stopped"], seconds_per_run=seconds / max(1, manifest["simulator_runs"]),
+                  resumed_waves=manifest["resumed_waves"], runs_made_by_this_process=made,
+                  cpu_seconds_per_run_made=report["cpu_seconds"] / max(1, made),
+                  stopped=manifest["stopped"], wall_seconds_per_run_made=seconds / max(1, made),
                   summary=summary.to_dict("records"),
                   waves=pd.read_csv(out / "waves.csv").to_dict("records"))
     return report

@@ -110,8 +110,8 @@ def synthetic_check(size: dict, quick: bool, seeds: list[int] | None = None) -> 
                             for i in inputs} if len(result.plausible) else {}}
         rows.append(row)
         print(f"  seed {k}: known values {'inside' if inside else 'OUTSIDE'} the accepted set "
-              f"({'not ruled out' if kept else 'RULED OUT'}, {'meets' if meets else 'MISSES'} every range when run "
-              f"like the final check; {'within' if span else 'outside'} the span of the {len(result.plausible)} "
+              f"({'not ruled out' if kept else 'RULED OUT'}, {'meets every range' if meets else 'MISSES a range'} "
+              f"when run like the final check; {'within' if span else 'outside'} the span of the {len(result.plausible)} "
               f"sets simulated); {result.simulator_runs} runs, {row['seconds']:.0f} s", flush=True)
     hits = sum(r["inside_set"] for r in rows)
     return {"inputs": [i.name for i in inputs], "targets": names, "settings": size, "seeds": rows,

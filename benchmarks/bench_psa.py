@@ -60,7 +60,7 @@ def main() -> int:
         manifest = json.loads((folder / "manifest.json").read_text())["psa"]
         summary = pd.read_csv(folder / "psa_summary.csv")
         report.update(simulator_runs=manifest["simulator_runs"], draws=manifest["samples_drawn"],
-                      seconds_per_run=seconds / max(1, manifest["simulator_runs"]),
+                      cpu_seconds_per_run=report["cpu_seconds"] / max(1, manifest["simulator_runs"]),
                       summary=summary.to_dict("records"),
                       ranking=pd.read_csv(folder / "ranking.csv").head(12).to_dict("records"))
         print(f"psa: {seconds:.0f} s wall, peak memory {report['peak_rss_mb']:.0f} MB, "

@@ -79,6 +79,7 @@ def cmd_calibrate(args) -> int:
     from tqdm import tqdm
 
     # the heavy imports of this command, when it runs (the command line starts fast)
+    import numpy as np
     from .experiments.calibration import (
         CalibrationState,
         CountingExecutor,
@@ -89,6 +90,7 @@ def cmd_calibrate(args) -> int:
         inputs_from_spec,
         inside_set,
         load_calibration,
+        measure,
         model_simulator,
         runs_needed,
         shipped_values,
@@ -174,9 +176,12 @@ def cmd_calibrate(args) -> int:
                                    "resumed_waves": state.resumed_waves, "plausible_sets": len(result.plausible),
                                    "truth": truth}
         if truth is not None:
-            manifest["calibration"]["truth_inside_set"] = inside_set(result, truth)
-            manifest["calibration"]["truth_not_ruled_out"] = result.not_ruled_out(
-                truth, spec.waves.cutoff, spec.final.replications)
+            at_truth = simulate([truth], spec.final.replications)  # as a member of the final check is run
+            meets = all(t.low <= float(np.mean(measure(t, at_truth))) <= t.high for t in targets)
+            kept = result.not_ruled_out(truth, spec.waves.cutoff, spec.final.replications)
+            manifest["calibration"].update(truth_not_ruled_out=kept, truth_meets_every_range=meets,
+                                           truth_accepted=kept and meets,
+                                           truth_inside_set=inside_set(result, truth))
         writer.json("manifest.json", manifest)
         writer.commit()
     state.remove()
@@ -219,6 +224,8 @@ def _print(result, summary, truth, spec, out: Path) -> None:
               f"({row['set_min']:.4g} to {row['set_max']:.4g})")
     if truth is not None:
         inside = inside_set(result, truth)
+        kept = result.not_ruled_out(truth, spec.waves.cutoff, spec.final.replications)
         print(f"Known values {yaml.safe_dump(truth, default_flow_style=True).strip()}: "
-              f"{'inside' if inside else 'NOT inside'} the plausible set")
+              f"{'not ruled out' if kept else 'RULED OUT'} by the waves; "
+              f"{'within' if inside else 'NOT within'} the span of the plausible sets")
     print(f"\nCalibrated defaults (the medoid) in {out}/calibrated_defaults.yaml; results in {out}/")

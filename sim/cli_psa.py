@@ -157,10 +157,10 @@ def print_psa(result, setup, out: Path) -> None:
         print(f"  Probability the net saving is positive: {net['value']:.0%}")
     noise = s.loc["simulation_noise_share_of_spread", "value"]
     print(f"  Simulation noise is {noise:.0%} of the spread between draws")
-    key = "S1" if "S1" in result.ranking else "spearman_rho"
-    what = {"S1": "first-order index (RBD-FAST)" if spec.ranking == "rbd_fast" else "Sobol S1"}.get(key, key)
-    print(f"Inputs that move the saving most ({what}; Spearman's rho):")
+    index = "ST" if "ST" in result.ranking else "S1"
+    what = "Sobol total index" if index == "ST" else "first-order index, RBD-FAST"
+    print(f"Inputs that move the saving most (Spearman's rho with the saving; {what}):")
     for _, row in result.ranking.head(10).iterrows():
-        index = f"{row[key]:.2f}" if pd.notna(row.get(key)) else "n/a"
-        print(f"  {row['input']:<55} {index:>6}  rho {row['spearman_rho']:+.2f}")
+        value = f"{row[index]:.2f}" if pd.notna(row.get(index)) else "n/a"
+        print(f"  {row['input']:<55} rho {row['spearman_rho']:+.2f}  {index} {value:>6}")
     print(f"\nResults in {out}/")

@@ -439,7 +439,8 @@ def ranking_table(per_draw: pd.DataFrame, draws: pd.DataFrame, inputs: Sequence[
     """Per input: first-order index (RBD-FAST on the Latin hypercube, or Sobol S1 and ST) and Spearman's rho.
 
     Rows ``input, source, S1, S1_ci_low, S1_ci_high, [ST, ST_ci_low, ST_ci_high,] spearman_rho``, sorted by
-    the index, largest first. RBD-FAST estimates the same first-order index as Sobol's S1 from any sample, so
+    Sobol's total index with ``sobol``, else by the size of Spearman's rho (steadier than RBD-FAST's S1
+    when the draws are few for the inputs), largest first. RBD-FAST estimates the same first-order index as Sobol's S1 from any sample, so
     the Latin hypercube needs no extra runs; Sobol's total index (interactions included) needs Saltelli's design.
     """
     from scipy import stats
@@ -475,7 +476,9 @@ def ranking_table(per_draw: pd.DataFrame, draws: pd.DataFrame, inputs: Sequence[
             rows[name]["spearman_rho"] = float(stats.spearmanr(col, y).statistic) \
                 if np.ptp(col) > 0 and np.ptp(y) > 0 else float("nan")
     table = pd.DataFrame(list(rows.values()))
-    key = "S1" if "S1" in table else "spearman_rho"
+    # with fewer draws than ~10 per input, first-order indices of dozens of inputs are noise-dominated
+    # (some come out negative): the rank correlation orders the table, unless Sobol's design was run
+    key = "ST" if "ST" in table else "spearman_rho"
     order = table[key].abs().sort_values(ascending=False, na_position="last").index
     return table.loc[order].reset_index(drop=True)
 

@@ -40,7 +40,7 @@ def test_known_propensity_is_recovered_from_targets_the_model_made(tmp_path, cap
                  "--out", str(out), "--quiet"])
     assert code == 0
     manifest = json.loads((out / "manifest.json").read_text())["calibration"]
-    assert manifest["truth_inside_set"] is True
+    assert manifest["truth_inside_set"] is True and manifest["truth_accepted"] is True
     assert manifest["truth_not_ruled_out"] is True
     assert manifest["simulator_runs"] <= 80
     plausible = pd.read_csv(out / "plausible_sets.csv")

@@ -80,16 +80,29 @@ def cmd_business_case(args) -> int:
     return 0
 
 
+def _gbp(value: float) -> str:
+    """GBP with separators and the sign first: ``-GBP 1,612,273``; pence under GBP 1,000."""
+    if pd.isna(value):
+        return "n/a"
+    text = f"GBP {abs(value):,.0f}" if abs(value) >= 1000 else f"GBP {abs(value):,.2f}"
+    return ("-" if value < 0 else "") + text
+
+
 def print_summary(result: BusinessCaseResult, current: Config) -> None:
     """The headline figures and the reconciliation, one line each; a saving is positive."""
     print(f"Business case: {result.replications} paired replications x {current.run.days} days")
     for _, row in result.headline.iterrows():
-        unit = "GBP " if "GBP" in row["unit"] else ""
-        print(f"  {row['label']}: {unit}{row['mean']:,.0f} (95% CI {row['ci_low']:,.0f} to {row['ci_high']:,.0f})"
-              f"{'' if unit else ' ' + row['unit']}")
+        if "GBP" in row["unit"]:
+            print(f"  {row['label']}: {_gbp(row['mean'])} a year (95% CI {_gbp(row['ci_low'])} to "
+                  f"{_gbp(row['ci_high'])}; simulation noise only)")
+        else:
+            print(f"  {row['label']}: {row['mean']:,.1f} {row['unit']} (95% CI {row['ci_low']:,.1f} to "
+                  f"{row['ci_high']:,.1f})")
     print("Reconciliation with the paper (calculated from the paper's inputs; model, gross basis):")
     for _, row in result.reconciliation.iterrows():
         implied = f", implies {row['implied_per_day']:.1f} a day" if pd.notna(row["implied_per_day"]) else ""
-        print(f"  {row['label']}: paper {row['paper_gbp']:,.0f}, calculated {row['calculated_gbp']:,.0f} "
-              f"({row['difference_pct']:+.1f}%{implied}); model {row['model_gbp']:,.0f} "
-              f"({row['model_ci_low_gbp']:,.0f} to {row['model_ci_high_gbp']:,.0f})")
+        paper = (f"paper {_gbp(row['paper_gbp'])}, calculated {_gbp(row['calculated_gbp'])} "
+                 f"({row['difference_pct']:+.1f}%{implied})" if pd.notna(row["paper_gbp"])
+                 else f"calculated {_gbp(row['calculated_gbp'])}")
+        print(f"  {row['label']}: {paper}; model {_gbp(row['model_gbp'])} "
+              f"({_gbp(row['model_ci_low_gbp'])} to {_gbp(row['model_ci_high_gbp'])})")

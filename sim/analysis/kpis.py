@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..inputs.calendar import MIN_PER_DAY, weekday_of_day
-from .costs import patient_costs, reattendance_value
+from .costs import activity_volume_kpis, patient_costs, reattendance_value
 from ..model.eventlog import BIT, OUT, ROUTE_MASK, route_name
 from ..model.patients import CHANNELS, D_PRIMARY_CARE, GP_OVERFLOW, INDUCED
 
@@ -164,6 +164,8 @@ def compute_kpis(model) -> dict[str, float]:
     scale = DAYS_PER_YEAR / days
     k["cost_total_annual_gbp"] = float(cost.sum()) * scale
     k["gp_reattendance_value_annual_gbp"] = reattendance_value(acts, cfg.unit_costs_gbp) * scale
+    # line volumes for the costing table: each activity bit a day, per channel (sim/analysis/costs.py)
+    k.update(activity_volume_kpis(acts, chan, days))
     route_key = chan.astype(np.int64) * (1 << 20) + (acts & ROUTE_MASK)
     keys, inverse = np.unique(route_key, return_inverse=True)
     route_cost = np.bincount(inverse, weights=cost, minlength=keys.size)

@@ -15,15 +15,15 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.business_case import (
-    LINE_NAMES,
     Arm,
     headline_table,
+    line_volumes,
     replication_savings,
     savings_table,
 )
-from ..analysis.economics import economic_summary, yearly_table
+from ..analysis.economics import economic_summary, financial_case, options_appraisal, yearly_table
 from ..analysis.output_analysis import paired_comparison, summarise, t_interval
-from ..analysis.reconciliation import StepRun, reconcile, step_changes
+from ..analysis.reconciliation import StepRun, activity_bridge, overflow_table, reconcile, step_changes
 from ..inputs.business_case import BusinessCase
 from ..inputs.calendar import MIN_PER_DAY, MIN_PER_HOUR
 from ..inputs.config import Config
@@ -32,7 +32,7 @@ from ..model.slots import SlotBook
 from .attribution import run_steps
 from .executors import Executor, make_executor
 from .precision import Precision
-from .runner import events_table, run_replications
+from .runner import events_table, run_replications, summary_table
 from .switching import modelled_switching_values, price_switching_values, switching_table
 
 if TYPE_CHECKING:
@@ -61,6 +61,13 @@ class BusinessCaseResult:
     gap_reasons: pd.DataFrame
     economic_summary: pd.DataFrame
     economic_years: pd.DataFrame
+    financial: pd.DataFrame
+    options: pd.DataFrame
+    activity_bridge: pd.DataFrame
+    overflow: pd.DataFrame
+    line_volumes: pd.DataFrame
+    """Each costing line's volume a day, current and redesign (means): what the live workbook computes from."""
+    waiting_hours_saved: float
     switching: pd.DataFrame
     activity_by_route: pd.DataFrame
     cost_by_route: pd.DataFrame
@@ -86,12 +93,15 @@ def savings_by_change(steps: list[StepRun], case: BusinessCase, whole: pd.DataFr
     """One row per attribution step, the new services, and the total: three savings and GP hours, paired intervals.
 
     ``whole`` is the per-replication saving of the last step over the first with the new
-    services charged; the rows above it add up to it exactly.
+    services charged and SDA slots against the funded baseline; the ``new_services`` row is
+    what the steps leave of it (the new services, and any difference between the slots
+    funded today and the current pathway's), so the rows add up to it exactly.
     """
     changes = step_changes(steps, case)
-    new_services = whole - whole  # zeros, same shape
-    for measure in ("net", "cash"):
-        new_services[f"{measure}_total"] = whole[f"{measure}_implementation"]
+    new_services = whole.copy()
+    for frame in changes.values():
+        new_services = new_services - frame.reindex(whole.index)
+    attributed = capacity_attributed(changes, new_services, whole, case)
     rows = []
     for label, frame in [*changes.items(), (NEW_SERVICES_STEP, new_services), ("total", whole)]:
         row = {"step": label}
@@ -99,11 +109,73 @@ def savings_by_change(steps: list[StepRun], case: BusinessCase, whole: pd.DataFr
             mean, low, high, _ = t_interval(frame[f"{measure}_total"])
             row[f"{measure}_saving_gbp"], row[f"{measure}_saving_ci_low_gbp"] = mean, low
             row[f"{measure}_saving_ci_high_gbp"] = high
-        mean, low, high, _ = t_interval(frame["x6_gp_hours_per_week"])
+        row["net_saving_capacity_attributed_gbp"] = attributed[label]
+        mean, low, high, _ = t_interval(frame["gp_hours_per_week"])
         row["gp_hours_per_week"], row["gp_hours_ci_low"], row["gp_hours_ci_high"] = mean, low, high
-        row["gp_time_value_gbp"] = float(frame["x6_gp_time_value_gbp"].mean())
+        row["gp_time_value_gbp"] = float(frame["gp_time_value_gbp"].mean())
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def capacity_attributed(changes: dict[str, pd.DataFrame], new_services: pd.DataFrame, whole: pd.DataFrame,
+                        case: BusinessCase) -> dict[str, float]:
+    """Each step's net saving (mean) with the cost of new SDA slots moved to the changes that use them.
+
+    The slots are a setting, so their cost falls on the settings step; here each commissioned
+    line's slot cost (its net saving over every step and the new services' row) is shared among
+    the steps in proportion to the extra appointments each books on that line (its negative
+    gross saving). The rows still add up to the whole net saving.
+    """
+    rows = {**changes, NEW_SERVICES_STEP: new_services}
+    out = {label: float(frame["net_total"].mean()) for label, frame in rows.items()}
+    for name, line in case.costing.lines.items():
+        if line.basis != "commissioned":
+            continue
+        cost = {label: float(frame[f"net_{name}"].mean()) for label, frame in rows.items()}
+        used = {label: max(-float(frame[f"gross_{name}"].mean()), 0.0) for label, frame in changes.items()}
+        if sum(used.values()) <= 0:
+            continue
+        for label in rows:
+            out[label] -= cost[label]
+        for label, extra in used.items():
+            out[label] += sum(cost.values()) * extra / sum(used.values())
+    out["total"] = float(whole["net_total"].mean())
+    return out
+
+
+def waiting_hours_saved_per_year(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.Series:
+    """Patient hours a year no longer spent queueing for the IA nurse, the UTC and ED, per replication."""
+    def hours(summary: pd.DataFrame) -> pd.Series:
+        frame = summary.set_index("replication")
+        total = pd.Series(0.0, index=frame.index)
+        for wait, volume in (("ia_wait_mean_min", "front_door_arrivals_per_day"),
+                             ("utc_wait_mean_min", "utc_attendances_per_day"),
+                             ("ed_wait_mean_min", "ed_attendances_per_day")):
+            if wait in frame and volume in frame:
+                total = total + frame[wait].fillna(0.0) * frame[volume].fillna(0.0)
+        return total / 60.0 * 365.0
+    base = hours(baseline)
+    return base - hours(scenario).reindex(base.index)
+
+
+def option_config(redesign: Config, settings: dict, source: str) -> Config:
+    """The redesign with an option's settings (dotted paths) applied; a one-line ConfigError if one is bad."""
+    import copy
+
+    from ..inputs.config import ConfigError, validate_config
+
+    data = copy.deepcopy(redesign.model_dump())
+    for path, value in settings.items():
+        node = data
+        keys = path.split(".")
+        for key in keys[:-1]:
+            if not isinstance(node, dict) or key not in node:
+                raise ConfigError(f"{source}: {path}: unknown parameter")
+            node = node[key]
+        if not isinstance(node, dict) or keys[-1] not in node:
+            raise ConfigError(f"{source}: {path}: unknown parameter")
+        node[keys[-1]] = value
+    return validate_config(data, source)
 
 
 def route_tables(comparison: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -173,7 +245,8 @@ def uncertainty_table(head: pd.DataFrame, n_reps: int) -> pd.DataFrame:
     """How precise each headline figure is: mean, 95% interval, half-width as % of the mean."""
     head = head.copy()
     head["half_width_pct_of_mean"] = 100.0 * (head["ci_high"] - head["ci_low"]) / 2.0 / head["mean"].abs()
-    head["source"] = f"paired replications ({n_reps}); simulation noise only, not input uncertainty"
+    head["source"] = (f"paired replications ({n_reps}) on the same patients: simulation noise only, "
+                      "not the uncertainty of the inputs (unit costs, shares, capacities)")
     return head
 
 
@@ -189,6 +262,8 @@ def check_switching_inputs(case: BusinessCase, current: Config, redesign: Config
     except ConfigError as exc:
         raise ConfigError(f"business case: attribution_order = {list(case.attribution_order)}: "
                           f"{str(exc).split(': ', 1)[-1]}") from None
+    for name, option in case.options.items():
+        option_config(redesign, option.settings, f"business case: options.{name}")
     for path, spec in case.switching.inputs.items():
         get_input(redesign, path)
         for value in spec.values:
@@ -209,7 +284,7 @@ class BusinessCasePlan:
     step_replications : int
         Replications over all steps.
     switching_replications : int
-        Replications re-run at the switching inputs' values.
+        Replications re-run at the switching inputs' values and for the options appraised.
     slot_use_replications : int
         Replications re-run with the event log for slot use by hour.
     days : int
@@ -241,8 +316,8 @@ def plan_business_case(baseline: Config, scenario: Config, case: BusinessCase) -
     for path, spec in case.switching.inputs.items():
         tried = {value for value in spec.values if value != get_input(steps[-1].cfg, path)}
         switching += len(tried) * (2 if spec.apply_to == "both" else 1) * switching_reps
-    return BusinessCasePlan(len(steps), len(steps) * reps, switching, 2 * min(HEATMAP_REPLICATIONS, reps),
-                            baseline.run.days)
+    return BusinessCasePlan(len(steps), len(steps) * reps, switching + len(case.options) * reps,
+                            2 * min(HEATMAP_REPLICATIONS, reps), baseline.run.days)
 
 
 def run_business_case(
@@ -311,17 +386,44 @@ def _run_business_case(baseline: Config, scenario: Config, case: BusinessCase, r
                                                executor=executor))
         slot_use.append(slot_use_by_hour(cfg, events, arm))
     activity, cost = route_tables(comparison)
-    headline = headline_table(savings, x6_step=x6_step)
-    by_line = savings_table(savings)
-    by_line["label"] = [LINE_NAMES[x] for x in by_line["line"]]
+    events = [e.line for e in case.costing.contract_events]
+    after_reset = replication_savings(base_arm, scen_arm, case, reset_lines=tuple(events))
+    headline = headline_table(savings, x6_step=x6_step, after_reset=after_reset)
+    by_line = savings_table(savings, case.costing)
+    waiting = waiting_hours_saved_per_year(base_arm.summary, scen_arm.summary)
+    options = {"redesign": ("The paper's redesign", savings, waiting)}
+    utc_fewer = {"redesign": (line_volumes(base_arm.summary, case.costing)["utc_attendance"]
+                              - line_volumes(scen_arm.summary, case.costing)["utc_attendance"]) * 365.0}
+    for name, spec in case.options.items():
+        cfg = option_config(steps[-1].cfg, spec.settings, f"business case: options.{name}")
+        table = summary_table(run_replications(cfg, progress=progress, label=f"option {name}", executor=executor,
+                                               checkpoint=None if checkpoints is None else
+                                               checkpoints.for_scenario(cfg)))
+        arm = Arm(table, cfg)
+        options[name] = (spec.label, replication_savings(base_arm, arm, case),
+                         waiting_hours_saved_per_year(base_arm.summary, table))
+        utc_fewer[name] = (line_volumes(base_arm.summary, case.costing)["utc_attendance"]
+                           - line_volumes(table, case.costing)["utc_attendance"].reindex(
+                               base_arm.summary["replication"])) * 365.0
     return BusinessCaseResult(
         headline=headline,
         savings_by_line=by_line,
         savings_by_change=by_change,
         reconciliation=reconciliation,
         gap_reasons=gaps,
-        economic_summary=economic_summary(savings, case),
-        economic_years=yearly_table(savings, case),
+        economic_summary=economic_summary(savings, case, waiting),
+        economic_years=yearly_table(savings, case, waiting),
+        financial=financial_case(savings, case),
+        options=options_appraisal(options, case, scen_arm.cfg.unit_costs_gbp.utc_attendance, utc_fewer),
+        activity_bridge=activity_bridge(rec, steps, case),
+        overflow=overflow_table(steps, case),
+        line_volumes=pd.DataFrame({
+            "line": list(case.costing.lines),
+            "label": [x.label for x in case.costing.lines.values()],
+            "basis": [x.basis for x in case.costing.lines.values()],
+            "current_per_day": line_volumes(base_arm.summary, case.costing).mean().to_numpy(),
+            "redesign_per_day": line_volumes(scen_arm.summary, case.costing).mean().to_numpy()}),
+        waiting_hours_saved=float(waiting.mean()),
         switching=switching_table(switching_rows),
         activity_by_route=activity,
         cost_by_route=cost,

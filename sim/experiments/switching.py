@@ -106,7 +106,7 @@ def price_switching_values(savings: pd.DataFrame, baseline: Arm, scenario: Arm, 
     """Switching values of the UTC tariff and the Care Navigator cost, from each replication's volumes."""
     rows = []
     net = savings["net_total"]
-    if case.costing.utc_attendance.basis == "activity":
+    if "utc_attendance" in case.costing.lines:  # net counts UTC attendances at the tariff on every basis
         fewer = (line_volumes(baseline.summary)["utc_attendance"]
                  - line_volumes(scenario.summary)["utc_attendance"].reindex(net.index)) * DAYS_PER_YEAR
         tariff = scenario.cfg.unit_costs_gbp.utc_attendance

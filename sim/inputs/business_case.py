@@ -1,10 +1,10 @@
-"""Business case inputs: how each service is paid for, the new services' costs, the economics.
+"""Business case inputs: the costing table, the new services' costs, the financial and economic cases.
 
 ``configs/business_case.yaml`` holds them; ``configs/provenance.yaml`` gives each
 its provenance under ``business_case.<path>``. Prices per attendance or
-appointment stay in the scenario config (``unit_costs_gbp``); this file says
-whether a service is paid per activity or as a block, and whether a change in it
-releases cash.
+appointment stay in the scenario config (``unit_costs_gbp``); how each line is
+paid for is the costing table (``costing:`` names its file, ``configs/costing.yaml``
+by default, read by ``sim.inputs.costing``).
 
 A bad value stops the command with one line naming the file, field and value.
 """
@@ -12,55 +12,22 @@ A bad value stops the command with one line naming the file, field and value.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
+import datetime as dt
 
 from pydantic import Field, ValidationError, model_validator
 
 from .config import ConfigError, Locked, NonNegFloat, format_validation_error, read_yaml_mapping
+from .costing import CostingTable, load_costing
 
-SERVICE_LINES = (
-    "nhs111_call",
-    "ia_streaming",
-    "pharmacy_first",
-    "care_navigator_booking",
-    "utc_attendance",
-    "ed_attendance",
-    "sda_gpcg",
-    "sda_pcn",
-    "gp_appointment",
-    "ambulance",
-)
-"""Lines of activity a route's cost is made of (GP reattendances, X6, are counted apart)."""
+COSTING_LINES = ("nhs111_call", "ia_streaming", "pharmacy_first", "care_navigator_booking", "utc_attendance",
+                 "ed_attendance", "sda_gpcg", "sda_pcn", "gp_appointments", "gp_reattendances", "ambulance",
+                 "self_care")
+"""The shipped costing table's lines (each listed as one parameter in the assumptions)."""
 
-WHOLE = ("switching.inputs", *(f"costing.{line}" for line in SERVICE_LINES))
-"""Business case mappings that are one parameter each (for provenance and the assumptions list)."""
-
-
-class ServiceCosting(Locked):
-    """How one service is paid for.
-
-    ``activity``: the unit cost for each attendance or appointment. ``block``: a
-    fixed payment; for an SDA service it is the commissioned slots times the
-    appointment price, whether used or not; for any other service the contract
-    value, unchanged by the pathway, so its volume change saves nothing.
-    ``cash_releasing``: a change in this line's cost changes what is actually paid.
-    """
-
-    basis: Literal["activity", "block"]
-    cash_releasing: bool
-
-
-class Costing(Locked):
-    nhs111_call: ServiceCosting
-    ia_streaming: ServiceCosting
-    pharmacy_first: ServiceCosting
-    care_navigator_booking: ServiceCosting
-    utc_attendance: ServiceCosting
-    ed_attendance: ServiceCosting
-    sda_gpcg: ServiceCosting
-    sda_pcn: ServiceCosting
-    gp_appointment: ServiceCosting
-    ambulance: ServiceCosting
+WHOLE = ("switching.inputs", "costing.contract_events", "options", *(f"costing.lines.{x}" for x in COSTING_LINES))
+"""Business case mappings listed as one parameter each (for provenance and the assumptions list);
+each costing line is listed by its own fields."""
 
 
 class Implementation(Locked):
@@ -75,13 +42,37 @@ class Implementation(Locked):
     cash_releasing: bool
 
 
+class Financial(Locked):
+    """The financial case: nominal cash by financial year, year 0 (set-up) to ``years``."""
+
+    go_live: dt.date
+    years: int = Field(ge=1, le=30)
+    ramp_up: Annotated[list[Annotated[float, Field(ge=0.0, le=1.0)]], Field(min_length=1, max_length=30)]
+    cost_inflation_pct: Annotated[float, Field(ge=0.0, le=50.0)]
+    one_off_costs_gbp: NonNegFloat
+    transition_costs_gbp: NonNegFloat
+
+    @model_validator(mode="after")
+    def _ramp_covers_the_years(self):
+        if len(self.ramp_up) > self.years:
+            raise ValueError(f"ramp_up: {len(self.ramp_up)} values for {self.years} years")
+        return self
+
+    def ramp(self, year: int) -> float:
+        """Share of the full-year change reached in ``year`` (1..years); the last value holds after."""
+        return self.ramp_up[min(year, len(self.ramp_up)) - 1]
+
+
 class Economics(Locked):
-    """Green Book style summary: horizon, discounting, optimism bias."""
+    """The economic case (Green Book): real terms, discounting, optimism bias, non-cash benefits."""
 
     horizon_years: int = Field(ge=1, le=60)
     discount_rate: Annotated[float, Field(ge=0.0, le=0.5)]
-    optimism_bias_savings_pct: Annotated[float, Field(ge=0.0, lt=100.0)]
+    optimism_bias_category: str = Field(min_length=1)
     optimism_bias_costs_pct: Annotated[float, Field(ge=0.0, le=500.0)]
+    optimism_bias_savings_pct: Annotated[float, Field(ge=0.0, lt=100.0)]
+    gp_hour_value_gbp: NonNegFloat
+    patient_hour_value_gbp: NonNegFloat
 
 
 class SwitchingInput(Locked):
@@ -97,13 +88,22 @@ class Switching(Locked):
     inputs: dict[str, SwitchingInput]
 
 
+class OptionSpec(Locked):
+    """A variant of the redesign appraised beside it: settings applied to the redesign's config."""
+
+    label: str = Field(min_length=1)
+    settings: dict[str, Any] = Field(min_length=1)
+
+
 class BusinessCase(Locked):
     """Every business case input."""
 
-    costing: Costing
+    costing: CostingTable
     implementation: Implementation
+    financial: Financial
     economics: Economics
     switching: Switching
+    options: dict[str, OptionSpec] = Field(default_factory=dict)
     attribution_order: list[str]
 
     @model_validator(mode="after")
@@ -117,8 +117,14 @@ class BusinessCase(Locked):
 
 
 def load_business_case(path: str | Path) -> BusinessCase:
-    """Read and validate a business case file; a one-line ``ConfigError`` if it cannot be used."""
-    data = read_yaml_mapping(Path(path), "business case")
+    """Read and validate a business case file; a one-line ``ConfigError`` if it cannot be used.
+
+    ``costing:`` names the costing table's file (relative to the business case file) or holds it.
+    """
+    path = Path(path)
+    data = read_yaml_mapping(path, "business case")
+    if isinstance(data.get("costing"), str):
+        data = {**data, "costing": load_costing(path.parent / data["costing"]).model_dump()}
     try:
         return BusinessCase.model_validate(data)
     except ValidationError as err:

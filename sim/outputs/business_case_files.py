@@ -18,6 +18,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..experiments.business_case import BusinessCaseResult
@@ -27,6 +28,7 @@ from ..inputs.provenance import load_registry, parameter_table
 from ..inputs.reconciliation import ReconciliationInputs
 from .labels import change_label, route_label
 
+NOISE_ONLY = " (95% intervals: simulation noise only, not input uncertainty)"
 WORKBOOK = "business_case.xlsx"
 REPORT = "business_case.html"
 
@@ -82,6 +84,121 @@ def assumptions_table(current: Config, redesign: Config, case: BusinessCase, rec
     return pd.concat([pathways[columns], case_table[columns], rec_table[columns]], ignore_index=True)
 
 
+def live_inputs(waiting_hours_saved: float, case: BusinessCase, redesign: Config) -> list[tuple[str, str, float, str]]:
+    """Every number the workbook's live sheets compute from: ``(key, label, value, unit)``.
+
+    ``waiting_hours_saved``: patient hours of waiting saved a year (simulated, mean).
+    """
+    from ..analysis.business_case import commissioned_slots_per_year, funded_slots_per_year, implementation_cost
+
+    costing, econ, fin = case.costing, case.economics, case.financial
+    prices = redesign.unit_costs_gbp.model_dump()
+    rows = []
+    for name, line in costing.lines.items():
+        if line.price:
+            rows.append((f"price_{name}", f"{line.label}: price (unit_costs_gbp.{line.price})",
+                         prices[line.price], "GBP each"))
+    funded, slots = funded_slots_per_year(costing), commissioned_slots_per_year(redesign, costing)
+    for name in funded:
+        label = costing.lines[name].label
+        rows.append((f"funded_slots_{name}", f"{label}: slots a year funded today", funded[name], "slots a year"))
+        rows.append((f"redesign_slots_{name}", f"{label}: slots a year commissioned in the redesign", slots[name],
+                     "slots a year"))
+    for name, line in costing.lines.items():
+        if line.basis == "block":
+            rows.append((f"reset_{name}", f"{line.label}: block reset to the new activity (1) or paid as today (0)",
+                         0.0, "1 or 0"))
+    set_up = fin.one_off_costs_gbp + fin.transition_costs_gbp
+    rows += [
+        ("days_per_year", "Days a year", 365.0, "days"),
+        ("gp_hours_each", "GP hours of a GP appointment or reattendance",
+         redesign.sda_consultation.gp_appointment_min / 60.0, "hours"),
+        ("new_services_gbp", "New services a year (Care Navigator, extra IA nurse time, PCN pilots, estates)",
+         implementation_cost(case), "GBP a year"),
+        ("discount_rate", "Discount rate (Green Book)", econ.discount_rate, "share"),
+        ("ob_costs_pct", f"Optimism bias on costs, % ({econ.optimism_bias_category})", econ.optimism_bias_costs_pct,
+         "%"),
+        ("ob_benefits_pct", "Optimism bias on benefits, %", econ.optimism_bias_savings_pct, "%"),
+        ("gp_hour_value_gbp", "Value of a GP hour", econ.gp_hour_value_gbp, "GBP an hour"),
+        ("patient_hour_value_gbp", "Value of a patient's waiting hour", econ.patient_hour_value_gbp, "GBP an hour"),
+        ("waiting_hours_saved", "Patient hours of waiting saved a year (simulated)", waiting_hours_saved,
+         "hours a year"),
+        ("set_up_gbp", "One-off and transition costs, year 0", set_up, "GBP"),
+    ]
+    rows += [(f"ramp_{year}", f"Ramp-up, year {year}: share of the full-year change", fin.ramp(min(year, fin.years)),
+              "share") for year in range(1, econ.horizon_years + 1)]
+    return rows
+
+
+def costing_table(case: BusinessCase) -> pd.DataFrame:
+    """The costing table as a sheet: one row per line, in words."""
+    from .labels import service_label
+
+    rows = []
+    for name, line in case.costing.lines.items():
+        events = [f"{e.label} ({e.date:%d %B %Y})" for e in case.costing.contract_events if e.line == name]
+        rows.append({"line": line.label, "counts": ", ".join(service_label(a) for a in line.activities),
+                     "priced_by": f"unit_costs_gbp.{line.price}" if line.price else "nothing",
+                     "payer": line.payer, "basis": BASIS_WORDS[line.basis],
+                     "releases_cash": CASH_WORDS[line.basis] + ("; " + "; ".join(events) if events else ""),
+                     "source_price_year": line.source_price_year, "uprated_by": line.uprated_by})
+    return pd.DataFrame(rows)
+
+
+BASIS_WORDS = {
+    "tariff": "tariff: paid per attendance",
+    "block": "block contract at today's activity",
+    "commissioned": "commissioned slots, paid used or not",
+    "fixed": "inside a fixed payment",
+    "capitation": "capitation: GP time, in hours",
+    "unpriced": "costs nothing",
+}
+CASH_WORDS = {
+    "tariff": "yes, as activity changes",
+    "block": "only when the contract is reset to the new activity",
+    "commissioned": "yes, as commissioned slots change (against the slots funded today)",
+    "fixed": "no",
+    "capitation": "no (GP time, valued apart)",
+    "unpriced": "no",
+}
+
+
+def _gbp(value: float) -> str:
+    """GBP with separators, a minus before the sign: ``-GBP 1,234``."""
+    return f"-GBP {-value:,.0f}" if value < 0 else f"GBP {value:,.0f}"
+
+
+def summary_words(result: BusinessCaseResult, case: BusinessCase) -> str:
+    """What the cash figure means, in the words a committee reads first."""
+    head = result.headline.set_index("measure")["mean"]
+    fin = result.financial
+    scenarios = list(dict.fromkeys(fin["scenario"]))
+    five = {sc: float(fin.loc[fin["scenario"] == sc, "cash_gbp"].sum()) for sc in scenarios}
+    paid = result.savings_by_line.set_index("line")
+    funded = ", ".join(f"{line.label} {np.mean(line.funded_slots_per_day) * 7:,.0f} slots a week "
+                       f"({_gbp(float(paid.loc[name, 'baseline_paid_gbp']))} a year)"
+                       for name, line in case.costing.lines.items()
+                       if line.funded_slots_per_day is not None and name in paid.index)
+    blocks = [name for name, line in case.costing.lines.items() if line.basis == "block" and name in paid.index]
+    if blocks:
+        funded += "; " + ", ".join(f"the {case.costing.lines[name].label} block at today's activity "
+                                   f"({_gbp(float(paid.loc[name, 'baseline_paid_gbp']))} a year)" for name in blocks)
+    words = (
+        f"A saving is positive. The redesign avoids activity worth {_gbp(head['gross_total'])} a year at unit cost "
+        f"(gross, the paper's basis, GP time out). Once its new SDA slots (paid whether used or not) and new services "
+        f"are paid for, the net saving is {_gbp(head['net_total'])} a year; it is not cash. Cash: with the contracts "
+        f"as they stand, the UTC block and ED are paid as today, so the ICB's payments change by "
+        f"{_gbp(head['cash_total'])} a year")
+    if "cash_total_after_reset" in head:
+        words += (f", and by {_gbp(head['cash_total_after_reset'])} a year once the UTC block is reset to the "
+                  "new activity")
+    words += (f". Over years 0-{case.financial.years} (nominal): " + "; ".join(
+        f"{sc}: {_gbp(v)}" for sc, v in five.items()) + f". Funded baseline (paid today): {funded}. "
+        f"GP time freed: {head['gp_hours_per_week']:,.0f} GP hours a week, valued apart. "
+        "Intervals cover simulation noise only, not the uncertainty of the inputs.")
+    return words
+
+
 def labelled(result: BusinessCaseResult) -> BusinessCaseResult:
     """A copy of the result whose tables name changes and routes in words (the result itself is left as it is)."""
     by_change = result.savings_by_change.copy()
@@ -93,7 +210,13 @@ def labelled(result: BusinessCaseResult) -> BusinessCaseResult:
         if "route_in_words" not in table.columns:
             table.insert(1, "route_in_words", [route_label(r) for r in table["route"]])
         routes[name] = table
-    return dataclasses.replace(result, savings_by_change=by_change, **routes)
+    slot_use = result.slot_use.copy()
+    if len(slot_use) and pd.api.types.is_numeric_dtype(slot_use["weekday"]):
+        slot_use["weekday"] = [WEEKDAY_NAMES[int(d)] for d in slot_use["weekday"]]
+    return dataclasses.replace(result, savings_by_change=by_change, slot_use=slot_use, **routes)
+
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def sheets(result: BusinessCaseResult, assumptions: pd.DataFrame, case: BusinessCase,
@@ -105,33 +228,52 @@ def sheets(result: BusinessCaseResult, assumptions: pd.DataFrame, case: Business
     econ = case.economics
     return [
         ("Summary", "summary.csv", result.headline,
-         (f"{caveat} " if caveat else "")
-         + "A saving is positive. Gross: activity basis (the paper's). Net: as paid, less the new services. "
-         "Cash-releasing: only lines whose spend changes. X6 is in GP hours, apart."),
+         (f"{caveat} " if caveat else "") + summary_words(result, case)),
         ("Savings by line", "savings_by_line.csv", result.savings_by_line,
-         "Each line of activity costed as paid (block or activity); the three savings with paired 95% intervals."),
+         "Each line of the costing table: basis, payer, what is paid a year in each arm, the three savings and GP "
+         "hours" + NOISE_ONLY + "."),
         ("Savings by change", "savings_by_change.csv", result.savings_by_change,
          "Changes switched on one after another (order: " + ", ".join(case.attribution_order) + "); "
-         "each step paired with the one before."),
+         "each step paired with the one before" + NOISE_ONLY + ". Net with capacity attributed: the new SDA slots "
+         "charged to the changes that book them."),
         ("Reconciliation", "reconciliation.csv", result.reconciliation,
          "The paper's figures recomputed from configs/reconciliation.yaml, the volume a day each implies, "
-         "and the model's figure (gross basis) with its 95% interval."),
+         "and the model's figure (gross basis)" + NOISE_ONLY + "."),
         ("Reconciliation gaps", "reconciliation_gaps.csv", result.gap_reasons,
          "The gap (paper - model) split into named reasons; measured = from the model's KPIs, "
          "estimate = arithmetic on the paper's volumes or the config's shares."),
+        ("Activity bridge", "activity_bridge.csv", result.activity_bridge,
+         "The paper's implied volumes a day beside the model's, line by line, before any pounds "
+         "(a change is redesign - current; the paper's arithmetic assumes every slot is filled every day)."),
+        ("Overflow patients", "overflow_patients.csv", result.overflow,
+         "Patients who found no slot at their own practice: what the redesign buys for them and what it saves. "
+         "GP appointments avoided are GP time (capitation): hours, no cash."),
+        ("Financial case", "financial_case.csv", result.financial,
+         f"Nominal cash by financial year, not discounted; year 0 is set-up before go-live "
+         f"({case.financial.go_live:%d %B %Y}). Prices rise {case.financial.cost_inflation_pct:g}% a year from "
+         f"{case.costing.price_base_year}. Positive = cash released; negative = new spend."),
         ("Economic summary", "economic_summary.csv", result.economic_summary,
-         f"Optimism bias: savings -{econ.optimism_bias_savings_pct:g}%, costs +{econ.optimism_bias_costs_pct:g}%; "
-         f"discounted at {econ.discount_rate:.1%} over {econ.horizon_years} years."),
-        ("Economic years", "economic_years.csv", result.economic_years, "Mean savings after optimism bias, by year."),
+         f"Green Book: real terms at {case.costing.price_base_year} prices, discounted at {econ.discount_rate:.1%} "
+         f"over years 0-{econ.horizon_years}; optimism bias: {econ.optimism_bias_category}, costs "
+         f"+{econ.optimism_bias_costs_pct:g}%, benefits -{econ.optimism_bias_savings_pct:g}%. "
+         "Non-cash benefits apart."),
+        ("Economic years", "economic_years.csv", result.economic_years,
+         "The economic case year by year (real terms, after optimism bias)."),
+        ("Options appraisal", "options_appraisal.csv", result.options,
+         "Options ranked by net present value against business as usual; the UTC tariff at which each "
+         "option's NPV is zero."),
         ("Switching values", "switching_values.csv", result.switching,
-         "The value of each key input at which the net saving reaches zero, with its 95% interval."),
+         "The value of each key input at which the net saving reaches zero" + NOISE_ONLY + "."),
         ("Activity by route", "activity_by_route.csv", result.activity_by_route, "Patients a day on each route."),
         ("Cost by route", "cost_by_route.csv", result.cost_by_route, "Annual cost of each route, activity basis."),
-        ("Waits", "waits.csv", result.waits, "Mean minutes with 95% intervals."),
+        ("Waits", "waits.csv", result.waits, "Mean minutes" + NOISE_ONLY + "."),
         ("Slot use", "slot_use.csv", result.slot_use,
          "SDA slots and bookings by weekday and hour, summed over the replications re-run with the event log."),
         ("Uncertainty", "uncertainty.csv", result.uncertainty,
          "Precision of each headline figure across paired replications."),
+        ("Costing table", "costing_table.csv", costing_table(case),
+         f"Every line of activity: what it counts, what prices it, who pays and how. Prices at "
+         f"{case.costing.price_base_year} ({case.costing.uprating_index})."),
         ("Assumptions", "assumptions.csv", assumptions,
          "Every parameter with its value, unit, provenance and source note."),
     ]
@@ -148,12 +290,19 @@ def charts(result: BusinessCaseResult, paper_total: float) -> dict[str, tuple[st
     )
 
     cost = result.cost_by_route
+    rec = result.reconciliation.set_index("figure")
+    like = float(rec.loc["total_model_basis", "calculated_gbp"]) if "total_model_basis" in rec.index else None
     out = {
-        "savings_waterfall.png": ("Savings change by change (gross activity basis)",
-                                  savings_waterfall_figure(result.savings_by_change, paper_total)),
-        "savings_waterfall_net.png": ("Net savings change by change (as paid)",
-                                      savings_waterfall_figure(result.savings_by_change, paper_total, "net")),
-        "cost_by_route.png": ("Annual cost by route, current and redesign", cost_by_route_figure(cost)),
+        "savings_waterfall.png": ("Gross activity saving change by change",
+                                  savings_waterfall_figure(
+                                      result.savings_by_change, like,
+                                      paper_label=f"the paper's volumes on this basis: GBP {(like or 0) / 1e6:.2f}M")),
+        "savings_waterfall_net.png": ("Net saving change by change, new SDA slots charged to the changes that use them",
+                                      savings_waterfall_figure(
+                                          result.savings_by_change, None, "net",
+                                          title="Net saving change by change: new SDA slots (paid used or not) "
+                                                "charged to the changes that book them; no paper figure is like it")),
+        "cost_by_route.png": ("Change in annual cost by route", cost_by_route_figure(cost)),
         "waits_by_route.png": ("Waits by step", waits_figure(result.waits)),
         "switching_values.png": ("Switching values", switching_tornado_figure(result.switching)),
     }
@@ -173,24 +322,32 @@ def png(fig) -> bytes:
 
 
 def report(result: BusinessCaseResult, assumptions: pd.DataFrame, pngs: dict[str, bytes], captions: dict[str, str],
-           current: Config, redesign: Config) -> str:
+           current: Config, redesign: Config, case: BusinessCase) -> str:
     """The self-contained HTML report: the tables a finance lead reads, then the charts."""
+    import html
+
     from .html_report import report_html, table_html
 
     n = result.replications
     sections = [
-        ("Headline figures", table_html(result.headline, ["label", "unit", "mean", "ci_low", "ci_high"])),
+        ("What the cash figure means", f"<p>{html.escape(summary_words(result, case))}</p>"),
+        ("Headline figures", table_html(result.headline, ["label", "unit", "mean", "ci_low", "ci_high",
+                                                          "interval_covers"])),
+        ("Activity bridge: the paper's volumes and the model's", table_html(result.activity_bridge)),
+        ("Practice overflow patients", table_html(result.overflow)),
+        ("Financial case (nominal cash by year)", table_html(result.financial)),
         ("Savings by line of activity", table_html(result.savings_by_line)),
         ("Savings change by change", table_html(result.savings_by_change.drop(columns=["step"]))),
         ("Reconciliation with the paper", table_html(result.reconciliation.drop(columns=["figure"]))),
         ("Why the model's figure differs from the paper's", table_html(result.gap_reasons)),
-        ("Economic summary (Green Book manner)", table_html(result.economic_summary)),
+        ("Economic case (Green Book)", table_html(result.economic_summary)),
+        ("Options appraisal", table_html(result.options)),
         ("Switching values", table_html(result.switching)),
         ("Assumptions", table_html(assumptions)),
     ]
     intro = (f"{current.name} against {redesign.name} on the same simulated patients: {n} paired replications of "
              f"{current.run.days} days ({current.run.warmup_days} warm-up). A saving is positive. Intervals are 95% "
-             "paired intervals across replications.")
+             "paired intervals across replications: simulation noise only, not the uncertainty of the inputs.")
     return report_html("Same-day urgent care redesign: business case", intro, sections,
                        {captions[name]: png for name, png in pngs.items()})
 
@@ -226,11 +383,12 @@ def business_case_files(result: BusinessCaseResult, current: Config, redesign: C
     all_sheets = sheets(result, assumptions, case, caveat)
     tables = {csv_name: table for _, csv_name, table, _ in all_sheets}
     tables["comparison.csv"] = result.comparison
-    files = {WORKBOOK: workbook_bytes([(title, table, note) for title, _, table, note in all_sheets])}
+    live = (result.line_volumes, live_inputs(result.waiting_hours_saved, case, redesign), case.economics.horizon_years)
+    files = {WORKBOOK: workbook_bytes([(title, table, note) for title, _, table, note in all_sheets], live)}
     if with_report:
         figures = charts(result, rec.paper_gbp.total)
         pngs = {name: png(fig) for name, (_, fig) in figures.items()}
         files.update(pngs)
         captions = {name: caption for name, (caption, _) in figures.items()}
-        files[REPORT] = report(result, assumptions, pngs, captions, current, redesign).encode()
+        files[REPORT] = report(result, assumptions, pngs, captions, current, redesign, case).encode()
     return BusinessCaseFiles(tables, files)

@@ -41,7 +41,14 @@ def _fmt(value, column: str) -> str:
         if isinstance(value, float) and not math.isfinite(value):
             return ""
         if "gbp" in column and "pct" not in column:
-            return f"£{value:,.0f}" if abs(value) >= 1000 else f"£{value:,.2f}"
+            sign = "-" if value < 0 else ""
+            return f"{sign}£{abs(value):,.0f}" if abs(value) >= 1000 else f"{sign}£{abs(value):,.2f}"
+        if column.endswith("_pct") or "_pct_" in column:
+            return f"{value:,.1f}%"
+        if column in ("discount_rate", "ramp_up"):
+            return f"{value:.1%}"
+        if column in ("n_reps", "replications", "slots", "booked", "year", "rank", "hour"):
+            return f"{value:,.0f}"
         return f"{value:,.2f}" if isinstance(value, float) else f"{value:,}"
     return html.escape(str(value))
 

@@ -177,6 +177,7 @@ KPI_NAMES = {
 ROUTE_KPI_PREFIXES = {
     "cost_annual_gbp_": "Annual cost, GBP",
     "volume_per_day_": "Patients a day",
+    "activity_per_day_": "Patients a day using a service",
 }
 
 

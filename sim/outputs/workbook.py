@@ -34,17 +34,54 @@ def header_in_words(column: str) -> str:
     for code, words in WORDS:
         text = text.replace(code, words)
     text = text.replace("_", " ").strip()
+    words = [ACRONYMS.get(word, word) for word in text.split(" ")]
+    text = " ".join(words)
     return text[:1].upper() + text[1:]
+
+
+ACRONYMS = {"gbp": "GBP", "kpi": "KPI", "npv": "NPV", "utc": "UTC", "ia": "IA", "ed": "ED", "sda": "SDA",
+            "gp": "GP", "pcn": "PCN", "nhs111": "NHS 111"}
+"""Words a header spells in capitals."""
 
 
 def _is_money(column: str) -> bool:
     return "gbp" in column and "pct" not in column
 
 
-def _cell_value(value):
-    """A value openpyxl can store: NaN becomes an empty cell, numpy scalars plain Python."""
+COUNT_COLUMNS = ("n_reps", "replications", "slots", "booked", "year", "rank", "hour", "horizon_years")
+PERCENT_FORMAT = '0.0"%"'
+"""Percentages held as 0-100 (``used_pct``, ``difference_pct``...)."""
+
+
+def number_format(column: str, unit: str, value: float, pence: bool) -> str:
+    """The Excel format of a number: GBP with separators (pence for prices under GBP 1,000), percentages
+    as %, counts without decimals, shares as %, other figures to one decimal place."""
+    if column in COUNT_COLUMNS:
+        return "#,##0"
+    if column.endswith("_pct") or "_pct_" in column or unit.strip() == "%":
+        return PERCENT_FORMAT
+    if column in ("discount_rate", "ramp_up") or unit == "share":
+        return "0.0%"
+    if _is_money(column) or ("GBP" in unit and "hours" not in unit):
+        return GBP_PENCE_FORMAT if pence or (column == "value" and abs(value) < 1000) else GBP_FORMAT
+    if column in ("discount_factor", "price_index"):
+        return "0.0000"
+    return "#,##0.0" if abs(value) >= 1 or value == 0 else "0.000"
+
+
+def _cell_value(value, column: str = ""):
+    """A value openpyxl can store: NaN becomes an empty cell, numpy scalars plain Python.
+
+    In a ``value`` column (the Assumptions sheet) a number written as text is stored as a number.
+    """
     if value is None:
         return None
+    if column == "value" and isinstance(value, str):
+        try:
+            number = float(value.replace(",", ""))
+        except ValueError:
+            return value
+        return number if math.isfinite(number) else value
     if hasattr(value, "item"):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
@@ -65,15 +102,13 @@ def add_sheet(book: Workbook, title: str, table: pd.DataFrame, note: str = "") -
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     units = table["unit"].astype(str).tolist() if "unit" in table.columns else [""] * len(table)
+    pence = {c: bool(len(table)) and pd.api.types.is_numeric_dtype(table[c]) and table[c].abs().max() < 1000
+             for c in table.columns}
     for i, (row, unit) in enumerate(zip(table.itertuples(index=False), units), start=start + 1):
         for j, (column, value) in enumerate(zip(table.columns, row), start=1):
-            cell = sheet.cell(row=i, column=j, value=_cell_value(value))
+            cell = sheet.cell(row=i, column=j, value=_cell_value(value, str(column)))
             if isinstance(cell.value, float) or isinstance(cell.value, int) and not isinstance(cell.value, bool):
-                if _is_money(str(column)) or ("GBP" in unit and column != "n_reps" and "pct" not in column):
-                    small = table[column].abs().max() < 1000 if len(table) else False
-                    cell.number_format = GBP_PENCE_FORMAT if small else GBP_FORMAT
-                else:
-                    cell.number_format = NUMBER_FORMAT
+                cell.number_format = number_format(str(column), unit, cell.value, pence.get(column, False))
     sheet.freeze_panes = sheet.cell(row=start + 1, column=2)
     for j, column in enumerate(table.columns, start=1):
         longest = max([len(header_in_words(str(column))) // 2 + 2,
@@ -81,12 +116,181 @@ def add_sheet(book: Workbook, title: str, table: pd.DataFrame, note: str = "") -
         sheet.column_dimensions[get_column_letter(j)].width = min(max(10, longest + 2), 70)
 
 
-def workbook_bytes(sheets: list[tuple[str, pd.DataFrame, str]]) -> bytes:
-    """The workbook with one sheet per ``(title, table, note)``, as bytes of an .xlsx file."""
+def workbook_bytes(sheets: list[tuple[str, pd.DataFrame, str]], live: tuple | None = None) -> bytes:
+    """The workbook with one sheet per ``(title, table, note)``, as bytes of an .xlsx file.
+
+    ``live``: ``(lines, inputs, years)`` for :func:`add_live_sheets`, placed after the first sheet.
+    """
     book = Workbook()
     book.remove(book.active)
     for title, table, note in sheets:
         add_sheet(book, title, table, note)
+    if live is not None:
+        add_live_sheets(book, *live)
+        order = [book.sheetnames.index(n) for n in ("Inputs", "Live savings", "Live economic case")]
+        rest = [i for i in range(len(book.sheetnames)) if i not in order]
+        book._sheets = [book._sheets[i] for i in (rest[:1] + order + rest[1:])]
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+# ------------------------------------------------------------------ live sheets ----
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+"""Inputs a reader may change (the live sheets recompute from them)."""
+
+
+def _quoted(sheet: str) -> str:
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def add_live_sheets(book: Workbook, lines: pd.DataFrame, inputs: list[tuple[str, str, float, str]],
+                    years: int) -> dict[str, str]:
+    """The Assumptions-as-numbers sheet and the savings and economic sheets that compute from it by formulas.
+
+    Parameters
+    ----------
+    book : Workbook
+        The workbook to add three sheets to: *Inputs* (every number the formulas read, one a
+        row, shaded cells to change), *Live savings* (each line's gross, net and cash saving
+        and GP hours, from the simulated volumes and the inputs) and *Live economic case*
+        (years 0..``years``: benefits, costs, optimism bias, discounting, NPV).
+    lines : DataFrame
+        One row per line of the costing table: ``line, label, basis, current_per_day,
+        redesign_per_day`` (the simulated volumes, means over replications).
+    inputs : list of (key, label, value, unit)
+        The numbers: ``price_<line>``, ``funded_slots_<line>``, ``redesign_slots_<line>``
+        (slots a year, commissioned lines), ``reset_<line>`` (1 if a block line's contract
+        is reset), ``days_per_year``, ``gp_hours_each``, ``new_services_gbp``,
+        ``discount_rate``, ``ob_costs_pct``, ``ob_benefits_pct``, ``gp_hour_value_gbp``,
+        ``patient_hour_value_gbp``, ``waiting_hours_saved``, ``set_up_gbp``, ``ramp_<year>``.
+    years : int
+        The economic case's horizon.
+
+    Returns
+    -------
+    dict of str to str
+        Cell addresses (``'Live savings'!F20``) of the figures a test or reader checks:
+        ``gross_total``, ``net_total``, ``cash_total``, ``gp_hours_total``, ``npv_total``,
+        ``npv_cash_releasing`` and each ``gross_<line>``.
+    """
+    sheet = book.create_sheet("Inputs")
+    sheet.cell(row=1, column=1, value="Every number the live sheets compute from. Change a shaded cell and the "
+                                      "Live savings and Live economic case sheets follow.").font = Font(italic=True)
+    for j, head in enumerate(("Key", "Input", "Value", "Unit"), start=1):
+        cell = sheet.cell(row=2, column=j, value=head)
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+    where: dict[str, str] = {}
+    for i, (key, label, value, unit) in enumerate(inputs, start=3):
+        sheet.cell(row=i, column=1, value=key)
+        sheet.cell(row=i, column=2, value=label)
+        cell = sheet.cell(row=i, column=3, value=float(value))
+        cell.fill = INPUT_FILL
+        cell.number_format = ("0.0%" if unit == "share" else GBP_PENCE_FORMAT if unit.startswith("GBP") and
+                              abs(value) < 1000 else GBP_FORMAT if unit.startswith("GBP") else "#,##0.00")
+        sheet.cell(row=i, column=4, value=unit)
+        where[key] = f"Inputs!$C${i}"
+    sheet.freeze_panes = "A3"
+    for col, width in zip("ABCD", (26, 70, 16, 22)):
+        sheet.column_dimensions[col].width = width
+
+    live = book.create_sheet("Live savings")
+    title = _quoted("Live savings")
+    live.cell(row=1, column=1, value="Each line's saving a year, computed by formula from the simulated volumes "
+                                    "(patients a day) and the Inputs sheet. A saving is positive.").font = Font(italic=True)
+    heads = ("Line", "Basis", "Current, a day", "Redesign, a day", "Gross saving, GBP", "Net saving, GBP",
+             "Cash-releasing saving, GBP", "GP hours freed a week")
+    for j, head in enumerate(heads, start=1):
+        cell = live.cell(row=2, column=j, value=head)
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    days, hours_each = where["days_per_year"], where["gp_hours_each"]
+    out: dict[str, str] = {}
+    first = 3
+    for i, row in enumerate(lines.itertuples(index=False), start=first):
+        live.cell(row=i, column=1, value=row.label)
+        live.cell(row=i, column=2, value=row.basis)
+        live.cell(row=i, column=3, value=float(row.current_per_day)).number_format = "#,##0.0"
+        live.cell(row=i, column=4, value=float(row.redesign_per_day)).number_format = "#,##0.0"
+        price = where.get(f"price_{row.line}", "0")
+        change = f"(C{i}-D{i})"
+        money = row.basis in ("tariff", "block", "commissioned", "fixed")
+        gross = f"={change}*{days}*{price}" if money else "=0"
+        if row.basis == "commissioned":
+            net = f"=({where[f'funded_slots_{row.line}']}-{where[f'redesign_slots_{row.line}']})*{price}"
+            cash = f"=F{i}"
+        else:
+            net = f"=E{i}"
+            cash = {"tariff": f"=E{i}", "block": f"=E{i}*{where.get(f'reset_{row.line}', '0')}"}.get(row.basis, "=0")
+        hours = f"={change}*7*{hours_each}" if row.basis == "capitation" else "=0"
+        for j, formula in zip(range(5, 9), (gross, net, cash, hours)):
+            cell = live.cell(row=i, column=j, value=formula)
+            cell.number_format = GBP_FORMAT if j < 8 else "#,##0.0"
+        out[f"gross_{row.line}"] = f"{title}!E{i}"
+    last = first + len(lines) - 1
+    services = last + 1
+    live.cell(row=services, column=1, value="New services (Care Navigator, extra IA nurse time, PCN pilots, estates)")
+    live.cell(row=services, column=2, value="new services")
+    live.cell(row=services, column=5, value="=0").number_format = GBP_FORMAT
+    live.cell(row=services, column=6, value=f"=-{where['new_services_gbp']}").number_format = GBP_FORMAT
+    live.cell(row=services, column=7, value=f"=-{where['new_services_gbp']}").number_format = GBP_FORMAT
+    live.cell(row=services, column=8, value="=0").number_format = "#,##0.0"
+    total = services + 1
+    live.cell(row=total, column=1, value="Total").font = Font(bold=True)
+    for j, letter in zip(range(5, 9), "EFGH"):
+        cell = live.cell(row=total, column=j, value=f"=SUM({letter}{first}:{letter}{services})")
+        cell.number_format = GBP_FORMAT if j < 8 else "#,##0.0"
+        cell.font = Font(bold=True)
+    out.update(gross_total=f"{title}!E{total}", net_total=f"{title}!F{total}", cash_total=f"{title}!G{total}",
+               gp_hours_total=f"{title}!H{total}")
+    commissioned = [first + k for k, b in enumerate(lines["basis"]) if b == "commissioned"]
+    live.freeze_panes = "C3"
+    for col, width in zip("ABCDEFGH", (48, 14, 12, 12, 18, 18, 18, 14)):
+        live.column_dimensions[col].width = width
+
+    econ = book.create_sheet("Live economic case")
+    etitle = _quoted("Live economic case")
+    econ.cell(row=1, column=1, value="Green Book economic case in real terms, computed by formula from Live "
+                                    "savings and the Inputs sheet.").font = Font(italic=True)
+    net_commissioned = "+".join(f"{title}!F{r}" for r in commissioned) or "0"
+    items = [
+        ("Activity avoided at unit cost a year, before optimism bias",
+         f"={title}!F{total}-({net_commissioned})-{title}!F{services}"),
+        ("Benefits after optimism bias", f"=B3*(1-{where['ob_benefits_pct']}/100)"),
+        ("New SDA slots and new services a year, before optimism bias",
+         f"=-(({net_commissioned})+{title}!F{services})"),
+        ("Costs after optimism bias", f"=B5*(1+{where['ob_costs_pct']}/100)"),
+        ("GP time freed a year (non-cash)", f"={title}!H{total}*52*{where['gp_hour_value_gbp']}"),
+        ("Waiting time saved a year (non-cash)", f"={where['waiting_hours_saved']}*{where['patient_hour_value_gbp']}"),
+        ("Set-up costs in year 0 after optimism bias", f"={where['set_up_gbp']}*(1+{where['ob_costs_pct']}/100)"),
+    ]
+    for i, (label, formula) in enumerate(items, start=3):
+        econ.cell(row=i, column=1, value=label)
+        econ.cell(row=i, column=2, value=formula).number_format = GBP_FORMAT
+    head_row = 3 + len(items) + 1
+    heads = ("Year", "Ramp-up", "Discount factor", "Benefits, GBP", "Costs, GBP", "Non-cash benefits, GBP",
+             "Present value, GBP", "Present value without non-cash benefits, GBP")
+    for j, head in enumerate(heads, start=1):
+        cell = econ.cell(row=head_row, column=j, value=head)
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for year in range(years + 1):
+        r = head_row + 1 + year
+        econ.cell(row=r, column=1, value=year)
+        econ.cell(row=r, column=2, value=f"={where[f'ramp_{year}']}" if year else "=0").number_format = "0%"
+        econ.cell(row=r, column=3, value=f"=1/(1+{where['discount_rate']})^A{r}").number_format = "0.0000"
+        econ.cell(row=r, column=4, value=f"=B{r}*$B$4").number_format = GBP_FORMAT
+        econ.cell(row=r, column=5, value="=$B$9" if year == 0 else "=$B$6").number_format = GBP_FORMAT
+        econ.cell(row=r, column=6, value=f"=B{r}*($B$7+$B$8)").number_format = GBP_FORMAT
+        econ.cell(row=r, column=7, value=f"=(D{r}-E{r}+F{r})*C{r}").number_format = GBP_FORMAT
+        econ.cell(row=r, column=8, value=f"=(D{r}-E{r})*C{r}").number_format = GBP_FORMAT
+    end = head_row + 1 + years
+    r = end + 1
+    econ.cell(row=r, column=1, value="Net present value").font = Font(bold=True)
+    econ.cell(row=r, column=7, value=f"=SUM(G{head_row + 1}:G{end})").number_format = GBP_FORMAT
+    econ.cell(row=r, column=8, value=f"=SUM(H{head_row + 1}:H{end})").number_format = GBP_FORMAT
+    out.update(npv_total=f"{etitle}!G{r}", npv_cash_releasing=f"{etitle}!H{r}")
+    econ.column_dimensions["A"].width = 58
+    for col in "BCDEFGH":
+        econ.column_dimensions[col].width = 18
+    return out

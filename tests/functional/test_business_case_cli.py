@@ -15,6 +15,7 @@ from sim.outputs.workbook import header_in_words
 from ..conftest import CONFIGS
 
 SHEETS = ("Summary", "Savings by change", "Reconciliation", "Economic summary", "Activity by route",
+          "Activity bridge", "Overflow patients", "Financial case", "Options appraisal", "Costing table",
           "Cost by route", "Waits", "Slot use", "Uncertainty", "Assumptions")
 CSV_OF_SHEET = {"Summary": "summary.csv", "Savings by change": "savings_by_change.csv",
                 "Reconciliation": "reconciliation.csv", "Economic summary": "economic_summary.csv",
@@ -31,8 +32,12 @@ def _small_case(tmp_path: Path) -> Path:
     head, _, tail = text.partition("  inputs:\n")
     rest = tail.split("\n\n", 1)[1]
     path = tmp_path / "case.yaml"
-    path.write_text(head + "  inputs:\n    patients.accepts_redirection: {label: Share accepting, values: [0.3], "
-                    "apply_to: both}\n\n" + rest)
+    text = (head + "  inputs:\n    patients.accepts_redirection: {label: Share accepting, values: [0.3], "
+            "apply_to: both}\n\n" + rest)
+    # the costing table by its full path; the options appraisal off (quick)
+    text = text.replace("costing: costing.yaml", f"costing: {CONFIGS / 'costing.yaml'}")
+    head, _, tail = text.partition("options:")
+    path.write_text(head + "options: {}\n\n" + tail.split("\n\n", 1)[1])
     return path
 
 
@@ -86,12 +91,15 @@ def test_one_sign_convention_and_savings_that_add_up(business_case_out):
     summary = pd.read_csv(business_case_out / "summary.csv").set_index("measure")
     assert np.isclose(summary.loc["gross_total", "mean"], by_change.loc["total", "gross_saving_gbp"])
     comparison = pd.read_csv(business_case_out / "comparison.csv").set_index("kpi")
-    # gross = the saving in the pathway cost compare reports: both leave GP reattendances (GP time) out
+    # gross = the saving in the pathway cost compare reports: both leave GP time (appointments, reattendances) out
     assert summary.loc["gross_total", "mean"] == pytest.approx(
         comparison.loc["cost_total_annual_gbp", "saving_gbp_mean"])
-    # the whole: the pathway saving plus the value of all the GP reattendance time freed
-    gp_time_freed = -comparison.loc["gp_reattendance_value_annual_gbp", "diff_mean"]
-    assert summary.loc["model_total_gbp", "mean"] == pytest.approx(summary.loc["gross_total", "mean"] + gp_time_freed)
+    # GP reattendance time freed is part of the GP time valued apart
+    by_line = pd.read_csv(business_case_out / "savings_by_line.csv").set_index("line")
+    assert (by_line.loc[["gp_appointments", "gp_reattendances"], ["gross_saving_gbp", "net_saving_gbp",
+                                                                   "cash_saving_gbp"]] == 0).all().all()
+    assert by_line.loc["total", "gp_hours_per_week"] == pytest.approx(summary.loc["gp_hours_per_week", "mean"])
+    assert summary["interval_covers"].str.contains("simulation noise only").all()
     assert by_change.loc["x8_ia_nurse_redirects", "label"].startswith("X8 IA nurse redirects")
     assumptions = pd.read_csv(business_case_out / "assumptions.csv")
     assert (assumptions["provenance"] != "none").all()
@@ -100,7 +108,9 @@ def test_one_sign_convention_and_savings_that_add_up(business_case_out):
 
 @pytest.mark.parametrize("patch, field", [
     ("economics:\n  discount_rate: -0.1\n", "economics.discount_rate"),
-    ("costing:\n  utc_attendance: {basis: monthly, cash_releasing: false}\n", "costing.utc_attendance.basis"),
+    ("financial:\n  years: 0\n", "financial.years"),
+    ("options:\n  bad: {label: b, settings: {slot_diaries.pcn_sda.slots_per_day: [1, 2]}}\n",
+     "options.bad"),
     ("attribution_order: [x8, x9]\n", "attribution_order"),
     ("switching:\n  inputs: {patients.sda_eligible: {label: e, values: [1.5], apply_to: both}}\n",
      "switching.inputs.patients.sda_eligible"),
@@ -109,6 +119,7 @@ def test_bad_business_case_value_is_one_line_exit_2_nothing_written(tmp_path, ca
     import yaml
 
     data = yaml.safe_load((CONFIGS / "business_case.yaml").read_text())
+    data["costing"] = str(CONFIGS / "costing.yaml")
     for key, value in yaml.safe_load(patch).items():
         data[key] = {**data[key], **value} if isinstance(value, dict) else value
     bad = tmp_path / "bad_case.yaml"
@@ -177,3 +188,26 @@ def test_one_replication_warns_that_there_is_no_interval(tmp_path, capsys):
                  "--warmup-days", "1", "--quiet", "--out", str(tmp_path / "bc")])
     assert code == 0
     assert "warning: 1 replication gives no confidence interval" in capsys.readouterr().err
+
+
+def test_the_written_workbook_recalculates_to_the_csv_figures(business_case_out):
+    """The live sheets of the workbook the command writes, recalculated, give the Summary's figures to GBP 1."""
+    formulas = pytest.importorskip("formulas")
+    solution = formulas.ExcelModel().loads(str(business_case_out / "business_case.xlsx")).finish().calculate()
+    book = load_workbook(business_case_out / "business_case.xlsx")
+    assert book.sheetnames[:4] == ["Summary", "Inputs", "Live savings", "Live economic case"]
+    total_row = next(row[0].row for row in book["Live savings"].iter_rows(min_row=3) if row[0].value == "Total")
+
+    def value(sheet: str, cell: str) -> float:
+        return float(np.asarray(solution[f"'[business_case.xlsx]{sheet.upper()}'!{cell}"].value).ravel()[0])
+
+    summary = pd.read_csv(business_case_out / "summary.csv").set_index("measure")["mean"]
+    for column, measure in zip("EFG", ("gross_total", "net_total", "cash_total")):
+        assert value("Live savings", f"{column}{total_row}") == pytest.approx(summary[measure], abs=1.0), measure
+    economic = pd.read_csv(business_case_out / "economic_summary.csv").set_index("item")["gbp"]
+    npv_row = next(row[0].row for row in book["Live economic case"].iter_rows(min_row=3)
+                   if row[0].value == "Net present value")
+    assert value("Live economic case", f"G{npv_row}") == pytest.approx(economic["npv_total"], abs=1.0)
+    # the Assumptions sheet holds numbers as numbers
+    values = [row[2] for row in book["Assumptions"].iter_rows(min_row=3, values_only=True)]
+    assert any(isinstance(v, float) for v in values)

@@ -40,7 +40,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from ..analysis.business_case import Arm, implementation_cost
-from ..inputs.business_case import SERVICE_LINES, BusinessCase, load_business_case
+from ..analysis.costs import line_savings
+from ..inputs.business_case import BusinessCase, load_business_case
 from ..inputs.calendar import expand_weekly
 from ..inputs.config import Config, ConfigError, load_config, validate_config
 from ..inputs.parameters import ParameterSpace
@@ -237,19 +238,18 @@ def net_recurrent_cost(summary: pd.DataFrame, cfg: Config, baseline_summary: pd.
                        case: BusinessCase, new_services: bool, extra_staff_cost_gbp: float) -> pd.Series:
     """A scenario's net recurrent cost a year, GBP, per replication: THE planner's objective.
 
-    The cost as paid of every service line (``case.costing``: a block-funded SDA
-    diary costs its commissioned slots, used or not; any other block line its
-    contract value, taken from today's pathway's activity on the same
-    replication), plus the redesign's new services when ``new_services``, plus
+    What is paid a year on every line of the costing table (``configs/costing.yaml``,
+    through :func:`sim.analysis.costs.line_savings`: a tariff line its activity, a
+    commissioned SDA line its commissioned slots whether used or not, a block or fixed
+    line today's value, taken from today's pathway on the same replication; GP time is
+    not money), plus the redesign's new services when ``new_services``, plus
     ``extra_staff_cost_gbp`` (staff hours a plan adds to, or removes from, the
-    scenario's rota). One function, so the costing table that replaces the
-    business case's bases is wired in one place.
+    scenario's rota). One function, so the costing basis is wired in one place.
     """
-    contract = Arm(baseline_summary, baseline_cfg).activity_cost()
-    paid = Arm(summary, cfg).paid_cost(case, contract=contract.reindex(summary["replication"].to_numpy()))
-    total = paid[list(SERVICE_LINES)].sum(axis=1)
-    if new_services:
-        total = total + implementation_cost(case)
+    costing = case.costing
+    paid = line_savings(Arm(baseline_summary, baseline_cfg).lines(costing), Arm(summary, cfg).lines(costing),
+                        costing, new_services_gbp=implementation_cost(case) if new_services else 0.0)
+    total = paid[[f"scenario_paid_{line}" for line in [*costing.lines, "implementation"]]].sum(axis=1)
     return (total + extra_staff_cost_gbp).rename(COST)
 
 

@@ -121,16 +121,17 @@ def summary_lines(result: PlanResult) -> list[str]:
     if result.chosen is None:
         b = sel.binding
         if sel.guaranteed:
-            lines.append("No plan in the space meets every target: each candidate was shown to miss one "
-                         "(the search's best plans; within each target's tolerance).")
+            lines.append(f"No plan found meets every target: each of the {len(result.candidates)} candidates "
+                         "(the search's best) was shown to miss one, beyond its tolerance.")
         else:
             lines.append(f"No plan was shown to meet every target within the budget ({result.budget:,} "
                          "replications): give a larger --budget, or relax a target.")
         if b is not None:
             lines.append(f"Binding target: {b['target']}. The nearest plan ({b['nearest_plan']}) reaches "
                          f"{b['nearest_value']:,.2f}, short by {b['nearest_shortfall']:,.2f}.")
+            labels = {c.kpi: c.label for c in plan.constraints if c.label}
             for kpi, value in b["best_reached"].items():
-                lines.append(f"  best reached by any plan: {_words(kpi)}: {value:,.2f}")
+                lines.append(f"  best reached by any plan tried: {labels.get(kpi) or _words(kpi)}: {value:,.2f}")
         return lines
     chosen = result.chosen
     lines.append("Chosen plan: " + ", ".join(f"{k} = {v:g}" for k, v in chosen.values.items()))

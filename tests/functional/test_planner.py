@@ -70,7 +70,7 @@ def test_no_feasible_plan_names_the_binding_target(tmp_path, capsys):
     code = main(["plan", str(path), "--budget", "80", "--out", str(out)])
     printed = capsys.readouterr().out
     assert code == 0
-    assert "No plan in the space meets every target" in printed
+    assert "No plan found meets every target" in printed
     assert "Binding target: Front-door redirections to GPCG SDA a day at least 30" in printed
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["plan"]["chosen"] is None

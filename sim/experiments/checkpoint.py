@@ -8,7 +8,7 @@ of its own scenarios only, so another scenario's kept replications in the same
 folder wait for their own command to be run again.
 
 A replication is reused only for exactly the same scenario: the key of a
-:class:`Checkpoint` (:func:`sim.experiments.store.replication_key`) covers every
+:class:`Checkpoint` (:func:`sim.experiments.replication.replication_key`) covers every
 parameter except the number of replications (replication *r* does not depend on
 how many others run), the source code a replication's numbers depend on (named
 in ``RESULT_SOURCES``) and the versions of the libraries that draw and schedule. Results
@@ -29,14 +29,14 @@ from importlib import metadata
 from pathlib import Path
 
 from ..inputs.config import Config
-from .runner import ReplicationResult
-from .store import replication_key
+from .replication import ReplicationResult, replication_key
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-RESULT_SOURCES = ("inputs", "model", "analysis", "experiments/runner.py")
+RESULT_SOURCES = ("inputs", "model", "analysis", "experiments/runner.py", "experiments/replication.py")
 """What a replication's numbers depend on, within the package: the config schema and the files it
 reads (``inputs``), the model (``model``), the KPIs and the checks on them (``analysis``), and the
-function that runs, checks and measures one replication (``experiments/runner.py``). Every module
+function that runs, checks and measures one replication (``experiments/runner.py``) with the result
+it gives and the key it is kept under (``experiments/replication.py``). Every module
 in those stages, a new one included, is part of the fingerprint; editing any other module (how runs
 are arranged, compared, written or shown) keeps kept replications."""
 

@@ -233,7 +233,8 @@ def _warm_worker(client_pid: int, local: bool) -> None:
     back), cancels the rest and closes the cluster, so the signal would only make the worker
     print a traceback.
     """
-    from . import runner  # noqa: F401
+    from ..analysis import invariants, kpis, output_analysis  # noqa: F401  (what a replication runs)
+    from ..model import pathway  # noqa: F401
 
     if os.getpid() == client_pid:  # a cluster of threads in this process
         return

@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import sys
 from collections.abc import Hashable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,37 +23,13 @@ from ..analysis.kpis import compute_kpis
 from ..model.pathway import run_replication
 from ..analysis.output_analysis import fill_route_columns
 from .executors import Executor, SerialExecutor, executor_scope
+from .replication import SDA_DIARIES, ReplicationResult, SlotUse
 from .resources import check_fits
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from .checkpoint import Checkpoint
-
-
-SDA_DIARIES = ("gpcg_sda", "pcn_sda")
-"""The SDA services whose slot use by weekday and hour a replication can keep (the app charts it)."""
-
-
-@dataclass(frozen=True)
-class SlotUse:
-    """SDA slots and bookings by provider (``SDA_DIARIES``), weekday and hour, after the warm-up.
-
-    ``slots`` and ``booked`` have shape (provider, weekday, hour).
-    """
-
-    slots: np.ndarray
-    booked: np.ndarray
-
-
-@dataclass
-class ReplicationResult:
-    """KPIs (and optionally the event log and the SDA slot use) of one replication."""
-
-    replication: int
-    kpis: dict[str, float]
-    events: pd.DataFrame | None = None
-    slot_use: SlotUse | None = None
 
 
 def sda_slot_use(model, cfg: Config) -> SlotUse:

@@ -18,32 +18,18 @@ The app and the command line thus get their numbers from one code path.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Protocol
 
 from ..inputs.config import Config
 from .executors import Executor, executor_scope
+from .replication import ReplicationResult, replication_key
 from .resources import check_fits
-from .runner import ReplicationResult, ReplicationRunner
+from .runner import ReplicationRunner
 
 MAX_STORED = 4000
 """Replications a session keeps before dropping the oldest (a few kB each)."""
-
-
-def replication_key(cfg: Config, fingerprint: str = "") -> str:
-    """The key of a replication's results: a hash of every parameter that sets its numbers.
-
-    The name, description and number of replications are left out. ``fingerprint``
-    (from :func:`sim.experiments.checkpoint.code_fingerprint`) adds the code the
-    numbers depend on, for a store that outlives the program.
-    """
-    data = cfg.model_dump(mode="json", exclude={"name", "description"})
-    data["run"].pop("replications", None)
-    text = json.dumps(data, sort_keys=True) + fingerprint
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class ScenarioStore(Protocol):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 
 def _budget(text: str) -> int:
-    from .inputs.plan import MAX_BUDGET  # the plan schema (pydantic) only when a budget is given
+    from ..inputs.plan import MAX_BUDGET  # the plan schema (pydantic) only when a budget is given
 
     try:
         value = int(text)
@@ -48,18 +48,18 @@ def add_parser(sub, positive_int, add_scheduler_option) -> None:
 
 def cmd_plan(args) -> int:
     """Search, select, and write the chosen plan, its comparison with today, the trade-off and the search."""
-    from .cli import _manifest, _output_folder, _resumable, executor_for
-    from .experiments.planner import (
+    from . import _manifest, _output_folder, _resumable, executor_for
+    from ..experiments.planner import (
         evaluations_table,
         pareto_table,
         plans_table,
         resolve,
         run_plan,
     )
-    from .experiments.resources import check_fits
-    from .inputs.plan import load_plan
-    from .outputs.output import ResultWriter
-    from .outputs.plan_files import (
+    from ..experiments.resources import check_fits
+    from ..inputs.plan import load_plan
+    from ..outputs.output import ResultWriter
+    from ..outputs.plan_files import (
         chosen_config_yaml,
         comparison_in_words,
         search_figure,

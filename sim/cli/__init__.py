@@ -9,19 +9,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cli_business import add_parser as add_business_case_parser
-from .cli_calibrate import add_parser as add_calibrate_parser
-from .cli_plan import add_parser as add_plan_parser
-from .cli_psa import add_parser as add_psa_parser
+from .business_case import add_parser as add_business_case_parser
+from .calibrate import add_parser as add_calibrate_parser
+from .plan import add_parser as add_plan_parser
+from .psa import add_parser as add_psa_parser
 
 if TYPE_CHECKING:  # the command line starts fast: each command imports what it uses, when it runs
     import pandas as pd
 
-    from .experiments.checkpoint import CheckpointFolder
-    from .experiments.executors import Executor
-    from .experiments.precision import Outcome, Precision
-    from .experiments.runner import ReplicationRunner
-    from .inputs.config import Config
+    from ..experiments.checkpoint import CheckpointFolder
+    from ..experiments.executors import Executor
+    from ..experiments.precision import Outcome, Precision
+    from ..experiments.runner import ReplicationRunner
+    from ..inputs.config import Config
 
 EXIT_BAD_INPUT = 2
 EXIT_MODEL_ERROR = 3
@@ -94,14 +94,14 @@ def add_precision_options(p: argparse.ArgumentParser) -> None:
 
 def executor_for(args) -> Executor:
     """The executor for ``--jobs`` / ``--scheduler`` (the scheduler wins)."""
-    from .experiments.executors import make_executor
+    from ..experiments.executors import make_executor
 
     return make_executor(args.jobs, getattr(args, "scheduler", None))
 
 
 def precision_for(args) -> Precision | None:
     """The ``--precision`` asked for, or ``None``."""
-    from .experiments.precision import Precision
+    from ..experiments.precision import Precision
 
     if getattr(args, "precision", None) is None:
         return None
@@ -227,7 +227,7 @@ def cmd_app(args) -> int:
     import socket
     import subprocess
 
-    from .inputs.config import ConfigError
+    from ..inputs.config import ConfigError
 
     for library in ("streamlit", "altair"):  # checked here: the app runs in a process of its own
         if importlib.util.find_spec(library) is None:
@@ -238,7 +238,7 @@ def cmd_app(args) -> int:
         except OSError:
             raise ConfigError(f"--port {args.port}: already in use on this machine; choose another, "
                               "e.g. --port 8502") from None
-    script = Path(__file__).resolve().parent / "app" / "main.py"
+    script = Path(__file__).resolve().parent.parent / "app" / "main.py"
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", "localhost",
                "--server.port", str(args.port), "--browser.gatherUsageStats", "false"]
     print(f"Web app on http://localhost:{args.port} (Ctrl-C to stop)", file=sys.stderr)
@@ -250,7 +250,7 @@ def cmd_app(args) -> int:
 
 def _load_scenario(path: str) -> Config:
     """A scenario config; a sweep file given instead is named as one."""
-    from .inputs.config import ConfigError, load_config
+    from ..inputs.config import ConfigError, load_config
 
     try:
         return load_config(path)
@@ -262,7 +262,7 @@ def _load_scenario(path: str) -> Config:
 
 
 def _looks_like_sweep(path: str) -> bool:
-    from .inputs.config import ConfigError, read_yaml_mapping
+    from ..inputs.config import ConfigError, read_yaml_mapping
 
     try:
         data = read_yaml_mapping(Path(path), "config")
@@ -272,7 +272,7 @@ def _looks_like_sweep(path: str) -> bool:
 
 
 def _load(path: str, args) -> Config:
-    from .inputs.config import apply_overrides
+    from ..inputs.config import apply_overrides
 
     cfg = _load_scenario(path)
     cfg = apply_overrides(
@@ -280,7 +280,7 @@ def _load(path: str, args) -> Config:
     )
     assignments = getattr(args, "assignments", [])
     if assignments:
-        from .experiments.sweep import set_parameters
+        from ..experiments.sweep import set_parameters
 
         cfg = set_parameters(cfg, assignments)
     _check_precision_kpis(cfg, args)
@@ -289,9 +289,9 @@ def _load(path: str, args) -> Config:
 
 def kpi_names(cfg: Config) -> set[str]:
     """The KPIs a replication of ``cfg`` reports, from a one-day replication (a fraction of a second)."""
-    from .analysis.kpis import compute_kpis
-    from .inputs.config import apply_overrides
-    from .model.pathway import run_replication
+    from ..analysis.kpis import compute_kpis
+    from ..inputs.config import apply_overrides
+    from ..model.pathway import run_replication
 
     model = run_replication(apply_overrides(cfg, days=1, warmup_days=0, replications=1), 0)
     try:
@@ -306,8 +306,8 @@ def _check_precision_kpis(cfg: Config, args) -> None:
         return
     import difflib
 
-    from .analysis.output_analysis import ZERO_FILL_PREFIXES
-    from .inputs.config import ConfigError
+    from ..analysis.output_analysis import ZERO_FILL_PREFIXES
+    from ..inputs.config import ConfigError
 
     known = kpi_names(cfg)
     for name in args.precision_kpis:
@@ -341,7 +341,7 @@ def _exit_code(exc: KeyboardInterrupt) -> int:
 @contextmanager
 def _resumable(out: Path, args):
     """The command's checkpoint folder; on Ctrl-C, say what it keeps; after success, remove it."""
-    from .experiments.checkpoint import CheckpointFolder
+    from ..experiments.checkpoint import CheckpointFolder
 
     checkpoints = CheckpointFolder(out, resume=not args.no_resume)
     kept = checkpoints.kept()
@@ -434,7 +434,7 @@ def _print_comparison(comparison: pd.DataFrame) -> None:
 
 def _output_folder(path: Path) -> Path:
     """The output folder, refused before any work if results cannot or must not go there."""
-    from .outputs.output import check_output_folder
+    from ..outputs.output import check_output_folder
 
     return check_output_folder(path)
 
@@ -452,7 +452,7 @@ def _processes(args) -> int:
 
 def _check_memory(configs, args, events: bool = False, kept_event_logs: bool = False) -> None:
     """Refuse, before anything is locked or run, a command whose replications would not fit in memory."""
-    from .experiments.resources import check_fits
+    from ..experiments.resources import check_fits
 
     for cfg in configs:
         check_fits(cfg, _processes(args), events, kept_event_logs=kept_event_logs)
@@ -464,8 +464,8 @@ def _run_arms(arms: dict[str, Config], args, checkpoints: CheckpointFolder, labe
 
     With ``events_dirs``, each arm's event logs are written to its folder as replications finish.
     """
-    from .experiments.precision import run_groups
-    from .experiments.runner import ReplicationRunner
+    from ..experiments.precision import run_groups
+    from ..experiments.runner import ReplicationRunner
 
     _check_memory(arms.values(), args, events)  # checked by the commands before they lock; again here
     with executor_for(args) as executor, ReplicationRunner(executor, events, not args.quiet, label) as runner:
@@ -490,9 +490,9 @@ def _say_precision(outcome: Outcome, args) -> None:
 def cmd_run(args) -> int:
     import time
 
-    from .analysis.output_analysis import summarise
-    from .experiments.runner import summary_table
-    from .outputs.output import ResultWriter
+    from ..analysis.output_analysis import summarise
+    from ..experiments.runner import summary_table
+    from ..outputs.output import ResultWriter
 
     cfg = _load(args.config, args)
     out = _output_folder(Path(args.out or Path("results") / cfg.name))
@@ -524,12 +524,12 @@ def cmd_compare(args) -> int:
     # matplotlib is imported only by the commands that draw
     import time
 
-    from .analysis.output_analysis import paired_comparison, summarise
-    from .experiments.runner import summary_table
-    from .outputs.labels import with_labels
-    from .outputs.output import ResultWriter
+    from ..analysis.output_analysis import paired_comparison, summarise
+    from ..experiments.runner import summary_table
+    from ..outputs.labels import with_labels
+    from ..outputs.output import ResultWriter
 
-    from .outputs.report import cost_change_by_route_figure
+    from ..outputs.report import cost_change_by_route_figure
 
     base = _load(args.baseline, args)
     scen = _load(args.scenario, args)
@@ -576,11 +576,11 @@ def cmd_compare(args) -> int:
 def cmd_attribute(args) -> int:
     import time
 
-    from .experiments.attribution import attribute, build_steps, resolve_order
-    from .experiments.precision import Outcome
-    from .outputs.output import ResultWriter
+    from ..experiments.attribution import attribute, build_steps, resolve_order
+    from ..experiments.precision import Outcome
+    from ..outputs.output import ResultWriter
 
-    from .outputs.report import attribution_figure
+    from ..outputs.report import attribution_figure
 
     base = _load(args.baseline, args)
     scen = _load(args.scenario, args)
@@ -622,9 +622,9 @@ def _runs_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 def cmd_validate(args) -> int:
     import time
 
-    from .experiments.runner import summary_table
-    from .experiments.validation import validate, validation_runs
-    from .outputs.output import ResultWriter
+    from ..experiments.runner import summary_table
+    from ..experiments.validation import validate, validation_runs
+    from ..outputs.output import ResultWriter
 
     runs = validation_runs(_load(args.current, args), _load(args.redesign, args))
     first = runs["current"]
@@ -673,7 +673,7 @@ def _print_uncertainty(summary: pd.DataFrame) -> None:
 
 
 def _looks_like_scenario(path: str) -> bool:
-    from .inputs.config import ConfigError, read_yaml_mapping
+    from ..inputs.config import ConfigError, read_yaml_mapping
 
     try:
         data = read_yaml_mapping(Path(path), "sweep")
@@ -692,12 +692,12 @@ def _print_sobol(indices: pd.DataFrame) -> None:
 def cmd_sweep(args) -> int:
     import time
 
-    from .experiments.sweep import (build_points, load_sweep, point_summary, replications_table, run_sweep, runs_table,
+    from ..experiments.sweep import (build_points, load_sweep, point_summary, replications_table, run_sweep, runs_table,
                                      sobol_indices, uncertainty_summary)
-    from .inputs.config import ConfigError
-    from .outputs.output import ResultWriter
+    from ..inputs.config import ConfigError
+    from ..outputs.output import ResultWriter
 
-    from .outputs.report import sample_figure, sweep_figure
+    from ..outputs.report import sample_figure, sweep_figure
 
     try:
         spec = load_sweep(args.sweep)
@@ -782,11 +782,11 @@ WARMUP_MIN_DAYS = 20
 def cmd_warmup(args) -> int:
     import pandas as pd
 
-    from .experiments.runner import run_replications
-    from .inputs.config import ConfigError, apply_overrides, load_config
-    from .outputs.output import ResultWriter
+    from ..experiments.runner import run_replications
+    from ..inputs.config import ConfigError, apply_overrides, load_config
+    from ..outputs.output import ResultWriter
 
-    from .analysis.warmup import daily_kpis, warmup_table
+    from ..analysis.warmup import daily_kpis, warmup_table
 
     cfg = _load_scenario(args.config)
     configured = cfg.run.warmup_days
@@ -826,7 +826,7 @@ def main(argv: list[str] | None = None) -> int:
     While it runs, Ctrl-C, SIGTERM and SIGHUP stop the command once, however many arrive
     (:class:`~sim.experiments.executors.StopSignals`); the handlers found are put back at the end.
     """
-    from .experiments.stop_signals import StopSignals, active_stop_signals
+    from ..experiments.stop_signals import StopSignals, active_stop_signals
 
     stops = None if active_stop_signals() is not None else StopSignals().install()
     try:
@@ -855,7 +855,7 @@ def script() -> None:
     """
     stops = None
     try:
-        from .experiments.stop_signals import STOP_SIGNALS, StopSignals
+        from ..experiments.stop_signals import STOP_SIGNALS, StopSignals
 
         stops = StopSignals().install()
         code = main()
@@ -884,7 +884,7 @@ def _missing_extra(exc: ImportError) -> str | None:
 
 def _stop_requested() -> int | None:
     """The stop signal this process has received, if any."""
-    from .experiments.stop_signals import active_stop_signals
+    from ..experiments.stop_signals import active_stop_signals
 
     stops = active_stop_signals()
     return None if stops is None else stops.first
@@ -896,7 +896,7 @@ def _command(args) -> int:
     A library interrupted in the middle of its own code may turn the ``KeyboardInterrupt`` into an
     error of its own (an import turned into ``ImportError``, say); the user pressed Ctrl-C.
     """
-    from .experiments.stop_signals import stop_exception
+    from ..experiments.stop_signals import stop_exception
 
     try:
         if args.command == "run":
@@ -930,8 +930,8 @@ def _command(args) -> int:
 
 
 def _dispatch(args) -> int:
-    from .analysis.invariants import InvariantError
-    from .inputs.config import ConfigError
+    from ..analysis.invariants import InvariantError
+    from ..inputs.config import ConfigError
 
     try:
         return _command(args)
@@ -971,27 +971,27 @@ def _shorten(text: str, limit: int = 120) -> str:
 
 def cmd_calibrate(args) -> int:
     """``calibrate`` (its code, and the heavy libraries it needs, are imported when it runs)."""
-    from .cli_calibrate import cmd_calibrate as calibrate
+    from .calibrate import cmd_calibrate as calibrate
 
     return calibrate(args)
 
 
 def cmd_psa(args) -> int:
     """``psa`` (its code, and the heavy libraries it needs, are imported when it runs)."""
-    from .cli_psa import cmd_psa as psa
+    from .psa import cmd_psa as psa
 
     return psa(args)
 
 
 def cmd_plan(args) -> int:
     """``plan`` (its code, and the heavy libraries it needs, are imported when it runs)."""
-    from .cli_plan import cmd_plan as plan
+    from .plan import cmd_plan as plan
 
     return plan(args)
 
 
 def cmd_business_case(args) -> int:
     """``business-case`` (its code, and the heavy libraries it needs, are imported when it runs)."""
-    from .cli_business import cmd_business_case as business_case
+    from .business_case import cmd_business_case as business_case
 
     return business_case(args)

@@ -54,7 +54,7 @@ def add_parser(sub, positive_int, add_scheduler_option) -> None:
 
 
 def _truth(assignments: list[str], names: list[str]) -> dict[str, float] | None:
-    from .inputs.config import ConfigError
+    from ..inputs.config import ConfigError
 
     if not assignments:
         return None
@@ -80,7 +80,7 @@ def cmd_calibrate(args) -> int:
 
     # the heavy imports of this command, when it runs (the command line starts fast)
     import numpy as np
-    from .experiments.calibration import (
+    from ..experiments.calibration import (
         CalibrationState,
         CountingExecutor,
         check_inputs,
@@ -98,11 +98,11 @@ def cmd_calibrate(args) -> int:
         summary_table,
         synthetic_targets,
     )
-    from .inputs.config import ConfigError, apply_overrides, load_config
-    from .outputs.output import ResultWriter
-    from .cli import _manifest, _output_folder, _resumable, executor_for
-    from .experiments.resources import check_fits
-    from .inputs.targets import load_targets
+    from ..inputs.config import ConfigError, apply_overrides, load_config
+    from ..outputs.output import ResultWriter
+    from . import _manifest, _output_folder, _resumable, executor_for
+    from ..experiments.resources import check_fits
+    from ..inputs.targets import load_targets
 
     spec = load_calibration(args.calibration)
     folder = Path(args.calibration).parent
@@ -203,7 +203,7 @@ def _targets_frame(targets):
 def _print(result, summary, truth, spec, out: Path) -> None:
     import yaml
 
-    from .experiments.calibration import inside_set
+    from ..experiments.calibration import inside_set
 
     print(f"calibrate: history matching of {len(result.inputs)} inputs to {len(result.targets)} targets; "
           f"{result.simulator_runs:,} simulator runs; {len(result.waves)} wave(s), stopped: {result.stopped}")

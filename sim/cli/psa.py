@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # imported when the command runs, so the command line starts fast
     import pandas as pd
 
-    from .inputs.config import Config
+    from ..inputs.config import Config
 
 DEFAULT_SPEC = Path("configs") / "psa.yaml"
 
@@ -67,8 +67,8 @@ def _inputs_frame(setup) -> pd.DataFrame:
 
 def make_evaluator(executor, store):
     """``evaluate`` with the executor, the store and each design's parameter space bound."""
-    from .experiments.evaluate import evaluate
-    from .inputs.parameters import ParameterSpace
+    from ..experiments.evaluate import evaluate
+    from ..inputs.parameters import ParameterSpace
 
     def run(base: Config, designs, replications: int) -> pd.DataFrame:
         paths = list(dict.fromkeys(p for d in designs for p in d))
@@ -82,10 +82,10 @@ def cmd_psa(args) -> int:
     """Run the PSA and write its tables."""
     from tqdm import tqdm
 
-    from .cli import _manifest, _output_folder, _resumable, executor_for
-    from .experiments.calibration import CountingExecutor
-    from .experiments.psa import run_psa, runs_planned, setup_psa
-    from .experiments.resources import check_fits
+    from . import _manifest, _output_folder, _resumable, executor_for
+    from ..experiments.calibration import CountingExecutor
+    from ..experiments.psa import run_psa, runs_planned, setup_psa
+    from ..experiments.resources import check_fits
 
     setup = setup_psa(args.psa, args.budget, args.calibrated_sets, days=args.days, warmup_days=args.warmup_days,
                       seed=args.seed)
@@ -97,7 +97,7 @@ def cmd_psa(args) -> int:
     bar = tqdm(total=total, desc="psa", unit="run", disable=args.quiet or not sys.stderr.isatty(),
                file=sys.stderr, dynamic_ncols=True, delay=2.0)
     with _resumable(out, args) as checkpoints, executor_for(args) as executor:
-        from .outputs.output import ResultWriter
+        from ..outputs.output import ResultWriter
 
         evaluate_fn = make_evaluator(CountingExecutor(executor, bar.update), checkpoints)
 

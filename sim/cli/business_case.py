@@ -34,7 +34,14 @@ def add_parser(sub, add_run_options) -> None:
 
 def cmd_business_case(args) -> int:
     """Run the business case and write the workbook, the report, the charts and the CSV tables."""
-    from . import (
+    from ..experiments.business_case import check_switching_inputs, run_business_case
+    from ..experiments.precision import Outcome
+    from ..experiments.resources import check_fits
+    from ..inputs.business_case import load_business_case
+    from ..inputs.reconciliation import load_reconciliation
+    from ..outputs.business_case_files import business_case_files
+    from ..outputs.output import ResultWriter
+    from .common import (
         _load,
         _manifest,
         _output_folder,
@@ -44,13 +51,6 @@ def cmd_business_case(args) -> int:
         executor_for,
         precision_for,
     )
-    from ..experiments.business_case import check_switching_inputs, run_business_case
-    from ..experiments.precision import Outcome
-    from ..experiments.resources import check_fits
-    from ..inputs.business_case import load_business_case
-    from ..inputs.reconciliation import load_reconciliation
-    from ..outputs.business_case_files import business_case_files
-    from ..outputs.output import ResultWriter
 
     case = load_business_case(args.case)
     rec = load_reconciliation(args.reconciliation)

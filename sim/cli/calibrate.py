@@ -19,7 +19,6 @@ import sys
 import time
 from pathlib import Path
 
-
 DEFAULT_SPEC = Path("configs") / "calibration.yaml"
 TRUTH_SEED_OFFSET = 7919
 """Synthetic targets (``--truth``) are made on other seeds than the calibration's runs."""
@@ -76,10 +75,10 @@ def _truth(assignments: list[str], names: list[str]) -> dict[str, float] | None:
 
 def cmd_calibrate(args) -> int:
     """Run the history matching and write the plausible set, its summary and the calibrated defaults."""
-    from tqdm import tqdm
-
     # the heavy imports of this command, when it runs (the command line starts fast)
     import numpy as np
+    from tqdm import tqdm
+
     from ..experiments.calibration import (
         CalibrationState,
         CountingExecutor,
@@ -98,11 +97,11 @@ def cmd_calibrate(args) -> int:
         summary_table,
         synthetic_targets,
     )
-    from ..inputs.config import ConfigError, apply_overrides, load_config
-    from ..outputs.output import ResultWriter
-    from . import _manifest, _output_folder, _resumable, executor_for
     from ..experiments.resources import check_fits
+    from ..inputs.config import ConfigError, apply_overrides, load_config
     from ..inputs.targets import load_targets
+    from ..outputs.output import ResultWriter
+    from .common import _manifest, _output_folder, _resumable, executor_for
 
     spec = load_calibration(args.calibration)
     folder = Path(args.calibration).parent

@@ -48,7 +48,6 @@ def add_parser(sub, positive_int, add_scheduler_option) -> None:
 
 def cmd_plan(args) -> int:
     """Search, select, and write the chosen plan, its comparison with today, the trade-off and the search."""
-    from . import _manifest, _output_folder, _resumable, executor_for
     from ..experiments.planner import (
         evaluations_table,
         pareto_table,
@@ -65,6 +64,7 @@ def cmd_plan(args) -> int:
         search_figure,
         summary_lines,
     )
+    from .common import _manifest, _output_folder, _resumable, executor_for
 
     plan, folder = load_plan(args.plan)
     scenario, baseline, case = resolve(plan, folder, days=args.days, seed=args.seed)

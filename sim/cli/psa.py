@@ -17,7 +17,6 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported when the command runs, so the command line starts fast
@@ -82,10 +81,10 @@ def cmd_psa(args) -> int:
     """Run the PSA and write its tables."""
     from tqdm import tqdm
 
-    from . import _manifest, _output_folder, _resumable, executor_for
     from ..experiments.calibration import CountingExecutor
     from ..experiments.psa import run_psa, runs_planned, setup_psa
     from ..experiments.resources import check_fits
+    from .common import _manifest, _output_folder, _resumable, executor_for
 
     setup = setup_psa(args.psa, args.budget, args.calibrated_sets, days=args.days, warmup_days=args.warmup_days,
                       seed=args.seed)

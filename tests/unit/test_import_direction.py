@@ -1,10 +1,10 @@
 """The package reads as its data flows: each stage of ``sim/`` imports only the stages before it.
 
 Stages, in order: ``inputs`` -> ``model`` -> ``analysis`` -> ``experiments`` -> ``outputs`` ->
-``app``, and the command line (``sim/cli.py``, ``sim/cli_business.py`` or a ``sim/cli/``
-package) on top. Every import counts, at the top of a module or inside a function, under
-``TYPE_CHECKING`` or not: each is a dependency a reader has to follow. Imports are read from
-the source with ``ast``, so nothing is imported to test it.
+``app``, and the command line (the ``sim/cli/`` package) on top. Every import counts, at the
+top of a module or inside a function, under ``TYPE_CHECKING`` or not: each is a dependency a
+reader has to follow. Imports are read from the source with ``ast``, so nothing is imported to
+test it.
 """
 
 from __future__ import annotations
@@ -12,18 +12,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parents[2] / "sim"
 STAGES = ("inputs", "model", "analysis", "experiments", "outputs", "app", "cli")
 """The stages in the order the data flows; ``cli`` (the command line) sits on top of all of them."""
-
-KNOWN_CIRCLES = (
-    frozenset({"sim.cli", "sim.cli_business"}),
-    frozenset({"sim.experiments.runner", "sim.experiments.checkpoint", "sim.experiments.executors"}),
-)
-"""Import circles known when the test was written (issue 21); each is to be broken, not added to."""
-
 
 def module_name(path: Path) -> str:
     parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
@@ -38,8 +29,6 @@ def stage_of(module: str) -> int | None:
     top = parts[1]
     if top in STAGES:
         return STAGES.index(top)
-    if top.startswith("cli"):  # sim/cli.py, sim/cli_business.py, sim/cli_*.py
-        return STAGES.index("cli")
     raise AssertionError(f"{module}: not in a stage folder ({', '.join(STAGES)}); find its floor first")
 
 
@@ -133,16 +122,8 @@ def test_each_stage_imports_only_earlier_stages():
     assert not backwards, "imports against the flow of data:\n" + "\n".join(backwards)
 
 
-def test_no_import_circle_beyond_the_known_ones():
-    new = [sorted(c) for c in circles(import_graph()) if c not in KNOWN_CIRCLES]
-    assert not new, f"import circles (a type or a helper is on the wrong side): {new}"
-
-
-@pytest.mark.parametrize("circle", [
-    pytest.param(circle, id="-".join(sorted(m.rpartition(".")[2] for m in circle)),
-                 marks=pytest.mark.xfail(strict=True, reason="issue 21: a known import circle; remove this mark "
-                                         "(and the circle from KNOWN_CIRCLES) once it is broken"))
-    for circle in KNOWN_CIRCLES])
-def test_known_import_circle_is_broken(circle):
-    """sim/cli.py <-> sim/cli_business.py; sim/experiments/runner.py <-> checkpoint.py <-> executors.py."""
-    assert not any(circle <= found for found in circles(import_graph())), f"still a circle: {sorted(circle)}"
+def test_no_import_circle():
+    """No module imports one that imports it back, however far round (issue 21 broke the last two:
+    sim/cli.py <-> sim/cli_business.py, and sim/experiments/runner.py <-> checkpoint.py <-> executors.py)."""
+    found = [sorted(c) for c in circles(import_graph())]
+    assert not found, f"import circles (a type or a helper is on the wrong side): {found}"

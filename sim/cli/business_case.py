@@ -83,6 +83,8 @@ def cmd_business_case(args) -> int:
 
 def _gbp(value: float) -> str:
     """GBP with separators and the sign first: ``-GBP 1,612,273``; pence under GBP 1,000."""
+    import pandas as pd
+
     if pd.isna(value):
         return "n/a"
     text = f"GBP {abs(value):,.0f}" if abs(value) >= 1000 else f"GBP {abs(value):,.2f}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from scipy.special import stdtrit  # the Student-t quantile, without importing all of scipy.stats
@@ -159,3 +161,19 @@ def replications_needed(values: np.ndarray, target: float, min_replications: int
         if ok[n - 1:end].all():
             return n
     return None
+
+
+def compare_scenarios(baseline: pd.DataFrame, scenarios: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Any number of named scenarios, each against one baseline, paired by replication.
+
+    A long table: ``scenario`` (the name), then the columns of
+    :func:`paired_comparison` for that scenario against ``baseline``. No
+    scenario gives an empty table with those columns.
+    """
+    frames = [paired_comparison(baseline, table) for table in scenarios.values()]
+    if not frames:
+        columns = list(paired_comparison(baseline, baseline).columns)
+        return pd.DataFrame(columns=["scenario", *columns])
+    for name, frame in zip(scenarios, frames):
+        frame.insert(0, "scenario", name)
+    return pd.concat(frames, ignore_index=True)

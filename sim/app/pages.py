@@ -14,12 +14,12 @@ import streamlit as st
 
 from ..inputs.config import Config, ConfigError
 from ..analysis.invariants import InvariantError
-from ..analysis.output_analysis import paired_comparison
-from ..experiments.attribution import build_steps
+from ..experiments.attribution import attribution_table, build_steps
+from ..experiments.store import SessionStore, replication_key
 from . import charts
 from ..outputs.labels import PROVIDER_NAMES, kpi_label
-from .scenario import Choices, build_configs, config_key, config_yaml, run_settings
-from .simulate import ResultStore, comparison, run_all, slot_use, summary
+from .scenario import Choices, build_configs, config_yaml, run_settings
+from .simulate import comparison, replications, run_all, session_store, slot_use, summary
 from .workbook import workbook_section
 
 STORE = "results"      # session_state key: the session's finished replications
@@ -39,9 +39,9 @@ HEADLINE_KPIS = (
 """The headline KPIs, in the order the results table shows them (named in words by ``kpi_label``)."""
 
 
-def store() -> ResultStore:
+def store() -> SessionStore:
     """This session's finished replications."""
-    return ResultStore(st.session_state.setdefault(STORE, {}))
+    return session_store(st.session_state.setdefault(STORE, {}))
 
 
 def _num(value: float, kpi: str = "") -> str:
@@ -121,20 +121,14 @@ def _savings_by_change(shown: Shown) -> None:
             return
         if not _run([(s.label, s.cfg) for s in steps]):
             return
-    tables = {s.label: summary(store().results(s.cfg)) for s in steps}
-    rows = []
-    pairs = [(a.label, b.label, b.label) for a, b in zip(steps[:-1], steps[1:])] + [
-        (steps[0].label, steps[-1].label, "total")]
-    for before, after, label in pairs:
-        cost = paired_comparison(tables[before], tables[after]).set_index("kpi").loc["cost_total_annual_gbp"]
-        rows.append({"step": label, "saving_mean_gbp": -cost["diff_mean"],
-                     "saving_ci_low_gbp": -cost["diff_ci_high"], "saving_ci_high_gbp": -cost["diff_ci_low"]})
-    st.altair_chart(charts.savings_by_change_chart(pd.DataFrame(rows)), width="stretch")
+    tables = {s.label: summary(replications(s.cfg, store())) for s in steps}
+    st.altair_chart(charts.savings_by_change_chart(
+        attribution_table(steps, tables)[["step", "saving_mean_gbp", "saving_ci_low_gbp", "saving_ci_high_gbp"]]), width="stretch")
 
 
 def _results(shown: Shown, stale: bool) -> None:
     base, scen = shown.baseline, shown.scenario
-    results = {arm: store().results(cfg) for arm, cfg in (("baseline", base), ("scenario", scen))}
+    results = {arm: replications(cfg, store()) for arm, cfg in (("baseline", base), ("scenario", scen))}
     tables = {arm: summary(res) for arm, res in results.items()}
     table = comparison(tables["baseline"], tables["scenario"])
     names = {"baseline": "Current pathway", "scenario": f"Scenario ({shown.label})"}
@@ -205,9 +199,9 @@ def compare_page(configs: tuple[Config, Config] | None, choices: Choices | None)
     if shown is None:
         st.info("Set the inputs in the sidebar and press Run.")
         return
-    stale = configs is None or (config_key(shown.baseline), config_key(shown.scenario),
+    stale = configs is None or (replication_key(shown.baseline), replication_key(shown.scenario),
                                 shown.baseline.run.replications) != (
-        config_key(configs[0]), config_key(configs[1]), configs[0].run.replications)
+        replication_key(configs[0]), replication_key(configs[1]), configs[0].run.replications)
     _results(shown, stale)
 
 
@@ -269,7 +263,8 @@ def sweep_table(points: list[tuple[float, Config, Config]]) -> pd.DataFrame:
     """For every point and KPI: the scenario's mean and 95% interval (the saving for cost), long form."""
     rows = []
     for value, baseline, scenario in points:
-        table = comparison(summary(store().results(baseline)), summary(store().results(scenario))).set_index("kpi")
+        table = comparison(summary(replications(baseline, store())),
+                           summary(replications(scenario, store()))).set_index("kpi")
         for kpi in SWEEP_KPIS:
             r = table.loc[kpi]
             if kpi.startswith("cost_"):
@@ -311,7 +306,7 @@ def sweep_page(pathway: Config | None, current: Config, choices: Choices | None)
         return
     last_name, last_points = last
     if last_name != spec.name or [p[0] for p in last_points] != [p[0] for p in points] or any(
-            config_key(a[2]) != config_key(b[2]) for a, b in zip(last_points, points)):
+            replication_key(a[2]) != replication_key(b[2]) for a, b in zip(last_points, points)):
         st.warning("These results are for earlier inputs: press Run the sweep to see the current ones.")
     table = sweep_table(last_points)
     x_title = names[last_name].label

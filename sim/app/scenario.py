@@ -10,8 +10,6 @@ on the same patients; everything else changes the scenario only.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import shutil
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -20,7 +18,8 @@ from types import MappingProxyType
 
 import yaml
 
-from ..inputs.config import SHIPPED_CONFIGS, Changes, Config, ConfigError, load_config, validate_config
+from ..inputs.config import SHIPPED_CONFIGS, Changes, Config, ConfigError, load_config
+from ..inputs.parameters import ParameterSpace
 
 CONFIGS = SHIPPED_CONFIGS
 SHIPPED = MappingProxyType({"current": CONFIGS / "current.yaml", "redesign": CONFIGS / "redesign.yaml"})
@@ -138,56 +137,47 @@ def run_settings(choices: Choices) -> dict:
     return {"replications": choices.replications, "days": choices.days, "seed": choices.seed}
 
 
-def _facts(data: dict, choices: Choices) -> dict:
-    """Apply the inputs shared by both arms: patients, demand growth, run settings."""
-    data["patients"]["sda_eligible"] = choices.sda_eligible
-    data["patients"]["accepts_redirection"] = choices.accepts_redirection
-    for channel in data["demand"].values():
-        channel["growth"] = choices.growth
-    data["run"].update(run_settings(choices))
-    return data
+def _facts(cfg: Config, choices: Choices) -> dict:
+    """The inputs shared by both arms, by parameter path: patients, demand growth, run settings."""
+    values = {"patients.sda_eligible": choices.sda_eligible,
+              "patients.accepts_redirection": choices.accepts_redirection}
+    values.update({f"demand.{channel}.growth": choices.growth for channel in cfg.demand.model_dump()})
+    values.update({f"run.{name}": value for name, value in run_settings(choices).items()})
+    return values
 
 
 def build_configs(pathway: Config, current: Config, choices: Choices) -> tuple[Config, Config]:
     """The baseline (the current pathway) and the scenario (the pathway with the inputs applied).
+
+    The inputs are set through the parameter space (``sim/inputs/parameters.py``),
+    as sweeps and switching values set theirs.
 
     Raises
     ------
     ConfigError
         One line naming the field and value, if an input is out of range.
     """
-    base = _facts(current.model_dump(), choices)
-    baseline = validate_config(base, "inputs")
-    scen = _facts(pathway.model_dump(), choices)
-    scen["changes"] = {name: bool(choices.changes[name]) for name in Changes.model_fields}
-    policy = scen["ia_nurse"][ia_policy(scen["changes"])]
-    policy["probability"] = choices.redirection_rate
-    policy["start_hour"], policy["end_hour"] = choices.window
-    policy["care_navigator_books"] = choices.care_navigator_books
+    space = ParameterSpace([])  # every path read from the schema
+    baseline = space.apply(current, _facts(current, choices), "inputs")
+    values = _facts(pathway, choices)
+    changes = {name: bool(choices.changes[name]) for name in Changes.model_fields}
+    values.update({f"changes.{name}": on for name, on in changes.items()})
+    policy = f"ia_nurse.{ia_policy(changes)}"
+    values.update({f"{policy}.probability": choices.redirection_rate,
+                   f"{policy}.start_hour": choices.window[0], f"{policy}.end_hour": choices.window[1],
+                   f"{policy}.care_navigator_books": choices.care_navigator_books})
     for provider, week in choices.slots.items():
-        scen["slot_diaries"][provider]["slots_per_day"] = [int(v) for v in week]
+        values[f"slot_diaries.{provider}.slots_per_day"] = [int(v) for v in week]
     for provider, weights in choices.slot_hours.items():
-        scen["slot_diaries"][provider]["hour_weights"] = weights
-    scen["ia_nurse"]["nurses"] = add_to_rota(scen["ia_nurse"]["nurses"], choices.ia_nurses_added)
-    ia_time = scen["ia_nurse"]["time_min"]
-    if time_field(ia_time):
-        ia_time[time_field(ia_time)] = choices.ia_minutes
-    scen["utc"]["clinicians"] = add_to_rota(scen["utc"]["clinicians"], choices.utc_clinicians_added)
-    scen["run"] = baseline.run.model_dump()  # paired: the same patients in both arms
-    scen["description"] = f"{pathway.description} (inputs set in the web app)"
-    return baseline, validate_config(scen, "inputs")
-
-
-def config_key(cfg: Config) -> str:
-    """A hash of everything that sets a replication's numbers (names and replication count left out).
-
-    The replication count is left out because replication *r* is the same
-    whatever the count, so a longer run reuses the shorter one's replications.
-    """
-    data = cfg.model_dump(mode="json", exclude={"name", "description"})
-    del data["run"]["replications"]
-    text = json.dumps(data, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+        values[f"slot_diaries.{provider}.hour_weights"] = weights
+    values["ia_nurse.nurses"] = add_to_rota(pathway.ia_nurse.nurses, choices.ia_nurses_added)
+    ia_field = time_field(pathway.ia_nurse.time_min.model_dump())
+    if ia_field:
+        values[f"ia_nurse.time_min.{ia_field}"] = choices.ia_minutes
+    values["utc.clinicians"] = add_to_rota(pathway.utc.clinicians, choices.utc_clinicians_added)
+    values["run"] = baseline.run.model_dump()  # paired: the same patients in both arms
+    scenario = space.apply(pathway, values, "inputs")
+    return baseline, scenario.model_copy(update={"description": f"{pathway.description} (inputs set in the web app)"})
 
 
 def config_yaml(cfg: Config) -> str:

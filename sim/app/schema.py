@@ -1,18 +1,19 @@
 """Input bounds read from the config schema, so the app never repeats a number.
 
 A field's limits live in its pydantic annotation (``Field(ge=0, le=1)``, or
-inside a list's item type, as in a weekly slot list). ``bounds`` finds them.
+inside a list's item type, as in a weekly slot list). ``bounds`` reads them
+through the parameter space (``sim/inputs/parameters.py``), as sweeps,
+switching values and calibration do.
 """
 
 from __future__ import annotations
 
 import math
-import typing
 from dataclasses import dataclass
 
-import annotated_types as at
 from pydantic import BaseModel
-from pydantic.fields import FieldInfo
+
+from ..inputs.parameters import field_parameter
 
 
 @dataclass(frozen=True)
@@ -34,56 +35,18 @@ class Bounds:
         return self.low + step if self.low_open else self.low
 
 
-def _constraints(items: typing.Iterable) -> dict:
-    found: dict = {}
-    for item in items:
-        if isinstance(item, FieldInfo):
-            found.update({k: v for k, v in _constraints(item.metadata).items() if k not in found})
-        elif isinstance(item, at.Ge):
-            found.setdefault("ge", item.ge)
-        elif isinstance(item, at.Gt):
-            found.setdefault("gt", item.gt)
-        elif isinstance(item, at.Le):
-            found.setdefault("le", item.le)
-        elif isinstance(item, at.Lt):
-            found.setdefault("lt", item.lt)
-    return found
-
-
-def _search(annotation) -> tuple[dict, bool]:
-    """Constraints and whole-number-ness of the first number type inside ``annotation``."""
-    if annotation in (int, float):
-        return {}, annotation is int
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    if origin is typing.Annotated:
-        inner, whole = _search(args[0])
-        return {**_constraints(args[1:]), **inner}, whole
-    for arg in args:  # list[...] or a Union: the first branch holding a number
-        found, whole = _search(arg)
-        if found or arg in (int, float) or typing.get_args(arg):
-            return found, whole
-    return {}, False
-
-
 def bounds(model: type[BaseModel], field: str) -> Bounds:
-    """The range a config field (or each item of a list field) must lie in.
+    """The range a config field (or each item of a list field) must lie in, from the parameter space.
 
     Parameters
     ----------
     model : type of a config block, e.g. ``PatientCriteria``
     field : the field's name in that block, e.g. ``"sda_eligible"``
     """
-    info = model.model_fields[field]
-    found = _constraints(info.metadata)
-    inner, whole = _search(info.annotation)
-    for key, value in inner.items():
-        found.setdefault(key, value)
-    low = found.get("ge", found.get("gt"))
-    high = found.get("le", found.get("lt"))
+    p = field_parameter(model, field)
     return Bounds(
-        low=None if low is None else float(low),
-        high=None if high is None or math.isinf(high) else float(high),
-        low_open="gt" in found and "ge" not in found,
-        whole=whole,
+        low=p.lower,
+        high=None if p.upper is None or math.isinf(p.upper) else p.upper,
+        low_open=p.lower_open,
+        whole=p.whole,
     )

@@ -1,118 +1,69 @@
 """Replications for the app, kept per browser session and reused for inputs already run.
 
-A ``ResultStore`` wraps a plain dict that the page keeps in ``st.session_state``:
-one entry per (config key, replication). Nothing here is shared between sessions.
+The app gets its replications from the one results store the command line uses
+(:mod:`sim.experiments.store`): :func:`session_store` wraps a plain dict the page
+keeps in ``st.session_state``, keyed by :func:`~sim.experiments.store.replication_key`
+and replication, and :func:`run_all` fills it through the same runner as
+``run_sim.py``, so the app's numbers and the command line's come from one code
+path. Nothing here is shared between sessions.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, MutableMapping
+from collections.abc import Callable, MutableMapping
 
 import numpy as np
 import pandas as pd
 
-from ..inputs.calendar import MIN_PER_DAY, MIN_PER_HOUR
 from ..inputs.config import Config
-from ..analysis.invariants import check_kpis, check_model
-from ..analysis.kpis import compute_kpis
-from ..analysis.output_analysis import fill_route_columns, paired_comparison, summarise
-from ..model.pathway import run_replication
+from ..analysis.output_analysis import paired_comparison, summarise
+from ..experiments.executors import SerialExecutor
+from ..experiments.runner import SDA_DIARIES, ReplicationResult, summary_table
+from ..experiments.store import SessionStore, replication_key, results, results_of
 from ..outputs.labels import kpi_label
-from .scenario import config_key
-
-SDA_DIARIES = ("gpcg_sda", "pcn_sda")
-"""The SDA services whose slot use the app charts."""
-
-MAX_STORED = 4000
-"""Replications a session keeps before dropping the oldest (a few kB each)."""
 
 
-@dataclass(frozen=True)
-class RepResult:
-    """One replication: its KPIs and SDA slot counts by provider, weekday and hour.
-
-    ``slots`` and ``booked`` have shape (provider, weekday, hour), counted over
-    the slots that start after the warm-up.
-    """
-
-    kpis: dict[str, float]
-    slots: np.ndarray
-    booked: np.ndarray
+def session_store(data: MutableMapping) -> SessionStore:
+    """The session's finished replications (each with its SDA slot use, which the app charts)."""
+    return SessionStore(data, slot_use=True)
 
 
-def run_rep(cfg: Config, replication: int) -> RepResult:
-    """Run, check and measure one replication, keeping the SDA slot use by hour and weekday."""
-    model = run_replication(cfg, replication)
-    check_model(model)
-    kpis = compute_kpis(model)
-    check_kpis(kpis, model)
-    warmup = cfg.run.warmup_days * MIN_PER_DAY
-    slots = np.zeros((len(SDA_DIARIES), 7, 24), dtype=np.int64)
-    booked = np.zeros_like(slots)
-    for i, name in enumerate(SDA_DIARIES):
-        diary = getattr(model, name)
-        times, flags = diary.slot_times(), diary.booked_flags()
-        keep = times >= warmup
-        times, flags = times[keep], flags[keep]
-        weekday = ((times // MIN_PER_DAY).astype(np.int64) + cfg.run.start_weekday) % 7
-        hour = np.minimum(((times % MIN_PER_DAY) // MIN_PER_HOUR).astype(np.int64), 23)
-        np.add.at(slots[i], (weekday, hour), 1)
-        np.add.at(booked[i], (weekday[flags], hour[flags]), 1)
-    return RepResult(kpis, slots, booked)
-
-
-class ResultStore:
-    """Finished replications of one browser session, keyed by config and replication."""
-
-    def __init__(self, data: MutableMapping):
-        self._data = data
-
-    def missing(self, cfg: Config) -> list[int]:
-        key = config_key(cfg)
-        return [r for r in range(cfg.run.replications) if (key, r) not in self._data]
-
-    def results(self, cfg: Config) -> list[RepResult]:
-        key = config_key(cfg)
-        return [self._data[(key, r)] for r in range(cfg.run.replications)]
-
-    def has(self, cfg: Config) -> bool:
-        return not self.missing(cfg)
-
-    def put(self, cfg: Config, replication: int, result: RepResult) -> None:
-        self._data[(config_key(cfg), replication)] = result
-        while len(self._data) > MAX_STORED:
-            del self._data[next(iter(self._data))]
+def replications(cfg: Config, store: SessionStore) -> list[ReplicationResult]:
+    """Every replication of ``cfg`` (run here if the session does not hold it yet)."""
+    return results(cfg, store=store, executor=SerialExecutor(), slot_use=True, progress=False)
 
 
 Progress = Callable[[int, int, str], None]
 
 
-def run_all(configs: list[tuple[str, Config]], store: ResultStore, progress: Progress | None = None) -> int:
+def run_all(configs: list[tuple[str, Config]], store: SessionStore, progress: Progress | None = None) -> int:
     """Run every replication of ``configs`` not already in ``store``; returns how many ran.
 
-    ``progress(done, total, label)`` is called before each replication and at the end.
+    ``progress(done, total, label)`` is called as replications finish and at the end.
     """
-    todo = []
-    seen = set()
-    for label, cfg in configs:
-        for rep in store.missing(cfg):
-            if (config_key(cfg), rep) not in seen:
-                seen.add((config_key(cfg), rep))
-                todo.append((label, cfg, rep))
-    for done, (label, cfg, rep) in enumerate(todo):
-        if progress:
-            progress(done, len(todo), f"{label}: replication {rep + 1} of {cfg.run.replications}")
-        store.put(cfg, rep, run_rep(cfg, rep))
+    todo: dict[str, Config] = {}
+    for _label, cfg in configs:
+        if store.missing(cfg):
+            todo.setdefault(replication_key(cfg), cfg)
+    ran = sum(len(store.missing(cfg)) for cfg in todo.values())
+    if todo:
+        labels: dict[str, str] = {}
+        for label, cfg in configs:
+            labels.setdefault(replication_key(cfg), label)
+
+        def report(done: int, total: int) -> None:
+            if progress:
+                progress(done, total, ", ".join(labels[key] for key in todo))
+
+        results_of(todo, store=store, executor=SerialExecutor(), slot_use=True, progress=False, on_progress=report)
     if progress:
-        progress(len(todo), len(todo), "done")
-    return len(todo)
+        progress(ran, ran, "done")
+    return ran
 
 
-def summary(results: list[RepResult]) -> pd.DataFrame:
+def summary(reps: list[ReplicationResult]) -> pd.DataFrame:
     """One row per replication, one column per KPI (as ``run_sim.py run`` writes)."""
-    frame = pd.DataFrame([{"replication": r, **res.kpis} for r, res in enumerate(results)])
-    return fill_route_columns(frame)
+    return summary_table(reps)
 
 
 def comparison(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
@@ -140,13 +91,13 @@ def comparison(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def slot_use(results: list[RepResult], cfg: Config) -> pd.DataFrame:
+def slot_use(reps: list[ReplicationResult], cfg: Config) -> pd.DataFrame:
     """SDA slot use by provider, weekday and hour: slots and bookings per such day, and % used."""
-    slots = sum(r.slots for r in results)
-    booked = sum(r.booked for r in results)
+    slots = sum(r.slot_use.slots for r in reps)
+    booked = sum(r.slot_use.booked for r in reps)
     days_after = np.arange(cfg.run.warmup_days, cfg.run.days)
     weekdays = (days_after + cfg.run.start_weekday) % 7
-    n_days = np.bincount(weekdays, minlength=7) * len(results)  # such weekdays over all replications
+    n_days = np.bincount(weekdays, minlength=7) * len(reps)  # such weekdays over all replications
     rows = []
     for i, provider in enumerate(SDA_DIARIES):
         for d in range(7):

@@ -20,11 +20,12 @@ from ..experiments.business_case import (
     BusinessCasePlan, check_switching_inputs, plan_business_case, run_business_case,
 )
 from ..experiments.executors import Executor, SerialExecutor
+from ..experiments.store import replication_key
 from ..inputs.business_case import BusinessCase, load_business_case
 from ..inputs.config import SHIPPED_CONFIGS, Config, ConfigError
 from ..inputs.reconciliation import ReconciliationInputs, load_reconciliation
 from ..outputs.business_case_files import WORKBOOK, business_case_files
-from .scenario import QUICK_DAYS, QUICK_REPLICATIONS, config_key
+from .scenario import QUICK_DAYS, QUICK_REPLICATIONS
 
 CASE_FILE = SHIPPED_CONFIGS / "business_case.yaml"
 RECONCILIATION_FILE = SHIPPED_CONFIGS / "reconciliation.yaml"
@@ -44,7 +45,7 @@ def shipped_inputs() -> tuple[BusinessCase, ReconciliationInputs]:
 
 def workbook_key(baseline: Config, scenario: Config, case: BusinessCase, rec: ReconciliationInputs) -> str:
     """A hash of everything that sets the workbook's numbers: both configs, the replication count, the inputs."""
-    text = json.dumps([config_key(baseline), config_key(scenario), baseline.run.replications,
+    text = json.dumps([replication_key(baseline), replication_key(scenario), baseline.run.replications,
                        case.model_dump(mode="json"), rec.model_dump(mode="json")], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 

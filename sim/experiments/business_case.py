@@ -30,7 +30,7 @@ from ..inputs.config import Config
 from ..inputs.reconciliation import ReconciliationInputs
 from ..model.slots import SlotBook
 from .attribution import run_steps
-from .executors import Executor, make_executor
+from .executors import Executor, executor_scope
 from .precision import Precision
 from .runner import events_table, run_replications
 from .switching import modelled_switching_values, price_switching_values, switching_table
@@ -276,13 +276,8 @@ def run_business_case(
         Choose the number of paired replications by a target precision instead of
         ``baseline.run.replications``; every step uses the same number.
     """
-    own = executor is None
-    executor = make_executor(jobs) if own else executor
-    try:
-        return _run_business_case(baseline, scenario, case, rec, executor, progress, checkpoints, precision)
-    finally:
-        if own:
-            executor.close()
+    with executor_scope(executor, jobs) as ex:
+        return _run_business_case(baseline, scenario, case, rec, ex, progress, checkpoints, precision)
 
 
 def _run_business_case(baseline: Config, scenario: Config, case: BusinessCase, rec: ReconciliationInputs,

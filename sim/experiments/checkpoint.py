@@ -8,9 +8,10 @@ of its own scenarios only, so another scenario's kept replications in the same
 folder wait for their own command to be run again.
 
 A replication is reused only for exactly the same scenario: the key of a
-:class:`Checkpoint` covers every parameter except the number of replications
-(replication *r* does not depend on how many others run), the model's own
-source code and the versions of the libraries that draw and schedule. Results
+:class:`Checkpoint` (:func:`sim.experiments.store.replication_key`) covers every
+parameter except the number of replications (replication *r* does not depend on
+how many others run), the source code a replication's numbers depend on (named
+in ``RESULT_SOURCES``) and the versions of the libraries that draw and schedule. Results
 are stored losslessly (JSON floats round-trip exactly; event logs as parquet),
 so a resumed run gives the numbers of an uninterrupted one.
 """
@@ -31,26 +32,24 @@ import pandas as pd
 
 from ..inputs.config import Config
 from .runner import ReplicationResult
+from .store import replication_key
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-NOT_IN_RESULTS = frozenset({"cli.py", "experiments/sweep.py", "experiments/validation.py",
-                            "experiments/attribution.py", "experiments/checkpoint.py"})
-"""Modules that only arrange, compare or present runs: editing them keeps kept replications valid.
-Every other module (a new one included) is part of the fingerprint."""
-PRESENTATION_FOLDERS = frozenset({"outputs", "app"})
-"""Stages after the experiments: nothing in them changes a replication's numbers."""
+RESULT_SOURCES = ("inputs", "model", "analysis", "experiments/runner.py")
+"""What a replication's numbers depend on, within the package: the config schema and the files it
+reads (``inputs``), the model (``model``), the KPIs and the checks on them (``analysis``), and the
+function that runs, checks and measures one replication (``experiments/runner.py``). Every module
+in those stages, a new one included, is part of the fingerprint; editing any other module (how runs
+are arranged, compared, written or shown) keeps kept replications."""
 
 
 def _result_modules() -> list[Path]:
     """The package's source files that a replication's numbers depend on, in a fixed order."""
     keep = []
-    for path in sorted(PACKAGE_DIR.rglob("*.py")):
-        rel = path.relative_to(PACKAGE_DIR)
-        if rel.parts[0] in PRESENTATION_FOLDERS or rel.as_posix() in NOT_IN_RESULTS:
-            continue
-        if "__pycache__" in rel.parts:
-            continue
-        keep.append(path)
+    for source in RESULT_SOURCES:
+        path = PACKAGE_DIR / source
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path] if path.is_file() else []
+        keep += [f for f in files if "__pycache__" not in f.relative_to(PACKAGE_DIR).parts]
     return keep
 
 
@@ -72,12 +71,7 @@ def code_fingerprint() -> str:
 
 def scenario_key(cfg: Config, fingerprint: str) -> str:
     """Key of the results a replication of ``cfg`` gives (name and replication count left out)."""
-    data = cfg.model_dump(mode="json")
-    data.pop("name", None)
-    data.pop("description", None)
-    data["run"].pop("replications", None)
-    text = json.dumps(data, sort_keys=True) + fingerprint
-    return hashlib.sha256(text.encode()).hexdigest()
+    return replication_key(cfg, fingerprint)
 
 
 def _write_atomic(path: Path, write) -> None:

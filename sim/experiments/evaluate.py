@@ -12,6 +12,9 @@ touches the runner, the executor or the store.
 Replications already held by ``store`` for the same config are taken from it,
 and designs that make the same config are run once, so a search that returns
 to a design, or starts from the base, pays for it once.
+
+:func:`compare` runs any number of named scenarios against one baseline, paired
+on the baseline's run settings, through the same store.
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ import pandas as pd
 
 from ..inputs.config import Config, ConfigError, apply_overrides
 from ..inputs.parameters import ParameterSpace
-from ..analysis.output_analysis import fill_route_columns
+from ..analysis.output_analysis import compare_scenarios, fill_route_columns
 from .executors import Executor, executor_scope
-from .runner import ReplicationRunner
-from .store import ResultsStore, replication_key
+from .runner import ReplicationRunner, summary_table
+from .store import ResultsStore, replication_key, results_of
 
 
 def design_configs(base: Config, designs: Sequence[Mapping[str, Any]], replications: int,
@@ -97,3 +100,24 @@ def evaluate(base: Config, designs: Sequence[Mapping[str, Any]], replications: i
     if not rows:
         return pd.DataFrame(columns=["design", "replication"])
     return fill_route_columns(pd.DataFrame(rows))
+
+
+def compare(baseline: Config, scenarios: Mapping[str, Config], *, replications: int | None = None,
+            executor: Executor | None = None, store: ResultsStore | None = None, progress: bool = True,
+            jobs: int = 1) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Any number of named scenarios against one baseline, on the baseline's run settings (paired).
+
+    Returns the long comparison table (:func:`~sim.analysis.output_analysis.compare_scenarios`:
+    ``scenario``, ``kpi``, the means, the paired change and saving) and each run's
+    per-replication KPIs, keyed ``baseline`` and by scenario name. ``replications``
+    defaults to the baseline's; scenarios with the same config as another run once.
+    """
+    if "baseline" in scenarios:
+        raise ConfigError("compare: 'baseline' names the baseline; give the scenarios other names")
+    configs = {"baseline": baseline}
+    configs.update({name: cfg.model_copy(update={"run": baseline.run}) for name, cfg in scenarios.items()})
+    found = results_of(configs, replications, store=store, executor=executor, jobs=jobs, progress=progress,
+                       label="compare")
+    tables = {name: summary_table(reps) for name, reps in found.items()}
+    named = {name: tables[name] for name in scenarios}
+    return compare_scenarios(tables["baseline"], named), tables

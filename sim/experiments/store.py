@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Protocol
 
@@ -124,6 +124,7 @@ def results(
     progress: bool = True,
     label: str = "replications",
     events_dir: Path | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> list[ReplicationResult]:
     """Replications ``0 .. n-1`` of ``cfg`` (``n`` = ``cfg.run.replications`` unless given), in order.
 
@@ -131,12 +132,47 @@ def results(
     open; else one made for ``jobs``) and each is saved to ``store`` as it
     finishes. With ``events`` each keeps its event log (written to ``events_dir``
     and dropped from memory if given); with ``slot_use`` its SDA slot use.
+    ``on_progress(done, total)`` follows the replications as they finish.
     """
-    n = cfg.run.replications if replications is None else replications
     check_fits(cfg, jobs if executor is None else 1, events)
-    scenario = None if store is None else store.for_scenario(cfg, events)
-    with executor_scope(executor, jobs) as ex, \
-            ReplicationRunner(ex, events, progress, label, slot_use=slot_use) as runner:
-        runner.add(cfg.name, cfg, scenario, events_dir)
-        runner.run({cfg.name: n})
-        return runner.results(cfg.name, n)
+    found = results_of({cfg.name: cfg}, replications, store=store, executor=executor, jobs=jobs, events=events,
+                       slot_use=slot_use, progress=progress, label=label, on_progress=on_progress,
+                       events_dirs=None if events_dir is None else {cfg.name: events_dir})
+    return found[cfg.name]
+
+
+def results_of(
+    configs: Mapping[str, Config],
+    replications: int | None = None,
+    *,
+    store: ResultsStore | None = None,
+    executor: Executor | None = None,
+    jobs: int = 1,
+    events: bool = False,
+    slot_use: bool = False,
+    progress: bool = True,
+    label: str = "replications",
+    on_progress: Callable[[int, int], None] | None = None,
+    events_dirs: Mapping[str, Path] | None = None,
+) -> dict[str, list[ReplicationResult]]:
+    """The replications of several named configs through one executor under one progress bar.
+
+    As :func:`results`, for each config (``replications`` each, or each config's own
+    count). Configs with the same :func:`replication_key` run once and share their
+    replications, so a baseline named twice costs nothing more.
+    """
+    wanted = {name: cfg.run.replications if replications is None else replications
+              for name, cfg in configs.items()}
+    keys = {name: replication_key(cfg) for name, cfg in configs.items()}
+    events_dirs = events_dirs or {}
+    with executor_scope(executor, jobs) as ex, ReplicationRunner(
+            ex, events, progress, label, slot_use=slot_use, on_progress=on_progress) as runner:
+        for name, cfg in configs.items():
+            if keys[name] not in runner:
+                runner.add(keys[name], cfg, None if store is None else store.for_scenario(cfg, events),
+                           events_dirs.get(name))
+        need: dict[str, int] = {}
+        for name, n in wanted.items():
+            need[keys[name]] = max(need.get(keys[name], 0), n)
+        runner.run(need)
+        return {name: runner.results(keys[name], n) for name, n in wanted.items()}

@@ -36,7 +36,6 @@ baseline run through one executor under one progress bar.
 
 from __future__ import annotations
 
-import copy
 import itertools
 import math
 import warnings
@@ -59,13 +58,14 @@ from ..inputs.config import (
     format_validation_error,
     load_config,
     read_yaml_mapping,
-    validate_config,
 )
-from ..inputs.distributions import Distribution
+from ..inputs.distributions import Prior, quantile  # noqa: F401 - quantile: sweeps have always offered it
+from ..inputs.parameters import SAMPLE_STREAM_TAG, ParameterSpace, draw, get_value, set_value
+from ..inputs.parameters import unit_design as unit_cube_design
 from ..inputs.yaml_reader import describe
 from ..analysis.output_analysis import paired_comparison, summarise
 from ..model.random_streams import stream_key
-from .executors import Executor, make_executor
+from .executors import Executor, executor_scope
 from .precision import Outcome, Precision, run_groups
 from .runner import ReplicationRunner, summary_table
 
@@ -77,9 +77,10 @@ DRAWN = ("sample", "latin_hypercube", "sobol")
 
 MAX_POINTS = 1000
 MIN_SAMPLES = 10
-DISTRIBUTION = TypeAdapter(Distribution)
-SAMPLE_STREAM_TAG = stream_key("sweep sample")
-"""Part of every input stream's seed, so input draws never share a seed with a simulation stream."""
+DISTRIBUTION = TypeAdapter(Prior)
+"""A varied input's distribution: any a config may name, or beta / gamma (``sim/inputs/distributions.py``)."""
+DESIGN_METHOD = {"sample": "random", "latin_hypercube": "lhs", "sobol": "sobol"}
+"""The parameter space's sampling method for each drawn design."""
 BOOTSTRAP_RESAMPLES = 1000
 
 SWEEP_KPIS = (
@@ -164,34 +165,18 @@ def load_sweep(path: str | Path) -> SweepSpec:
 
 def _set(data: dict, dotted: str, value: Any, source: str, prefix: str = "vary.") -> None:
     """Set a dotted path (list positions as numbers) in a config mapping; refuse unknown paths."""
-    keys = dotted.split(".")
-    node = data
-    for depth, key in enumerate(keys):
-        last = depth == len(keys) - 1
-        if isinstance(node, dict) and key in node:
-            if last:
-                node[key] = copy.deepcopy(value)
-            else:
-                node = node[key]
-        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-            if last:
-                node[int(key)] = copy.deepcopy(value)
-            else:
-                node = node[int(key)]
-        else:
-            missing = ".".join(keys[:depth + 1])
-            where = "" if missing == dotted else f" ({missing} is not in the config)"
-            raise ConfigError(f"{source}: {prefix}{dotted}: no such parameter{where}")
+    set_value(data, dotted, value, source, prefix)
 
 
 def set_parameters(cfg: Config, assignments: list[str], source: str = "--set") -> Config:
     """``cfg`` with ``PATH=VALUE`` assignments applied (values read as YAML), validated like a config.
 
-    ``set_parameters(cfg, ["utc.clinicians.0=4", "patients.sda_eligible=0.75"])``
+    ``set_parameters(cfg, ["utc.clinicians.0=4", "patients.sda_eligible=0.75"])``; the values are set
+    through the parameter space, so one number sets every day of a list such as slots a day.
     """
     if not assignments:
         return cfg
-    data = cfg.model_dump()
+    values: dict[str, Any] = {}
     for text in assignments:
         dotted, sep, raw = text.partition("=")
         dotted = dotted.strip()
@@ -201,22 +186,17 @@ def set_parameters(cfg: Config, assignments: list[str], source: str = "--set") -
             value = yaml.safe_load(raw) if raw.strip() else None
         except yaml.YAMLError:
             raise ConfigError(f"{source} {text!r}: the value is not valid YAML") from None
-        _set(data, dotted, value, source, prefix="")
-    return validate_config(data, source)
+        values.pop(dotted, None)  # a path given twice: the last one wins, in its place
+        values[dotted] = value
+    return ParameterSpace([]).apply(cfg, values, source)
 
 
 def _get(data: dict, dotted: str) -> Any:
-    node: Any = data
-    for key in dotted.split("."):
-        node = node[int(key)] if isinstance(node, list) else node[key]
-    return node
+    return get_value(data, dotted)
 
 
 def _with_values(cfg: Config, values: dict[str, Any], source: str) -> Config:
-    data = cfg.model_dump()
-    for dotted, value in values.items():
-        _set(data, dotted, value, source)
-    return validate_config(data, source)
+    return ParameterSpace([]).apply(cfg, values, source, prefix="vary.")
 
 
 def point_count(spec: SweepSpec) -> int:
@@ -247,17 +227,9 @@ def point_values(spec: SweepSpec, seed: int = 0) -> list[dict[str, Any]]:
         raise ConfigError(f"vary: {point_count(spec):,} points, more than {MAX_POINTS:,}")
     if spec.design == "grid":
         return [dict(zip(names, combo)) for combo in itertools.product(*spec.vary.values())]
-    if spec.design == "sample":
-        columns = {}
-        for name in names:
-            rng = np.random.default_rng(np.random.SeedSequence([seed, SAMPLE_STREAM_TAG, stream_key(name)]))
-            columns[name] = DISTRIBUTION.validate_python(spec.vary[name]).sample(rng, spec.samples).tolist()
-        return [{name: columns[name][i] for name in names} for i in range(int(spec.samples))]
-    if spec.design in ("latin_hypercube", "sobol"):
-        unit = unit_design(spec, seed)
-        dists = [DISTRIBUTION.validate_python(spec.vary[name]) for name in names]
-        columns = {name: quantile(dist, unit[:, j]).tolist() for j, (name, dist) in enumerate(zip(names, dists))}
-        return [{name: columns[name][i] for name in names} for i in range(unit.shape[0])]
+    if spec.design in DRAWN:
+        dists = {name: DISTRIBUTION.validate_python(spec.vary[name]) for name in names}
+        return draw(dists, int(spec.samples), seed, DESIGN_METHOD[spec.design])
     return [{name: value} for name in names for value in spec.vary[name]]
 
 
@@ -273,42 +245,7 @@ def sobol_problem(names: list[str]) -> dict:
 
 def unit_design(spec: SweepSpec, seed: int = 0) -> np.ndarray:
     """The design on the unit cube, one row per point (``latin_hypercube`` or ``sobol``)."""
-    names = list(spec.vary)
-    if spec.design == "latin_hypercube":
-        from scipy.stats import qmc
-
-        rng = np.random.default_rng(_design_seed(seed, "latin hypercube"))
-        return qmc.LatinHypercube(d=len(names), seed=rng).random(int(spec.samples))
-    from SALib.sample import sobol as sobol_sample  # heavy: only for this design
-
-    salib_seed = int(_design_seed(seed, "sobol").generate_state(1)[0])
-    return sobol_sample.sample(sobol_problem(names), int(spec.samples), calc_second_order=False,
-                               seed=salib_seed)
-
-
-def quantile(dist, u: np.ndarray) -> np.ndarray:
-    """Values of a distribution at probabilities ``u`` (its inverse distribution function)."""
-    u = np.asarray(u, dtype=float)
-    kind = dist.dist
-    if kind == "fixed":
-        return np.full(u.shape, float(dist.value))
-    if kind == "uniform":
-        return dist.low + u * (dist.high - dist.low)
-    if kind == "exponential":
-        return -dist.mean * np.log1p(-u)
-    if kind == "triangular":
-        low, mode, high = dist.low, dist.mode, dist.high
-        split = (mode - low) / (high - low)
-        left = low + np.sqrt(u * (high - low) * (mode - low))
-        right = high - np.sqrt((1 - u) * (high - low) * (high - mode))
-        return np.where(u < split, left, right)
-    if kind == "lognormal":
-        from scipy.special import ndtri
-
-        sigma2 = math.log(1.0 + (dist.sd / dist.mean) ** 2)
-        mu = math.log(dist.mean) - sigma2 / 2.0
-        return np.exp(mu + math.sqrt(sigma2) * ndtri(u))
-    raise ValueError(f"no quantile function for {kind}")  # pragma: no cover - every kind is covered
+    return unit_cube_design(len(spec.vary), int(spec.samples), seed, DESIGN_METHOD[spec.design])
 
 
 def _like(value: Any, data: dict, dotted: str) -> Any:
@@ -418,8 +355,6 @@ def run_sweep(
     change) for the ``SWEEP_KPIS``, then ``n_reps`` (and, with a
     ``precision``, ``precision_reached``).
     """
-    own = executor is None
-    executor = make_executor(jobs) if own else executor
     groups: dict[int, list[str]] = {}
     configs: dict[str, Config] = {}
     for point in points:
@@ -427,19 +362,16 @@ def run_sweep(
         configs.setdefault(base_key, point.baseline)
         configs[f"point_{point.index}"] = point.scenario
         groups[point.index] = [base_key, f"point_{point.index}"]
-    try:
-        with ReplicationRunner(executor, progress=progress, label=f"sweep {spec.name}") as runner:
-            for key, cfg in configs.items():
-                runner.add(key, cfg, None if checkpoints is None else checkpoints.for_scenario(cfg))
-            outcomes = run_groups(runner, groups, points[0].baseline.run.replications, precision)
-            used = {key: 0 for key in configs}
-            for point in points:
-                for key in groups[point.index]:
-                    used[key] = max(used[key], outcomes[point.index].replications)
-            tables = {key: summary_table(runner.results(key, n)) for key, n in used.items()}
-    finally:
-        if own:
-            executor.close()
+    with executor_scope(executor, jobs) as ex, \
+            ReplicationRunner(ex, progress=progress, label=f"sweep {spec.name}") as runner:
+        for key, cfg in configs.items():
+            runner.add(key, cfg, None if checkpoints is None else checkpoints.for_scenario(cfg))
+        outcomes = run_groups(runner, groups, points[0].baseline.run.replications, precision)
+        used = {key: 0 for key in configs}
+        for point in points:
+            for key in groups[point.index]:
+                used[key] = max(used[key], outcomes[point.index].replications)
+        tables = {key: summary_table(runner.results(key, n)) for key, n in used.items()}
 
     rows = []
     for point in points:

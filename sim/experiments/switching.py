@@ -16,7 +16,6 @@ Each switching value has a 95% interval across replications.
 
 from __future__ import annotations
 
-import copy
 import math
 from typing import TYPE_CHECKING
 
@@ -26,7 +25,8 @@ import pandas as pd
 from ..analysis.business_case import DAYS_PER_YEAR, Arm, line_volumes, replication_savings
 from ..analysis.output_analysis import t_interval
 from ..inputs.business_case import BusinessCase
-from ..inputs.config import Config, ConfigError, validate_config
+from ..inputs.config import Config, ConfigError
+from ..inputs.parameters import ParameterSpace, get_value
 from .runner import run_replications, summary_table
 
 if TYPE_CHECKING:
@@ -40,11 +40,12 @@ NO_SWITCHING_VALUE = "no switching value within the possible range"
 
 def get_input(cfg: Config, path: str) -> float:
     """A numeric input by dotted path; a list (slots a day, Mon-Sun) reads as its mean."""
-    node = cfg.model_dump()
-    for key in path.split("."):
-        if not isinstance(node, dict) or key not in node:
-            raise ConfigError(f"business case: switching.inputs: unknown parameter {path!r}")
-        node = node[key]
+    try:
+        node = get_value(cfg.model_dump(), path)
+    except KeyError:
+        raise ConfigError(f"business case: switching.inputs: unknown parameter {path!r}") from None
+    if isinstance(node, dict):
+        raise ConfigError(f"business case: switching.inputs: unknown parameter {path!r}")
     if isinstance(node, list):
         return float(np.mean(node))
     if isinstance(node, bool) or not isinstance(node, (int, float)):
@@ -53,20 +54,11 @@ def get_input(cfg: Config, path: str) -> float:
 
 
 def set_input(cfg: Config, path: str, value: float, source: str) -> Config:
-    """A copy of ``cfg`` with the input set; a list is set to the value on every day, whole numbers rounded."""
-    data = copy.deepcopy(cfg.model_dump())
-    keys = path.split(".")
-    node = data
-    for key in keys[:-1]:
-        node = node[key]
-    old = node[keys[-1]]
-    if isinstance(old, list):
-        node[keys[-1]] = [int(round(value)) if isinstance(x, int) else float(value) for x in old]
-    elif isinstance(old, int):
-        node[keys[-1]] = int(round(value))
-    else:
-        node[keys[-1]] = float(value)
-    return validate_config(data, source)
+    """A copy of ``cfg`` with the input set through the parameter space, as sweeps set it.
+
+    One number sets a list (slots a day, Mon-Sun) on every day; whole numbers are rounded.
+    """
+    return ParameterSpace([path]).apply(cfg, {path: float(value)}, source, rounding=True)
 
 
 def zero_crossing(values: np.ndarray, savings: np.ndarray) -> tuple[float, bool]:

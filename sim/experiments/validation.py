@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..inputs.config import Config
+from ..inputs.parameters import ParameterSpace
 from ..inputs.targets import Target, load_targets
 from ..analysis.output_analysis import t_interval
 
@@ -31,9 +32,8 @@ def validation_targets() -> tuple[Target, ...]:
 def validation_runs(current: Config, redesign: Config) -> dict[str, Config]:
     """The scenarios the targets read from, all on the current config's run settings."""
     redesign = redesign.model_copy(update={"run": current.run})
-    without_x6 = redesign.model_copy(
-        update={"changes": redesign.changes.model_copy(update={"x6_comprehensive_sda_consultation": False})}
-    )
+    x6 = "changes.x6_comprehensive_sda_consultation"
+    without_x6 = ParameterSpace([x6]).apply(redesign, {x6: False}, "validation: the redesign without X6")
     return {"current": current, "redesign": redesign, "redesign_without_x6": without_x6}
 
 

@@ -207,7 +207,7 @@ def _resolve(path: str) -> dict[str, Any]:
     branches: list[tuple[Any, list]] = [(Config, [])]
     for depth, key in enumerate(keys):
         following: list[tuple[Any, list]] = []
-        for tp, meta in branches:
+        for tp, _meta in branches:
             if key.isdigit() and typing.get_origin(tp) is list:
                 following += _branches(typing.get_args(tp)[0], [])
             elif _is_model(tp) and key in tp.model_fields and not (tp is Config and key in ("name", "description")):
@@ -253,6 +253,25 @@ def _label(path: str, unit: str) -> str:
     if positions:
         words += f" [{', '.join(positions)}]"
     return f"{words} ({unit})" if unit else words
+
+
+def field_parameter(block: type[BaseModel], field: str) -> Parameter:
+    """One field of a config block (``PatientCriteria``, ``"sda_eligible"``): its kind and bounds.
+
+    For a block met in many places (a slot diary, a distribution), where no one
+    config path names it; the path is ``Block.field`` and there is no provenance.
+    """
+    if not _is_model(block) or field not in block.model_fields:
+        raise ParameterError(f"{getattr(block, '__name__', block)}.{field}: no such field")
+    info = block.model_fields[field]
+    found = _branches(info.annotation, list(info.metadata))
+    path = f"{block.__name__}.{field}"
+    resolved = ({"kind": "mapping"} if any(_is_model(tp) for tp, _ in found) else _leaf(path, found))
+    return Parameter(path=path, kind=resolved["kind"], lower=resolved.get("lower"), upper=resolved.get("upper"),
+                     distribution=None, provenance=None, label=_label(path, ""),
+                     whole=resolved.get("whole", False), lower_open=resolved.get("lower_open", False),
+                     upper_open=resolved.get("upper_open", False), nullable=resolved.get("nullable", False),
+                     scalar_ok=resolved.get("scalar_ok", False))
 
 
 @lru_cache(maxsize=512)

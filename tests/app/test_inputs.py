@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from sim.app.scenario import (
-    QUICK_DAYS, QUICK_REPLICATIONS, build_configs, choices_from_config, config_key, config_yaml, demand_weights,
+    QUICK_DAYS, QUICK_REPLICATIONS, build_configs, choices_from_config, config_yaml, demand_weights,
     load_uploaded, session_hours,
 )
-from sim.app.simulate import run_rep, slot_use
+from sim.app.simulate import replications, session_store, slot_use
+from sim.experiments.store import replication_key as config_key
 from sim.app.schema import bounds
 from sim.inputs.config import (
     MAX_SLOTS_PER_DAY, MAX_STAFF, ArrivalProfile, ConfigError, IaNurse, PatientCriteria, Redirection, RunConfig, SlotDiary,
@@ -77,7 +78,7 @@ def test_slots_can_follow_demand_through_the_day(current_cfg, redesign_cfg):
     weights = demand_weights(diary, redesign_cfg.demand.walk_in.hour_of_day)
     choices = replace(choices, slot_hours={**choices.slot_hours, "gpcg_sda": weights}, days=8, replications=1)
     _, scenario = build_configs(redesign_cfg, current_cfg, choices)
-    use = slot_use([run_rep(scenario, 0)], scenario)
+    use = slot_use(replications(scenario, session_store({})), scenario)
     gpcg = use[(use["provider"] == "gpcg_sda") & (use["weekday"] == 0)].set_index("hour")["slots_per_day"]
     assert gpcg.sum() == diary.slots_per_day[0]  # the day's total is kept
     assert gpcg[11] > gpcg[8]  # more slots at the late-morning peak of arrivals than at 08:00

@@ -75,3 +75,26 @@ def test_a_single_change_gets_its_own_row_and_a_total(current_cfg):
     table, _ = attribute(tweak(current_cfg, **small), scenario, progress=False)
     assert list(table["step"]) == ["x6_comprehensive_sda_consultation", "total"]
     assert table["saving_mean_gbp"].iloc[0] == pytest.approx(table["saving_mean_gbp"].iloc[1])
+
+
+def test_several_scenarios_are_split_against_one_baseline_on_shared_runs(current_cfg):
+    from sim.experiments.attribution import attribute_scenarios
+
+    small = dict(run__days=7, run__warmup_days=1, run__replications=2)
+    base = tweak(current_cfg, **small)
+    x6 = tweak(current_cfg, changes__x6_comprehensive_sda_consultation=True, **small)
+    x6_x8 = tweak(current_cfg, changes__x6_comprehensive_sda_consultation=True,
+                  changes__x8_ia_nurse_redirects=True, **small)
+    found = attribute_scenarios(base, {"x6 only": x6, "x6 and x8": x6_x8}, order=["x6", "x8"], progress=False)
+    assert list(found) == ["x6 only", "x6 and x8"]
+    one, one_steps = found["x6 only"]
+    two, two_steps = found["x6 and x8"]
+    assert list(one["step"]) == ["x6_comprehensive_sda_consultation", "total"]
+    assert list(two["step"]) == ["x6_comprehensive_sda_consultation", "x8_ia_nurse_redirects", "total"]
+    # the step both share is run once: the same numbers in both
+    pd.testing.assert_frame_equal(one_steps["x6_comprehensive_sda_consultation"],
+                                  two_steps["x6_comprehensive_sda_consultation"])
+    assert one.iloc[0]["saving_mean_gbp"] == two.iloc[0]["saving_mean_gbp"]
+    # a single scenario gives what attribute gives
+    alone, _ = attribute(base, x6_x8, order=["x6", "x8"], progress=False)
+    pd.testing.assert_frame_equal(alone, two)

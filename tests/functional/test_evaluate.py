@@ -53,3 +53,31 @@ def test_a_bad_design_is_one_line(tiny, design, words):
     with pytest.raises(ConfigError, match=words) as err:
         evaluate(tiny, [design], 1, progress=False)
     assert "\n" not in str(err.value)
+
+
+def test_compare_takes_any_number_of_named_scenarios(tiny):
+    from sim.experiments.evaluate import compare
+
+    more = tweak(tiny, slot_diaries__gpcg_sda__slots_per_day=[60] * 7, run__seed=99)  # run settings: the baseline's
+    table, tables = compare(tiny, {"same": tiny, "more SDA": more, "again": tiny}, replications=2, progress=False)
+    assert list(tables) == ["baseline", "same", "more SDA", "again"]
+    assert list(dict.fromkeys(table["scenario"])) == ["same", "more SDA", "again"]
+    by = table.set_index(["scenario", "kpi"])
+    assert by.loc[("same", "cost_total_annual_gbp"), "diff_mean"] == 0.0  # the baseline's own replications
+    assert by.loc[("more SDA", "arrivals_per_day"), "diff_mean"] == 0.0  # paired: same patients, seed kept
+    assert by.loc[("more SDA", "sda_redirections_front_door_per_day"), "diff_mean"] > 0
+    with pytest.raises(ConfigError, match="'baseline' names the baseline"):
+        compare(tiny, {"baseline": tiny})
+
+
+def test_serial_and_parallel_give_the_same_table_and_disk_checkpoints_are_reused(tiny, tmp_path):
+    from sim.experiments.checkpoint import CheckpointFolder
+
+    designs = [{}, {"patients.accepts_redirection": 0.3}]
+    serial = evaluate(tiny, designs, 2, progress=False)
+    folder = CheckpointFolder(tmp_path / "out")
+    parallel = evaluate(tiny, designs, 2, jobs=2, store=folder, progress=False)
+    pd.testing.assert_frame_equal(serial, parallel, check_exact=True)
+    again = CheckpointFolder(tmp_path / "out")
+    pd.testing.assert_frame_equal(evaluate(tiny, designs, 2, store=again, progress=False), serial, check_exact=True)
+    assert again.resumed() == 4  # every replication came from the disk

@@ -99,3 +99,31 @@ def test_sample_refuses_a_parameter_with_nothing_to_draw_from():
         space.sample(3, seed=1)
     whole = ParameterSpace([Parameter("run.days", "int", 1, 3, None, None, "days", whole=True)])
     assert all(isinstance(p["run.days"], int) for p in whole.sample(5, seed=1))
+
+
+def test_sweeps_switching_values_and_set_treat_a_list_alike(cfg):
+    from sim.experiments.sweep import _with_values, set_parameters
+    from sim.experiments.switching import set_input
+
+    path = "slot_diaries.gpcg_sda.slots_per_day"
+    made = [set_input(cfg, path, 20.0, "switching"), set_parameters(cfg, [f"{path}=20"]),
+            _with_values(cfg, {path: 20}, "sweep")]
+    assert [c.slot_diaries.gpcg_sda.slots_per_day for c in made] == [[20] * 7] * 3
+    with pytest.raises(ConfigError, match=r"^--set: slot_diaries\.gpcg_sda\.slots_per_day\.0 = -1: "):
+        set_parameters(cfg, [f"{path}=-1"])
+
+
+def test_a_registry_entry_may_give_a_distribution(tmp_path):
+    from sim.inputs.distributions import Beta
+    from sim.inputs.provenance import load_registry
+
+    path = tmp_path / "provenance.yaml"
+    path.write_text("patients.sda_eligible:\n  tag: paper\n  unit: share\n"
+                    "  distribution: {dist: beta, alpha: 41, beta: 9}\n", encoding="utf-8")
+    entry = load_registry(path)["patients.sda_eligible"]
+    assert isinstance(entry.distribution, Beta) and entry.distribution.expected == pytest.approx(0.82)
+    path.write_text("patients.sda_eligible:\n  tag: paper\n  unit: share\n"
+                    "  distribution: {dist: beta, alpha: -1, beta: 9}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"patients\.sda_eligible\.distribution\.beta\.alpha: ") as err:
+        load_registry(path)
+    assert "\n" not in str(err.value)

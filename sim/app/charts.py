@@ -136,13 +136,45 @@ def savings_by_change_chart(table: pd.DataFrame) -> alt.Chart:
     return (bars + errors).properties(height=max(120, 30 * len(rows)), title="Saving change by change")
 
 
-def sweep_chart(table: pd.DataFrame, x_title: str, kpi_title: str) -> alt.Chart:
-    """One KPI against the swept input: the mean as a line, its 95% interval as a band."""
-    base = alt.Chart(table).encode(x=alt.X("value:Q", title=x_title))
+def sweep_chart(table: pd.DataFrame, x_title: str, kpi_title: str, money: bool = False) -> alt.Chart:
+    """One KPI against the swept input: the mean as a line, its 95% interval as a band.
+
+    ``money``: the axis in GBP millions, with a reference line at zero (no saving).
+    """
+    data = table.copy()
+    if money:
+        for col in ("mean", "low", "high"):
+            data[col] = data[col] / 1e6
+    y_title = "GBP million a year" if money else None
+    base = alt.Chart(data).encode(x=alt.X("value:Q", title=x_title))
     band = base.mark_area(opacity=0.25, color="#1f77b4").encode(
-        y=alt.Y("low:Q", title=None, scale=alt.Scale(zero=False)), y2="high:Q")
+        y=alt.Y("low:Q", title=y_title, scale=alt.Scale(zero=money)), y2="high:Q")
+    fmt = ",.2f"
     line = base.mark_line(point=True, color="#1f77b4").encode(
-        y="mean:Q", tooltip=[alt.Tooltip("value:Q", title=x_title), alt.Tooltip("mean:Q", format=",.2f"),
-                             alt.Tooltip("low:Q", format=",.2f"), alt.Tooltip("high:Q", format=",.2f")])
+        y="mean:Q", tooltip=[alt.Tooltip("value:Q", title=x_title), alt.Tooltip("mean:Q", format=fmt),
+                             alt.Tooltip("low:Q", format=fmt), alt.Tooltip("high:Q", format=fmt)])
     title = alt.TitleParams(textwrap.wrap(kpi_title, 48), anchor="start", fontSize=13)
-    return (band + line).properties(height=200, title=title)
+    layers = [band, line]
+    if money:
+        layers.append(alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="black", strokeDash=[4, 3])
+                      .encode(y="zero:Q"))
+    return alt.layer(*layers).properties(height=260, title=title)
+
+
+def scenarios_chart(money: pd.DataFrame) -> alt.Chart:
+    """The three savings of each scenario side by side, with paired 95% intervals (GBP million a year)."""
+    data = money.assign(mean=money["mean"] / 1e6, ci_low=money["ci_low"] / 1e6, ci_high=money["ci_high"] / 1e6,
+                        what=money["label"].str.replace(", GBP a year", "", regex=False))
+    order = list(dict.fromkeys(data["what"]))
+    base = alt.Chart(data).encode(
+        y=alt.Y("what:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
+        yOffset=alt.YOffset("scenario:N", sort=list(dict.fromkeys(data["scenario"]))),
+        color=alt.Color("scenario:N", title=None, sort=list(dict.fromkeys(data["scenario"])),
+                        legend=alt.Legend(orient="top", labelLimit=300)),
+        tooltip=["scenario", "what", alt.Tooltip("mean:Q", format=",.2f", title="GBP million"),
+                 alt.Tooltip("ci_low:Q", format=",.2f"), alt.Tooltip("ci_high:Q", format=",.2f")])
+    bars = base.mark_bar().encode(x=alt.X("mean:Q", title="GBP million a year (paired 95% interval); "
+                                                           "negative = extra cost"))
+    errors = base.mark_rule(color="black").encode(x="ci_low:Q", x2="ci_high:Q")
+    zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="black").encode(x="zero:Q")
+    return alt.layer(bars, errors, zero).properties(height=90 * len(order), title="Savings against today's pathway")

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Callable, MutableMapping
+from collections.abc import Callable, MutableMapping
 
 import streamlit as st
 
 from ..analysis.invariants import InvariantError
 from ..experiments.business_case import (
-    BusinessCasePlan, check_switching_inputs, plan_business_case, run_business_case,
+    BusinessCasePlan,
+    check_switching_inputs,
+    plan_business_case,
+    run_business_case,
 )
 from ..experiments.executors import Executor, SerialExecutor
 from ..experiments.store import replication_key
@@ -100,7 +103,8 @@ def plan_line(plan: BusinessCasePlan, quick: bool) -> str:
     return f"{line} {QUICK_NOTE}" if quick else line
 
 
-def workbook_section(baseline: Config, scenario: Config, quick: bool, ready: bool) -> None:
+def workbook_section(baseline: Config, scenario: Config, quick: bool, ready: bool,
+                     file_name: str = WORKBOOK) -> None:
     """The build button, a progress bar over the replications while it runs, then the download.
 
     ``baseline`` and ``scenario`` are the configs whose results are shown; ``ready`` is
@@ -144,7 +148,7 @@ def workbook_section(baseline: Config, scenario: Config, quick: bool, ready: boo
         while len(kept) > MAX_KEPT:
             del kept[next(iter(kept))]
     st.caption("Built in this session for the results shown." + (f" {QUICK_NOTE}" if quick else ""))
-    st.download_button("Business-case workbook (Excel)", kept[key], file_name=WORKBOOK,
+    st.download_button("Business-case workbook (Excel)", kept[key], file_name=file_name,
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key="dl_workbook",
                        help="The workbook python run_sim.py business-case writes, for these inputs: the three "

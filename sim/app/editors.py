@@ -19,8 +19,8 @@ from ..outputs.labels import PROVIDER_NAMES
 from .scenario import PROVIDERS
 from .schema import bounds
 
-HOURS = tuple(f"{h:02d}" for h in range(24))
-"""Column names of a rota table: the hour each column starts (00 = 00:00-01:00)."""
+HOURS = tuple(f"{h:02d}:00" for h in range(24))
+"""Row names of a rota table: the hour each row starts (18:00 = 18:00-19:00)."""
 ROTA_FIELDS = MappingProxyType({
     "utc_clinician": ("UTC clinicians on duty", "utc", "clinicians", Utc),
     "ia_nurse": ("IA nurses on duty", "ia_nurse", "nurses", IaNurse),
@@ -30,23 +30,31 @@ ROTA_FIELDS = MappingProxyType({
 
 
 def rota_table(rota) -> pd.DataFrame:
-    """A rota (a number, 24 hourly values or 7 x 24) as a weekday x hour table of whole numbers."""
+    """A rota (a number, 24 hourly values or 7 x 24) as an hour x weekday table of whole numbers."""
     week = expand_weekly(rota).reshape(7, 24).astype(int)
-    return pd.DataFrame(week, index=list(WEEKDAYS), columns=list(HOURS))
+    return pd.DataFrame(week.T, index=list(HOURS), columns=list(WEEKDAYS))
 
 
 def table_rota(table: pd.DataFrame, field: str, model) -> list[list[int]]:
-    """A weekday x hour table back to a 7 x 24 rota; a ``ConfigError`` names a cell out of bounds."""
+    """An hour x weekday table back to a 7 x 24 rota; a ``ConfigError`` names a cell out of bounds."""
     b = bounds(model, field)
-    week = table.reindex(index=list(WEEKDAYS), columns=list(HOURS))
-    for day, row in week.iterrows():
-        for hour, value in row.items():
+    week = table.reindex(index=list(HOURS), columns=list(WEEKDAYS))
+    for hour, row in week.iterrows():
+        for day, value in row.items():
             if pd.isna(value):
-                raise ConfigError(f"{field} on {day} at {hour}:00: empty; give a whole number")
+                raise ConfigError(f"{field} on {day} at {hour}: empty; give a whole number")
             if value != int(value) or (b.low is not None and value < b.low) or (b.high is not None and value > b.high):
-                raise ConfigError(f"{field} on {day} at {hour}:00 = {value:g}: give a whole number from "
+                raise ConfigError(f"{field} on {day} at {hour} = {value:g}: give a whole number from "
                                   f"{b.low:g} to {b.high:g}")
-    return week.to_numpy(dtype=float).astype(int).tolist()
+    return week.to_numpy(dtype=float).astype(int).T.tolist()
+
+
+def add_to_block(table: pd.DataFrame, days: list[str], start: int, end: int, extra: int) -> pd.DataFrame:
+    """A copy of an hour x weekday rota table with ``extra`` staff on ``days`` from ``start`` to ``end`` o'clock."""
+    out = table.copy()
+    hours = list(HOURS[start:end])
+    out.loc[hours, days] = (out.loc[hours, days] + extra).clip(lower=0)
+    return out
 
 
 def slots_table(slots: dict[str, list[int]]) -> pd.DataFrame:
@@ -74,27 +82,42 @@ def _base(key: str, start: pd.DataFrame) -> pd.DataFrame:
     return st.session_state.get(f"{key}|base", start)
 
 
-def _copy_down(key: str, edited: pd.DataFrame) -> None:
-    week = edited.copy()
-    week.iloc[:, :] = np.tile(edited.iloc[0].to_numpy(), (len(edited), 1))
-    st.session_state[f"{key}|base"] = week
+def _replace(key: str, table: pd.DataFrame) -> None:
+    """Start the editor again from ``table`` (a new widget key drops the old edits)."""
+    st.session_state[f"{key}|base"] = table
     st.session_state[f"{key}|version"] = st.session_state.get(f"{key}|version", 0) + 1
 
 
 def rota_editor(prefix: str, cfg: Config, group: str) -> list[list[int]]:
-    """One rota as an editable weekday x hour table; returns the 7 x 24 rota (raises ``ConfigError``)."""
+    """One rota as an editable hour x weekday table, with a block tool and copy across; returns the 7 x 24 rota.
+
+    Raises ``ConfigError`` for a cell out of bounds.
+    """
     title, block, field, model = ROTA_FIELDS[group]
     key = f"{prefix}|rota|{group}"
     start = rota_table(getattr(getattr(cfg, block), field))
     version = st.session_state.get(f"{key}|version", 0)
-    st.markdown(f"**{title}**, by weekday (rows) and the hour each column starts")
     b = bounds(model, field)
     edited = st.data_editor(
-        _base(key, start), key=f"{key}|{version}", width="stretch",
-        column_config={h: st.column_config.NumberColumn(h, min_value=b.low, max_value=b.high, step=1, format="%d",
-                                                        width=36) for h in HOURS})
-    if st.button("Copy Monday to every day", key=f"{key}|copy", help=f"{title}: Monday's row on every weekday"):
-        _copy_down(key, edited)
+        _base(key, start), key=f"{key}|{version}", width="stretch", height=35 * 25 + 3,
+        column_config={d: st.column_config.NumberColumn(d, min_value=b.low, max_value=b.high, step=1, format="%d")
+                       for d in WEEKDAYS})
+    with st.expander(f"Add or remove {title.split(' on ')[0]} for a block of hours"):
+        cols = st.columns(4)
+        days = cols[0].multiselect("Days", list(WEEKDAYS), default=list(WEEKDAYS), key=f"{key}|days")
+        first = cols[1].selectbox("From", range(24), index=18, format_func=lambda h: f"{h:02d}:00", key=f"{key}|from")
+        last = cols[2].selectbox("Until", range(1, 25), index=21, format_func=lambda h: f"{h:02d}:00",
+                                 key=f"{key}|until")
+        extra = cols[3].number_input("Staff (+ or -)", min_value=-10, max_value=10, value=1, step=1,
+                                     key=f"{key}|extra")
+        if st.button("Apply to the table", key=f"{key}|apply", type="primary"):
+            if last <= first:
+                st.error(f"From {first:02d}:00 until {last:02d}:00: the block must end after it starts")
+            else:
+                _replace(key, add_to_block(edited, days, first, last, int(extra)))
+                st.rerun()
+    if st.button("Copy Monday to every day", key=f"{key}|copy", help=f"{title}: Monday's column on every weekday"):
+        _replace(key, edited.assign(**{d: edited["Mon"] for d in WEEKDAYS}))
         st.rerun()
     return table_rota(edited, field, model)
 

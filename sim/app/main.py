@@ -12,7 +12,9 @@ from sim.inputs.config import ConfigError, load_config
 
 def main() -> None:
     st.set_page_config(page_title="Same-day urgent care simulator", layout="wide")
-    st.title("Tower Hamlets same-day urgent care: what if?")
+    st.markdown("<style>.block-container {padding-top: 2.5rem; padding-bottom: 1rem}</style>",
+                unsafe_allow_html=True)  # the Run bar and the savings fit a laptop's first screen
+    st.markdown("## Tower Hamlets same-day urgent care: what if?")
     st.markdown("Set the inputs (the sidebar and the **Slots and staff** tab), name the scenario and press **Run**: "
                 "it runs against today's pathway on the same patients, and shows waits, SDA slot use and the "
                 "gross, net and cash savings a year, each with its 95% interval.")

@@ -177,8 +177,9 @@ def _costs_added(result: Outcome) -> str:
     parts = []
     for _, row in result.staff.iterrows():
         if abs(row["hours_per_week"]) > 1e-9:
+            cost = row["cost_gbp_per_year"]
             parts.append(f"{row['label']} {row['hours_per_week']:+,.0f} hours a week "
-                         f"({signed(row['cost_gbp_per_year'], 'cost_gbp_annual')} a year at GBP "
+                         f"({'costing' if cost >= 0 else 'saving'} {quote_gbp(abs(cost))} a year at GBP "
                          f"{row['gbp_per_hour']:,.2f} an hour)")
     staff = "; ".join(parts) if parts else "no staff hours added or taken away"
     services = ("the redesign's new services are charged (the scenario switches on changes X1-X8)"
@@ -338,7 +339,9 @@ def scenarios_table(chosen: list[Shown]) -> tuple[pd.DataFrame, pd.DataFrame]:
                          "mean": r["scenario_mean"], "ci_low": r["scenario_ci_low"], "ci_high": r["scenario_ci_high"],
                          "trusted": result.verdict.trusted})
         rows.setdefault("Steady state?", {TODAY: ""})[shown.name] = (
-            "yes" if result.verdict.trusted else "NO: " + "; ".join(result.verdict.reasons))
+            "yes" if result.verdict.trusted else "NO: " + result.verdict.reasons[0].split(":", 1)[-1].strip()
+            + ("" if len(result.verdict.reasons) == 1 else f" (and {len(result.verdict.reasons) - 1} more: "
+                                                           "see its Results)"))
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "What"
     return table, pd.DataFrame(long)
@@ -351,8 +354,9 @@ def scenarios_page() -> None:
         st.info("Run at least two scenarios (name each before pressing Run) to compare them here. "
                 f"Kept so far: {', '.join(kept) or 'none'}.")
         return
-    names = st.multiselect("Scenarios to compare (two to four)", list(kept), default=list(kept)[-2:],
-                           max_selections=4, key="compare_names")
+    names = st.multiselect("Scenarios to compare (two to four)", list(kept), default=list(kept)[-4:],
+                           max_selections=4, key=f"compare_names|{len(kept)}|{list(kept)[-1]}",
+                           help="The newest four are chosen after each run.")
     if len(names) < 2:
         st.info("Choose at least two scenarios.")
         return

@@ -163,11 +163,13 @@ def slots_and_staff(prefix: str, cfg: Config, defaults: Choices) -> dict:
             st.markdown(f"**{PROVIDER_NAMES[provider]}**")
             hours[provider] = _hour_weights(prefix, cfg, provider, defaults.slot_hours.get(provider))
     st.markdown("#### Staff rotas, by weekday and hour")
-    st.caption("Staff on duty in each hour (the column is the hour it starts: 18 = 18:00-19:00). Each hour "
-               "added costs money in the net and cash savings at configs/business_case.yaml staff_hour_gbp.")
+    st.caption("Staff on duty in each hour (a row is the hour it starts: 18:00 = 18:00-19:00), one column a "
+               "weekday. Type over a number, or add staff to a block of hours with the button below the table. "
+               "Each hour added costs money in the net and cash savings (configs/business_case.yaml staff_hour_gbp).")
     rotas = {}
-    for group in ROTA_FIELDS:
-        rotas[group] = rota_editor(prefix, cfg, group)
+    for tab, group in zip(st.tabs([ROTA_FIELDS[g][0] for g in ROTA_FIELDS]), ROTA_FIELDS, strict=True):
+        with tab:
+            rotas[group] = rota_editor(prefix, cfg, group)
     return dict(slots=slots, slot_hours=hours, rotas=rotas)
 
 

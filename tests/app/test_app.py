@@ -284,7 +284,7 @@ def test_an_evening_clinician_costs_money_in_net_and_cash():
     before = metrics(at)
 
     def evening(table):
-        table.loc[:, ["18", "19", "20", "21"]] += 1  # one more UTC clinician 18:00-22:00 every day
+        table.loc[["18:00", "19:00", "20:00", "21:00"], :] += 1  # one more UTC clinician 18:00-22:00 every day
 
     at.session_state["current|rota|utc_clinician|base"] = _rota_with(at, "utc_clinician", evening)
     run(at, "Evening clinician")

@@ -177,7 +177,7 @@ def test_widgets_take_their_limits_from_the_schema():
 
 
 def test_slot_and_rota_tables_are_validated_like_the_config(current_cfg):
-    from sim.app.editors import rota_table, slots_table, table_rota, table_slots
+    from sim.app.editors import add_to_block, rota_table, slots_table, table_rota, table_slots
     from sim.app.scenario import choices_from_config
     from sim.inputs.config import Utc
 
@@ -187,7 +187,11 @@ def test_slot_and_rota_tables_are_validated_like_the_config(current_cfg):
     with pytest.raises(ConfigError, match=r"^slot_diaries\.gpcg_sda\.slots_per_day on Sun = \d+: give a whole"):
         table_slots(slots)
     rota = rota_table(current_cfg.utc.clinicians)
-    assert table_rota(rota, "clinicians", Utc) == [list(map(int, row)) for row in rota.to_numpy()]
-    rota.loc["Mon", "18"] = -1
+    assert table_rota(rota, "clinicians", Utc) == [list(map(int, row)) for row in rota.to_numpy().T]
+    evening = add_to_block(rota, ["Sat", "Sun"], 18, 22, 1)
+    assert (evening - rota).to_numpy().sum() == 8 and evening.loc["21:00", "Sun"] == rota.loc["21:00", "Sun"] + 1
+    assert evening.loc["22:00", "Sun"] == rota.loc["22:00", "Sun"] and evening.loc["18:00", "Fri"] == rota.loc[
+        "18:00", "Fri"]
+    rota.loc["18:00", "Mon"] = -1
     with pytest.raises(ConfigError, match=r"^clinicians on Mon at 18:00 = -1: give a whole number from 0"):
         table_rota(rota, "clinicians", Utc)

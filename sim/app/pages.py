@@ -195,6 +195,11 @@ def results_page(shown: Shown | None) -> None:
     result = outcome(shown)
     run = shown.baseline.run
     st.subheader(f"{shown.name} against today's pathway")
+    if not result.verdict.trusted:  # first, where the saving would be
+        st.error("**No saving is shown: this scenario is not a steady state, so its costs mean nothing.**\n\n"
+                 + "\n".join(f"- {r}" for r in result.verdict.reasons)
+                 + "\n\nAdd capacity where the queue grows (staff in the Slots and staff tab) or lower demand, "
+                   "then run again. The table below shows what broke.")
     st.caption(f"{run.replications} paired replications x {run.days} days ({run.warmup_days} warm-up), "
                f"seed {run.seed} (the random-number start: the same seed and inputs give the same numbers). "
                "Both arms see the same patients. Intervals are 95% across replications."
@@ -210,12 +215,7 @@ def results_page(shown: Shown | None) -> None:
         st.info(f"Set on both arms: {', '.join(shown.shared_inputs)}. These are facts about patients or demand, "
                 "so they move today's pathway too: on their own they give no saving, and the saving below comes "
                 "from what the scenario does differently.")
-    if not result.verdict.trusted:
-        st.error("**No saving is shown: this scenario is not a steady state, so its costs mean nothing.**\n\n"
-                 + "\n".join(f"- {r}" for r in result.verdict.reasons)
-                 + "\n\nAdd capacity where the queue grows (staff in the Slots and staff tab) or lower demand, "
-                   "then run again. The table below shows what broke.")
-    else:
+    if result.verdict.trusted:
         _money_tiles(result)
         st.caption(_costs_added(result))
     _kpi_tiles(result.table)

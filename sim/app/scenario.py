@@ -175,6 +175,9 @@ def build_configs(pathway: Config, current: Config, choices: Choices) -> tuple[C
     ConfigError
         One line naming the field and value, if an input is out of range.
     """
+    if choices.window[1] <= choices.window[0]:
+        raise ConfigError(f"redirection window {choices.window[0]:05.2f}-{choices.window[1]:05.2f}: no hours in it; "
+                          "the window must end after it starts".replace(".50", ":30").replace(".00", ":00"))
     space = ParameterSpace([])  # every path read from the schema
     baseline = space.apply(current, _facts(current, choices), "inputs")
     values = _facts(pathway, choices)

@@ -331,3 +331,11 @@ def test_the_attribution_order_is_the_business_cases_and_is_stated():
     assert any(order in m.value for m in at.markdown)  # on the glossary page
     glossary = next(t.value for t in at.table if t.value.index.name == "Word")
     assert {"SDA", "GPCG", "PCN", "IA", "KPI", "Seed", "X1", "X8"} <= set(glossary.index)
+
+
+def test_an_empty_redirection_window_is_refused_in_one_line():
+    at = small_app()
+    at.slider(key="current|redirection_current|window").set_value((20.0, 20.0)).run()
+    assert [e.value for e in at.error] == [
+        "redirection window 20:00-20:00: no hours in it; the window must end after it starts"]
+    assert at.button(key="run").disabled  # nothing to run until it is fixed

@@ -180,7 +180,8 @@ def test_a_leads_three_tasks_in_a_real_browser(app_url, viewport):
             warning = page.get_by_text("No saving is shown")
             expect(warning).to_be_visible()
             assert page.get_by_test_id("stMetric").filter(has_text="saving a year").count() == 0
-            page.get_by_role("heading", name="One clinician fewer against today's pathway").scroll_into_view_if_needed()
+            warning.scroll_into_view_if_needed()
+            assert _in_view(page, warning)
             page.screenshot(path=str(SHOTS / f"broken_scenario_{viewport}.png"))
 
             # task 2: put the clinician back, and add one UTC clinician 18:00-22:00 every day: costed

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 

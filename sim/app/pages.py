@@ -221,9 +221,11 @@ def results_page(shown: Shown | None) -> None:
     _kpi_tiles(result.table)
     st.table(headline_table(result.table))
 
-    waits, slots, costs, changes, downloads = st.tabs(
-        ["Waits", "SDA slot use", "Cost by route", "Savings by change", "Downloads"])
+    waits, pathway, slots, costs, changes, downloads = st.tabs(
+        ["Waits", "Pathway", "SDA slot use", "Cost by route", "Savings by change", "Downloads"])
     names = {"baseline": TODAY, "scenario": f"Scenario ({shown.name})"}
+    with pathway:
+        _pathway(result.table, names)
     with waits:
         st.altair_chart(charts.waits_chart(result.table, names), width="stretch")
     with slots:
@@ -249,6 +251,29 @@ def results_page(shown: Shown | None) -> None:
             st.warning("Withheld: the scenario is not a steady state.")
     with downloads:
         _downloads(shown, result)
+
+
+def _pathway(table: pd.DataFrame, names: dict[str, str]) -> None:
+    """The routes as a diagram, today and in the scenario, and the arrows that change most as a table."""
+    flows = charts.route_flows(table)
+    if flows.empty:
+        st.info("No routes in these results.")
+        return
+    st.caption("Where patients go: each arrow is the patients a day taking that step (mean over replications; "
+               "hover for the number). Below: the arrows that change most.")
+    try:
+        cols = st.columns(2)
+        for col, arm in zip(cols, ("baseline", "scenario"), strict=True):
+            col.plotly_chart(charts.pathway_sankey(flows, arm, names[arm]), width="stretch",
+                             config={"displayModeBar": False}, key=f"sankey_{arm}")
+    except ImportError:
+        st.info("The pathway diagram needs plotly: pip install -e '.[app]'. The table below has the same numbers.")
+    moved = flows.reindex(flows["change"].abs().sort_values(ascending=False).index).head(12)
+    shown = pd.DataFrame({"From": moved["source"], "To": moved["target"],
+                          "Today, a day": moved["baseline"].map(lambda v: f"{v:,.1f}"),
+                          "Scenario, a day": moved["scenario"].map(lambda v: f"{v:,.1f}"),
+                          "Change": moved["change"].map(lambda v: signed(v, "volume_per_day"))})
+    st.table(shown.set_index("From"))
 
 
 def _downloads(shown: Shown, result: Outcome) -> None:
@@ -509,7 +534,8 @@ the scenario only.
 
 **The IA nurse's redirection rate** applies only to candidates: patients the IA nurse streams to the UTC who
 are registered with a Tower Hamlets practice ({registered:.0%} of walk-ins in the shipped configs), clinically
-eligible for SDA and willing to go. Of those, the rate is the share redirected to an SDA slot inside the redirection window. With X8 the
+eligible for SDA and willing to go. Of those, the rate is the share redirected to an SDA slot inside the
+redirection window. With X8 the
 IA nurse uses X8's policy (7 days, Care Navigator books); without X8, today's.
 
 **A saving is positive**: it is the current pathway's recurrent annual cost minus the scenario's.

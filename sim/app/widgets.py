@@ -90,7 +90,8 @@ def _front_door(prefix: str, cfg: Config, changes: dict[str, bool], defaults: Ch
     key = f"{prefix}|{policy_name}"
     which = "with X8" if policy_name == "redirection_x8" else "today (without X8)"
     rate = _pct_slider(
-        f"IA nurse redirection rate {which}", redirection_rate(cfg, policy_name), Redirection, "probability", f"{key}|rate",
+        f"IA nurse redirection rate {which}", redirection_rate(cfg, policy_name), Redirection, "probability",
+        f"{key}|rate",
         "Of the patients the IA nurse streams to the UTC who are candidates for SDA (registered with a "
         "Tower Hamlets practice, clinically eligible and willing to go), the share redirected to an SDA slot "
         "inside the window below. It is not a share of all patients.")
@@ -230,7 +231,8 @@ def _run_settings(prefix: str, defaults: Choices) -> dict:
     quick = st.toggle(
         "Quick mode", value=False, key=f"{prefix}|quick",
         help=f"Runs at most {QUICK_REPLICATIONS} replications of {QUICK_DAYS} days: a few seconds instead of about "
-             "a minute, but intervals roughly four times as wide (fewer and shorter replications), and each weekday is seen only three times per replication.")
+             "a minute, but intervals roughly four times as wide (fewer and shorter replications), and each weekday "
+             "is seen only three times per replication.")
     if quick:
         st.caption(f"Quick mode: {QUICK_REPLICATIONS} replications x {QUICK_DAYS} days. Good for exploring; "
                    "intervals are wider, so rerun without it before quoting a figure.")

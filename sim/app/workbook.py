@@ -94,7 +94,8 @@ QUICK_NOTE = (f"Quick mode: at most {QUICK_REPLICATIONS} replications of {QUICK_
 def plan_line(plan: BusinessCasePlan, quick: bool) -> str:
     """What building runs and roughly how long it takes, in one line (two in quick mode)."""
     seconds = plan.replications * plan.days * SECONDS_PER_REPLICATION_DAY
-    rough = f"about {max(1, round(seconds / 60))} minutes" if seconds >= 90 else f"about {max(5, round(seconds, -1)):.0f} seconds"
+    rough = (f"about {max(1, round(seconds / 60))} minutes" if seconds >= 90
+             else f"about {max(5, round(seconds, -1)):.0f} seconds")
     line = (f"Building runs the whole business case: the current pathway and each change switched on in turn "
             f"({plan.steps} steps x {plan.step_replications // plan.steps} replications), the switching values "
             f"({plan.switching_replications} replications) and slot use by hour ({plan.slot_use_replications}), "

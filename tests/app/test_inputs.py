@@ -195,3 +195,16 @@ def test_slot_and_rota_tables_are_validated_like_the_config(current_cfg):
     rota.loc["18:00", "Mon"] = -1
     with pytest.raises(ConfigError, match=r"^clinicians on Mon at 18:00 = -1: give a whole number from 0"):
         table_rota(rota, "clinicians", Utc)
+
+
+def test_route_flows_sum_the_routes_through_each_arrow():
+    import pandas as pd
+
+    from sim.app.charts import route_flows
+
+    table = pd.DataFrame({"kpi": ["volume_per_day_walk_in:ia>utc", "volume_per_day_walk_in:ia>ed", "utc_wait_mean_min"],
+                          "baseline_mean": [100.0, 20.0, 60.0], "scenario_mean": [80.0, 20.0, 50.0]})
+    flows = route_flows(table).set_index(["source", "target"])
+    assert flows.loc[("Walk-in", "IA nurse streaming"), "baseline"] == 120.0  # both routes pass the IA nurse
+    assert flows.loc[("IA nurse streaming", "UTC attendances"), "change"] == -20.0
+    assert len(flows) == 3

@@ -93,7 +93,7 @@ def _set_number(page, label: str, value: int) -> None:
 
 SHOTS = Path(os.environ.get("APP_SCREENSHOTS", Path(tempfile.gettempdir()) / "app_screenshots"))
 """Where the screenshots of each task go (look at them before calling the app done); the committed examples in
-results/app_screenshots were made with APP_SCREENSHOTS=results/app_screenshots."""
+results/example/app_screenshots were made with APP_SCREENSHOTS=results/example/app_screenshots."""
 VIEWPORTS = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 
 

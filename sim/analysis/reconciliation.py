@@ -33,7 +33,8 @@ LINE_LABELS = {
     "x5": "X5: UTC stops redirecting",
     "x8": "X8: IA nurse redirects straight to SDA",
     "total": "Total recurrent saving (X1 + X4 + X5 + X8)",
-    "total_model_basis": "The paper's volumes on the model's costing basis (every SDA appointment charged, GP time out)",
+    "total_model_basis": ("The paper's volumes on the model's costing basis "
+                          "(every SDA appointment charged, GP time out)"),
 }
 CHANGE_GROUPS = {
     "x1": ("x1_overflow_instead_of_walk_in", "x2_overflow_instead_of_practice_referral"),
@@ -60,7 +61,8 @@ def paper_calculation(rec: ReconciliationInputs) -> pd.DataFrame:
         ("per_patient_via_utc", via_utc, float("nan"), "",
          f"UTC attendance {utc:.2f} + SDA appointment {sda:.2f}"),
         ("per_patient_from_ia", sda, float("nan"), "", f"SDA appointment {sda:.2f} (IA streaming costs nothing extra)"),
-        ("current_flow", cur.redirections_per_day * days * (cur.share_via_utc * via_utc + (1 - cur.share_via_utc) * sda),
+        ("current_flow",
+         cur.redirections_per_day * days * (cur.share_via_utc * via_utc + (1 - cur.share_via_utc) * sda),
          paper.current_flow / (days * via_utc),
          "redirections a day if each were costed at UTC + SDA, as the paper's GBP 1.4M implies",
          f"{cur.redirections_per_day:g} redirections a day x {days:g} days x ({cur.share_via_utc:g} via UTC x "

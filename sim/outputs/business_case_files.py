@@ -28,6 +28,7 @@ from ..inputs.provenance import load_registry, parameter_table
 from ..inputs.reconciliation import ReconciliationInputs
 from .labels import change_label, route_label
 
+NOISE_ONLY = " (95% intervals: simulation noise only, not input uncertainty)"
 WORKBOOK = "business_case.xlsx"
 REPORT = "business_case.html"
 
@@ -173,8 +174,15 @@ def summary_words(result: BusinessCaseResult, case: BusinessCase) -> str:
     fin = result.financial
     scenarios = list(dict.fromkeys(fin["scenario"]))
     five = {sc: float(fin.loc[fin["scenario"] == sc, "cash_gbp"].sum()) for sc in scenarios}
-    funded = ", ".join(f"{line.label} {np.mean(line.funded_slots_per_day) * 7:,.0f} slots a week"
-                       for line in case.costing.lines.values() if line.funded_slots_per_day is not None)
+    paid = result.savings_by_line.set_index("line")
+    funded = ", ".join(f"{line.label} {np.mean(line.funded_slots_per_day) * 7:,.0f} slots a week "
+                       f"({_gbp(float(paid.loc[name, 'baseline_paid_gbp']))} a year)"
+                       for name, line in case.costing.lines.items()
+                       if line.funded_slots_per_day is not None and name in paid.index)
+    blocks = [name for name, line in case.costing.lines.items() if line.basis == "block" and name in paid.index]
+    if blocks:
+        funded += "; " + ", ".join(f"the {case.costing.lines[name].label} block at today's activity "
+                                   f"({_gbp(float(paid.loc[name, 'baseline_paid_gbp']))} a year)" for name in blocks)
     words = (
         f"A saving is positive. The redesign avoids activity worth {_gbp(head['gross_total'])} a year at unit cost "
         f"(gross, the paper's basis, GP time out). Once its new SDA slots (paid whether used or not) and new services "
@@ -182,10 +190,11 @@ def summary_words(result: BusinessCaseResult, case: BusinessCase) -> str:
         f"as they stand, the UTC block and ED are paid as today, so the ICB's payments change by "
         f"{_gbp(head['cash_total'])} a year")
     if "cash_total_after_reset" in head:
-        words += f", and by {_gbp(head['cash_total_after_reset'])} a year once the UTC block is reset to the new activity"
+        words += (f", and by {_gbp(head['cash_total_after_reset'])} a year once the UTC block is reset to the "
+                  "new activity")
     words += (f". Over years 0-{case.financial.years} (nominal): " + "; ".join(
-        f"{sc}: {_gbp(v)}" for sc, v in five.items()) + f". Funded baseline (paid today): {funded}; the UTC block "
-        f"at today's activity. GP time freed: {head['gp_hours_per_week']:,.0f} GP hours a week, valued apart. "
+        f"{sc}: {_gbp(v)}" for sc, v in five.items()) + f". Funded baseline (paid today): {funded}. "
+        f"GP time freed: {head['gp_hours_per_week']:,.0f} GP hours a week, valued apart. "
         "Intervals cover simulation noise only, not the uncertainty of the inputs.")
     return words
 
@@ -221,13 +230,15 @@ def sheets(result: BusinessCaseResult, assumptions: pd.DataFrame, case: Business
         ("Summary", "summary.csv", result.headline,
          (f"{caveat} " if caveat else "") + summary_words(result, case)),
         ("Savings by line", "savings_by_line.csv", result.savings_by_line,
-         "Each line of activity costed as paid (block or activity); the three savings with paired 95% intervals."),
+         "Each line of the costing table: basis, payer, what is paid a year in each arm, the three savings and GP "
+         "hours" + NOISE_ONLY + "."),
         ("Savings by change", "savings_by_change.csv", result.savings_by_change,
          "Changes switched on one after another (order: " + ", ".join(case.attribution_order) + "); "
-         "each step paired with the one before."),
+         "each step paired with the one before" + NOISE_ONLY + ". Net with capacity attributed: the new SDA slots "
+         "charged to the changes that book them."),
         ("Reconciliation", "reconciliation.csv", result.reconciliation,
          "The paper's figures recomputed from configs/reconciliation.yaml, the volume a day each implies, "
-         "and the model's figure (gross basis) with its 95% interval."),
+         "and the model's figure (gross basis)" + NOISE_ONLY + "."),
         ("Reconciliation gaps", "reconciliation_gaps.csv", result.gap_reasons,
          "The gap (paper - model) split into named reasons; measured = from the model's KPIs, "
          "estimate = arithmetic on the paper's volumes or the config's shares."),
@@ -252,10 +263,10 @@ def sheets(result: BusinessCaseResult, assumptions: pd.DataFrame, case: Business
          "Options ranked by net present value against business as usual; the UTC tariff at which each "
          "option's NPV is zero."),
         ("Switching values", "switching_values.csv", result.switching,
-         "The value of each key input at which the net saving reaches zero, with its 95% interval."),
+         "The value of each key input at which the net saving reaches zero" + NOISE_ONLY + "."),
         ("Activity by route", "activity_by_route.csv", result.activity_by_route, "Patients a day on each route."),
         ("Cost by route", "cost_by_route.csv", result.cost_by_route, "Annual cost of each route, activity basis."),
-        ("Waits", "waits.csv", result.waits, "Mean minutes with 95% intervals."),
+        ("Waits", "waits.csv", result.waits, "Mean minutes" + NOISE_ONLY + "."),
         ("Slot use", "slot_use.csv", result.slot_use,
          "SDA slots and bookings by weekday and hour, summed over the replications re-run with the event log."),
         ("Uncertainty", "uncertainty.csv", result.uncertainty,
@@ -336,7 +347,7 @@ def report(result: BusinessCaseResult, assumptions: pd.DataFrame, pngs: dict[str
     ]
     intro = (f"{current.name} against {redesign.name} on the same simulated patients: {n} paired replications of "
              f"{current.run.days} days ({current.run.warmup_days} warm-up). A saving is positive. Intervals are 95% "
-             "paired intervals across replications.")
+             "paired intervals across replications: simulation noise only, not the uncertainty of the inputs.")
     return report_html("Same-day urgent care redesign: business case", intro, sections,
                        {captions[name]: png for name, png in pngs.items()})
 

@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.costs import ArmLines, activity_volume_kpis, line_savings, line_volumes, patient_costs
+from sim.analysis.costs import (
+    ArmLines,
+    activity_volume_kpis,
+    line_savings,
+    line_volumes,
+    patient_costs,
+)
 from sim.analysis.economics import financial_case, share_of_year_after
 from sim.inputs.business_case import load_business_case
 from sim.inputs.config import ConfigError

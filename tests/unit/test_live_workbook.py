@@ -7,15 +7,30 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from sim.analysis.business_case import replication_savings
+from sim.analysis.business_case import Arm, replication_savings
 from sim.analysis.costs import line_volumes
 from sim.analysis.economics import npv
+from sim.inputs.business_case import load_business_case
 from sim.outputs.business_case_files import live_inputs
 from sim.outputs.workbook import add_live_sheets
 
-from .test_business_case import DAYS, arms, case  # noqa: F401  (fixtures)
+from ..conftest import CONFIGS
+from .test_business_case import DAYS, _summary
 
 formulas = pytest.importorskip("formulas")
+
+
+@pytest.fixture(scope="module")
+def case():
+    return load_business_case(CONFIGS / "business_case.yaml")
+
+
+@pytest.fixture(scope="module")
+def arms(current_cfg, redesign_cfg):
+    """UTC 100 -> 90 a day, GPCG SDA 25 -> 35 a day, GP reattendances 40 -> 30 a week (three replications)."""
+    base = Arm(_summary([100.0, 102.0, 98.0], [25.0, 24.0, 26.0], reattend_per_week=40.0), current_cfg)
+    scen = Arm(_summary([90.0, 91.0, 89.0], [35.0, 35.0, 35.0], reattend_per_week=30.0), redesign_cfg)
+    return base, scen
 
 
 def _recalculate(path) -> dict[str, float]:
@@ -38,14 +53,14 @@ def _value(values: dict[str, float], address: str) -> float:
     return values[f"{sheet.strip(chr(39)).upper()}!{cell.replace('$', '')}"]
 
 
-def _write(tmp_path, base, scen, case, change=None):
+def _write(tmp_path, base, scen, costed, change=None):
     lines = pd.DataFrame({
-        "line": list(case.costing.lines), "label": [x.label for x in case.costing.lines.values()],
-        "basis": [x.basis for x in case.costing.lines.values()],
-        "current_per_day": line_volumes(base.summary, case.costing).mean().to_numpy(),
-        "redesign_per_day": line_volumes(scen.summary, case.costing).mean().to_numpy()})
+        "line": list(costed.costing.lines), "label": [x.label for x in costed.costing.lines.values()],
+        "basis": [x.basis for x in costed.costing.lines.values()],
+        "current_per_day": line_volumes(base.summary, costed.costing).mean().to_numpy(),
+        "redesign_per_day": line_volumes(scen.summary, costed.costing).mean().to_numpy()})
     book = Workbook()
-    where = add_live_sheets(book, lines, live_inputs(0.0, case, scen.cfg), case.economics.horizon_years)
+    where = add_live_sheets(book, lines, live_inputs(0.0, costed, scen.cfg), costed.economics.horizon_years)
     path = tmp_path / "live.xlsx"
     book.save(path)
     if change:
@@ -58,7 +73,7 @@ def _write(tmp_path, base, scen, case, change=None):
     return where, _recalculate(path)
 
 
-def test_live_sheets_match_the_python_figures_to_a_pound(tmp_path, arms, case):  # noqa: F811
+def test_live_sheets_match_the_python_figures_to_a_pound(tmp_path, arms, case):
     base, scen = arms
     savings = replication_savings(base, scen, case)
     values = npv(savings, case)
@@ -70,7 +85,7 @@ def test_live_sheets_match_the_python_figures_to_a_pound(tmp_path, arms, case): 
     assert _value(got, where["npv_cash_releasing"]) == pytest.approx(values["cash_releasing"].mean(), abs=1.0)
 
 
-def test_changing_a_unit_cost_and_the_discount_rate_in_the_sheet_recomputes_by_hand(tmp_path, arms, case):  # noqa: F811
+def test_changing_a_unit_cost_and_the_discount_rate_in_the_sheet_recomputes_by_hand(tmp_path, arms, case):
     base, scen = arms
     where, got = _write(tmp_path, base, scen, case,
                         change={"price_utc_attendance": 100.0, "discount_rate": 0.05})

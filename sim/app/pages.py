@@ -23,7 +23,7 @@ from .money import charges_new_services, headline, savings, shipped_case, staff_
 from .runs import estimate, resume, start, store
 from .scenario import Choices, build_configs, config_yaml
 from .simulate import comparison, replications, slot_use, summary
-from .trust import Verdict, interval, quote, quote_gbp, signed, verdict
+from .trust import Verdict, clip, interval, quote, quote_gbp, signed, verdict
 from .workbook import workbook_section
 
 SHOWN = "shown"        # session_state key: the name of the scenario the Results tab shows
@@ -457,30 +457,38 @@ def sweep_points(spec: SweepInput, values: list[float], pathway: Config, current
 
 
 def sweep_table(points: list[tuple[float, Config, Config]]) -> pd.DataFrame:
-    """For every point and KPI: the scenario's mean and 95% interval (the saving for cost), long form."""
+    """For every point and KPI: the scenario's mean and 95% interval (the gross saving for cost), long form.
+
+    ``steady`` is False at a point where either arm is not a steady state (:func:`verdict`); its
+    saving is withheld (NaN), as on the Results tab.
+    """
     rows = []
     for value, baseline, scenario in points:
-        table = comparison(summary(replications(baseline, store())),
-                           summary(replications(scenario, store()))).set_index("kpi")
+        base, scen = summary(replications(baseline, store())), summary(replications(scenario, store()))
+        steady = verdict(base, scen).trusted
+        table = comparison(base, scen).set_index("kpi")
         for kpi in SWEEP_KPIS:
             r = table.loc[kpi]
             if kpi.startswith("cost_"):
-                rows.append({"value": value, "kpi": "saving_annual_gbp", "label": "Gross activity saving a year (GBP)",
-                             "mean": r["saving_mean"], "low": r["saving_ci_low"], "high": r["saving_ci_high"]})
+                mean, low, high = ((r["saving_mean"], r["saving_ci_low"], r["saving_ci_high"]) if steady
+                                   else (math.nan, math.nan, math.nan))
+                rows.append({"value": value, "kpi": "saving_annual_gbp", "label": "Gross saving a year",
+                             "mean": mean, "low": low, "high": high, "steady": steady})
             else:
+                low, high = clip(r["scenario_ci_low"], r["scenario_ci_high"], kpi)  # no band past 100%
                 rows.append({"value": value, "kpi": kpi, "label": kpi_label(kpi) + " (scenario)",
-                             "mean": r["scenario_mean"], "low": r["scenario_ci_low"], "high": r["scenario_ci_high"]})
+                             "mean": r["scenario_mean"], "low": low, "high": high, "steady": steady})
     return pd.DataFrame(rows)
 
 
 def sweep_page(pathway: Config | None, current: Config, choices: Choices | None) -> None:
     """Vary one input over a few values and plot each KPI against it with its 95% band."""
     st.markdown("Vary one input, keep the others as set in the sidebar, and see how each KPI moves. "
-                "Each point compares the scenario with the current pathway on the same patients.")
+                "Each point compares the scenario with today's pathway on the same patients.")
     names = {s.name: s for s in SWEEP_INPUTS}
     name = st.selectbox("Input to vary", list(names), format_func=lambda n: names[n].label, key="sweep_input")
     spec = names[name]
-    text = st.text_input("Values (comma-separated)", value=spec.defaults, key=f"sweep_values|{name}",
+    text = st.text_input("Values (commas or spaces)", value=spec.defaults, key=f"sweep_values|{name}",
                          help="For a percentage, type 20 for 20%.")
     if pathway is None or choices is None:
         st.info("Fix the inputs in the sidebar first.")
@@ -511,6 +519,10 @@ def sweep_page(pathway: Config | None, current: Config, choices: Choices | None)
         st.warning("These results are for earlier inputs: press Run the sweep to see the current ones.")
     table = sweep_table(last_points)
     x_title = names[last_name].label
+    broken = sorted(set(table.loc[~table["steady"], "value"]))
+    if broken:
+        st.error(f"Not a steady state at {x_title} = {', '.join(f'{v:g}' for v in broken)}: queues grow or the "
+                 "4-hour share collapses there, so no saving is shown at those values (run one alone to see why).")
     cols = st.columns(2)
     for i, (kpi, part) in enumerate(table.groupby("kpi", sort=False)):  # noqa: B007 (kpi names the chart)
         with cols[i % 2]:

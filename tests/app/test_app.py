@@ -339,3 +339,23 @@ def test_an_empty_redirection_window_is_refused_in_one_line():
     assert [e.value for e in at.error] == [
         "redirection window 20:00-20:00: no hours in it; the window must end after it starts"]
     assert at.button(key="run").disabled  # nothing to run until it is fixed
+
+
+def test_a_sweep_withholds_the_saving_where_the_scenario_breaks():
+    at = small_app()
+    at.selectbox(key="sweep_input").set_value("utc_clinicians_added").run()
+    at.text_input(key="sweep_values|utc_clinicians_added").set_value("-1 0").run()  # spaces, no commas
+    at.button(key="run_sweep").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error if "Not a steady state" in e.value] == [
+        "Not a steady state at UTC clinicians added to every hour = -1: queues grow or the 4-hour share collapses "
+        "there, so no saving is shown at those values (run one alone to see why)."]
+
+
+def test_sweep_bands_stay_within_their_limits(downloads):
+    at = small_app()
+    at.text_input(key="sweep_values|redirection_rate").set_value("0, 90").run()
+    at.button(key="run_sweep").click().run()
+    sweep = pd.read_csv(io.BytesIO(downloads["dl_sweep"][1]))
+    share = sweep[sweep["kpi"] == "utc_within_4h_pct"]
+    assert (share["high"] <= 100.0).all() and (share["low"] >= 0.0).all()

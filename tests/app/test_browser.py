@@ -217,5 +217,19 @@ def test_a_leads_three_tasks_in_a_real_browser(app_url, viewport):
             page.wait_for_timeout(1500)
             table.scroll_into_view_if_needed()
             page.screenshot(path=str(SHOTS / f"side_by_side_{viewport}.png"), full_page=False)
+
+            # task 3: sweep the redirection rate (the redesign as set), typed without commas
+            page.get_by_role("tab", name="Sweep one input").click()
+            values = page.get_by_role("textbox", name="Values (commas or spaces)")
+            values.fill("20 60")
+            values.press("Enter")
+            page.wait_for_timeout(800)
+            page.get_by_role("button", name="Run the sweep").click()
+            page.get_by_role("tab", name="Sweep one input").click()
+            page.get_by_role("button", name="Sweep results (CSV)").wait_for()  # drawn once the sweep has run
+            page.get_by_role("button", name="Run the sweep").scroll_into_view_if_needed()
+            page.mouse.wheel(0, 250)
+            page.wait_for_timeout(2500)  # let the charts draw
+            page.screenshot(path=str(SHOTS / f"sweep_{viewport}.png"), full_page=False)
         finally:
             browser.close()

@@ -294,6 +294,9 @@ def test_an_evening_clinician_costs_money_in_net_and_cash():
     # 28 clinician hours a week at GBP 80 an hour: about GBP 117k a year off the net and cash savings
     assert after["Net saving a year"].startswith("-GBP") and after["Cash-releasing saving a year"].startswith("-GBP")
     assert any("UTC clinicians +28 hours a week" in c.value for c in at.caption)
+    assert len(at.get("plotly_chart")) == 2  # the pathway diagram, today beside the scenario
+    arrows = next(t.value for t in at.table if t.value.index.name == "From")
+    assert {"To", "Today, a day", "Scenario, a day", "Change"} <= set(arrows.columns)
 
 
 def test_two_scenarios_side_by_side(downloads):

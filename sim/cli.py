@@ -182,7 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     att.add_argument("scenario", help="scenario YAML, e.g. configs/redesign.yaml")
     att.add_argument("--order", default=None,
                      help="order the changes are switched on, e.g. x8,x5,x1 (the rest follow in number "
-                          "order; each change at most once; default: x1,x2,...,x8)")
+                          "order; each change at most once; default: the business case's attribution_order in "
+                          "configs/business_case.yaml, as the web app and the workbook use)")
     _add_run_options(att, "results/<baseline name>_vs_<scenario name>_attribution, "
                           "e.g. results/current_vs_redesign_attribution")
     val = sub.add_parser("validate", help="the model's figures against the paper's and public ones")
@@ -240,7 +241,8 @@ def cmd_app(args) -> int:
                               "e.g. --port 8502") from None
     script = Path(__file__).resolve().parent / "app" / "main.py"
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", "localhost",
-               "--server.port", str(args.port), "--browser.gatherUsageStats", "false"]
+               "--server.port", str(args.port), "--browser.gatherUsageStats", "false",
+               "--client.toolbarMode", "minimal"]  # no Deploy button
     print(f"Web app on http://localhost:{args.port} (Ctrl-C to stop)", file=sys.stderr)
     try:
         return subprocess.call(command)
@@ -584,7 +586,12 @@ def cmd_attribute(args) -> int:
 
     base = _load(args.baseline, args)
     scen = _load(args.scenario, args)
-    order = [x.strip() for x in args.order.split(",")] if args.order else None
+    if args.order:
+        order = [x.strip() for x in args.order.split(",")]
+    else:  # one order for the command line, the web app and the business-case workbook
+        from .inputs.business_case import load_business_case
+        from .inputs.config import SHIPPED_CONFIGS
+        order = list(load_business_case(SHIPPED_CONFIGS / "business_case.yaml").attribution_order)
     resolve_order(order)  # a bad --order stops here, before anything runs
     out = _output_folder(Path(args.out or Path("results") / f"{base.name}_vs_{scen.name}_attribution"))
     _check_memory([step.cfg for step in build_steps(base, scen, order)], args)
@@ -603,7 +610,8 @@ def cmd_attribute(args) -> int:
                                                time.perf_counter() - start, checkpoints, Outcome(n_used)))
         writer.commit()
     if not args.quiet:
-        print(f"{base.name} -> {scen.name}: changes switched on one after another, "
+        print(f"{base.name} -> {scen.name}: changes switched on one after another (order: "
+              f"{', '.join(o.split('_', 1)[0].upper() for o in resolve_order(order))}), "
               f"{n_used} paired replications x {base.run.days} days")
         print(table.to_string(index=False, float_format=lambda v: f"{v:,.1f}"))
         print(f"\nResults in {out}/")

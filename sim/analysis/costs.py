@@ -21,16 +21,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
+from ..inputs.calendar import DAYS_PER_YEAR
 from ..inputs.config import UnitCosts
 from ..inputs.costing import CostingTable, shipped_costing
 from ..model.eventlog import ACTIVITIES, BIT
 from ..model.patients import CHANNELS
 
-DAYS_PER_YEAR = 365.0
+if TYPE_CHECKING:  # pandas is imported where tables are made, so a run starts fast
+    import pandas as pd
+
 ACTIVITY_KPI_PREFIX = "activity_per_day_"
 """KPIs ``activity_per_day_<channel>:<activity>``: patients a day whose route used the activity."""
 MEASURES = ("gross", "net", "cash")
@@ -119,6 +122,8 @@ def line_volumes(summary: pd.DataFrame, costing: CostingTable | None = None,
 
     ``channels``: count patients arriving by these channels only (e.g. ``["gp_overflow"]``).
     """
+    import pandas as pd
+
     costing = costing or shipped_costing()
     frame = summary.set_index("replication") if "replication" in summary.columns else summary
     out = pd.DataFrame(index=frame.index)
@@ -187,6 +192,8 @@ def line_savings(baseline: ArmLines, scenario: ArmLines, costing: CostingTable, 
     ``gp_hours_per_week`` and ``gp_time_value_gbp`` in all (hours and value freed; in no
     money saving).
     """
+    import pandas as pd
+
     reset = set(reset_lines)
     funded = dict(funded_slots_per_year or {})
     index = baseline.volumes.index

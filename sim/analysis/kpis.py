@@ -329,7 +329,7 @@ def _reattendance_value(c: KpiContext, k: dict) -> float:
     # every reattendance has the same value: the total over the patients, as a share of the mean day
     reattend = (c.acts & REATTEND_MASK) != 0
     each = reattendance_value(c.acts[reattend], c.cfg.unit_costs_gbp) / reattend.sum() if reattend.any() else 0.0
-    return each * float(c.weight[reattend].sum()) * DAYS_PER_YEAR
+    return float(each * float(c.weight[reattend].sum()) * DAYS_PER_YEAR)
 
 
 @kpi("cost_annual_gbp_", "GBP a year", family=True)

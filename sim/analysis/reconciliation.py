@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..inputs.business_case import BusinessCase
+from ..inputs.calendar import DAYS_PER_YEAR
 from ..inputs.config import Config
 from ..inputs.reconciliation import ReconciliationInputs
 from .business_case import Arm, replication_savings
@@ -173,7 +174,7 @@ def _window_share(cfg: Config) -> float:
 def model_figures(steps: list[StepRun], changes: dict[str, pd.DataFrame]) -> dict[str, tuple[float, float, float]]:
     """The model's figure for each paper line: (mean, 95% low, 95% high), gross activity basis."""
     base, scen = steps[0].summary, steps[-1].summary
-    per_year = 365.0
+    per_year = DAYS_PER_YEAR
 
     def route_cost_per_patient(summary, routes) -> tuple[float, float, float]:
         cost = sum(_kpi(summary, f"cost_annual_gbp_{r}") for r in routes)

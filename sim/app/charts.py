@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..experiments.business_case import WAIT_KPIS
 from ..inputs.calendar import WEEKDAYS
-from ..outputs.labels import PROVIDER_NAMES, change_label, route_label
+from ..outputs.labels import CHANNEL_NAMES, PROVIDER_NAMES, change_label, route_label, service_label
 
 ARM_COLOURS = ("#7f7f7f", "#1f77b4")
 """Baseline, scenario."""
@@ -121,7 +121,7 @@ def savings_by_change_chart(table: pd.DataFrame) -> alt.Chart:
     rows = table.copy()
     rows["change"] = [change_label(s) for s in rows["step"]]
     rows["kind"] = ["total" if s == "total" else "saving" if v > 0 else "extra cost"
-                    for s, v in zip(rows["step"], rows["saving_mean_gbp"])]
+                    for s, v in zip(rows["step"], rows["saving_mean_gbp"], strict=True)]
     base = alt.Chart(rows).encode(y=alt.Y("change:N", sort=list(rows["change"]), title=None,
                                           axis=alt.Axis(labelLimit=420, labelOverlap=False)))
     bars = base.mark_bar().encode(
@@ -136,13 +136,85 @@ def savings_by_change_chart(table: pd.DataFrame) -> alt.Chart:
     return (bars + errors).properties(height=max(120, 30 * len(rows)), title="Saving change by change")
 
 
-def sweep_chart(table: pd.DataFrame, x_title: str, kpi_title: str) -> alt.Chart:
-    """One KPI against the swept input: the mean as a line, its 95% interval as a band."""
-    base = alt.Chart(table).encode(x=alt.X("value:Q", title=x_title))
+def sweep_chart(table: pd.DataFrame, x_title: str, kpi_title: str, money: bool = False) -> alt.Chart:
+    """One KPI against the swept input: the mean as a line, its 95% interval as a band.
+
+    ``money``: the axis in GBP millions, with a reference line at zero (no saving).
+    """
+    data = table.copy()
+    if money:
+        for col in ("mean", "low", "high"):
+            data[col] = data[col] / 1e6
+    y_title = "GBP million a year" if money else None
+    base = alt.Chart(data).encode(x=alt.X("value:Q", title=x_title))
     band = base.mark_area(opacity=0.25, color="#1f77b4").encode(
-        y=alt.Y("low:Q", title=None, scale=alt.Scale(zero=False)), y2="high:Q")
+        y=alt.Y("low:Q", title=y_title, scale=alt.Scale(zero=money)), y2="high:Q")
+    fmt = ",.2f"
     line = base.mark_line(point=True, color="#1f77b4").encode(
-        y="mean:Q", tooltip=[alt.Tooltip("value:Q", title=x_title), alt.Tooltip("mean:Q", format=",.2f"),
-                             alt.Tooltip("low:Q", format=",.2f"), alt.Tooltip("high:Q", format=",.2f")])
+        y="mean:Q", tooltip=[alt.Tooltip("value:Q", title=x_title), alt.Tooltip("mean:Q", format=fmt),
+                             alt.Tooltip("low:Q", format=fmt), alt.Tooltip("high:Q", format=fmt)])
     title = alt.TitleParams(textwrap.wrap(kpi_title, 48), anchor="start", fontSize=13)
-    return (band + line).properties(height=200, title=title)
+    layers = [band, line]
+    if money:
+        layers.append(alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="black", strokeDash=[4, 3])
+                      .encode(y="zero:Q"))
+    return alt.layer(*layers).properties(height=260, title=title)
+
+
+def scenarios_chart(money: pd.DataFrame) -> alt.Chart:
+    """The three savings of each scenario side by side, with paired 95% intervals (GBP million a year)."""
+    data = money.assign(mean=money["mean"] / 1e6, ci_low=money["ci_low"] / 1e6, ci_high=money["ci_high"] / 1e6,
+                        what=money["label"].str.replace(", GBP a year", "", regex=False))
+    order = list(dict.fromkeys(data["what"]))
+    base = alt.Chart(data).encode(
+        y=alt.Y("what:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
+        yOffset=alt.YOffset("scenario:N", sort=list(dict.fromkeys(data["scenario"]))),
+        color=alt.Color("scenario:N", title=None, sort=list(dict.fromkeys(data["scenario"])),
+                        legend=alt.Legend(orient="top", labelLimit=300)),
+        tooltip=["scenario", "what", alt.Tooltip("mean:Q", format=",.2f", title="GBP million"),
+                 alt.Tooltip("ci_low:Q", format=",.2f"), alt.Tooltip("ci_high:Q", format=",.2f")])
+    bars = base.mark_bar().encode(x=alt.X("mean:Q", title="GBP million a year (paired 95% interval); "
+                                                           "negative = extra cost"))
+    errors = base.mark_rule(color="black").encode(x="ci_low:Q", x2="ci_high:Q")
+    zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="black").encode(x="zero:Q")
+    return alt.layer(bars, errors, zero).properties(height=90 * len(order), title="Savings against today's pathway")
+
+
+def route_flows(table: pd.DataFrame) -> pd.DataFrame:
+    """Patients a day on each arrow of the pathway, today and in the scenario, from the route KPIs.
+
+    A route ``walk_in:ia>utc`` is the arrows channel -> IA -> UTC; each arrow sums the routes
+    through it. Columns: ``source, target, baseline, scenario, change`` (in words), largest first.
+    """
+    rows = table[table["kpi"].str.startswith("volume_per_day_")].fillna({"baseline_mean": 0.0, "scenario_mean": 0.0})
+    flows: dict[tuple[str, str], list[float]] = {}
+    for _, r in rows.iterrows():
+        channel, _, steps = r["kpi"].removeprefix("volume_per_day_").partition(":")
+        nodes = [CHANNEL_NAMES.get(channel, channel)] + [service_label(s) for s in steps.split(">") if s]
+        for a, b in zip(nodes[:-1], nodes[1:], strict=True):
+            flow = flows.setdefault((a, b), [0.0, 0.0])
+            flow[0] += float(r["baseline_mean"])
+            flow[1] += float(r["scenario_mean"])
+    out = pd.DataFrame([{"source": a, "target": b, "baseline": v[0], "scenario": v[1], "change": v[1] - v[0]}
+                        for (a, b), v in flows.items()], columns=["source", "target", "baseline", "scenario", "change"])
+    return out.sort_values("baseline", ascending=False, ignore_index=True)
+
+
+def pathway_sankey(flows: pd.DataFrame, arm: str, title: str):
+    """A Sankey of the pathway for one arm (``baseline`` or ``scenario``): patients a day on each arrow (plotly)."""
+    import plotly.graph_objects as go
+
+    kept = flows[flows[arm] > 0.05]
+    nodes = list(dict.fromkeys([*kept["source"], *kept["target"]]))
+    index = {n: i for i, n in enumerate(nodes)}
+    inflow = kept.groupby("target")[arm].sum()
+    outflow = kept.groupby("source")[arm].sum()
+    labels = [f"{n} ({max(inflow.get(n, 0.0), outflow.get(n, 0.0)):,.0f} a day)" for n in nodes]
+    figure = go.Figure(go.Sankey(
+        node={"label": labels, "pad": 12, "thickness": 14},
+        link={"source": [index[s] for s in kept["source"]], "target": [index[t] for t in kept["target"]],
+              "value": kept[arm].round(1).tolist(),
+              "hovertemplate": "%{source.label} to %{target.label}: %{value:,.1f} patients a day<extra></extra>"},
+        valueformat=",.1f"))
+    figure.update_layout(title_text=title, height=540, margin={"l": 5, "r": 5, "t": 40, "b": 5}, font_size=12)
+    return figure

@@ -4,27 +4,50 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sim.app.pages import about_page, compare_page, sweep_page
-from sim.app.scenario import SHIPPED, build_configs
-from sim.app.widgets import sidebar
+from sim.app.pages import SCENARIOS, SHOWN, about_page, results_page, run_bar, scenarios_page, sweep_page
+from sim.app.scenario import SHIPPED, Choices, build_configs
+from sim.app.widgets import pathway_label, sidebar, slots_and_staff
 from sim.inputs.config import ConfigError, load_config
 
 
 def main() -> None:
     st.set_page_config(page_title="Same-day urgent care simulator", layout="wide")
-    st.title("Tower Hamlets same-day urgent care: what if?")
-    st.markdown("Change the inputs on the left, press **Run**, and compare the scenario with the current "
-                "pathway: waits, SDA slot use and the annual cost, each with a 95% interval.")
+    st.markdown("<style>.block-container {padding-top: 2.5rem; padding-bottom: 1rem}</style>",
+                unsafe_allow_html=True)  # the Run bar and the savings fit a laptop's first screen
+    st.markdown("## Tower Hamlets same-day urgent care: what if?")
+    st.markdown("Set the inputs (the sidebar and the **Slots and staff** tab), name the scenario and press **Run**: "
+                "it runs against today's pathway on the same patients, and shows waits, SDA slot use and the "
+                "gross, net and cash savings a year, each with its 95% interval.")
     current = load_config(SHIPPED["current"])
-    pathway = choices = configs = None
+    pathway = choices = defaults = configs = None
+    label = "Scenario"
+    errors = []
     try:
-        pathway, choices = sidebar(current)
-        configs = build_configs(pathway, current, choices)
+        prefix, pathway, defaults, values = sidebar(current)
+        label = pathway_label(prefix)
     except ConfigError as exc:
-        st.error(str(exc))
-    compare, sweep, about = st.tabs(["Compare", "Sweep one input", "About the model"])
-    with compare:
-        compare_page(configs, choices)
+        errors.append(str(exc))
+    top = st.container()
+    results, staff, side_by_side, sweep, about = st.tabs(
+        ["Results", "Slots and staff", "Scenarios side by side", "Sweep one input", "Glossary and about"])
+    with staff:
+        if pathway is None:
+            st.info("Choose a pathway in the sidebar first.")
+        else:
+            try:
+                values.update(slots_and_staff(prefix, pathway, defaults))
+                choices = Choices(**values, label=label)
+                configs = build_configs(pathway, current, choices)
+            except ConfigError as exc:
+                errors.append(str(exc))  # shown once, above the tabs
+    with top:
+        for message in dict.fromkeys(errors):
+            st.error(message)
+        run_bar(configs, choices, defaults, label)
+    with results:
+        results_page(st.session_state.get(SCENARIOS, {}).get(st.session_state.get(SHOWN, "")))
+    with side_by_side:
+        scenarios_page()
     with sweep:
         sweep_page(pathway if configs is not None else None, current, choices)
     with about:

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
+import numpy as np
 import yaml
 
+from ..inputs.calendar import expand_weekly
 from ..inputs.config import SHIPPED_CONFIGS, Changes, Config, ConfigError, load_config
 from ..inputs.parameters import ParameterSpace
 
@@ -50,9 +52,12 @@ class Choices:
     quick: bool = False
     slot_hours: dict[str, list | None] = field(default_factory=dict)
     """Per provider: how the day's slots are shared among clock hours (``hour_weights``); ``None`` = evenly."""
+    rotas: dict[str, list] = field(default_factory=dict)
+    """Staff on duty as edited (7 x 24), by group (``utc_clinician``, ``ia_nurse``, ``care_navigator``);
+    a group not given keeps the pathway's rota. The ``*_added`` counts go on top."""
     label: str = field(default="", compare=False)
 
-    def with_value(self, name: str, value) -> "Choices":
+    def with_value(self, name: str, value) -> Choices:
         """A copy with one input replaced (``slots.gpcg_sda`` sets that provider's whole week)."""
         if name.startswith("slots."):
             provider = name.split(".", 1)[1]
@@ -129,6 +134,19 @@ def rota_minimum(rota) -> int:
     return int(rota)
 
 
+ROTA_PATHS = MappingProxyType({"utc_clinician": ("utc", "clinicians"), "ia_nurse": ("ia_nurse", "nurses"),
+              "care_navigator": ("care_navigator", "navigators")})
+
+
+def _rota(pathway: Config, choices: Choices, group: str, added: int = 0):
+    """A group's rota in the scenario: the edited one if it differs from the pathway's, plus ``added``."""
+    block, name = ROTA_PATHS[group]
+    own = getattr(getattr(pathway, block), name)
+    edited = choices.rotas.get(group)
+    rota = own if edited is None or np.array_equal(expand_weekly(edited), expand_weekly(own)) else edited
+    return add_to_rota(rota, added) if added else rota
+
+
 def run_settings(choices: Choices) -> dict:
     """Replications, days and seed, after quick mode."""
     if choices.quick:
@@ -157,24 +175,29 @@ def build_configs(pathway: Config, current: Config, choices: Choices) -> tuple[C
     ConfigError
         One line naming the field and value, if an input is out of range.
     """
+    if choices.window[1] <= choices.window[0]:
+        raise ConfigError(f"redirection window {choices.window[0]:05.2f}-{choices.window[1]:05.2f}: no hours in it; "
+                          "the window must end after it starts".replace(".50", ":30").replace(".00", ":00"))
     space = ParameterSpace([])  # every path read from the schema
     baseline = space.apply(current, _facts(current, choices), "inputs")
     values = _facts(pathway, choices)
     changes = {name: bool(choices.changes[name]) for name in Changes.model_fields}
     values.update({f"changes.{name}": on for name, on in changes.items()})
     policy = f"ia_nurse.{ia_policy(changes)}"
-    values.update({f"{policy}.probability": choices.redirection_rate,
-                   f"{policy}.start_hour": choices.window[0], f"{policy}.end_hour": choices.window[1],
+    if abs(choices.redirection_rate - redirection_rate(pathway, ia_policy(changes))) > 1e-6:
+        values[f"{policy}.probability"] = choices.redirection_rate  # else today's stays read from calibration
+    values.update({f"{policy}.start_hour": choices.window[0], f"{policy}.end_hour": choices.window[1],
                    f"{policy}.care_navigator_books": choices.care_navigator_books})
     for provider, week in choices.slots.items():
         values[f"slot_diaries.{provider}.slots_per_day"] = [int(v) for v in week]
     for provider, weights in choices.slot_hours.items():
         values[f"slot_diaries.{provider}.hour_weights"] = weights
-    values["ia_nurse.nurses"] = add_to_rota(pathway.ia_nurse.nurses, choices.ia_nurses_added)
+    values["ia_nurse.nurses"] = _rota(pathway, choices, "ia_nurse", choices.ia_nurses_added)
+    values["care_navigator.navigators"] = _rota(pathway, choices, "care_navigator")
     ia_field = time_field(pathway.ia_nurse.time_min.model_dump())
     if ia_field:
         values[f"ia_nurse.time_min.{ia_field}"] = choices.ia_minutes
-    values["utc.clinicians"] = add_to_rota(pathway.utc.clinicians, choices.utc_clinicians_added)
+    values["utc.clinicians"] = _rota(pathway, choices, "utc_clinician", choices.utc_clinicians_added)
     values["run"] = baseline.run.model_dump()  # paired: the same patients in both arms
     scenario = space.apply(pathway, values, "inputs")
     return baseline, scenario.model_copy(update={"description": f"{pathway.description} (inputs set in the web app)"})

@@ -15,11 +15,11 @@ from collections.abc import Callable, MutableMapping
 import numpy as np
 import pandas as pd
 
-from ..inputs.config import Config
 from ..analysis.output_analysis import paired_comparison, summarise
 from ..experiments.executors import SerialExecutor
 from ..experiments.runner import SDA_DIARIES, ReplicationResult, summary_table
 from ..experiments.store import SessionStore, replication_key, results, results_of
+from ..inputs.config import Config
 from ..outputs.labels import kpi_label
 
 

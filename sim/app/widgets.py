@@ -14,16 +14,38 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ..inputs.config import (
-    ArrivalProfile, ConfigError, Config, IaNurse, load_config, PatientCriteria, Redirection, RunConfig, SlotDiary, Utc,
-)
 from ..inputs.calendar import WEEKDAYS, expand_weekly
+from ..inputs.config import (
+    ArrivalProfile,
+    Config,
+    ConfigError,
+    PatientCriteria,
+    Redirection,
+    RunConfig,
+    SlotDiary,
+    load_config,
+)
 from ..outputs.labels import CHANGE_NAMES, PROVIDER_NAMES, change_help, change_label
+from .editors import ROTA_FIELDS, rota_editor, slots_editor
 from .scenario import (
-    PROVIDERS, QUICK_DAYS, QUICK_REPLICATIONS, SHIPPED, Choices, choices_from_config, ia_policy, load_uploaded,
-    demand_weights, redirection_rate, rota_minimum, session_hours, time_field,
+    PROVIDERS,
+    QUICK_DAYS,
+    QUICK_REPLICATIONS,
+    SHIPPED,
+    Choices,
+    choices_from_config,
+    demand_weights,
+    ia_policy,
+    load_uploaded,
+    redirection_rate,
+    session_hours,
+    time_field,
 )
 from .schema import bounds
+
+BOTH_ARMS = ("Applies to both arms (a fact about patients or demand): on its own it moves today's pathway "
+             "as much as the scenario, so it gives no saving; it changes the saving only through what the "
+             "scenario does differently.")
 
 PATHWAYS = MappingProxyType(
     {"current": "Current pathway", "redesign": "Redesigned pathway (X1-X8)", "upload": "Upload a YAML config"})
@@ -68,7 +90,8 @@ def _front_door(prefix: str, cfg: Config, changes: dict[str, bool], defaults: Ch
     key = f"{prefix}|{policy_name}"
     which = "with X8" if policy_name == "redirection_x8" else "today (without X8)"
     rate = _pct_slider(
-        f"IA nurse redirection rate {which}", redirection_rate(cfg, policy_name), Redirection, "probability", f"{key}|rate",
+        f"IA nurse redirection rate {which}", redirection_rate(cfg, policy_name), Redirection, "probability",
+        f"{key}|rate",
         "Of the patients the IA nurse streams to the UTC who are candidates for SDA (registered with a "
         "Tower Hamlets practice, clinically eligible and willing to go), the share redirected to an SDA slot "
         "inside the window below. It is not a share of all patients.")
@@ -86,6 +109,8 @@ def _front_door(prefix: str, cfg: Config, changes: dict[str, bool], defaults: Ch
     accepts = _pct_slider(
         "Willing to be redirected", defaults.accepts_redirection, PatientCriteria, "accepts_redirection",
         f"{prefix}|accepts", "Share of eligible patients who agree to go to an SDA slot (both arms).")
+    if abs(eligible - defaults.sda_eligible) > 1e-9 or abs(accepts - defaults.accepts_redirection) > 1e-9:
+        st.caption(BOTH_ARMS)
     return dict(redirection_rate=rate, window=tuple(window), care_navigator_books=navigator,
                 sda_eligible=eligible, accepts_redirection=accepts)
 
@@ -124,34 +149,33 @@ def _hour_weights(prefix: str, cfg: Config, provider: str, weights) -> list | No
     return week.tolist()
 
 
-def _slots(prefix: str, cfg: Config, defaults: Choices) -> tuple[dict[str, list[int]], dict[str, list | None]]:
-    b = bounds(SlotDiary, "slots_per_day")
-    slots, hours = {}, {}
-    with st.expander("SDA slots per weekday and hour"):
-        st.caption("Appointments each provider offers on each weekday, and how they are spread through the day.")
+def slots_and_staff(prefix: str, cfg: Config, defaults: Choices) -> dict:
+    """The SDA slot table, how each provider's slots spread through the day, and the staff rotas.
+
+    Returns ``slots``, ``slot_hours`` and ``rotas`` for ``Choices``; raises ``ConfigError`` for a bad cell.
+    """
+    st.markdown("#### SDA slots a day, by provider and weekday")
+    st.caption("Type over a number to change it. Slots added cost money in the net and cash savings "
+               "(commissioned slots are paid whether used or not).")
+    slots = slots_editor(prefix, defaults.slots)
+    hours = {}
+    with st.expander("How each provider's slots spread through the day"):
         for provider in PROVIDERS:
             st.markdown(f"**{PROVIDER_NAMES[provider]}**")
-            cols = st.columns(7)
-            slots[provider] = [
-                int(col.number_input(day, min_value=_int(b.low), max_value=_int(b.high),
-                                     value=int(defaults.slots[provider][d]), step=1,
-                                     key=f"{prefix}|slots|{provider}|{d}",
-                                     help=f"{PROVIDER_NAMES[provider]}: slots on {day}"))
-                for d, (col, day) in enumerate(zip(cols, WEEKDAYS))
-            ]
             hours[provider] = _hour_weights(prefix, cfg, provider, defaults.slot_hours.get(provider))
-    return slots, hours
+    st.markdown("#### Staff rotas, by weekday and hour")
+    st.caption("Staff on duty in each hour (a row is the hour it starts: 18:00 = 18:00-19:00), one column a "
+               "weekday. Type over a number, or add staff to a block of hours with the button below the table. "
+               "Each hour added costs money in the net and cash savings (configs/business_case.yaml staff_hour_gbp).")
+    rotas = {}
+    for tab, group in zip(st.tabs([ROTA_FIELDS[g][0] for g in ROTA_FIELDS]), ROTA_FIELDS, strict=True):
+        with tab:
+            rotas[group] = rota_editor(prefix, cfg, group)
+    return dict(slots=slots, slot_hours=hours, rotas=rotas)
 
 
-def _staffing(prefix: str, cfg: Config, defaults: Choices) -> dict:
-    st.subheader("Staffing")
-    nb = bounds(IaNurse, "nurses")
-    nurses = st.number_input(
-        "IA nurses added to every hour", min_value=_int(nb.low) - rota_minimum(cfg.ia_nurse.nurses),
-        max_value=None if nb.high is None else int(nb.high) - _rota_max(cfg.ia_nurse.nurses), value=0,
-        step=1, key=f"{prefix}|ia_nurses",
-        help=f"Added to (or taken from) the IA nurse rota in every hour; the rota now runs "
-             f"{rota_minimum(cfg.ia_nurse.nurses)} to {_rota_max(cfg.ia_nurse.nurses)} nurses.")
+def _demand_and_ia(prefix: str, cfg: Config, defaults: Choices) -> dict:
+    st.subheader("IA time and demand")
     ia_time = cfg.ia_nurse.time_min
     field = time_field(ia_time.model_dump())
     if field is None:
@@ -163,12 +187,6 @@ def _staffing(prefix: str, cfg: Config, defaults: Choices) -> dict:
             "Minutes per IA assessment", min_value=tb.widget_low(0.5), max_value=tb.high,
             value=float(defaults.ia_minutes), step=0.5,
             key=f"{prefix}|ia_minutes", help="The IA nurse's time with each patient (the mean, if it varies).")
-    ub = bounds(Utc, "clinicians")
-    utc = st.number_input(
-        "UTC clinicians added to every hour", min_value=_int(ub.low) - rota_minimum(cfg.utc.clinicians),
-        max_value=None if ub.high is None else int(ub.high) - _rota_max(cfg.utc.clinicians), value=0, step=1,
-        key=f"{prefix}|utc", help=f"Added to (or taken from) the UTC rota in every hour; the rota now runs "
-                                  f"{rota_minimum(cfg.utc.clinicians)} to {_rota_max(cfg.utc.clinicians)} clinicians.")
     growth_b = bounds(ArrivalProfile, "growth")
     growth = st.number_input(
         "Demand growth (x)", min_value=growth_b.low, max_value=growth_b.high, value=float(defaults.growth),
@@ -176,8 +194,9 @@ def _staffing(prefix: str, cfg: Config, defaults: Choices) -> dict:
         key=f"{prefix}|growth",
         help="Multiplies demand on every channel (walk-ins, NHS 111, practice overflow) in both arms: "
              "1.10 is 10% more patients.")
-    return dict(ia_nurses_added=int(nurses), ia_minutes=float(minutes), utc_clinicians_added=int(utc),
-                growth=float(growth))
+    if abs(growth - defaults.growth) > 1e-12:
+        st.caption(BOTH_ARMS)
+    return dict(ia_nurses_added=0, ia_minutes=float(minutes), utc_clinicians_added=0, growth=float(growth))
 
 
 BROWSER_MAX_INT = 2**53 - 1
@@ -212,17 +231,24 @@ def _run_settings(prefix: str, defaults: Choices) -> dict:
     quick = st.toggle(
         "Quick mode", value=False, key=f"{prefix}|quick",
         help=f"Runs at most {QUICK_REPLICATIONS} replications of {QUICK_DAYS} days: a few seconds instead of about "
-             "a minute, but intervals roughly four times as wide (fewer and shorter replications), and each weekday is seen only three times per replication.")
+             "a minute, but intervals roughly four times as wide (fewer and shorter replications), and each weekday "
+             "is seen only three times per replication.")
     if quick:
         st.caption(f"Quick mode: {QUICK_REPLICATIONS} replications x {QUICK_DAYS} days. Good for exploring; "
                    "intervals are wider, so rerun without it before quoting a figure.")
     return dict(replications=int(replications), days=int(n_days), seed=int(n_seed), quick=quick)
 
 
-def sidebar(current: Config) -> tuple[Config, Choices]:
-    """Draw every input and return the pathway's config and the choices made.
+def pathway_label(prefix: str) -> str:
+    """The chosen pathway in words."""
+    return PATHWAYS["upload"] if prefix.startswith("upload") else PATHWAYS[prefix]
 
-    Raises ``ConfigError`` if the uploaded config cannot be used.
+
+def sidebar(current: Config) -> tuple[str, Config, Choices, dict]:
+    """Draw the sidebar's inputs: the pathway's id, its config, its defaults and the values chosen.
+
+    The slot and rota tables are drawn on the page (:func:`slots_and_staff`). Raises
+    ``ConfigError`` if the uploaded config cannot be used.
     """
     with st.sidebar:
         st.header("Inputs")
@@ -231,7 +257,6 @@ def sidebar(current: Config) -> tuple[Config, Choices]:
         changes = _changes(prefix, cfg)
         values = dict(changes=changes)
         values.update(_front_door(prefix, cfg, changes, defaults))
-        values["slots"], values["slot_hours"] = _slots(prefix, cfg, defaults)
-        values.update(_staffing(prefix, cfg, defaults))
+        values.update(_demand_and_ia(prefix, cfg, defaults))
         values.update(_run_settings(prefix, defaults))
-    return cfg, Choices(**values, label=PATHWAYS["upload"] if prefix.startswith("upload") else PATHWAYS[prefix])
+    return prefix, cfg, defaults, values

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Callable, MutableMapping
+from collections.abc import Callable, MutableMapping
 
 import streamlit as st
 
 from ..analysis.invariants import InvariantError
 from ..experiments.business_case import (
-    BusinessCasePlan, check_switching_inputs, plan_business_case, run_business_case,
+    BusinessCasePlan,
+    check_switching_inputs,
+    plan_business_case,
+    run_business_case,
 )
 from ..experiments.executors import Executor, SerialExecutor
 from ..experiments.store import replication_key
@@ -91,7 +94,8 @@ QUICK_NOTE = (f"Quick mode: at most {QUICK_REPLICATIONS} replications of {QUICK_
 def plan_line(plan: BusinessCasePlan, quick: bool) -> str:
     """What building runs and roughly how long it takes, in one line (two in quick mode)."""
     seconds = plan.replications * plan.days * SECONDS_PER_REPLICATION_DAY
-    rough = f"about {max(1, round(seconds / 60))} minutes" if seconds >= 90 else f"about {max(5, round(seconds, -1)):.0f} seconds"
+    rough = (f"about {max(1, round(seconds / 60))} minutes" if seconds >= 90
+             else f"about {max(5, round(seconds, -1)):.0f} seconds")
     line = (f"Building runs the whole business case: the current pathway and each change switched on in turn "
             f"({plan.steps} steps x {plan.step_replications // plan.steps} replications), the switching values "
             f"({plan.switching_replications} replications) and slot use by hour ({plan.slot_use_replications}), "
@@ -100,7 +104,8 @@ def plan_line(plan: BusinessCasePlan, quick: bool) -> str:
     return f"{line} {QUICK_NOTE}" if quick else line
 
 
-def workbook_section(baseline: Config, scenario: Config, quick: bool, ready: bool) -> None:
+def workbook_section(baseline: Config, scenario: Config, quick: bool, ready: bool,
+                     file_name: str = WORKBOOK) -> None:
     """The build button, a progress bar over the replications while it runs, then the download.
 
     ``baseline`` and ``scenario`` are the configs whose results are shown; ``ready`` is
@@ -144,7 +149,7 @@ def workbook_section(baseline: Config, scenario: Config, quick: bool, ready: boo
         while len(kept) > MAX_KEPT:
             del kept[next(iter(kept))]
     st.caption("Built in this session for the results shown." + (f" {QUICK_NOTE}" if quick else ""))
-    st.download_button("Business-case workbook (Excel)", kept[key], file_name=WORKBOOK,
+    st.download_button("Business-case workbook (Excel)", kept[key], file_name=file_name,
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key="dl_workbook",
                        help="The workbook python run_sim.py business-case writes, for these inputs: the three "

@@ -25,7 +25,8 @@ def cmd_app(args) -> int:
                               "e.g. --port 8502") from None
     script = Path(__file__).resolve().parent.parent / "app" / "main.py"
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", "localhost",
-               "--server.port", str(args.port), "--browser.gatherUsageStats", "false"]
+               "--server.port", str(args.port), "--browser.gatherUsageStats", "false",
+               "--client.toolbarMode", "minimal"]  # no Deploy button
     print(f"Web app on http://localhost:{args.port} (Ctrl-C to stop)", file=sys.stderr)
     try:
         return subprocess.call(command)

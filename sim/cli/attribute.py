@@ -26,7 +26,12 @@ def cmd_attribute(args) -> int:
 
     base = _load(args.baseline, args)
     scen = _load(args.scenario, args)
-    order = [x.strip() for x in args.order.split(",")] if args.order else None
+    if args.order:
+        order = [x.strip() for x in args.order.split(",")]
+    else:  # one order for the command line, the web app and the business-case workbook
+        from ..inputs.business_case import load_business_case
+        from ..inputs.config import SHIPPED_CONFIGS
+        order = list(load_business_case(SHIPPED_CONFIGS / "business_case.yaml").attribution_order)
     resolve_order(order)  # a bad --order stops here, before anything runs
     out = _output_folder(Path(args.out or Path("results") / f"{base.name}_vs_{scen.name}_attribution"))
     _check_memory([step.cfg for step in build_steps(base, scen, order)], args)
@@ -45,7 +50,8 @@ def cmd_attribute(args) -> int:
                                                time.perf_counter() - start, checkpoints, Outcome(n_used)))
         writer.commit()
     if not args.quiet:
-        print(f"{base.name} -> {scen.name}: changes switched on one after another, "
+        print(f"{base.name} -> {scen.name}: changes switched on one after another (order: "
+              f"{', '.join(o.split('_', 1)[0].upper() for o in resolve_order(order))}), "
               f"{n_used} paired replications x {base.run.days} days")
         print(table.to_string(index=False, float_format=lambda v: f"{v:,.1f}"))
         print(f"\nResults in {out}/")

@@ -83,9 +83,9 @@ def cmd_business_case(args) -> int:
 
 def _gbp(value: float) -> str:
     """GBP with separators and the sign first: ``-GBP 1,612,273``; pence under GBP 1,000."""
-    import pandas as pd
-
-    if pd.isna(value):
+    if value != value:  # not a number
+        return "n/a"
+    if value is None:
         return "n/a"
     text = f"GBP {abs(value):,.0f}" if abs(value) >= 1000 else f"GBP {abs(value):,.2f}"
     return ("-" if value < 0 else "") + text

@@ -132,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     att.add_argument("scenario", help="scenario YAML, e.g. configs/redesign.yaml")
     att.add_argument("--order", default=None,
                      help="order the changes are switched on, e.g. x8,x5,x1 (the rest follow in number "
-                          "order; each change at most once; default: x1,x2,...,x8)")
+                          "order; each change at most once; default: the business case's attribution_order in "
+                          "configs/business_case.yaml, as the web app and the workbook use)")
     _add_run_options(att, "results/<baseline name>_vs_<scenario name>_attribution, "
                           "e.g. results/current_vs_redesign_attribution")
     val = sub.add_parser("validate", help="the model's figures against the paper's and public ones")

@@ -59,6 +59,7 @@ def cmd_plan(args) -> int:
     from ..inputs.plan import load_plan
     from ..outputs.output import ResultWriter
     from ..outputs.plan_files import (
+        with_target_labels,
         chosen_config_yaml,
         comparison_in_words,
         search_figure,
@@ -67,6 +68,7 @@ def cmd_plan(args) -> int:
     from .common import _manifest, _output_folder, _resumable, executor_for
 
     plan, folder = load_plan(args.plan)
+    plan = with_target_labels(plan)
     scenario, baseline, case = resolve(plan, folder, days=args.days, seed=args.seed)
     out = _output_folder(Path(args.out or Path("results") / f"plan_{plan.name}"))
     check_fits(scenario, 1 if args.scheduler else args.jobs)

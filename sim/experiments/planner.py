@@ -674,9 +674,8 @@ def _violation(ev: Evaluator, key: str, c: Constraint, n: int) -> np.ndarray:
 
 
 def _target_words(c: Constraint) -> str:
-    from ..outputs.labels import kpi_label
-
-    return f"{c.label or kpi_label(c.kpi)} {'at least' if c.sense == 'at_least' else 'at most'} {c.bound:g}"
+    """A target in words: its label (the command fills a missing one from the label table), its sense and bound."""
+    return f"{c.label or c.kpi} {'at least' if c.sense == 'at_least' else 'at most'} {c.bound:g}"
 
 
 def binding_constraint(ev: Evaluator) -> dict[str, Any]:

@@ -42,6 +42,14 @@ class Implementation(Locked):
     cash_releasing: bool
 
 
+class StaffHourCosts(Locked):
+    """Cost of one staff hour added to, or taken from, a pathway's own rota, GBP (the web app costs rota edits)."""
+
+    utc_clinician: NonNegFloat = 0.0
+    ia_nurse: NonNegFloat = 0.0
+    care_navigator: NonNegFloat = 0.0
+
+
 class Financial(Locked):
     """The financial case: nominal cash by financial year, year 0 (set-up) to ``years``."""
 
@@ -105,6 +113,7 @@ class BusinessCase(Locked):
     switching: Switching
     options: dict[str, OptionSpec] = Field(default_factory=dict)
     attribution_order: list[str]
+    staff_hour_gbp: StaffHourCosts = Field(default_factory=StaffHourCosts)
 
     @model_validator(mode="after")
     def _probabilities_in_range(self):

@@ -111,6 +111,7 @@ class RunConfig(Locked):
     seed: Annotated[int, Field(ge=0, le=2**63 - 1)]
     start_weekday: int = Field(ge=0, le=6)
     start_date: Annotated[str, BeforeValidator(_iso_date)] | None
+    """The calendar date of day 0 (YYYY-MM-DD), needed to place bank holidays; none: an undated run."""
     bank_holidays: bool
     bank_holiday_as_weekday: int = Field(ge=0, le=6)
 

@@ -44,15 +44,25 @@ class CostLine(Locked):
     """One line of activity: what it counts, what prices it, who pays, on what basis."""
 
     label: str = Field(min_length=1)
+    """The line's name in words, as the workbook shows it."""
     activities: list[str] = Field(min_length=1)
+    """The event-log activities this line pays for (e.g. utc, sda_gpcg)."""
     price: str | None
+    """The unit_costs_gbp entry that prices one unit of the line (none for a line with no unit price)."""
     payer: str
+    """Who pays for the line (e.g. the ICB, NHS England, practices under capitation)."""
     basis: Basis
+    """How the line is paid: tariff (per unit), block, commissioned slots, fixed, capitation (GP time, in hours) or unpriced."""
     diary: str | None = None
+    """For commissioned SDA slots: the slot diary whose slots are paid for, used or not."""
     funded_slots_per_day: list[float] | None = Field(default=None, min_length=7, max_length=7)
+    """Slots a day funded today, Monday to Sunday (the funded baseline of a commissioned line)."""
     cash_from: dt.date | None = None
+    """The date from which a change in this line's activity changes what is paid (none: never, as contracts stand)."""
     source_price_year: str
+    """The financial year of the source unit cost, before uprating to the price base year."""
     uprated_by: str
+    """The index that uprates the source price to the price base year."""
 
     @model_validator(mode="after")
     def _consistent(self):

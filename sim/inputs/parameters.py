@@ -215,8 +215,8 @@ def _resolve(path: str) -> dict[str, Any]:
                 following += _branches(field.annotation, list(field.metadata))
         if not following:
             missing = ".".join(keys[:depth + 1])
-            where = "" if missing == path else f" ({missing} is not in the config)"
-            raise ParameterError(f"{path}: no such parameter{where}")
+            where = "" if missing == path else f" ({_shown(missing)} is not in the config)"
+            raise ParameterError(f"{_shown(path)}: no such parameter{where}")
         branches = following
     if any(_is_model(tp) for tp, _ in branches):
         return {"kind": "mapping", "nullable": any(tp is type(None) for tp, _ in branches)}
@@ -307,7 +307,7 @@ def get_value(data: Mapping, path: str) -> Any:
     """The value at a dotted path of a config mapping (``cfg.model_dump()``); ``KeyError`` if absent."""
     node: Any = data
     for key in path.split("."):
-        if isinstance(node, list) and key.isdigit() and int(key) < len(node):
+        if isinstance(node, list) and key.isdigit() and len(key) < 10 and int(key) < len(node):
             node = node[int(key)]
         elif isinstance(node, dict) and key in node:
             node = node[key]

@@ -150,3 +150,9 @@ def summary_lines(result: PlanResult) -> list[str]:
                      f"(difference {fmt(row['difference_mean'])}, 95% CI {fmt(row['difference_ci_low'])} to "
                      f"{fmt(row['difference_ci_high'])}; {int(row['n_reps'])} paired replications)")
     return lines
+
+
+def with_target_labels(plan):
+    """The plan with every target that has no label of its own named from the label table."""
+    constraints = [c if c.label else c.model_copy(update={"label": kpi_label(c.kpi)}) for c in plan.constraints]
+    return plan.model_copy(update={"constraints": constraints})

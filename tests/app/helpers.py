@@ -23,9 +23,21 @@ def small_app(pathway: str = "current", replications: int = 2, days: int = 10) -
 
 
 def headline(at: AppTest) -> dict[str, dict[str, str]]:
-    """The headline table as {KPI label: {column: text}}."""
-    table = at.dataframe[0].value
-    return {row["KPI"]: row.to_dict() for _, row in table.iterrows()}
+    """The headline table (the Results tab's table of KPIs) as {KPI label: {column: text}}."""
+    table = next(t.value for t in at.table if t.value.index.name == "KPI")
+    return {label: row.to_dict() for label, row in table.iterrows()}
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    """Every tile on the page: {label: value}."""
+    return {m.label: m.value for m in at.metric}
+
+
+def run(at: AppTest, name: str | None = None) -> AppTest:
+    """Name the scenario (if given) and press Run."""
+    if name is not None:
+        at.text_input(key="scenario_name").set_value(name)
+    return at.button(key="run").click().run()
 
 
 def problems(at: AppTest) -> list[str]:

@@ -15,13 +15,12 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-
-from sim.inputs.config import load_config
 
 from .helpers import ROOT
 
@@ -47,9 +46,10 @@ def _browser_or_fail():
     return sync_playwright
 
 
-@pytest.fixture
-def app_url(tmp_path):
-    """The app served by ``run_sim.py app`` on a free port; stopped after the test."""
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """The app served by ``run_sim.py app`` on a free port, shared by this module's tests; stopped after them."""
+    tmp_path = tmp_path_factory.mktemp("app_server")
     port = _free_port()
     env = dict(os.environ, STREAMLIT_SERVER_HEADLESS="true")
     log = open(tmp_path / "server.log", "wb")
@@ -91,15 +91,114 @@ def _set_number(page, label: str, value: int) -> None:
     page.wait_for_timeout(500)
 
 
-def test_app_in_a_real_browser(app_url, tmp_path):
+SHOTS = Path(os.environ.get("APP_SCREENSHOTS", Path(tempfile.gettempdir()) / "app_screenshots"))
+"""Where the screenshots of each task go (look at them before calling the app done); the committed examples in
+results/example/app_screenshots were made with APP_SCREENSHOTS=results/example/app_screenshots."""
+VIEWPORTS = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+
+
+def _sidebar(page, open_it: bool) -> None:
+    """At phone width the sidebar is folded away: open it to set inputs, close it to see the page."""
+    if page.viewport_size["width"] >= 640:
+        return
+    button = page.get_by_test_id("stExpandSidebarButton" if open_it else "stSidebarCollapseButton")
+    if button.count():
+        button.first.click()
+        page.wait_for_timeout(800)
+
+
+def _tiny_run_settings(page) -> None:
+    _sidebar(page, True)
+    _set_number(page, "Replications", 2)
+    _set_number(page, "Days per replication (warm-up included)", 10)
+    _sidebar(page, False)
+
+
+def _block(page, who: str, first: int, until: int, extra: int) -> None:
+    """Add (or take away) staff for a block of hours on every day, through the Slots and staff tab."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Slots and staff").click()
+    if who != "UTC clinicians":
+        page.get_by_role("tab", name=f"{who} on duty").click()
+    tool = page.get_by_test_id("stExpander").filter(has_text=f"Add or remove {who} for a block of hours")
+    popover = tool.get_by_test_id("stExpanderDetails")
+    if not popover.get_by_role("button", name="Apply to the table").is_visible():  # open after the last Apply
+        tool.get_by_text(f"Add or remove {who} for a block of hours").click()
+    popover.get_by_role("button", name="Apply to the table").scroll_into_view_if_needed()
+    for label, hour in (("From", first), ("Until", until)):
+        popover.get_by_label(label).click()
+        page.keyboard.type(f"{hour:02d}:00")  # the select filters its options as one types
+        page.keyboard.press("Enter")
+        expect(popover.get_by_label(label)).to_have_value(f"{hour:02d}:00")
+    box = popover.get_by_label("Staff (+ or -)")
+    box.fill(str(extra))
+    box.press("Enter")
+    page.wait_for_timeout(500)
+    popover.get_by_role("button", name="Apply to the table").click()
+    page.wait_for_timeout(1500)
+
+
+def _run(page, name: str) -> None:
+    box = page.get_by_role("textbox", name="Name this scenario")
+    box.fill(name)
+    box.press("Enter")
+    page.wait_for_timeout(800)
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_role("tab", name="Results").click()
+    page.get_by_role("heading", name=f"{name} against today's pathway").wait_for()
+    page.wait_for_timeout(1500)
+
+
+def _in_view(page, locator) -> bool:
+    """Whether the element lies inside the window as it stands (no scrolling)."""
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= size["height"] and box["x"] >= 0 \
+        and box["x"] + box["width"] <= size["width"]
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_a_leads_three_tasks_in_a_real_browser(app_url, viewport):
     sync_playwright = _browser_or_fail()
+    from playwright.sync_api import expect
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = browser.new_page(viewport=VIEWPORTS[viewport])
             page.set_default_timeout(STEP_TIMEOUT)
             page.goto(app_url)
-            page.get_by_text("Pathway to test").wait_for()
+            page.get_by_role("button", name="Run", exact=True).wait_for()
+            assert page.get_by_role("button", name="Deploy").count() == 0  # no Streamlit Deploy button
+            _tiny_run_settings(page)
+
+            # a broken scenario: one UTC clinician fewer in every hour. A warning, not a saving.
+            _block(page, "UTC clinicians", 0, 24, -1)
+            _run(page, "One clinician fewer")
+            warning = page.get_by_text("No saving is shown")
+            expect(warning).to_be_visible()
+            assert page.get_by_test_id("stMetric").filter(has_text="saving a year").count() == 0
+            warning.scroll_into_view_if_needed()
+            assert _in_view(page, warning)
+            page.screenshot(path=str(SHOTS / f"broken_scenario_{viewport}.png"))
+
+            # task 2: put the clinician back, and add one UTC clinician 18:00-22:00 every day: costed
+            _block(page, "UTC clinicians", 0, 24, 1)
+            _block(page, "UTC clinicians", 18, 22, 1)
+            _run(page, "Evening UTC clinician")
+            net = page.get_by_test_id("stMetric").filter(has_text="Net saving a year")
+            net.scroll_into_view_if_needed()
+            value = net.get_by_test_id("stMetricValue").inner_text()
+            assert re.fullmatch(r"-GBP [\d.,]+[kM]?", value), value  # the clinician costs money: a net loss
+            interval = page.get_by_text(re.compile(r"^95% interval")).nth(1)
+            assert _in_view(page, net) and _in_view(page, interval)  # the interval beside it, no table to scroll
+            expect(page.get_by_text(re.compile(r"UTC clinicians \+28 hours a week \(costing GBP"))).to_be_visible()
+            page.screenshot(path=str(SHOTS / f"evening_clinician_{viewport}.png"))
+
+            # task 1 against it: the redesign with 60% of candidates redirected, side by side
+            _sidebar(page, True)
             page.get_by_text("Redesigned pathway (X1-X8)").click()
             page.get_by_text("IA nurse redirection rate with X8").wait_for()
             _set_number(page, "Replications", 2)
@@ -109,24 +208,28 @@ def test_app_in_a_real_browser(app_url, tmp_path):
             for _ in range(40):  # 100% -> 60%, one percent a key press
                 slider.press("ArrowLeft")
             page.wait_for_timeout(1000)
-            page.get_by_role("button", name="Run", exact=True).click()
-            saving = page.get_by_test_id("stMetric").filter(has_text="Gross activity saving a year")
-            saving.wait_for()
-            value = saving.get_by_test_id("stMetricValue").inner_text()
-            assert re.fullmatch(r"-?£[\d,]+", value), value
-            page.get_by_text("Downloads", exact=True).wait_for()
-            page.wait_for_timeout(2000)  # let the charts draw
-            page.set_viewport_size({"width": 1400, "height": 2600})  # the page scrolls inside its own pane
+            _sidebar(page, False)
+            _run(page, "Redesign 60 percent")
+            page.get_by_role("tab", name="Scenarios side by side").click()
+            table = page.get_by_test_id("stTable").filter(has_text="Steady state?")
+            expect(table).to_contain_text("Evening UTC clinician")
+            expect(table).to_contain_text("Redesign 60 percent")
             page.wait_for_timeout(1500)
-            page.screenshot(path=str(tmp_path / "app.png"))
+            table.scroll_into_view_if_needed()
+            page.screenshot(path=str(SHOTS / f"side_by_side_{viewport}.png"), full_page=False)
 
-            with page.expect_download() as info:
-                page.get_by_role("button", name="Scenario config (YAML)").click()
-            path = tmp_path / "scenario.yaml"
-            info.value.save_as(path)
-            cfg = load_config(path)
-            assert cfg.ia_nurse.redirection_x8.probability == pytest.approx(0.60)
-            assert (cfg.run.replications, cfg.run.days) == (2, 10)
-            print(f"screenshot: {tmp_path / 'app.png'}; annual saving shown: {value}")
+            # task 3: sweep the redirection rate (the redesign as set), typed without commas
+            page.get_by_role("tab", name="Sweep one input").click()
+            values = page.get_by_role("textbox", name="Values (commas or spaces)")
+            values.fill("20 60")
+            values.press("Enter")
+            page.wait_for_timeout(800)
+            page.get_by_role("button", name="Run the sweep").click()
+            page.get_by_role("tab", name="Sweep one input").click()
+            page.get_by_role("button", name="Sweep results (CSV)").wait_for()  # drawn once the sweep has run
+            page.get_by_role("button", name="Run the sweep").scroll_into_view_if_needed()
+            page.mouse.wheel(0, 250)
+            page.wait_for_timeout(2500)  # let the charts draw
+            page.screenshot(path=str(SHOTS / f"sweep_{viewport}.png"), full_page=False)
         finally:
             browser.close()

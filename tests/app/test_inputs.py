@@ -10,15 +10,30 @@ from pathlib import Path
 import pytest
 
 from sim.app.scenario import (
-    QUICK_DAYS, QUICK_REPLICATIONS, build_configs, choices_from_config, config_yaml, demand_weights,
-    load_uploaded, session_hours,
+    QUICK_DAYS,
+    QUICK_REPLICATIONS,
+    build_configs,
+    choices_from_config,
+    config_yaml,
+    demand_weights,
+    load_uploaded,
+    session_hours,
 )
+from sim.app.schema import bounds
 from sim.app.simulate import replications, session_store, slot_use
 from sim.experiments.store import replication_key as config_key
-from sim.app.schema import bounds
 from sim.inputs.config import (
-    MAX_SLOTS_PER_DAY, MAX_STAFF, ArrivalProfile, ConfigError, IaNurse, PatientCriteria, Redirection, RunConfig, SlotDiary,
-    load_config, validate_config,
+    MAX_SLOTS_PER_DAY,
+    MAX_STAFF,
+    ArrivalProfile,
+    ConfigError,
+    IaNurse,
+    PatientCriteria,
+    Redirection,
+    RunConfig,
+    SlotDiary,
+    load_config,
+    validate_config,
 )
 from sim.inputs.distributions import Lognormal
 
@@ -144,7 +159,7 @@ def test_sessions_are_independent():
     first.slider(key="current|redirection_current|rate").set_value(0.0).run()
     first.button(key="run").click().run()
     second.run()
-    assert first.dataframe and not second.dataframe  # the second session has run nothing
+    assert first.table and not any(t.value.index.name == "KPI" for t in second.table)  # second ran nothing
     today = load_config(ROOT / "configs" / "current.yaml").ia_redirect_probability_current
     assert second.slider(key="current|redirection_current|rate").value == pytest.approx(round(100 * today, 1))
     assert math.isclose(first.slider(key="current|redirection_current|rate").value, 0.0)
@@ -152,8 +167,6 @@ def test_sessions_are_independent():
 
 def test_widgets_take_their_limits_from_the_schema():
     at = small_app()
-    slots = at.number_input(key="current|slots|gpcg_sda|0")
-    assert (slots.min, slots.max) == (0, MAX_SLOTS_PER_DAY)
     growth = bounds(ArrivalProfile, "growth")
     assert (at.number_input(key="current|growth").min, at.number_input(key="current|growth").max) == (
         growth.low, growth.high)
@@ -161,3 +174,37 @@ def test_widgets_take_their_limits_from_the_schema():
     assert (reps.min, reps.max) == (1, bounds(RunConfig, "replications").high)
     rate = at.slider(key="current|redirection_current|rate")
     assert (rate.min, rate.max) == (0.0, 100.0)  # a share 0-1, shown in per cent
+
+
+def test_slot_and_rota_tables_are_validated_like_the_config(current_cfg):
+    from sim.app.editors import add_to_block, rota_table, slots_table, table_rota, table_slots
+    from sim.app.scenario import choices_from_config
+    from sim.inputs.config import Utc
+
+    slots = slots_table(choices_from_config(current_cfg).slots)
+    assert table_slots(slots) == choices_from_config(current_cfg).slots  # round trip
+    slots.iloc[0, 6] = MAX_SLOTS_PER_DAY + 1
+    with pytest.raises(ConfigError, match=r"^slot_diaries\.gpcg_sda\.slots_per_day on Sun = \d+: give a whole"):
+        table_slots(slots)
+    rota = rota_table(current_cfg.utc.clinicians)
+    assert table_rota(rota, "clinicians", Utc) == [list(map(int, row)) for row in rota.to_numpy().T]
+    evening = add_to_block(rota, ["Sat", "Sun"], 18, 22, 1)
+    assert (evening - rota).to_numpy().sum() == 8 and evening.loc["21:00", "Sun"] == rota.loc["21:00", "Sun"] + 1
+    assert evening.loc["22:00", "Sun"] == rota.loc["22:00", "Sun"] and evening.loc["18:00", "Fri"] == rota.loc[
+        "18:00", "Fri"]
+    rota.loc["18:00", "Mon"] = -1
+    with pytest.raises(ConfigError, match=r"^clinicians on Mon at 18:00 = -1: give a whole number from 0"):
+        table_rota(rota, "clinicians", Utc)
+
+
+def test_route_flows_sum_the_routes_through_each_arrow():
+    import pandas as pd
+
+    from sim.app.charts import route_flows
+
+    table = pd.DataFrame({"kpi": ["volume_per_day_walk_in:ia>utc", "volume_per_day_walk_in:ia>ed", "utc_wait_mean_min"],
+                          "baseline_mean": [100.0, 20.0, 60.0], "scenario_mean": [80.0, 20.0, 50.0]})
+    flows = route_flows(table).set_index(["source", "target"])
+    assert flows.loc[("Walk-in", "IA nurse streaming"), "baseline"] == 120.0  # both routes pass the IA nurse
+    assert flows.loc[("IA nurse streaming", "UTC attendances"), "change"] == -20.0
+    assert len(flows) == 3

@@ -98,16 +98,18 @@ def test_a_command_missing_its_extra_names_it_in_one_line(argv, extra, tmp_path)
 def test_the_core_install_leaves_the_extras_out():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     core = " ".join(project["dependencies"]).lower()
-    for optional in ("streamlit", "altair", "dask", "salib", "pytest", "hypothesis", "playwright", "formulas", "sklearn", "optuna"):
+    for optional in ("streamlit", "altair", "dask", "salib", "pytest", "hypothesis", "playwright", "formulas", "scikit-learn", "optuna"):
         assert optional not in core, f"{optional} is in the core install"
     extras = project["optional-dependencies"]
     assert {"app", "dask", "sensitivity", "test", "all"} <= set(extras)
     assert any("streamlit" in d for d in extras["app"]) and any("altair" in d for d in extras["app"])
     assert any(d.startswith("dask") for d in extras["dask"]) and any(d.startswith("SALib") for d in extras["sensitivity"])
-    for tool in ("pytest", "hypothesis", "pytest-xdist", "playwright", "formulas", "sklearn", "optuna"):
+    for tool in ("pytest", "hypothesis", "pytest-xdist", "playwright", "formulas"):
         assert any(d.startswith(tool) for d in extras["test"]), tool
+    assert any(d.startswith("scikit-learn") for d in extras["calibrate"])
+    assert any(d.startswith("optuna") for d in extras["plan"])
     everything = " ".join(extras["all"])
-    assert all(extra in everything for extra in ("app", "dask", "sensitivity", "test"))
+    assert all(extra in everything for extra in ("app", "calibrate", "dask", "plan", "sensitivity", "test"))
     assert project["scripts"]["run-sim"] == "sim.cli:script"
 
 

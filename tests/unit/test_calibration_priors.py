@@ -20,6 +20,10 @@ NO_DISTRIBUTION = {
     r"(session_start_hour|session_end_hour|start_hour|end_hour)$": "the service's opening hours: a design choice",
     r"\.days$": "the days a service runs: a design choice",
     r"^care_navigator\.navigators$": "one navigator 08:00-20:00: the service as designed",
+    r"^clinical_need\.": "a clinical rule (who has an ED need), not a quantity",
+    r"^demand\.nhs111\.booking_rule$": "a booking rule (in order or soonest slot), not a quantity",
+    r"^business_case\.(financial|options|economics\.patient_hour_value_gbp)": (
+        "an input of the financial or economic case, not of the simulated saving (the workbook's Inputs sheet)"),
 }
 
 

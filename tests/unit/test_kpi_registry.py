@@ -11,7 +11,8 @@ from ..conftest import tweak
 
 def test_every_reported_kpi_has_a_unit_and_words(small_redesign):
     kpis = compute_kpis(run_replication(tweak(small_redesign, run__days=8, run__warmup_days=1), 0))
-    for name in kpis:
+    for name, value in kpis.items():
+        assert type(value) is float, (name, type(value))  # plain floats: checkpoints round-trip them exactly
         assert kpi_unit(name) is not None, name
         assert kpi_label(name) != name.replace("_", " "), name  # words, not the code
     # units are data: a weekday is not a week

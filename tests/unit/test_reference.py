@@ -87,8 +87,10 @@ def test_the_business_case_reference_keeps_whole_lines_whole(registry):
     fields = schema_fields(BusinessCase, whole=WHOLE)
     page = config_reference("Business case inputs", fields, read_yaml_mapping(SHIPPED_CONFIGS / "business_case.yaml"),
                             registry, prefix="business_case.")
-    assert "| `costing.utc_attendance` |" in page and "costing.utc_attendance.basis" not in page
-    assert {f"business_case.{f.path}" for f in fields} <= set(registry) | {
+    # the costing table's lines are a mapping keyed by the user: described once, under <name>
+    assert "| `costing.lines.<name>.basis` |" in page and "costing.lines.utc_attendance.basis" not in page
+    # a mapping keyed by the user has a registry entry per key (each costing line), not per <name> field
+    assert {f"business_case.{f.path}" for f in fields if "<name>" not in f.path} <= set(registry) | {
         f"business_case.{f.path}" for f in fields if f.optional}
 
 

@@ -22,7 +22,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -403,9 +403,6 @@ def make_executor(jobs: int = 1, scheduler: str | None = None) -> Executor:
     return SerialExecutor()
 
 
-# imported here, with the one function that uses them
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 
 @contextmanager

@@ -617,15 +617,15 @@ def select(ev: Evaluator, keys: list[str], budget: int) -> Selection:
         costs = {key: ev.values(key, COST, r) for key in alive}
         out = set()
         for i in alive:
-            for l in leaders:
-                if i == l or l in out:
+            for leader in leaders:
+                if i == leader or leader in out:
                     continue
-                diff = costs[i] - costs[l]
+                diff = costs[i] - costs[leader]
                 s2 = float(np.var(diff, ddof=1))
                 w = max(0.0, delta / (2.0 * r) * (h2 * s2 / delta ** 2 - r))
                 if diff.mean() > w:
                     out.add(i)
-                    status[i] = f"costlier than {l}"
+                    status[i] = f"costlier than {leader}"
                     break
         alive = [key for key in alive if key not in out]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -60,11 +60,11 @@ StaffCount = Annotated[int, Field(ge=0, le=MAX_STAFF)]
 Multiplier = Annotated[float, Field(ge=0.0, le=MAX_PROFILE)]
 Minutes = Annotated[float, Field(ge=0.0, le=MAX_MINUTES)]
 Weekly = Annotated[
-    Union[Multiplier, list[Multiplier], list[list[Multiplier]]], AfterValidator(check_weekly)
+    Multiplier | list[Multiplier] | list[list[Multiplier]], AfterValidator(check_weekly)
 ]
 """A number (all week), 24 hourly values (every day) or 7 x 24 values (Mon first)."""
 WeeklyCount = Annotated[
-    Union[StaffCount, list[StaffCount], list[list[StaffCount]]], AfterValidator(check_weekly)
+    StaffCount | list[StaffCount] | list[list[StaffCount]], AfterValidator(check_weekly)
 ]
 """As ``Weekly`` but whole numbers: a staffing rota."""
 Days7 = Annotated[list[Annotated[int, Field(ge=0, le=MAX_SLOTS_PER_DAY)]], Field(min_length=7, max_length=7)]

@@ -9,7 +9,7 @@ keeps common random numbers intact between scenarios.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -130,7 +130,7 @@ class Triangular(_Dist):
 
 
 Distribution = Annotated[
-    Union[Fixed, Exponential, Lognormal, Uniform, Triangular],
+    Fixed | Exponential | Lognormal | Uniform | Triangular,
     Field(discriminator="dist"),
 ]
 """Any distribution a config may name under ``dist:``."""
@@ -176,7 +176,7 @@ class Gamma(_Dist):
 
 
 Prior = Annotated[
-    Union[Fixed, Exponential, Lognormal, Uniform, Triangular, Beta, Gamma],
+    Fixed | Exponential | Lognormal | Uniform | Triangular | Beta | Gamma,
     Field(discriminator="dist"),
 ]
 """A distribution over a parameter's value (sweeps, the provenance registry's ``distribution:``):

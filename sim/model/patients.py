@@ -85,7 +85,7 @@ def draw_patients(cfg: Config, streams: RandomStreams, horizon_min: float) -> Pa
         blocks.setdefault(name, []).append(values)
 
     for code, (label, profile) in enumerate(zip(CHANNELS, profiles)):
-        s = lambda attr: streams.get(f"{label}.{attr}")  # noqa: E731
+        s = lambda attr: streams.get(f"{label}.{attr}")  # noqa: E731, B023 - used within this iteration only
         times = thinned_arrivals(hourly_rates(profile), horizon_min, sw, s("arrivals"))
         n = times.size
         add("channel", np.full(n, code, dtype=np.int8))

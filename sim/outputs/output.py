@@ -202,7 +202,7 @@ class ResultWriter:
     def _siblings(self, kind: str) -> list[Path]:
         return sorted(self._target.parent.glob(f".{self._target.name}-{kind}-*"))
 
-    def __enter__(self) -> "ResultWriter":
+    def __enter__(self) -> ResultWriter:
         check_output_folder(self.out_dir)
         parent = self._target.parent
         try:

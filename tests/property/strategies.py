@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +40,7 @@ DIARIES = ("gpcg_sda", "pcn_sda", "practice_111", "st_andrews_hub")
 DIARY_STEP = {"gpcg_sda": "sda_gpcg", "pcn_sda": "sda_pcn", "practice_111": "practice_111", "st_andrews_hub": "hub_111"}
 MIN_PER_DAY = 1440.0
 
-@lru_cache(maxsize=None)
+@cache
 def _base(name: str) -> dict:
     return load_config(CONFIG_DIR / f"{name}.yaml").model_dump()
 

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, Phase
+from hypothesis import HealthCheck, Phase, assume
 from hypothesis import strategies as st
 
-from sim.inputs.config import load_config
+from sim.inputs.config import ConfigError, load_config, validate_config
 from sim.inputs.distributions import MAX_CV
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -369,6 +369,15 @@ def _range_targets(d: dict):
             yield path, st.integers(-10**6, -1)
 
 
+def _accepted(data: dict) -> bool:
+    """Whether the config schema accepts ``data`` as it stands."""
+    try:
+        validate_config(copy.deepcopy(data), "strategy")
+    except ConfigError:
+        return False
+    return True
+
+
 def _wrong_type_values(value):
     if isinstance(value, bool):
         return st.sampled_from(["yes", "true", 1, 0, None, 1.5, [True]])
@@ -405,7 +414,10 @@ def invalid_mutations(draw, base: dict | None = None):
         set_path(d, path, draw(bad))
     elif kind == "wrong_type":
         path, value = draw(st.sampled_from([(p, v) for p, v in everything if p and v is not None]))
-        set_path(d, path, draw(_wrong_type_values(value)))
+        bad = draw(_wrong_type_values(value))
+        set_path(d, path, bad)
+        if bad is None:  # null is a wrong type only where the schema does not allow it (e.g. patience)
+            assume(not _accepted(d))
     elif kind == "unknown_key":
         parent, node = draw(st.sampled_from([(p, v) for p, v in everything if isinstance(v, dict)]))
         key = draw(unknown_keys.filter(lambda k: k not in node))

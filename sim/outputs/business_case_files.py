@@ -248,8 +248,23 @@ def summary_words(result: BusinessCaseResult, case: BusinessCase) -> str:
     words += (f". Over years 0-{case.financial.years} (nominal): " + "; ".join(
         f"{sc}: {_gbp(v)}" for sc, v in five.items()) + f". Funded baseline (paid today): {funded}. "
         f"GP time freed: {head['gp_hours_per_week']:,.0f} GP hours a week, valued apart. "
+        f"{waiting_sentence(result.waiting_hours_saved, case)} "
         "Intervals cover simulation noise only, not the uncertainty of the inputs.")
     return words
+
+
+def waiting_sentence(waiting_hours_saved: float, case: BusinessCase) -> str:
+    """Patients' waiting time in words: reported in hours; valued only if a value of a waiting hour is set."""
+    from ..analysis.economics import HOW_TO_VALUE_WAITING
+
+    value = case.economics.patient_hour_value_gbp
+    words = (f"Patients' waiting time (IA nurse, UTC and ED queues) is reported in hours: "
+             f"{abs(waiting_hours_saved):,.0f} patient hours a year {'saved' if waiting_hours_saved >= 0 else 'added'}")
+    if value:
+        return words + (f", valued at GBP {value:,.2f} an hour ({_gbp(waiting_hours_saved * value)} a year, "
+                        "non-cash, in the economic case only).")
+    return words + f"; it is left unmonetised by default (no value of a waiting hour is set); to value it, " \
+        f"{HOW_TO_VALUE_WAITING}."
 
 
 def labelled(result: BusinessCaseResult) -> BusinessCaseResult:
@@ -310,7 +325,7 @@ def sheets(result: BusinessCaseResult, assumptions: pd.DataFrame, case: Business
          f"Green Book: real terms at {case.costing.price_base_year} prices, discounted at {econ.discount_rate:.1%} "
          f"over years 0-{econ.horizon_years}; optimism bias: {econ.optimism_bias_category}, costs "
          f"+{econ.optimism_bias_costs_pct:g}%, benefits -{econ.optimism_bias_savings_pct:g}%. "
-         "Non-cash benefits apart."),
+         "Non-cash benefits apart. " + waiting_sentence(result.waiting_hours_saved, case)),
         ("Economic years", "economic_years.csv", result.economic_years,
          "The economic case year by year (real terms, after optimism bias)."),
         ("Options appraisal", "options_appraisal.csv", result.options,

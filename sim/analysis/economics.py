@@ -194,10 +194,8 @@ def economic_summary(savings: pd.DataFrame, case: BusinessCase,
                   f"({econ.optimism_bias_category})", flows["costs"], "cost"),
         ("gp_time", f"GP time freed a year at GBP {econ.gp_hour_value_gbp:,.0f} an hour (non-cash)",
          flows["gp_time"], "non-cash benefit"),
-        ("waiting_time", (f"Patients' waiting time saved a year at GBP {econ.patient_hour_value_gbp:,.2f} an hour "
-                          "(non-cash)") if econ.patient_hour_value_gbp else
-         "Patients' waiting time saved (not monetised: patient_hour_value_gbp is 0)", flows["waiting_time"],
-         "non-cash benefit"),
+        ("waiting_time", waiting_time_words(econ.patient_hour_value_gbp, waiting_hours_saved_per_year),
+         flows["waiting_time"], "non-cash benefit"),
         ("npv_cash_releasing", f"Net present value of activity benefits less costs, years 0-{econ.horizon_years}, "
                                f"at {econ.discount_rate:.1%}", values["cash_releasing"], "present value"),
         ("npv_non_cash", "Net present value of the non-cash benefits (GP time, waiting time)", values["non_cash"],
@@ -210,6 +208,22 @@ def economic_summary(savings: pd.DataFrame, case: BusinessCase,
         rows.append({"item": item, "label": label, "gbp": mean, "ci_low_gbp": low, "ci_high_gbp": high,
                      "kind": kind})
     return pd.DataFrame(rows)
+
+
+HOW_TO_VALUE_WAITING = ("set business_case.economics.patient_hour_value_gbp in the business case file, or the "
+                        "value of a patient's waiting hour on the workbook's Inputs sheet")
+"""Where a reader sets the value of a patient's waiting hour."""
+
+
+def waiting_time_words(patient_hour_value_gbp: float, waiting_hours_saved_per_year: pd.Series | None = None) -> str:
+    """The waiting-time line in words: the hours saved a year, and their value or that they are left unmonetised."""
+    mean = None if waiting_hours_saved_per_year is None else float(waiting_hours_saved_per_year.mean())
+    hours = "" if mean is None else f": {abs(mean):,.0f} patient hours a year {'saved' if mean >= 0 else 'added'}"
+    if patient_hour_value_gbp:
+        return (f"Patients' waiting time saved (IA nurse, UTC and ED queues){hours}, valued at GBP "
+                f"{patient_hour_value_gbp:,.2f} an hour (non-cash)")
+    return (f"Patients' waiting time saved (IA nurse, UTC and ED queues){hours}, reported in hours and not monetised "
+            f"(patient_hour_value_gbp is 0 by default; to value it, {HOW_TO_VALUE_WAITING})")
 
 
 def yearly_table(savings: pd.DataFrame, case: BusinessCase,

@@ -90,6 +90,7 @@ def live_inputs(waiting_hours_saved: float, case: BusinessCase, redesign: Config
     ``waiting_hours_saved``: patient hours of waiting saved a year (simulated, mean).
     """
     from ..analysis.business_case import commissioned_slots_per_year, funded_slots_per_year, implementation_cost
+    from ..analysis.economics import base_year
 
     costing, econ, fin = case.costing, case.economics, case.financial
     prices = redesign.unit_costs_gbp.model_dump()
@@ -108,7 +109,6 @@ def live_inputs(waiting_hours_saved: float, case: BusinessCase, redesign: Config
         if line.basis == "block":
             rows.append((f"reset_{name}", f"{line.label}: block reset to the new activity (1) or paid as today (0)",
                          0.0, "1 or 0"))
-    set_up = fin.one_off_costs_gbp + fin.transition_costs_gbp
     rows += [
         ("days_per_year", "Days a year", 365.0, "days"),
         ("gp_hours_each", "GP hours of a GP appointment or reattendance",
@@ -123,11 +123,64 @@ def live_inputs(waiting_hours_saved: float, case: BusinessCase, redesign: Config
         ("patient_hour_value_gbp", "Value of a patient's waiting hour", econ.patient_hour_value_gbp, "GBP an hour"),
         ("waiting_hours_saved", "Patient hours of waiting saved a year (simulated)", waiting_hours_saved,
          "hours a year"),
-        ("set_up_gbp", "One-off and transition costs, year 0", set_up, "GBP"),
+        ("one_off_costs_gbp", "One-off costs, year 0 (recruitment, training, IT and booking set-up)",
+         fin.one_off_costs_gbp, "GBP"),
+        ("transition_costs_gbp", "Transition costs, year 0 (double running)", fin.transition_costs_gbp, "GBP"),
+        ("cost_inflation_pct", "Cost inflation a year, % (prices and pay, from the price base year)",
+         fin.cost_inflation_pct, "%"),
+        ("price_base_year", f"Price base year (the calendar year {case.costing.price_base_year} starts in)",
+         float(base_year(case.costing)), "year"),
+        ("go_live_year", f"Year 1 starts in (go-live {fin.go_live:%d %B %Y})", float(fin.go_live.year), "year"),
     ]
+    for event in case.costing.contract_events:
+        year, share = year_and_share(fin, event.date)
+        rows.append((f"reset_year_{event.name}", f"{event.label}: the reset's financial year starts in", year, "year"))
+        rows.append((f"reset_share_{event.name}", f"{event.label}: share of that year after the reset", share,
+                     "share"))
+    for name, line in costing.lines.items():
+        if line.basis == "tariff" and line.cash_from is not None:
+            year, share = year_and_share(fin, line.cash_from)
+            rows.append((f"cash_from_year_{name}", f"{line.label}: cash released from the financial year starting in",
+                         year, "year"))
+            rows.append((f"cash_from_share_{name}", f"{line.label}: share of that year after the date", share,
+                         "share"))
     rows += [(f"ramp_{year}", f"Ramp-up, year {year}: share of the full-year change", fin.ramp(min(year, fin.years)),
-              "share") for year in range(1, econ.horizon_years + 1)]
+              "share") for year in range(1, max(econ.horizon_years, fin.years) + 1)]
     return rows
+
+
+def year_and_share(fin, date) -> tuple[float, float]:
+    """The calendar year the financial year holding ``date`` starts in, and the share of it on or after ``date``.
+
+    Financial years start on the go-live day; a date on or before go-live gives year 1 in full;
+    a date after the last year gives the year after it.
+    """
+    from ..analysis.economics import share_of_year_after
+
+    for year in range(1, fin.years + 2):
+        start = fin.go_live.replace(year=fin.go_live.year + year - 1)
+        share = share_of_year_after(start, date)
+        if share > 0.0:
+            return float(start.year), share
+    return float(fin.go_live.year + fin.years + 1), 1.0
+
+
+def live_financial(case: BusinessCase) -> tuple[int, list[tuple[str, dict[str, list[str]]]]]:
+    """The financial case's shape for the live sheet: its years and, per scenario, the block resets in it.
+
+    The scenarios are those of ``financial_case``: the contracts as they stand (the events that
+    are not scenarios), then one per scenario event.
+    """
+    events = list(case.costing.contract_events)
+    scenarios = [("Contracts as they stand", [e for e in events if not e.scenario])]
+    scenarios += [(e.label, [x for x in events if not x.scenario or x.name == e.name]) for e in events if e.scenario]
+    shaped = []
+    for label, active in scenarios:
+        resets: dict[str, list[str]] = {}
+        for event in active:
+            resets.setdefault(event.line, []).append(event.name)
+        shaped.append((label, resets))
+    return case.financial.years, shaped
 
 
 def costing_table(case: BusinessCase) -> pd.DataFrame:
@@ -195,8 +248,23 @@ def summary_words(result: BusinessCaseResult, case: BusinessCase) -> str:
     words += (f". Over years 0-{case.financial.years} (nominal): " + "; ".join(
         f"{sc}: {_gbp(v)}" for sc, v in five.items()) + f". Funded baseline (paid today): {funded}. "
         f"GP time freed: {head['gp_hours_per_week']:,.0f} GP hours a week, valued apart. "
+        f"{waiting_sentence(result.waiting_hours_saved, case)} "
         "Intervals cover simulation noise only, not the uncertainty of the inputs.")
     return words
+
+
+def waiting_sentence(waiting_hours_saved: float, case: BusinessCase) -> str:
+    """Patients' waiting time in words: reported in hours; valued only if a value of a waiting hour is set."""
+    from ..analysis.economics import HOW_TO_VALUE_WAITING
+
+    value = case.economics.patient_hour_value_gbp
+    words = (f"Patients' waiting time (IA nurse, UTC and ED queues) is reported in hours: "
+             f"{abs(waiting_hours_saved):,.0f} patient hours a year {'saved' if waiting_hours_saved >= 0 else 'added'}")
+    if value:
+        return words + (f", valued at GBP {value:,.2f} an hour ({_gbp(waiting_hours_saved * value)} a year, "
+                        "non-cash, in the economic case only).")
+    return words + f"; it is left unmonetised by default (no value of a waiting hour is set); to value it, " \
+        f"{HOW_TO_VALUE_WAITING}."
 
 
 def labelled(result: BusinessCaseResult) -> BusinessCaseResult:
@@ -251,12 +319,13 @@ def sheets(result: BusinessCaseResult, assumptions: pd.DataFrame, case: Business
         ("Financial case", "financial_case.csv", result.financial,
          f"Nominal cash by financial year, not discounted; year 0 is set-up before go-live "
          f"({case.financial.go_live:%d %B %Y}). Prices rise {case.financial.cost_inflation_pct:g}% a year from "
-         f"{case.costing.price_base_year}. Positive = cash released; negative = new spend."),
+         f"{case.costing.price_base_year}. Positive = cash released; negative = new spend. The Live financial case "
+         "sheet computes the same by formula from the Inputs sheet."),
         ("Economic summary", "economic_summary.csv", result.economic_summary,
          f"Green Book: real terms at {case.costing.price_base_year} prices, discounted at {econ.discount_rate:.1%} "
          f"over years 0-{econ.horizon_years}; optimism bias: {econ.optimism_bias_category}, costs "
          f"+{econ.optimism_bias_costs_pct:g}%, benefits -{econ.optimism_bias_savings_pct:g}%. "
-         "Non-cash benefits apart."),
+         "Non-cash benefits apart. " + waiting_sentence(result.waiting_hours_saved, case)),
         ("Economic years", "economic_years.csv", result.economic_years,
          "The economic case year by year (real terms, after optimism bias)."),
         ("Options appraisal", "options_appraisal.csv", result.options,
@@ -383,7 +452,8 @@ def business_case_files(result: BusinessCaseResult, current: Config, redesign: C
     all_sheets = sheets(result, assumptions, case, caveat)
     tables = {csv_name: table for _, csv_name, table, _ in all_sheets}
     tables["comparison.csv"] = result.comparison
-    live = (result.line_volumes, live_inputs(result.waiting_hours_saved, case, redesign), case.economics.horizon_years)
+    live = (result.line_volumes, live_inputs(result.waiting_hours_saved, case, redesign), case.economics.horizon_years,
+            live_financial(case))
     files = {WORKBOOK: workbook_bytes([(title, table, note) for title, _, table, note in all_sheets], live)}
     if with_report:
         figures = charts(result, rec.paper_gbp.total)

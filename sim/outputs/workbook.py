@@ -119,7 +119,7 @@ def add_sheet(book: Workbook, title: str, table: pd.DataFrame, note: str = "") -
 def workbook_bytes(sheets: list[tuple[str, pd.DataFrame, str]], live: tuple | None = None) -> bytes:
     """The workbook with one sheet per ``(title, table, note)``, as bytes of an .xlsx file.
 
-    ``live``: ``(lines, inputs, years)`` for :func:`add_live_sheets`, placed after the first sheet.
+    ``live``: ``(lines, inputs, years[, financial])`` for :func:`add_live_sheets`, placed after the first sheet.
     """
     book = Workbook()
     book.remove(book.active)
@@ -127,7 +127,8 @@ def workbook_bytes(sheets: list[tuple[str, pd.DataFrame, str]], live: tuple | No
         add_sheet(book, title, table, note)
     if live is not None:
         add_live_sheets(book, *live)
-        order = [book.sheetnames.index(n) for n in ("Inputs", "Live savings", "Live economic case")]
+        names = ("Inputs", "Live savings", "Live economic case", "Live financial case")
+        order = [book.sheetnames.index(n) for n in names if n in book.sheetnames]
         rest = [i for i in range(len(book.sheetnames)) if i not in order]
         book._sheets = [book._sheets[i] for i in (rest[:1] + order + rest[1:])]
     buffer = io.BytesIO()
@@ -145,7 +146,7 @@ def _quoted(sheet: str) -> str:
 
 
 def add_live_sheets(book: Workbook, lines: pd.DataFrame, inputs: list[tuple[str, str, float, str]],
-                    years: int) -> dict[str, str]:
+                    years: int, financial: tuple | None = None) -> dict[str, str]:
     """The Assumptions-as-numbers sheet and the savings and economic sheets that compute from it by formulas.
 
     Parameters
@@ -163,20 +164,30 @@ def add_live_sheets(book: Workbook, lines: pd.DataFrame, inputs: list[tuple[str,
         (slots a year, commissioned lines), ``reset_<line>`` (1 if a block line's contract
         is reset), ``days_per_year``, ``gp_hours_each``, ``new_services_gbp``,
         ``discount_rate``, ``ob_costs_pct``, ``ob_benefits_pct``, ``gp_hour_value_gbp``,
-        ``patient_hour_value_gbp``, ``waiting_hours_saved``, ``set_up_gbp``, ``ramp_<year>``.
+        ``patient_hour_value_gbp``, ``waiting_hours_saved``, ``one_off_costs_gbp``,
+        ``transition_costs_gbp``, ``ramp_<year>``; for the financial case also
+        ``cost_inflation_pct``, ``price_base_year``, ``go_live_year``, ``reset_year_<event>`` and
+        ``reset_share_<event>`` (the calendar year the reset's financial year starts in, and the share
+        of that year after the reset date), ``cash_from_year_<line>`` and ``cash_from_share_<line>``.
     years : int
         The economic case's horizon.
+    financial : (int, list of (str, dict of str to list of str)), optional
+        ``(years, scenarios)`` of the financial case: each scenario's label and, for each block
+        line, the contract events reset in it. If given, a fourth sheet, *Live financial case*,
+        holds nominal cash by financial year 0..``years`` per scenario, by formulas.
 
     Returns
     -------
     dict of str to str
         Cell addresses (``'Live savings'!F20``) of the figures a test or reader checks:
         ``gross_total``, ``net_total``, ``cash_total``, ``gp_hours_total``, ``npv_total``,
-        ``npv_cash_releasing`` and each ``gross_<line>``.
+        ``npv_cash_releasing``, each ``gross_<line>`` and, with ``financial``, ``cash_<scenario>_<year>``
+        (scenario numbered from 0 in the given order) and ``cumulative_<scenario>_<year>``.
     """
     sheet = book.create_sheet("Inputs")
     sheet.cell(row=1, column=1, value="Every number the live sheets compute from. Change a shaded cell and the "
-                                      "Live savings and Live economic case sheets follow.").font = Font(italic=True)
+                                      "Live savings, Live economic case and Live financial case sheets "
+                                      "follow.").font = Font(italic=True)
     for j, head in enumerate(("Key", "Input", "Value", "Unit"), start=1):
         cell = sheet.cell(row=2, column=j, value=head)
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
@@ -186,8 +197,9 @@ def add_live_sheets(book: Workbook, lines: pd.DataFrame, inputs: list[tuple[str,
         sheet.cell(row=i, column=2, value=label)
         cell = sheet.cell(row=i, column=3, value=float(value))
         cell.fill = INPUT_FILL
-        cell.number_format = ("0.0%" if unit == "share" else GBP_PENCE_FORMAT if unit.startswith("GBP") and
-                              abs(value) < 1000 else GBP_FORMAT if unit.startswith("GBP") else "#,##0.00")
+        cell.number_format = ("0.0%" if unit == "share" else "0" if unit == "year" else GBP_PENCE_FORMAT
+                              if unit.startswith("GBP") and abs(value) < 1000 else GBP_FORMAT
+                              if unit.startswith("GBP") else "#,##0.00")
         sheet.cell(row=i, column=4, value=unit)
         where[key] = f"Inputs!$C${i}"
     sheet.freeze_panes = "A3"
@@ -262,7 +274,8 @@ def add_live_sheets(book: Workbook, lines: pd.DataFrame, inputs: list[tuple[str,
         ("Costs after optimism bias", f"=B5*(1+{where['ob_costs_pct']}/100)"),
         ("GP time freed a year (non-cash)", f"={title}!H{total}*52*{where['gp_hour_value_gbp']}"),
         ("Waiting time saved a year (non-cash)", f"={where['waiting_hours_saved']}*{where['patient_hour_value_gbp']}"),
-        ("Set-up costs in year 0 after optimism bias", f"={where['set_up_gbp']}*(1+{where['ob_costs_pct']}/100)"),
+        ("Set-up costs in year 0 after optimism bias",
+         f"=({where['one_off_costs_gbp']}+{where['transition_costs_gbp']})*(1+{where['ob_costs_pct']}/100)"),
     ]
     for i, (label, formula) in enumerate(items, start=3):
         econ.cell(row=i, column=1, value=label)
@@ -293,4 +306,88 @@ def add_live_sheets(book: Workbook, lines: pd.DataFrame, inputs: list[tuple[str,
     econ.column_dimensions["A"].width = 58
     for col in "BCDEFGH":
         econ.column_dimensions[col].width = 18
+    if financial is not None:
+        rows = {row.line: first + k for k, row in enumerate(lines.itertuples(index=False))}
+        out.update(add_live_financial_sheet(book, lines, rows, services, where, *financial))
+    return out
+
+
+def _share_from(where: dict[str, str], year_key: str, share_key: str, starts: str) -> str:
+    """Share of the year starting in calendar year ``starts`` on or after a date given as (year, share)."""
+    return f"IF({starts}>{where[year_key]},1,IF({starts}={where[year_key]},{where[share_key]},0))"
+
+
+def add_live_financial_sheet(book: Workbook, lines: pd.DataFrame, rows: dict[str, int], services: int,
+                             where: dict[str, str], years: int,
+                             scenarios: list[tuple[str, dict[str, list[str]]]]) -> dict[str, str]:
+    """The financial case (nominal cash by financial year, per scenario) by formulas from the live sheets.
+
+    Each money line's annual cash at today's prices comes from *Live savings* (a tariff line's
+    cash, a block line's gross saving once its contract is reset, a commissioned line's cash,
+    the new services); it is raised by the ramp-up share (activity lines only), the share of the
+    year after the line's date (a tariff line's cash-from date, a block line's reset) and the
+    price index ``(1 + cost inflation) ^ (year start - price base year)``. Year 0 carries the
+    one-off and transition costs. ``rows``: each line's row on *Live savings*; ``services``: the
+    new services' row there. Returns the cells of each year's cash and cumulative cash.
+    """
+    sheet = book.create_sheet("Live financial case")
+    title, savings = _quoted("Live financial case"), _quoted("Live savings")
+    sheet.cell(row=1, column=1, value="Nominal cash by financial year, not discounted, computed by formula from Live "
+                                      "savings and the Inputs sheet (ramp-up, cost inflation, one-off and transition "
+                                      "costs, the UTC block reset's year). Positive = cash released; negative = new "
+                                      "spend.").font = Font(italic=True)
+    basis = dict(zip(lines["line"], lines["basis"], strict=True))
+    label = dict(zip(lines["line"], lines["label"], strict=True))
+    money = [n for group in ("tariff", "block", "commissioned") for n in lines["line"] if basis[n] == group]
+    heads = ["Scenario", "Year", "Year starts in", "Ramp-up", "Price index", *(f"{label[n]}, GBP" for n in money),
+             "New services, GBP", "Set-up, GBP", "Cash, GBP", "Cumulative cash, GBP"]
+    for j, head in enumerate(heads, start=1):
+        cell = sheet.cell(row=2, column=j, value=head)
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    go_live, base = where["go_live_year"], where["price_base_year"]
+    inflation = where["cost_inflation_pct"]
+    set_up = f"({where['one_off_costs_gbp']}+{where['transition_costs_gbp']})"
+    col = {name: get_column_letter(6 + k) for k, name in enumerate(money)}
+    services_col, set_up_col = get_column_letter(6 + len(money)), get_column_letter(7 + len(money))
+    cash_col, cumulative_col = get_column_letter(8 + len(money)), get_column_letter(9 + len(money))
+    out: dict[str, str] = {}
+    r = 3
+    for s, (scenario, resets) in enumerate(scenarios):
+        for year in range(years + 1):
+            sheet.cell(row=r, column=1, value=scenario)
+            sheet.cell(row=r, column=2, value=year)
+            sheet.cell(row=r, column=3, value=f"={go_live}+B{r}-1").number_format = "0"
+            sheet.cell(row=r, column=4, value=f"={where[f'ramp_{year}']}" if year else "=0").number_format = "0%"
+            sheet.cell(row=r, column=5, value=f"=(1+{inflation}/100)^(C{r}-{base})").number_format = "0.0000"
+            for name in money:
+                source = rows[name]
+                if not year:
+                    formula = "=0"
+                elif basis[name] == "commissioned":  # slots are paid in full from go-live, used or not
+                    formula = f"={savings}!G{source}*E{r}"
+                elif basis[name] == "tariff":
+                    share = (_share_from(where, f"cash_from_year_{name}", f"cash_from_share_{name}", f"C{r}")
+                             if f"cash_from_year_{name}" in where else "1")
+                    formula = f"={savings}!G{source}*{share}*D{r}*E{r}"
+                else:  # block: the gross saving once the contract is reset to the new activity
+                    events = resets.get(name, [])
+                    shares = [_share_from(where, f"reset_year_{e}", f"reset_share_{e}", f"C{r}") for e in events]
+                    share = f"MAX({','.join(shares)},0)" if shares else "0"
+                    formula = f"={savings}!E{source}*{share}*D{r}*E{r}"
+                sheet.cell(row=r, column=6 + money.index(name), value=formula).number_format = GBP_FORMAT
+            sheet[f"{services_col}{r}"] = f"={savings}!G{services}*E{r}" if year else "=0"
+            sheet[f"{set_up_col}{r}"] = "=0" if year else f"=-{set_up}*E{r}"
+            span = f"{col[money[0]] if money else services_col}{r}:{set_up_col}{r}"
+            sheet[f"{cash_col}{r}"] = f"=SUM({span})"
+            sheet[f"{cumulative_col}{r}"] = f"={cash_col}{r}" if not year else f"={cumulative_col}{r - 1}+{cash_col}{r}"
+            for letter in (services_col, set_up_col, cash_col, cumulative_col):
+                sheet[f"{letter}{r}"].number_format = GBP_FORMAT
+            out[f"cash_{s}_{year}"] = f"{title}!{cash_col}{r}"
+            out[f"cumulative_{s}_{year}"] = f"{title}!{cumulative_col}{r}"
+            r += 1
+    sheet.freeze_panes = "C3"
+    sheet.column_dimensions["A"].width = 40
+    for j in range(2, len(heads) + 1):
+        sheet.column_dimensions[get_column_letter(j)].width = 16 if j > 5 else 11
     return out

@@ -208,6 +208,15 @@ def test_the_written_workbook_recalculates_to_the_csv_figures(business_case_out)
     npv_row = next(row[0].row for row in book["Live economic case"].iter_rows(min_row=3)
                    if row[0].value == "Net present value")
     assert value("Live economic case", f"G{npv_row}") == pytest.approx(economic["npv_total"], abs=1.0)
+    # the live financial case: nominal cash by year and scenario, as in financial_case.csv
+    financial = pd.read_csv(business_case_out / "financial_case.csv")
+    sheet = book["Live financial case"]
+    heads = [c.value for c in sheet[2]]
+    cash = heads.index("Cash, GBP") + 1
+    assert sheet.max_row - 2 == len(financial)
+    for k, expected in enumerate(financial["cash_gbp"]):
+        assert value("Live financial case", f"{sheet.cell(row=3 + k, column=cash).column_letter}{3 + k}") == \
+            pytest.approx(expected, abs=1.0), financial.iloc[k][["scenario", "year"]].tolist()
     # the Assumptions sheet holds numbers as numbers
     values = [row[2] for row in book["Assumptions"].iter_rows(min_row=3, values_only=True)]
     assert any(isinstance(v, float) for v in values)

@@ -9,9 +9,9 @@ from openpyxl import Workbook, load_workbook
 
 from sim.analysis.business_case import Arm, replication_savings
 from sim.analysis.costs import line_volumes
-from sim.analysis.economics import npv
+from sim.analysis.economics import financial_case, npv
 from sim.inputs.business_case import load_business_case
-from sim.outputs.business_case_files import live_inputs
+from sim.outputs.business_case_files import live_financial, live_inputs
 from sim.outputs.workbook import add_live_sheets
 
 from ..conftest import CONFIGS
@@ -60,7 +60,8 @@ def _write(tmp_path, base, scen, costed, change=None):
         "current_per_day": line_volumes(base.summary, costed.costing).mean().to_numpy(),
         "redesign_per_day": line_volumes(scen.summary, costed.costing).mean().to_numpy()})
     book = Workbook()
-    where = add_live_sheets(book, lines, live_inputs(0.0, costed, scen.cfg), costed.economics.horizon_years)
+    where = add_live_sheets(book, lines, live_inputs(0.0, costed, scen.cfg), costed.economics.horizon_years,
+                            live_financial(costed))
     path = tmp_path / "live.xlsx"
     book.save(path)
     if change:
@@ -103,3 +104,37 @@ def test_changing_a_unit_cost_and_the_discount_rate_in_the_sheet_recomputes_by_h
     expected = -set_up + sum(((benefits + gp) * (0.5 if year == 1 else 1.0) - costs) / 1.05 ** year
                              for year in range(1, 6))
     assert _value(got, where["npv_total"]) == pytest.approx(expected, abs=1.0)
+
+
+def test_live_financial_case_matches_the_python_financial_case_to_a_pound(tmp_path, arms, case):
+    base, scen = arms
+    fin = financial_case(replication_savings(base, scen, case), case)
+    where, got = _write(tmp_path, base, scen, case)
+    scenarios = list(dict.fromkeys(fin["scenario"]))
+    assert len(scenarios) == 2  # as they stand, and the UTC re-procurement
+    for s, scenario in enumerate(scenarios):
+        table = fin[fin["scenario"] == scenario].set_index("year")
+        for year in range(case.financial.years + 1):
+            assert _value(got, where[f"cash_{s}_{year}"]) == pytest.approx(table.loc[year, "cash_gbp"], abs=1.0)
+            assert _value(got, where[f"cumulative_{s}_{year}"]) == pytest.approx(
+                table.loc[year, "cumulative_cash_gbp"], abs=1.0)
+
+
+def test_changing_inflation_set_up_and_the_reset_year_in_the_sheet_recomputes_by_hand(tmp_path, arms, case):
+    base, scen = arms
+    savings = replication_savings(base, scen, case)
+    where, got = _write(tmp_path, base, scen, case, change={
+        "cost_inflation_pct": 5.0, "one_off_costs_gbp": 100000.0, "reset_year_utc_reprocurement": 2027.0})
+    fin = case.financial
+    # by hand: year 0 (2024/25, the price base year) carries the set-up at index 1; the commissioned SDA slots
+    # and the new services (no tariff activity moves here) are paid in full from year 1, at 1.05 ** year;
+    # with the reset from 2027/28 (year 3) the UTC block also releases 10 a day x 365 x the UTC price
+    as_they_stand = savings["cash_total"].mean()
+    utc = 10 * DAYS * scen.cfg.unit_costs_gbp.utc_attendance
+    assert _value(got, where["cash_0_0"]) == pytest.approx(-(100000.0 + fin.transition_costs_gbp), abs=1.0)
+    assert _value(got, where["cash_1_0"]) == pytest.approx(-(100000.0 + fin.transition_costs_gbp), abs=1.0)
+    for year in range(1, fin.years + 1):
+        index = 1.05 ** year
+        assert _value(got, where[f"cash_0_{year}"]) == pytest.approx(as_they_stand * index, abs=1.0)
+        reset = utc * fin.ramp(year) if year >= 3 else 0.0
+        assert _value(got, where[f"cash_1_{year}"]) == pytest.approx((as_they_stand + reset) * index, abs=1.0)

@@ -58,9 +58,11 @@ def code_fingerprint() -> str:
     for path in _result_modules():
         digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
         digest.update(path.read_bytes())
+    from ..inputs.calendar import BANK_HOLIDAYS_FILE  # the dates a run with bank holidays follows
     from ..inputs.costing import COSTING_FILE  # the shipped costing table prices the cost KPIs
 
     digest.update(COSTING_FILE.read_bytes())
+    digest.update(BANK_HOLIDAYS_FILE.read_bytes())
     digest.update(platform.python_version().encode())
     for pkg in ("numpy", "simpy", "pandas", "pyarrow"):
         try:

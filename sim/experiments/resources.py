@@ -24,8 +24,9 @@ EVENT_BYTES_PER_PATIENT = 300
 """Extra memory of one patient's event-log row while it is written out (measured: ~120 B)."""
 KEPT_EVENT_BYTES_PER_PATIENT = 150
 """Memory of one patient's row in an event-log table kept until the end of the run (``warmup``)."""
-BYTES_PER_PROCESS = 150_000_000
-"""A Python process with the model's libraries loaded (measured: 135 MB)."""
+BYTES_PER_PROCESS = 200_000_000
+"""A Python process with the model's libraries loaded (measured: 135 MB before the costing table, the
+KPI registry and the parameter space; the measured peaks of short runs now call for about 200 MB)."""
 
 
 def demand_channels(cfg: Config) -> dict[str, ArrivalProfile]:

@@ -22,6 +22,7 @@ NO_DISTRIBUTION = {
     r"^care_navigator\.navigators$": "one navigator 08:00-20:00: the service as designed",
     r"^clinical_need\.": "a clinical rule (who has an ED need), not a quantity",
     r"^demand\.nhs111\.booking_rule$": "a booking rule (in order or soonest slot), not a quantity",
+    r"^business_case\.staff_hour_gbp\.": "the cost of staff hours a plan or the web app adds, not an input of the simulated saving",
     r"^business_case\.(financial|options|economics\.patient_hour_value_gbp)": (
         "an input of the financial or economic case, not of the simulated saving (the workbook's Inputs sheet)"),
 }

@@ -33,11 +33,10 @@ def test_the_headline_follows_the_comparison_file(results):
 
 def test_the_validation_count_follows_the_validation_file(results):
     table = pd.read_csv(results / "validation.csv")
-    before = validation_summary(results)
-    table["within"] = True
+    inside = int(table["within"].astype(bool).sum())
+    table["within"] = ~table["within"].astype(bool)  # every verdict turned: the count must follow
     table.to_csv(results / "validation.csv", index=False)
-    assert validation_summary(results) != before
-    assert validation_summary(results).startswith(f"{len(table)} of {len(table)}")
+    assert validation_summary(results).startswith(f"{len(table) - inside} of {len(table)}")
 
 
 def test_a_missing_result_file_names_itself(results):

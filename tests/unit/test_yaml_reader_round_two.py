@@ -99,3 +99,19 @@ def test_a_large_file_is_refused_before_it_is_read(tmp_path):
     small = tmp_path / "small.yaml"
     small.write_text("a: 1\n")
     assert read_bounded_text(small) == "a: 1\n"
+
+
+@pytest.mark.skipif(not hasattr(yaml_reader, "libyaml_bounds_nesting"), reason="PyYAML without libyaml")
+def test_deep_nesting_is_refused_with_a_libyaml_that_does_not_bound_it(monkeypatch):
+    """libyaml before 0.2.6 (PyYAML 6.0.2 and earlier) composes any depth recursively and crashes on a
+    few thousand levels; the nesting is then measured on its events first, whatever libyaml is installed."""
+    monkeypatch.setattr(yaml_reader, "libyaml_bounds_nesting", lambda: False)
+    nested_mapping = "".join("  " * level + f"k{level}:\n" for level in range(25)) + "  " * 25 + "1\n"
+    for text in ["[" * 50_000, "- " * 40_000 + "x", "[" * 30 + "]" * 30, nested_mapping]:
+        with pytest.raises(YamlRefused, match="nested more than 20 levels"):
+            load_value(text)
+    expected: list = []
+    for _ in range(19):
+        expected = [expected]
+    assert load_value("[" * 20 + "]" * 20) == expected
+    assert load_value("a: {b: [1, 2]}") == {"a": {"b": [1, 2]}}

@@ -109,7 +109,7 @@ def cmd_psa(args) -> int:
         try:
             result = run_psa(setup.baseline, setup.scenario, setup.inputs, setup.draws, spec.replications,
                              spec.defaults_replications, counted, setup.calibrated, setup.calibration_inputs,
-                             seed=setup.baseline.run.seed, ranking=spec.ranking,
+                             net_saving=setup.net_saving, seed=setup.baseline.run.seed, ranking=spec.ranking,
                              scenario_only=spec.scenario_only)
         finally:
             bar.close()
@@ -153,7 +153,13 @@ def print_psa(result, setup, out: Path) -> None:
     print(f"  Probability the saving is positive: {p['value']:.0%} (bootstrap {p['ci_low']:.0%} to {p['ci_high']:.0%})")
     net = s.loc["probability_net_saving_positive"]
     if pd.notna(net["value"]):
-        print(f"  Probability the net saving is positive: {net['value']:.0%}")
+        print(f"  Net saving (new SDA slots paid used or not, new services' costs; {spec.business_case}): "
+              f"input-uncertainty 95% interval {gbp('net_saving_p2.5_gbp')} to {gbp('net_saving_p97.5_gbp')} "
+              f"(mean {gbp('net_saving_mean_over_draws_gbp')})")
+        print(f"  Probability the net saving is positive: {net['value']:.0%} "
+              f"(bootstrap {net['ci_low']:.0%} to {net['ci_high']:.0%})")
+    else:
+        print("  Net saving: not computed (the PSA file names no business_case)")
     noise = s.loc["simulation_noise_share_of_spread", "value"]
     print(f"  Simulation noise is {noise:.0%} of the spread between draws")
     index = "ST" if "ST" in result.ranking else "S1"

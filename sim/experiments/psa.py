@@ -68,9 +68,28 @@ SAVING_KPI = "cost_total_annual_gbp"
 CALIBRATED_SET = "calibrated_set"
 """Name of the input that picks one of the calibration's plausible sets."""
 BOOTSTRAP_RESAMPLES = 1000
-NetSaving = Callable[[pd.DataFrame, pd.DataFrame], pd.Series]
-"""``net_saving(baseline, scenario)``: the net saving of each replication (row-aligned KPI tables).
-The hook for the costing work: the saving less the new services' costs."""
+NetSaving = Callable[[pd.DataFrame, pd.DataFrame, Config, Config], np.ndarray]
+"""``net_saving(baseline, scenario, baseline_cfg, scenario_cfg)``: the net saving of each replication of
+one draw (row-aligned KPI tables of that draw, and the configs that draw ran), as
+:func:`business_case_net_saving` makes from a business case file."""
+
+
+def business_case_net_saving(case) -> NetSaving:
+    """The business case's net saving (``net_total`` of
+    :func:`sim.analysis.business_case.replication_savings`) as a PSA rule.
+
+    Each draw is priced with its own config (a drawn unit cost prices that
+    draw), the new SDA slots are paid whether used or not, and the new
+    services' costs are charged: the same rule as the business case's net
+    saving, so the PSA's probability of a positive net saving speaks of that figure.
+    """
+    from ..analysis.business_case import Arm, replication_savings
+
+    def net_saving(baseline: pd.DataFrame, scenario: pd.DataFrame, baseline_cfg, scenario_cfg) -> np.ndarray:
+        frame = replication_savings(Arm(baseline, baseline_cfg), Arm(scenario, scenario_cfg), case)
+        return frame["net_total"].reindex(baseline["replication"].to_numpy()).to_numpy(dtype=float)
+
+    return net_saving
 
 
 # ------------------------------------------------------------------ the spec ----
@@ -117,6 +136,9 @@ class PsaSpec(Locked):
     """A calibration file; with ``calibrated_sets`` its inputs are drawn as whole plausible sets."""
     calibrated_sets: str | None = None
     """A calibrate run's ``plausible_sets.csv`` or ``.parquet`` (relative to this file)."""
+    business_case: str | None = None
+    """A business case file (relative to this file): the net saving of every draw by its costing table
+    (new SDA slots paid whether used or not, the new services' costs), and the probability it is positive."""
     ranking: Literal["rbd_fast", "sobol"] = "rbd_fast"
     run: PsaRun = PsaRun()
     budget: int = Field(default=1000, ge=4, le=10_000_000)
@@ -328,10 +350,20 @@ def run_psa(baseline: Config, scenario: Config, inputs: Sequence[PsaInput], draw
               for arm, cfg in (("baseline", baseline), ("scenario", scenario))}
     shipped = {arm: evaluate_fn(cfg, [{}], defaults_replications)
                for arm, cfg in (("baseline", baseline), ("scenario", scenario))}
-    runs = _paired(tables["baseline"], tables["scenario"], net_saving)
+    priced = None
+    if net_saving is not None:  # each draw's configs, so each draw is priced as it ran
+        from ..inputs.parameters import ParameterSpace
+        from .evaluate import design_configs
+
+        paths = list(dict.fromkeys(p for arm in designs.values() for d in arm for p in d))
+        space = ParameterSpace(paths) if paths else None
+        priced = {arm: design_configs(cfg, designs[arm], replications, space)
+                  for arm, cfg in (("baseline", baseline), ("scenario", scenario))}
+    runs = _paired(tables["baseline"], tables["scenario"], net_saving, priced)
     runs = draws.reset_index(drop=True).rename_axis("design").reset_index().merge(runs, on="design")
     runs = runs.rename(columns={"design": "draw"})
-    defaults = _paired(shipped["baseline"], shipped["scenario"], net_saving).drop(columns="design")
+    defaults = _paired(shipped["baseline"], shipped["scenario"], net_saving,
+                       {"baseline": [baseline], "scenario": [scenario]}).drop(columns="design")
     per_draw = _per_draw(runs, [item.name for item in inputs], net_saving is not None)
     names = [item.name for item in inputs]
     summary = psa_summary(per_draw, runs, defaults, names, seed)
@@ -340,7 +372,8 @@ def run_psa(baseline: Config, scenario: Config, inputs: Sequence[PsaInput], draw
     return PsaResult(list(inputs), per_draw, runs, defaults, summary, order, n)
 
 
-def _paired(base: pd.DataFrame, scen: pd.DataFrame, net_saving: NetSaving | None) -> pd.DataFrame:
+def _paired(base: pd.DataFrame, scen: pd.DataFrame, net_saving: NetSaving | None = None,
+            configs: Mapping[str, Sequence[Config]] | None = None) -> pd.DataFrame:
     keys = ["design", "replication"]
     base = base.sort_values(keys, ignore_index=True)
     scen = scen.sort_values(keys, ignore_index=True)
@@ -348,8 +381,12 @@ def _paired(base: pd.DataFrame, scen: pd.DataFrame, net_saving: NetSaving | None
         raise RuntimeError("psa: the arms' replications do not pair")
     out = base[keys].copy()
     out["saving_gbp"] = base[SAVING_KPI] - scen[SAVING_KPI]
-    if net_saving is not None:
-        out["net_saving_gbp"] = np.asarray(net_saving(base, scen), dtype=float)
+    if net_saving is not None and configs is not None:
+        net = np.full(len(base), np.nan)
+        for design, rows in base.groupby("design", sort=False).groups.items():
+            d = int(design)
+            net[rows] = net_saving(base.loc[rows], scen.loc[rows], configs["baseline"][d], configs["scenario"][d])
+        out["net_saving_gbp"] = net
     out[f"baseline_{SAVING_KPI}"] = base[SAVING_KPI]
     out[f"scenario_{SAVING_KPI}"] = scen[SAVING_KPI]
     for kpi in RUN_KPIS:
@@ -496,6 +533,8 @@ class PsaSetup:
     calibrated: pd.DataFrame | None
     calibration_inputs: list[CalibrationInput]
     samples: int
+    net_saving: NetSaving | None = None
+    """The business case's net saving rule, when the PSA file names a business case."""
 
 
 def setup_psa(path: str | Path, budget: int | None = None, calibrated_sets: str | Path | None = None,
@@ -560,11 +599,17 @@ def setup_psa(path: str | Path, budget: int | None = None, calibrated_sets: str 
             skip = spec.scenario_only if arm == "baseline" else ()
             space.apply(cfg, design_values(cfg, inputs, row, calibrated, cal_inputs, skip),
                         f"{path}: draw {k} ({arm})", rounding=True)
-    return PsaSetup(spec, baseline, scenario, inputs, draws, calibrated, cal_inputs, samples)
+    net_saving = None
+    if spec.business_case is not None:
+        from ..inputs.business_case import load_business_case
+
+        net_saving = business_case_net_saving(load_business_case(folder / spec.business_case))
+    return PsaSetup(spec, baseline, scenario, inputs, draws, calibrated, cal_inputs, samples, net_saving)
 
 
 __all__ = [
     "NetSaving",
+    "business_case_net_saving",
     "PsaInput",
     "PsaResult",
     "PsaSetup",

@@ -27,7 +27,8 @@ def _spec(tmp_path: Path, **changes) -> Path:
     spec = {"name": "psa_small", "baseline": str(REPO / "configs" / "current.yaml"),
             "scenario": str(REPO / "configs" / "redesign.yaml"), "samples": N, "replications": 1,
             "defaults_replications": 2, "run": {"days": 7, "warmup_days": 1}, "registry": False,
-            "extra": {TARIFF: {"dist": "gamma", "mean": MEAN, "sd": SD}}, "budget": 200, **changes}
+            "extra": {TARIFF: {"dist": "gamma", "mean": MEAN, "sd": SD}}, "budget": 200,
+            "business_case": str(REPO / "configs" / "business_case.yaml"), **changes}
     path = tmp_path / "psa.yaml"
     path.write_text(yaml.safe_dump(spec), encoding="utf-8")
     return path
@@ -83,6 +84,39 @@ def test_saving_distribution_matches_the_closed_form(tariff_only):
     assert ranking.loc[0, "S1"] > 0.8  # the one input explains the spread
     manifest = json.loads((tariff_only / "manifest.json").read_text())
     assert manifest["psa"]["simulator_runs"] == 2 * (N * 1 + 2)
+
+
+def test_net_saving_is_the_business_cases_and_moves_with_the_tariff_as_the_saving_does(tariff_only):
+    """The net saving charges the new SDA slots (paid used or not) and the new services: on common random numbers
+    it differs from the gross saving by the same amount in every draw, and the tariff moves both alike."""
+    draws = pd.read_csv(tariff_only / "draws.csv")
+    gap = draws["net_saving_mean_gbp"] - draws["saving_mean_gbp"]
+    assert gap.max() - gap.min() < 1e-6 * draws["saving_mean_gbp"].abs().max()
+    assert gap.iloc[0] < 0  # the new services and the new slots cost money
+    shipped = pd.read_csv(tariff_only / "shipped_inputs.csv").set_index("replication")
+    assert shipped.loc[0, "net_saving_gbp"] - shipped.loc[0, "saving_gbp"] == pytest.approx(gap.iloc[0], rel=1e-9)
+    a, b = _line(draws)
+    gamma = stats.gamma(a=(MEAN / SD) ** 2, scale=SD**2 / MEAN)
+    summary = pd.read_csv(tariff_only / "psa_summary.csv").set_index("measure")["value"]
+    net_positive = 1 - gamma.cdf((0.0 - a - gap.iloc[0]) / b)
+    assert summary["probability_net_saving_positive"] == pytest.approx(net_positive, abs=1.0 / N)
+    assert summary["net_saving_p2.5_gbp"] < summary["net_saving_p97.5_gbp"]
+
+
+def test_net_saving_at_the_shipped_inputs_is_the_business_cases(tariff_only):
+    """The PSA's net saving rule is the business case's ``net_total``, replication by replication."""
+    from sim.analysis.business_case import Arm, replication_savings
+    from sim.experiments.evaluate import evaluate
+    from sim.inputs.business_case import load_business_case
+    from sim.inputs.config import apply_overrides, load_config
+
+    base = apply_overrides(load_config(REPO / "configs" / "current.yaml"), days=7, warmup_days=1, replications=2)
+    scen = apply_overrides(load_config(REPO / "configs" / "redesign.yaml"), days=7, warmup_days=1, replications=2)
+    case = load_business_case(REPO / "configs" / "business_case.yaml")
+    tables = [evaluate(cfg, [{}], 2, progress=False) for cfg in (base, scen)]
+    expected = replication_savings(Arm(tables[0], base), Arm(tables[1], scen), case)["net_total"]
+    shipped = pd.read_csv(tariff_only / "shipped_inputs.csv").set_index("replication")
+    assert shipped["net_saving_gbp"].to_numpy() == pytest.approx(expected.to_numpy(), rel=1e-9)
 
 
 def test_budget_draws_fewer_and_bad_input_is_one_line(tmp_path, capsys):

@@ -105,10 +105,6 @@ def live_inputs(waiting_hours_saved: float, case: BusinessCase, redesign: Config
         rows.append((f"funded_slots_{name}", f"{label}: slots a year funded today", funded[name], "slots a year"))
         rows.append((f"redesign_slots_{name}", f"{label}: slots a year commissioned in the redesign", slots[name],
                      "slots a year"))
-    for name, line in costing.lines.items():
-        if line.basis == "block":
-            rows.append((f"reset_{name}", f"{line.label}: block reset to the new activity (1) or paid as today (0)",
-                         0.0, "1 or 0"))
     rows += [
         ("days_per_year", "Days a year", 365.0, "days"),
         ("gp_hours_each", "GP hours of a GP appointment or reattendance",

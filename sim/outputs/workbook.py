@@ -161,8 +161,7 @@ def add_live_sheets(book: Workbook, lines: pd.DataFrame, inputs: list[tuple[str,
         redesign_per_day`` (the simulated volumes, means over replications).
     inputs : list of (key, label, value, unit)
         The numbers: ``price_<line>``, ``funded_slots_<line>``, ``redesign_slots_<line>``
-        (slots a year, commissioned lines), ``reset_<line>`` (1 if a block line's contract
-        is reset), ``days_per_year``, ``gp_hours_each``, ``new_services_gbp``,
+        (slots a year, commissioned lines), ``days_per_year``, ``gp_hours_each``, ``new_services_gbp``,
         ``discount_rate``, ``ob_costs_pct``, ``ob_benefits_pct``, ``gp_hour_value_gbp``,
         ``patient_hour_value_gbp``, ``waiting_hours_saved``, ``one_off_costs_gbp``,
         ``transition_costs_gbp``, ``ramp_<year>``; for the financial case also
@@ -211,7 +210,8 @@ def add_live_sheets(book: Workbook, lines: pd.DataFrame, inputs: list[tuple[str,
     live.cell(row=1, column=1, value="Each line's saving a year, computed by formula from the simulated volumes "
                                     "(patients a day) and the Inputs sheet. A saving is positive.").font = Font(italic=True)
     heads = ("Line", "Basis", "Current, a day", "Redesign, a day", "Gross saving, GBP", "Net saving, GBP",
-             "Cash-releasing saving, GBP", "GP hours freed a week")
+             "Cash-releasing saving as contracts stand, GBP", "Cash-releasing saving once block contracts are reset, GBP",
+             "GP hours freed a week")
     for j, head in enumerate(heads, start=1):
         cell = live.cell(row=2, column=j, value=head)
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
@@ -230,14 +230,15 @@ def add_live_sheets(book: Workbook, lines: pd.DataFrame, inputs: list[tuple[str,
         gross = f"={change}*{days}*{price}" if money else "=0"
         if row.basis == "commissioned":
             net = f"=({where[f'funded_slots_{row.line}']}-{where[f'redesign_slots_{row.line}']})*{price}"
-            cash = f"=F{i}"
+            cash = reset = f"=F{i}"
         else:
             net = f"=E{i}"
-            cash = {"tariff": f"=E{i}", "block": f"=E{i}*{where.get(f'reset_{row.line}', '0')}"}.get(row.basis, "=0")
+            cash = f"=E{i}" if row.basis == "tariff" else "=0"  # a block or fixed line is paid as today
+            reset = f"=E{i}" if row.basis in ("tariff", "block") else "=0"  # the block reset to the new activity
         hours = f"={change}*7*{hours_each}" if row.basis == "capitation" else "=0"
-        for j, formula in zip(range(5, 9), (gross, net, cash, hours)):
+        for j, formula in zip(range(5, 10), (gross, net, cash, reset, hours)):
             cell = live.cell(row=i, column=j, value=formula)
-            cell.number_format = GBP_FORMAT if j < 8 else "#,##0.0"
+            cell.number_format = GBP_FORMAT if j < 9 else "#,##0.0"
         out[f"gross_{row.line}"] = f"{title}!E{i}"
     last = first + len(lines) - 1
     services = last + 1
@@ -246,18 +247,24 @@ def add_live_sheets(book: Workbook, lines: pd.DataFrame, inputs: list[tuple[str,
     live.cell(row=services, column=5, value="=0").number_format = GBP_FORMAT
     live.cell(row=services, column=6, value=f"=-{where['new_services_gbp']}").number_format = GBP_FORMAT
     live.cell(row=services, column=7, value=f"=-{where['new_services_gbp']}").number_format = GBP_FORMAT
-    live.cell(row=services, column=8, value="=0").number_format = "#,##0.0"
+    live.cell(row=services, column=8, value=f"=-{where['new_services_gbp']}").number_format = GBP_FORMAT
+    live.cell(row=services, column=9, value="=0").number_format = "#,##0.0"
     total = services + 1
     live.cell(row=total, column=1, value="Total").font = Font(bold=True)
-    for j, letter in zip(range(5, 9), "EFGH"):
+    for j, letter in zip(range(5, 10), "EFGHI"):
         cell = live.cell(row=total, column=j, value=f"=SUM({letter}{first}:{letter}{services})")
-        cell.number_format = GBP_FORMAT if j < 8 else "#,##0.0"
+        cell.number_format = GBP_FORMAT if j < 9 else "#,##0.0"
         cell.font = Font(bold=True)
+    note = total + 2
+    live.cell(row=note, column=1, value="A block contract (the UTC) is paid as today until it is reset to the new "
+                                       "activity: column H is a steady year after that. When the "
+                                       "reset happens is an input of the Live financial case (the reset's year and "
+                                       "share of it on the Inputs sheet).").font = Font(italic=True)
     out.update(gross_total=f"{title}!E{total}", net_total=f"{title}!F{total}", cash_total=f"{title}!G{total}",
-               gp_hours_total=f"{title}!H{total}")
+               cash_after_reset_total=f"{title}!H{total}", gp_hours_total=f"{title}!I{total}")
     commissioned = [first + k for k, b in enumerate(lines["basis"]) if b == "commissioned"]
     live.freeze_panes = "C3"
-    for col, width in zip("ABCDEFGH", (48, 14, 12, 12, 18, 18, 18, 14)):
+    for col, width in zip("ABCDEFGHI", (48, 14, 12, 12, 18, 18, 18, 18, 14)):
         live.column_dimensions[col].width = width
 
     econ = book.create_sheet("Live economic case")
@@ -272,7 +279,7 @@ def add_live_sheets(book: Workbook, lines: pd.DataFrame, inputs: list[tuple[str,
         ("New SDA slots and new services a year, before optimism bias",
          f"=-(({net_commissioned})+{title}!F{services})"),
         ("Costs after optimism bias", f"=B5*(1+{where['ob_costs_pct']}/100)"),
-        ("GP time freed a year (non-cash)", f"={title}!H{total}*52*{where['gp_hour_value_gbp']}"),
+        ("GP time freed a year (non-cash)", f"={title}!I{total}*52*{where['gp_hour_value_gbp']}"),
         ("Waiting time saved a year (non-cash)", f"={where['waiting_hours_saved']}*{where['patient_hour_value_gbp']}"),
         ("Set-up costs in year 0 after optimism bias",
          f"=({where['one_off_costs_gbp']}+{where['transition_costs_gbp']})*(1+{where['ob_costs_pct']}/100)"),

@@ -82,6 +82,11 @@ def test_live_sheets_match_the_python_figures_to_a_pound(tmp_path, arms, case):
     for measure in ("gross", "net", "cash"):
         assert _value(got, where[f"{measure}_total"]) == pytest.approx(savings[f"{measure}_total"].mean(), abs=1.0)
     assert _value(got, where["gp_hours_total"]) == pytest.approx(savings["gp_hours_per_week"].mean(), abs=1e-6)
+    block = [name for name, line in case.costing.lines.items() if line.basis == "block"]
+    after_reset = replication_savings(base, scen, case, reset_lines=tuple(block))
+    assert block and _value(got, where["cash_after_reset_total"]) == pytest.approx(
+        after_reset["cash_total"].mean(), abs=1.0)
+    assert _value(got, where["cash_after_reset_total"]) != pytest.approx(_value(got, where["cash_total"]), abs=1.0)
     assert _value(got, where["npv_total"]) == pytest.approx(values["total"].mean(), abs=1.0)
     assert _value(got, where["npv_cash_releasing"]) == pytest.approx(values["cash_releasing"].mean(), abs=1.0)
 

@@ -161,6 +161,49 @@ HEADLINE = (
 )
 
 
+INPUT_UNCERTAINTY = (
+    ("gross_total_input_uncertainty", "saving", "Gross activity saving over the inputs' uncertainty (PSA): median of the "
+     "draws; 95% of the draws between", "GBP a year"),
+    ("probability_gross_saving_positive", "probability_saving_positive",
+     "Probability that the gross saving is positive, over the inputs' uncertainty (PSA)", "share"),
+    ("net_total_input_uncertainty", "net_saving", "Net saving over the inputs' uncertainty (PSA): median of the draws; "
+     "95% of the draws between", "GBP a year"),
+    ("probability_net_saving_positive", "probability_net_saving_positive",
+     "Probability that the net saving is positive, over the inputs' uncertainty (PSA)", "share"),
+)
+"""Headline rows from a PSA's ``psa_summary.csv``: (measure, its figures there, label, unit)."""
+
+
+def input_uncertainty_rows(psa_summary: pd.DataFrame, covers: str) -> pd.DataFrame:
+    """The input-uncertainty rows of the headline table, from a PSA's summary (``psa_summary.csv``).
+
+    Each saving's row holds the median of the draws with the 2.5th and 97.5th
+    percentiles as its interval; each probability's row the share of draws with
+    a positive saving and its bootstrap 95% interval. ``covers`` says what the
+    intervals cover (draws, inputs, replications, days, where the PSA's files are).
+    A figure the PSA did not make (the net saving without a business case) is left out.
+    """
+    figures = psa_summary.set_index("measure")
+    draws = int(figures.loc["draws", "value"]) if "draws" in figures.index else 0
+    rows = []
+    for measure, source, label, unit in INPUT_UNCERTAINTY:
+        if unit == "share":
+            if source not in figures.index or pd.isna(figures.loc[source, "value"]):
+                continue
+            mean, low, high = (float(figures.loc[source, c]) for c in ("value", "ci_low", "ci_high"))
+            what = f"share of {draws} draws; interval: bootstrap over the draws"
+        else:
+            keys = (f"{source}_p50_gbp", f"{source}_p2.5_gbp", f"{source}_p97.5_gbp")
+            if any(k not in figures.index or pd.isna(figures.loc[k, "value"]) for k in keys):
+                continue
+            mean, low, high = (float(figures.loc[k, "value"]) for k in keys)
+            what = f"input uncertainty: 2.5th to 97.5th percentile of {draws} draws"
+        rows.append({"measure": measure, "label": label, "unit": unit, "mean": mean, "ci_low": low, "ci_high": high,
+                     "n_reps": draws, "interval_covers": f"{what} ({covers})"})
+    return pd.DataFrame(rows, columns=["measure", "label", "unit", "mean", "ci_low", "ci_high", "n_reps",
+                                       "interval_covers"])
+
+
 def headline_table(savings: pd.DataFrame, x6_step: pd.DataFrame | None = None,
                    after_reset: pd.DataFrame | None = None) -> pd.DataFrame:
     """``measure, label, unit, mean, ci_low, ci_high, n_reps, interval_covers`` of the headline figures.

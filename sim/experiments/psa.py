@@ -454,6 +454,7 @@ def psa_summary(per_draw: pd.DataFrame, runs: pd.DataFrame, defaults: pd.DataFra
         for j, (measure, fn, note) in enumerate([
                 ("net_saving_mean_over_draws_gbp", np.mean, "net of the new services' costs"),
                 ("net_saving_p2.5_gbp", lambda v: float(np.percentile(v, 2.5)), "net: input-uncertainty low end"),
+                ("net_saving_p50_gbp", lambda v: float(np.percentile(v, 50)), "net: median over the draws"),
                 ("net_saving_p97.5_gbp", lambda v: float(np.percentile(v, 97.5)), "net: input-uncertainty high end"),
                 ("probability_net_saving_positive", lambda v: float(np.mean(v > 0)), "share of draws, net")]):
             rows.append((measure, float(fn(net)) if net.size else float("nan"), *_bootstrap(net, fn, seed + 10 + j),

@@ -1,6 +1,6 @@
 """The ``business-case`` command: the workbook, the HTML report and the charts a finance lead uses.
 
-``python run_sim.py business-case [CURRENT] [REDESIGN] [--case FILE] [--reconciliation FILE]
+``python run_sim.py business-case [CURRENT] [REDESIGN] [--case FILE] [--reconciliation FILE] [--psa FOLDER]
 [--reps N | --precision F] [--days D] [--jobs J | --scheduler ADDRESS|local] [--out DIR]``
 """
 
@@ -29,7 +29,39 @@ def add_parser(sub, add_run_options) -> None:
                                                            "economics, switching values)")
     p.add_argument("--reconciliation", default=str(DEFAULT_RECONCILIATION),
                    help="the paper's arithmetic: unit costs, volumes and figures")
+    p.add_argument("--psa", default=None, metavar="FOLDER",
+                   help="a `psa` run's output folder: the Summary adds each saving's input-uncertainty interval "
+                        "and the probability it is positive (default: none; the intervals cover simulation noise only)")
     add_run_options(p, events=False)
+
+
+def read_psa_folder(folder: str | Path):
+    """A ``psa`` run's headline rows (:func:`sim.analysis.business_case.input_uncertainty_rows`), or a one-line
+    ``ConfigError`` naming the folder if it holds no PSA summary."""
+    import json
+
+    import pandas as pd
+
+    from ..analysis.business_case import input_uncertainty_rows
+    from ..inputs.config import ConfigError
+
+    folder = Path(folder)
+    summary_path = folder / "psa_summary.csv"
+    if not summary_path.is_file():
+        raise ConfigError(f"--psa = {folder}: no psa_summary.csv there (run `python run_sim.py psa` first)")
+    try:
+        summary = pd.read_csv(summary_path)
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        psa = manifest["psa"]
+        inputs = len(pd.read_csv(folder / "inputs.csv"))
+        covers = (f"{int(psa['samples_drawn'])} draws of {inputs} inputs by Latin hypercube, each "
+                  f"{int(psa['replications'])} paired replications x {int(manifest['days'])} "
+                  f"days; {folder}")
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ConfigError(f"--psa = {folder}: not a complete psa output folder ({type(err).__name__}: {err})") from None
+    if "measure" not in summary.columns or "value" not in summary.columns:
+        raise ConfigError(f"--psa = {folder}: psa_summary.csv has no measure and value columns")
+    return input_uncertainty_rows(summary, covers)
 
 
 def cmd_business_case(args) -> int:
@@ -54,6 +86,7 @@ def cmd_business_case(args) -> int:
 
     case = load_business_case(args.case)
     rec = load_reconciliation(args.reconciliation)
+    uncertainty = read_psa_folder(args.psa) if args.psa else None
     current, redesign = _load(args.current, args), _load(args.redesign, args)
     redesign = redesign.model_copy(update={"run": current.run})
     check_switching_inputs(case, current, redesign)
@@ -64,6 +97,12 @@ def cmd_business_case(args) -> int:
         with executor_for(args) as executor:
             result = run_business_case(current, redesign, case, rec, progress=not args.quiet,
                                        checkpoints=checkpoints, executor=executor, precision=precision_for(args))
+        if uncertainty is not None and len(uncertainty):
+            import dataclasses
+
+            import pandas as pd
+
+            result = dataclasses.replace(result, headline=pd.concat([result.headline, uncertainty], ignore_index=True))
         made = business_case_files(result, current, redesign, case, rec, args.reconciliation)
         for csv_name, table in made.tables.items():
             writer.csv(csv_name, table)
@@ -97,9 +136,13 @@ def print_summary(result: BusinessCaseResult, current: Config) -> None:
 
     print(f"Business case: {result.replications} paired replications x {current.run.days} days")
     for _, row in result.headline.iterrows():
-        if "GBP" in row["unit"]:
-            print(f"  {row['label']}: {_gbp(row['mean'])} a year (95% CI {_gbp(row['ci_low'])} to "
-                  f"{_gbp(row['ci_high'])}; simulation noise only)")
+        covers = "simulation noise only" if row["interval_covers"].startswith("simulation") else "input uncertainty"
+        if row["unit"] == "share":
+            print(f"  {row['label']}: {row['mean']:.0%} (bootstrap 95% interval {row['ci_low']:.0%} to "
+                  f"{row['ci_high']:.0%})")
+        elif "GBP" in row["unit"]:
+            print(f"  {row['label']}: {_gbp(row['mean'])} a year (95% interval {_gbp(row['ci_low'])} to "
+                  f"{_gbp(row['ci_high'])}; {covers})")
         else:
             print(f"  {row['label']}: {row['mean']:,.1f} {row['unit']} (95% CI {row['ci_low']:,.1f} to "
                   f"{row['ci_high']:,.1f})")

@@ -217,9 +217,10 @@ def _gbp(value: float) -> str:
     return f"-GBP {-value:,.0f}" if value < 0 else f"GBP {value:,.0f}"
 
 
-def summary_words(result: BusinessCaseResult, case: BusinessCase) -> str:
-    """What the cash figure means, in the words a committee reads first."""
-    head = result.headline.set_index("measure")["mean"]
+def summary_words(result: BusinessCaseResult, case: BusinessCase) -> list[str]:
+    """What the savings and the cash figure mean, in the words a committee reads first: one paragraph a point."""
+    head = result.headline.set_index("measure")
+    mean = head["mean"]
     fin = result.financial
     scenarios = list(dict.fromkeys(fin["scenario"]))
     five = {sc: float(fin.loc[fin["scenario"] == sc, "cash_gbp"].sum()) for sc in scenarios}
@@ -232,20 +233,44 @@ def summary_words(result: BusinessCaseResult, case: BusinessCase) -> str:
     if blocks:
         funded += "; " + ", ".join(f"the {case.costing.lines[name].label} block at today's activity "
                                    f"({_gbp(float(paid.loc[name, 'baseline_paid_gbp']))} a year)" for name in blocks)
-    words = (
-        f"A saving is positive. The redesign avoids activity worth {_gbp(head['gross_total'])} a year at unit cost "
-        f"(gross, the paper's basis, GP time out). Once its new SDA slots (paid whether used or not) and new services "
-        f"are paid for, the net saving is {_gbp(head['net_total'])} a year; it is not cash. Cash: with the contracts "
-        f"as they stand, the UTC block and ED are paid as today, so the ICB's payments change by "
-        f"{_gbp(head['cash_total'])} a year")
-    if "cash_total_after_reset" in head:
-        words += (f", and by {_gbp(head['cash_total_after_reset'])} a year once the UTC block is reset to the "
-                  "new activity")
-    words += (f". Over years 0-{case.financial.years} (nominal): " + "; ".join(
-        f"{sc}: {_gbp(v)}" for sc, v in five.items()) + f". Funded baseline (paid today): {funded}. "
-        f"GP time freed: {head['gp_hours_per_week']:,.0f} GP hours a week, valued apart. "
-        f"{waiting_sentence(result.waiting_hours_saved, case)} "
-        "Intervals cover simulation noise only, not the uncertainty of the inputs.")
+    cash = (f"Cash: with the contracts as they stand, the UTC block and ED are paid as today, so the ICB's payments "
+            f"change by {_gbp(mean['cash_total'])} a year")
+    if "cash_total_after_reset" in mean:
+        cash += (f", and by {_gbp(mean['cash_total_after_reset'])} a year once the UTC block is reset to the "
+                 "new activity")
+    words = [
+        f"A saving is positive. Gross: the redesign avoids activity worth {_gbp(mean['gross_total'])} a year at unit "
+        "cost (the paper's basis, GP time out).",
+        f"Net: once its new SDA slots (paid whether used or not) and new services are paid for, the saving is "
+        f"{_gbp(mean['net_total'])} a year. It is not cash.",
+        cash + ".",
+        f"Over years 0-{case.financial.years} (nominal cash): " + "; ".join(
+            f"{sc}: {_gbp(v)}" for sc, v in five.items()) + ".",
+        f"Funded baseline (paid today): {funded}.",
+        f"GP time freed: {mean['gp_hours_per_week']:,.0f} GP hours a week, valued apart, in no saving.",
+        waiting_sentence(result.waiting_hours_saved, case),
+    ]
+    noise = ("The intervals beside each saving cover simulation noise only (paired replications): how precisely "
+             "the model's figure is known at the shipped inputs, not how uncertain those inputs are.")
+    if "gross_total_input_uncertainty" in head.index:
+        g = head.loc["gross_total_input_uncertainty"]
+        covers = str(g["interval_covers"])
+        covers = covers[covers.find("(") + 1:covers.rfind(")")] if "(" in covers else covers
+        text = (f"Input uncertainty (probabilistic sensitivity analysis: {covers}): "
+                f"95% of the draws give a gross saving between {_gbp(g['ci_low'])} and {_gbp(g['ci_high'])} a year "
+                f"(median {_gbp(g['mean'])})")
+        if "probability_gross_saving_positive" in head.index:
+            text += f"; it is positive in {head.loc['probability_gross_saving_positive', 'mean']:.0%} of them"
+        if "net_total_input_uncertainty" in head.index:
+            n = head.loc["net_total_input_uncertainty"]
+            text += (f". The net saving lies between {_gbp(n['ci_low'])} and {_gbp(n['ci_high'])} a year "
+                     f"(median {_gbp(n['mean'])})")
+        if "probability_net_saving_positive" in head.index:
+            text += f"; the probability that it is positive is {head.loc['probability_net_saving_positive', 'mean']:.0%}"
+        words += [noise, text + "."]
+    else:
+        words += [noise + " Input uncertainty was not added to this business case: run `python run_sim.py psa` and "
+                  "give its output folder with `--psa`."]
     return words
 
 
@@ -291,8 +316,7 @@ def sheets(result: BusinessCaseResult, assumptions: pd.DataFrame, case: Business
     """
     econ = case.economics
     return [
-        ("Summary", "summary.csv", result.headline,
-         (f"{caveat} " if caveat else "") + summary_words(result, case)),
+        ("Summary", "summary.csv", result.headline, ([caveat] if caveat else []) + summary_words(result, case)),
         ("Savings by line", "savings_by_line.csv", result.savings_by_line,
          "Each line of the costing table: basis, payer, what is paid a year in each arm, the three savings and GP "
          "hours" + NOISE_ONLY + "."),
@@ -395,7 +419,7 @@ def report(result: BusinessCaseResult, assumptions: pd.DataFrame, pngs: dict[str
 
     n = result.replications
     sections = [
-        ("What the cash figure means", f"<p>{html.escape(summary_words(result, case))}</p>"),
+        ("What the figures mean", "".join(f"<p>{html.escape(p)}</p>" for p in summary_words(result, case))),
         ("Headline figures", table_html(result.headline, ["label", "unit", "mean", "ci_low", "ci_high",
                                                           "interval_covers"])),
         ("Activity bridge: the paper's volumes and the model's", table_html(result.activity_bridge)),
@@ -412,7 +436,8 @@ def report(result: BusinessCaseResult, assumptions: pd.DataFrame, pngs: dict[str
     ]
     intro = (f"{current.name} against {redesign.name} on the same simulated patients: {n} paired replications of "
              f"{current.run.days} days ({current.run.warmup_days} warm-up). A saving is positive. Intervals are 95% "
-             "paired intervals across replications: simulation noise only, not the uncertainty of the inputs.")
+             "paired intervals across replications (simulation noise only) unless a row says it covers the inputs' "
+             "uncertainty.")
     return report_html("Same-day urgent care redesign: business case", intro, sections,
                        {captions[name]: png for name, png in pngs.items()})
 

@@ -177,12 +177,14 @@ def uncertainty_summary(folder: Path = EXAMPLE) -> str:
 
 
 def _sheet(folder: Path, sheet: str) -> tuple[str, pd.DataFrame]:
-    """A sheet of ``business_case.xlsx``: its first line (the note above the table) and its table."""
+    """A sheet of ``business_case.xlsx``: its notes (the paragraphs above the table) and its table."""
     path = Path(folder) / "business_case.xlsx"
     if not path.is_file():
         raise FileNotFoundError(f"{path}: result file not found (see results/example/README.md)")
-    note = pd.read_excel(path, sheet_name=sheet, header=None, nrows=1).iloc[0, 0]
-    return str(note), pd.read_excel(path, sheet_name=sheet, header=1)
+    top = pd.read_excel(path, sheet_name=sheet, header=None, nrows=30)
+    header = next(i for i in range(len(top)) if top.iloc[i].notna().sum() > 1)  # notes fill column A alone
+    note = "\n\n".join(str(v) for v in top.iloc[:header, 0])
+    return note, pd.read_excel(path, sheet_name=sheet, header=header)
 
 
 def _with_interval(value: float, low: float, high: float, unit: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import math
 import re
+from collections.abc import Sequence
 
 import pandas as pd
 from openpyxl import Workbook
@@ -89,13 +90,14 @@ def _cell_value(value, column: str = ""):
     return value
 
 
-def add_sheet(book: Workbook, title: str, table: pd.DataFrame, note: str = "") -> None:
-    """One sheet: an optional note row above a bold frozen header in words, then the table."""
+def add_sheet(book: Workbook, title: str, table: pd.DataFrame, note: str | Sequence[str] = "") -> None:
+    """One sheet: optional note rows (a paragraph each) above a bold frozen header in words, then the table."""
     sheet = book.create_sheet(title)
-    start = 1
-    if note:
-        sheet.cell(row=1, column=1, value=note).font = Font(italic=True)
-        start = 2
+    paragraphs = [note] if isinstance(note, str) else list(note)
+    paragraphs = [p for p in paragraphs if p]
+    for i, paragraph in enumerate(paragraphs, start=1):
+        sheet.cell(row=i, column=1, value=paragraph).font = Font(italic=True)
+    start = len(paragraphs) + 1
     for j, column in enumerate(table.columns, start=1):
         cell = sheet.cell(row=start, column=j, value=header_in_words(str(column)))
         cell.font = Font(bold=True)

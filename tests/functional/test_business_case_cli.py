@@ -41,15 +41,69 @@ def _small_case(tmp_path: Path) -> Path:
     return path
 
 
+PSA_FIGURES = {"saving_p2.5_gbp": -100_000.0, "saving_p50_gbp": 300_000.0, "saving_p97.5_gbp": 700_000.0,
+               "probability_saving_positive": 0.8125, "net_saving_p2.5_gbp": -900_000.0,
+               "net_saving_p50_gbp": -200_000.0, "net_saving_p97.5_gbp": 150_000.0,
+               "probability_net_saving_positive": 0.25, "draws": 64.0}
+
+
+def _psa_folder(tmp_path: Path) -> Path:
+    """The files of a `psa` run that `business-case --psa` reads, with figures written here by hand."""
+    import json
+
+    folder = tmp_path / "psa"
+    folder.mkdir()
+    rows = [{"measure": k, "value": v, "ci_low": v * 0.9 if v < 1 else np.nan, "ci_high": min(v * 1.1, 1.0)
+             if v < 1 else np.nan, "note": ""} for k, v in PSA_FIGURES.items()]
+    pd.DataFrame(rows).to_csv(folder / "psa_summary.csv", index=False)
+    pd.DataFrame({"input": [f"input {k}" for k in range(41)]}).to_csv(folder / "inputs.csv", index=False)
+    (folder / "manifest.json").write_text(json.dumps({"days": 35, "psa": {"samples_drawn": 64, "replications": 2}}))
+    return folder
+
+
 @pytest.fixture(scope="module")
 def business_case_out(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("business")
     out = tmp / "bc"
     code = main(["business-case", str(CONFIGS / "current.yaml"), str(CONFIGS / "redesign.yaml"),
                  "--case", str(_small_case(tmp)), "--reps", "2", "--days", "6", "--warmup-days", "1",
-                 "--out", str(out), "--quiet"])
+                 "--psa", str(_psa_folder(tmp)), "--out", str(out), "--quiet"])
     assert code == 0
     return out
+
+
+def _header_row(sheet) -> int:
+    """The header's row: the paragraphs above it fill column A alone."""
+    return next(row[0].row for row in sheet.iter_rows() if sum(c.value is not None for c in row) > 1)
+
+
+def test_the_summary_carries_both_intervals_in_paragraphs_a_committee_reads(business_case_out):
+    sheet = load_workbook(business_case_out / "business_case.xlsx")["Summary"]
+    header = _header_row(sheet)
+    paragraphs = [sheet.cell(row=r, column=1).value for r in range(1, header)]
+    assert len(paragraphs) >= 8 and all(len(p) < 600 for p in paragraphs)  # a point a row, not one long cell
+    assert paragraphs[0].startswith("A saving is positive.")
+    text = " ".join(paragraphs)
+    assert "GBP -100,000" not in text and "-GBP 100,000 and GBP 700,000" in text  # the PSA's gross interval
+    assert "positive in 81% of them" in text and "probability that it is positive is 25%" in text
+    assert "64 draws of 41 inputs by Latin hypercube, each 2 paired replications x 35 days" in text
+    summary = pd.read_csv(business_case_out / "summary.csv").set_index("measure")
+    assert summary.loc["gross_total_input_uncertainty", ["mean", "ci_low", "ci_high"]].tolist() == [
+        300_000.0, -100_000.0, 700_000.0]
+    assert summary.loc["net_total_input_uncertainty", "mean"] == -200_000.0
+    assert summary.loc["probability_net_saving_positive", "mean"] == 0.25
+    assert summary.loc["gross_total", "interval_covers"].startswith("simulation noise only")
+    assert summary.loc["gross_total_input_uncertainty", "interval_covers"].startswith("input uncertainty")
+    share = next(r for r in sheet.iter_rows(min_row=header + 1) if r[0].value == "probability_net_saving_positive")
+    assert share[3].number_format == "0.0%"
+
+
+def test_a_folder_without_a_psa_is_one_line_before_anything_runs(tmp_path, capsys):
+    code = main(["business-case", "--psa", str(tmp_path / "none"), "--reps", "2", "--days", "2",
+                 "--warmup-days", "1", "--out", str(tmp_path / "bc"), "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.count("\n") == 0 and "--psa" in err and "psa_summary.csv" in err
+    assert not (tmp_path / "bc").exists()
 
 
 def test_workbook_has_every_sheet_with_the_csv_numbers(business_case_out):
@@ -58,10 +112,11 @@ def test_workbook_has_every_sheet_with_the_csv_numbers(business_case_out):
     for title, csv_name in CSV_OF_SHEET.items():
         table = pd.read_csv(business_case_out / csv_name, keep_default_na=False, na_values=[""])
         sheet = book[title]
-        header_row = 2  # a note sits above the header
+        header_row = _header_row(sheet)  # notes sit above the header
+        assert header_row == 2 or title == "Summary"
         headers = [c.value for c in sheet[header_row]]
         assert headers == [header_in_words(c) for c in table.columns], title
-        assert sheet.freeze_panes == "B3"
+        assert sheet.freeze_panes == f"B{header_row + 1}"
         values = list(sheet.iter_rows(min_row=header_row + 1, values_only=True))
         assert len(values) == len(table), title
         for column_index, column in enumerate(table.columns):
@@ -69,7 +124,7 @@ def test_workbook_has_every_sheet_with_the_csv_numbers(business_case_out):
                 continue
             got = np.array([np.nan if row[column_index] is None else row[column_index] for row in values], dtype=float)
             assert np.allclose(got, table[column].to_numpy(dtype=float), rtol=1e-9, equal_nan=True), (title, column)
-    money = book["Summary"].cell(row=3, column=4)
+    money = book["Summary"].cell(row=_header_row(book["Summary"]) + 1, column=4)
     assert "£" in money.number_format
 
 
@@ -99,7 +154,8 @@ def test_one_sign_convention_and_savings_that_add_up(business_case_out):
     assert (by_line.loc[["gp_appointments", "gp_reattendances"], ["gross_saving_gbp", "net_saving_gbp",
                                                                    "cash_saving_gbp"]] == 0).all().all()
     assert by_line.loc["total", "gp_hours_per_week"] == pytest.approx(summary.loc["gp_hours_per_week", "mean"])
-    assert summary["interval_covers"].str.contains("simulation noise only").all()
+    noise = summary.index.isin(["gross_total", "net_total", "cash_total", "gp_hours_per_week"])
+    assert summary.loc[noise, "interval_covers"].str.contains("simulation noise only").all()
     assert by_change.loc["x8_ia_nurse_redirects", "label"].startswith("X8 IA nurse redirects")
     assumptions = pd.read_csv(business_case_out / "assumptions.csv")
     assert (assumptions["provenance"] != "none").all()

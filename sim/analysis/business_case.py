@@ -204,6 +204,25 @@ def input_uncertainty_rows(psa_summary: pd.DataFrame, covers: str) -> pd.DataFra
                                        "interval_covers"])
 
 
+def costing_mismatch(headline: pd.DataFrame, comparison: pd.DataFrame, tolerance_gbp: float = 1.0) -> str:
+    """A warning if this business case's gross saving is not the pathway cost saving ``compare`` reports.
+
+    The pathway cost KPI (``cost_total_annual_gbp``: ``compare``, sweeps, the PSA, the web app) is
+    priced by the shipped costing table; a business case whose costing file prices its lines
+    otherwise gives another gross figure. Empty if they agree to ``tolerance_gbp``.
+    """
+    gross = float(headline.set_index("measure").loc["gross_total", "mean"])
+    rows = comparison.set_index("kpi")
+    if "cost_total_annual_gbp" not in rows.index:
+        return ""
+    pathway = float(rows.loc["cost_total_annual_gbp", "saving_gbp_mean"])
+    if abs(gross - pathway) <= tolerance_gbp:
+        return ""
+    return (f"warning: this business case's costing table prices its lines otherwise than the shipped "
+            f"configs/costing.yaml, which prices the pathway cost that compare, sweeps, the PSA and the web app "
+            f"report: its gross saving is GBP {gross:,.0f} a year, theirs GBP {pathway:,.0f}.")
+
+
 def headline_table(savings: pd.DataFrame, x6_step: pd.DataFrame | None = None,
                    after_reset: pd.DataFrame | None = None) -> pd.DataFrame:
     """``measure, label, unit, mean, ci_low, ci_high, n_reps, interval_covers`` of the headline figures.

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,6 +67,7 @@ def read_psa_folder(folder: str | Path):
 
 def cmd_business_case(args) -> int:
     """Run the business case and write the workbook, the report, the charts and the CSV tables."""
+    from ..analysis.business_case import costing_mismatch
     from ..experiments.business_case import check_switching_inputs, run_business_case
     from ..experiments.precision import Outcome
     from ..experiments.resources import check_fits
@@ -103,7 +105,8 @@ def cmd_business_case(args) -> int:
             import pandas as pd
 
             result = dataclasses.replace(result, headline=pd.concat([result.headline, uncertainty], ignore_index=True))
-        made = business_case_files(result, current, redesign, case, rec, args.reconciliation)
+        mismatch = costing_mismatch(result.headline, result.comparison)
+        made = business_case_files(result, current, redesign, case, rec, args.reconciliation, caveat=mismatch)
         for csv_name, table in made.tables.items():
             writer.csv(csv_name, table)
         for name, data in made.files.items():
@@ -117,6 +120,8 @@ def cmd_business_case(args) -> int:
         print_summary(result, current)
         print(f"\nResults in {out}/ (business_case.xlsx, business_case.html, charts and CSV tables)")
     _warn_single_replication(current, args)
+    if mismatch:
+        print(mismatch, file=sys.stderr)
     return 0
 
 

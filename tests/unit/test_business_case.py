@@ -228,3 +228,17 @@ def test_waiting_time_is_reported_in_hours_and_left_unmonetised_unless_a_value_i
     assert "GBP 12,000 a year" in waiting_sentence(1200.0, valued)
     assert economic_summary(savings, valued, waiting).set_index("item").loc["waiting_time", "gbp"] == \
         pytest.approx(12000.0)
+
+
+def test_a_costing_table_that_prices_otherwise_than_the_shipped_one_is_said():
+    """The pathway cost KPI (compare, sweeps, the PSA, the app) is priced by the shipped costing table: a business
+    case whose own table gives another gross saving says so, with both figures."""
+    from sim.analysis.business_case import costing_mismatch
+
+    headline = pd.DataFrame({"measure": ["gross_total"], "mean": [589_602.88]})
+    comparison = pd.DataFrame({"kpi": ["cost_total_annual_gbp"], "saving_gbp_mean": [589_602.50]})
+    assert costing_mismatch(headline, comparison) == ""
+    comparison["saving_gbp_mean"] = 985_000.0  # GP appointments priced as activity in a custom table
+    words = costing_mismatch(headline, comparison)
+    assert words.startswith("warning:") and "GBP 589,603" in words and "GBP 985,000" in words
+    assert "configs/costing.yaml" in words

@@ -223,7 +223,7 @@ def waiting_time_words(patient_hour_value_gbp: float, waiting_hours_saved_per_ye
         return (f"Patients' waiting time saved (IA nurse, UTC and ED queues){hours}, valued at GBP "
                 f"{patient_hour_value_gbp:,.2f} an hour (non-cash)")
     return (f"Patients' waiting time saved (IA nurse, UTC and ED queues){hours}, reported in hours and not monetised "
-            f"(patient_hour_value_gbp is 0 by default; to value it, {HOW_TO_VALUE_WAITING})")
+            f"(patient_hour_value_gbp is 0; to value it, {HOW_TO_VALUE_WAITING})")
 
 
 def yearly_table(savings: pd.DataFrame, case: BusinessCase,

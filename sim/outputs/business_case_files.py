@@ -284,7 +284,7 @@ def waiting_sentence(waiting_hours_saved: float, case: BusinessCase) -> str:
     if value:
         return words + (f", valued at GBP {value:,.2f} an hour ({_gbp(waiting_hours_saved * value)} a year, "
                         "non-cash, in the economic case only).")
-    return words + f"; it is left unmonetised by default (no value of a waiting hour is set); to value it, " \
+    return words + f"; it is left unmonetised (the value of a waiting hour is set to 0); to value it, " \
         f"{HOW_TO_VALUE_WAITING}."
 
 

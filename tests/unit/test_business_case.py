@@ -213,17 +213,18 @@ def test_a_saving_that_keeps_its_sign_over_every_possible_value_has_no_switching
 def test_waiting_time_is_reported_in_hours_and_left_unmonetised_unless_a_value_is_set(arms, case):
     from sim.outputs.business_case_files import waiting_sentence
 
+    assert case.economics.patient_hour_value_gbp == pytest.approx(7.80)  # the shipped value: TAG, uprated
+    case = case.model_copy(update={"economics": case.economics.model_copy(update={"patient_hour_value_gbp": 0.0})})
     base, scen = arms
     savings = replication_savings(base, scen, case)
     waiting = pd.Series(1200.0, index=savings.index)
     table = economic_summary(savings, case, waiting).set_index("item")
-    assert case.economics.patient_hour_value_gbp == 0  # the shipped default
     assert table.loc["waiting_time", "gbp"] == 0.0
     label = table.loc["waiting_time", "label"]
     assert "1,200 patient hours a year saved" in label and "not monetised" in label
     assert "patient_hour_value_gbp" in label
     words = waiting_sentence(1200.0, case)
-    assert "reported in hours" in words and "unmonetised by default" in words and "patient_hour_value_gbp" in words
+    assert "reported in hours" in words and "left unmonetised" in words and "patient_hour_value_gbp" in words
     valued = case.model_copy(update={"economics": case.economics.model_copy(update={"patient_hour_value_gbp": 10.0})})
     assert "GBP 12,000 a year" in waiting_sentence(1200.0, valued)
     assert economic_summary(savings, valued, waiting).set_index("item").loc["waiting_time", "gbp"] == \

@@ -616,6 +616,8 @@ def select(ev: Evaluator, keys: list[str], budget: int) -> Selection:
     continuation region. A plan not yet shown feasible never eliminates another.
     Replications are added to every surviving plan ``selection.batch`` at a time;
     the decisions are taken one replication at a time, so they do not depend on the batch.
+    Two plans whose costs are equal in every replication (paid by capacity alone) are
+    equally good: the one tried later leaves when the other is shown to meet every target.
     """
     sel = ev.space.plan.selection
     constraints = ev.space.plan.constraints
@@ -667,9 +669,13 @@ def select(ev: Evaluator, keys: list[str], budget: int) -> Selection:
                 diff = costs[i] - costs[leader]
                 s2 = float(np.var(diff, ddof=1))
                 w = max(0.0, delta / (2.0 * r) * (h2 * s2 / delta ** 2 - r))
-                if diff.mean() > w:
+                # the same cost in every replication (a cost set by capacity alone): the difference is known
+                # to be nil, inside the indifference zone, so the plan tried later gives way; KN++'s region,
+                # of zero width here, would never part them
+                same = bool(np.all(np.abs(diff) <= 1e-9 * max(1.0, float(np.abs(costs[leader]).max()))))
+                if diff.mean() > w or (same and ev.plans[i].order > ev.plans[leader].order):
                     out.add(i)
-                    status[i] = f"costlier than {leader}"
+                    status[i] = f"costs the same as {leader} in every replication" if same else f"costlier than {leader}"
                     break
         alive = [key for key in alive if key not in out]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import yaml
@@ -127,10 +129,50 @@ def test_the_sixty_a_day_plan_keeps_the_paper_session_until_it_adds_an_evening_h
     shipped = space.scenario_values()
     assert shipped["gpcg_evening"] == [0.0]
     assert shipped["gpcg_weekday_morning"][0] + shipped["gpcg_weekday_afternoon"][0] == 60
-    assert space.levels["gpcg_evening"] == [0, 5, 10]
+    assert space.levels["gpcg_evening"] == [0, 5, 10, 15, 20]
     values = {"gpcg_weekday_morning": 40, "gpcg_weekday_afternoon": 40, "gpcg_evening": 10, "gpcg_weekend": 90,
               "pcn_carve_out": 0.3, "utc_daytime_clinicians": 3}
     weights = np.asarray(space.config(values).slot_diaries.gpcg_sda.hour_weights)
     assert (weights[:, 20] == 10).all() and weights[:, 21:].sum() == 0
     assert weights[0, 8:20].sum() == 80 and weights[5, 8:20].sum() == 90
     assert (np.asarray(space.config({**values, "gpcg_evening": 0}).slot_diaries.gpcg_sda.hour_weights)[:, 20] == 0).all()
+
+
+class _Replications:
+    """A stand-in for the planner's evaluator: fixed per-replication values, run on demand."""
+
+    def __init__(self, plan, data):
+        self.space = SimpleNamespace(plan=plan)
+        self.spent = 0
+        self.data = data
+        self.plans = {key: SimpleNamespace(order=i, rows={}) for i, key in enumerate(data)}
+
+    def cost_to_run(self, wanted):
+        return sum(max(0, n - len(self.plans[k].rows)) for k, n in wanted.items())
+
+    def run(self, wanted):
+        self.spent += self.cost_to_run(wanted)
+        for key, n in wanted.items():
+            self.plans[key].rows = dict.fromkeys(range(max(n, len(self.plans[key].rows))))
+
+    def values(self, key, column, n=None):
+        n = len(self.plans[key].rows) if n is None else n
+        return self.data[key][column][:n]
+
+
+def test_plans_costing_the_same_in_every_replication_are_parted():
+    from sim.experiments.planner import COST, select
+
+    plan, _ = load_plan(TOY)
+    plan = plan.model_copy(update={"constraints": plan.constraints[:1]})
+    kpi = plan.constraints[0].kpi
+    rng = np.random.default_rng(3)
+    cost = 1e7 + rng.normal(0, 5e4, 100)  # a cost set by capacity: the same for both plans, replication by replication
+    data = {"early": {COST: cost, kpi: 20 + rng.normal(0, 1, 100)},
+            "late": {COST: cost.copy(), kpi: 20 + rng.normal(0, 1, 100)},
+            "dear": {COST: cost + 1e6, kpi: 20 + rng.normal(0, 1, 100)}}
+    ev = _Replications(plan, data)
+    out = select(ev, list(data), budget=10_000)
+    assert out.chosen == "early" and out.guaranteed
+    assert out.status["late"] == "costs the same as early in every replication"
+    assert out.status["dear"].startswith("costlier than")

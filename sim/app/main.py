@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from sim.app.pages import SCENARIOS, SHOWN, about_page, results_page, run_bar, scenarios_page, sweep_page
+from sim.app.planner_page import planner_page
 from sim.app.scenario import SHIPPED, Choices, build_configs
 from sim.app.widgets import pathway_label, sidebar, slots_and_staff
 from sim.inputs.config import ConfigError, load_config
@@ -28,8 +29,8 @@ def main() -> None:
     except ConfigError as exc:
         errors.append(str(exc))
     top = st.container()
-    results, staff, side_by_side, sweep, about = st.tabs(
-        ["Results", "Slots and staff", "Scenarios side by side", "Sweep one input", "Glossary and about"])
+    results, staff, side_by_side, sweep, plan_capacity, about = st.tabs(
+        ["Results", "Slots and staff", "Scenarios side by side", "Sweep one input", "Plan capacity", "Glossary and about"])
     with staff:
         if pathway is None:
             st.info("Choose a pathway in the sidebar first.")
@@ -50,6 +51,8 @@ def main() -> None:
         scenarios_page()
     with sweep:
         sweep_page(pathway if configs is not None else None, current, choices)
+    with plan_capacity:
+        planner_page()
     with about:
         about_page(current)
 

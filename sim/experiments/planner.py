@@ -63,6 +63,8 @@ COST = "net_recurrent_cost_gbp"
 """Column of the per-replication tables holding the objective."""
 BASELINE = "baseline"
 """Key of today's pathway among the evaluated configs."""
+SHIPPED = "shipped"
+"""Key of the planned scenario as shipped (its own slots and staffing), for the comparison with the chosen plan."""
 
 
 # ------------------------------------------------------------ the plan space ----
@@ -224,6 +226,31 @@ class PlanSpace:
         return cfg.model_copy(update={"name": name or self.key(values),
                                       "description": f"{self.plan.name}: {shown}"})
 
+    def scenario_values(self) -> dict[str, list[float]]:
+        """What each decision variable is in the scenario as shipped: its distinct values, lowest first.
+
+        A slots variable with an hour block gives the slots the scenario's diary has in that
+        block on each of its days (the diary's own spread over the session); a staff variable
+        the staff on duty in each hour of its block; a value variable the number at its path.
+        One value means the scenario sets the variable uniformly, several that it varies
+        (by weekday or hour) where the plan would set one value.
+        """
+        out: dict[str, list[float]] = {}
+        data = self.scenario.model_dump()
+        for name, var in self.plan.variables.items():
+            if isinstance(var, SlotsVariable):
+                grid = _slot_grid(getattr(self.scenario.slot_diaries, var.diary))
+                lo, hi = var.hours if var.hours is not None else (0, 24)
+                found = [float(grid[d, lo:hi].sum()) for d in var.day_numbers()]
+            elif isinstance(var, StaffVariable):
+                block, rota_key = STATIONS[var.station].split(".")
+                rota = expand_weekly(getattr(getattr(self.scenario, block), rota_key)).reshape(7, 24)
+                found = [float(x) for d in var.day_numbers() for x in rota[d, var.hours[0]:var.hours[1]]]
+            else:
+                found = [float(_get(data, var.path))]
+            out[name] = sorted(set(found))
+        return out
+
     def staff_hours_per_week(self, cfg: Config) -> dict[str, float]:
         """Staff hours a week at each station of a config's rotas."""
         out = {}
@@ -288,14 +315,19 @@ class Evaluator:
         Where finished replications are kept (resume).
     progress : tqdm or None
         The overall bar (one tick a replication).
+    on_progress : callable or None
+        ``on_progress(spent, budget)`` after every round of replications (the app's progress bar).
     """
 
     def __init__(self, space: PlanSpace, baseline: Config, case: BusinessCase, executor: Executor, budget: int,
-                 checkpoints=None, progress=None):
+                 checkpoints=None, progress=None, on_progress: Callable[[int, int], None] | None = None):
         self.space, self.baseline, self.case = space, baseline, case
         self.executor, self.budget, self.checkpoints, self.bar = executor, budget, checkpoints, progress
+        self.on_progress = on_progress
         self.spent = 0
         self.plans: dict[str, Evaluated] = {}
+        self.references: dict[str, Evaluated] = {}
+        """Configs run for comparison only (the scenario as shipped), never candidates."""
         self.base = Evaluated(BASELINE, {}, baseline, stage="baseline")
         # replications already run are kept here (on disk with checkpoints, else in memory) and come
         # back from it when a later round asks for replications 0..n-1 again
@@ -320,7 +352,16 @@ class Evaluator:
         return sum(max(0, n - len(self._record(k).rows)) for k, n in need.items())
 
     def _record(self, key: str) -> Evaluated:
-        return self.base if key == BASELINE else self.plans[key]
+        if key == BASELINE:
+            return self.base
+        return self.plans[key] if key in self.plans else self.references[key]
+
+    def shipped(self) -> Evaluated:
+        """The record of the planned scenario as shipped (its own slots and staffing), made on first sight."""
+        if SHIPPED not in self.references:
+            self.references[SHIPPED] = Evaluated(SHIPPED, self.space.scenario_values(), self.space.scenario,
+                                                 stage="shipped", order=-1)
+        return self.references[SHIPPED]
 
     def run(self, wanted: Mapping[str, int]) -> None:
         """Make sure replications ``0..n-1`` of each plan ``key: n`` (and of today's pathway) are done.
@@ -343,14 +384,15 @@ class Evaluator:
                 self.base.rows[int(row["replication"])] = {**_kpis(row), COST: float(c)}
         by_n: dict[int, list[str]] = {}
         for key, n in need.items():
-            if n > len(self.plans[key].rows):
+            if n > len(self._record(key).rows):
                 by_n.setdefault(n, []).append(key)
         for n, keys in sorted(by_n.items()):
-            designs = [self.space.design(self.plans[key].values) for key in keys]
+            # a reference (the scenario as shipped) is the scenario itself: the empty design
+            designs = [{} if key in self.references else self.space.design(self.plans[key].values) for key in keys]
             frame = evaluate(self.space.scenario, designs, n, executor=self.executor, store=self.store,
                              progress=False)
             for i, key in enumerate(keys):
-                record = self.plans[key]
+                record = self._record(key)
                 fresh = frame[(frame["design"] == i) & ~frame["replication"].isin(list(record.rows))]
                 fresh = fresh.drop(columns="design").dropna(axis=1, how="all")
                 cost = self._cost(fresh, record.cfg)
@@ -359,6 +401,8 @@ class Evaluator:
         self.spent += adds
         if self.bar is not None:
             self.bar.update(adds)
+        if self.on_progress is not None:
+            self.on_progress(self.spent, self.budget)
 
     def _base_frame(self, reps) -> pd.DataFrame:
         return pd.DataFrame([{"replication": r, **self.base.rows[r]} for r in reps])
@@ -572,6 +616,8 @@ def select(ev: Evaluator, keys: list[str], budget: int) -> Selection:
     continuation region. A plan not yet shown feasible never eliminates another.
     Replications are added to every surviving plan ``selection.batch`` at a time;
     the decisions are taken one replication at a time, so they do not depend on the batch.
+    Two plans whose costs are equal in every replication (paid by capacity alone) are
+    equally good: the one tried later leaves when the other is shown to meet every target.
     """
     sel = ev.space.plan.selection
     constraints = ev.space.plan.constraints
@@ -623,9 +669,13 @@ def select(ev: Evaluator, keys: list[str], budget: int) -> Selection:
                 diff = costs[i] - costs[leader]
                 s2 = float(np.var(diff, ddof=1))
                 w = max(0.0, delta / (2.0 * r) * (h2 * s2 / delta ** 2 - r))
-                if diff.mean() > w:
+                # the same cost in every replication (a cost set by capacity alone): the difference is known
+                # to be nil, inside the indifference zone, so the plan tried later gives way; KN++'s region,
+                # of zero width here, would never part them
+                same = bool(np.all(np.abs(diff) <= 1e-9 * max(1.0, float(np.abs(costs[leader]).max()))))
+                if diff.mean() > w or (same and ev.plans[i].order > ev.plans[leader].order):
                     out.add(i)
-                    status[i] = f"costlier than {leader}"
+                    status[i] = f"costs the same as {leader} in every replication" if same else f"costlier than {leader}"
                     break
         alive = [key for key in alive if key not in out]
 
@@ -684,6 +734,9 @@ def binding_constraint(ev: Evaluator) -> dict[str, Any]:
     The plan that comes nearest to meeting every target (least total shortfall, in
     tolerances) is found among every plan tried; the target it misses most is the
     binding one. Each target's best value over all plans is given too.
+    ``nearest_meets_all`` says the nearest plan meets every target on its own means
+    (it was tried, but not confirmed: the budget or the candidates ran out first), so
+    no target binds and a larger budget or more candidates is the answer.
     """
     constraints = ev.space.plan.constraints
     best_key, best_miss = None, float("inf")
@@ -705,6 +758,7 @@ def binding_constraint(ev: Evaluator) -> dict[str, Any]:
     return {"kpi": c.kpi, "target": _target_words(c), "bound": c.bound, "sense": c.sense,
             "nearest_plan": best_key, "nearest_value": means.get(c.kpi, float("nan")),
             "nearest_shortfall": c.shortfall(means.get(c.kpi, float("nan"))),
+            "nearest_meets_all": bool(best_miss <= 0.0),
             "best_reached": {c2.kpi: v for c2, v in zip(constraints, reached)}}
 
 
@@ -719,6 +773,9 @@ class PlanResult:
     candidates: list[str]
     selection: Selection
     budget: int
+    reporting: int = 0
+    """Replications run after the selection only to report the chosen plan against today's pathway and the
+    scenario as shipped (``evaluator.spent`` counts them too)."""
 
     @property
     def chosen(self) -> Evaluated | None:
@@ -747,7 +804,8 @@ def resolve(plan: Plan, folder: Path, *, days: int | None = None, seed: int | No
 
 def run_plan(plan: Plan, scenario: Config, baseline: Config, case: BusinessCase, *, budget: int | None = None,
              executor: Executor | None = None, checkpoints=None, storage: str | None = None,
-             progress: bool = True, say: Callable[[str], None] = lambda s: None) -> PlanResult:
+             progress: bool = True, say: Callable[[str], None] = lambda s: None,
+             on_progress: Callable[[int, int], None] | None = None, shipped: bool = False) -> PlanResult:
     """Search, then select: the cheapest plan that meets the targets, within ``budget`` replications.
 
     Parameters
@@ -762,6 +820,11 @@ def run_plan(plan: Plan, scenario: Config, baseline: Config, case: BusinessCase,
         Keeps finished replications, so a rerun after an interruption reuses them.
     storage : str or None
         Optuna storage URL for the search's study (``sqlite:///path``), for resuming.
+    on_progress : callable or None
+        ``on_progress(spent, budget)`` as replications finish (a progress bar other than the terminal's).
+    shipped : bool
+        Also run the planned scenario as shipped on the chosen plan's replications, for
+        :func:`shipped_comparison` (beyond the budget, like today's pathway's final replications).
     """
     budget = plan.budget if budget is None else budget
     space = PlanSpace(plan, scenario)
@@ -770,7 +833,7 @@ def run_plan(plan: Plan, scenario: Config, baseline: Config, case: BusinessCase,
                leave=False, dynamic_ncols=True)
     executor = executor or SerialExecutor()
     try:
-        ev = Evaluator(space, baseline, case, executor, budget, checkpoints, bar)
+        ev = Evaluator(space, baseline, case, executor, budget, checkpoints, bar, on_progress)
         search_budget = max(int(budget * plan.search.budget_share), plan.search.replications * 2)
         search(ev, storage, search_budget, say)
         polish(ev, search_budget)
@@ -780,13 +843,17 @@ def run_plan(plan: Plan, scenario: Config, baseline: Config, case: BusinessCase,
                               f"({plan.search.replications} replications of a plan and of today's pathway)")
         selection = select(ev, keys, budget)
         chosen = selection.chosen
+        selected = ev.spent
         if chosen is not None:  # today's pathway on as many replications as the chosen plan
-            ev.run({chosen: len(ev.plans[chosen].rows)})
+            n = len(ev.plans[chosen].rows)
+            ev.run({chosen: n})
+            if shipped:
+                ev.run({ev.shipped().key: n})
         for key in keys:
             ev.plans[key].stage = "selection"
     finally:
         bar.close()
-    return PlanResult(plan, space, ev, keys, selection, budget)
+    return PlanResult(plan, space, ev, keys, selection, budget, ev.spent - selected)
 
 
 # --------------------------------------------------------------- the tables ----
@@ -855,32 +922,52 @@ def pareto_table(result: PlanResult) -> pd.DataFrame:
     return front.reset_index(drop=True)
 
 
-def comparison_table(result: PlanResult) -> pd.DataFrame:
-    """The chosen plan against today's pathway: KPIs and costs with 95% intervals, and the paired difference."""
+COMPARED_KPIS = ("sda_redirections_front_door_per_day", "sda_slot_utilisation_pct", "sda_unused_slots_per_day",
+                 "sda_refused_while_unused_per_day", "sda_no_slot_per_day", "utc_attendances_per_day",
+                 "utc_within_4h_pct", "ed_within_4h_pct", "ia_within_15min_pct", "redirected_time_to_slot_mean_min",
+                 "gp_reattendance_hours_per_week")
+"""KPIs shown beside the cost and the targets when the chosen plan is compared (targets first)."""
+
+
+def _paired(ev: Evaluator, reference: str, chosen: str, n: int, kpis, prefix: str) -> pd.DataFrame:
+    """Each KPI of ``reference`` and of ``chosen`` over replications ``0..n-1``, with 95% intervals, and the paired
+    difference (chosen - reference); the reference's columns are named ``{prefix}_mean`` etc."""
     from ..analysis.output_analysis import t_interval
 
-    chosen = result.chosen
-    if chosen is None:
-        return pd.DataFrame()
-    ev = result.evaluator
-    n = len(chosen.rows)
-    targets = {c.kpi for c in result.plan.constraints}
-    kpis = [COST, *[c.kpi for c in result.plan.constraints],
-            *[k for k in ("sda_redirections_front_door_per_day", "sda_slot_utilisation_pct", "sda_unused_slots_per_day",
-                          "sda_refused_while_unused_per_day", "sda_no_slot_per_day", "utc_attendances_per_day",
-                          "utc_within_4h_pct", "ed_within_4h_pct", "ia_within_15min_pct",
-                          "redirected_time_to_slot_mean_min", "gp_reattendance_hours_per_week")
-              if k not in targets]]
     rows = []
     for kpi in dict.fromkeys(kpis):
-        base, plan = ev.values(BASELINE, kpi, n), ev.values(chosen.key, kpi, n)
-        b = t_interval(base)
-        p = t_interval(plan)
-        d = t_interval(plan - base)
-        rows.append({"kpi": kpi, "today_mean": b[0], "today_ci_low": b[1], "today_ci_high": b[2],
+        ref, plan = ev.values(reference, kpi, n), ev.values(chosen, kpi, n)
+        b, p, d = t_interval(ref), t_interval(plan), t_interval(plan - ref)
+        rows.append({"kpi": kpi, f"{prefix}_mean": b[0], f"{prefix}_ci_low": b[1], f"{prefix}_ci_high": b[2],
                      "plan_mean": p[0], "plan_ci_low": p[1], "plan_ci_high": p[2],
                      "difference_mean": d[0], "difference_ci_low": d[1], "difference_ci_high": d[2], "n_reps": p[3]})
     return pd.DataFrame(rows)
+
+
+def _compared(result: PlanResult) -> list[str]:
+    targets = [c.kpi for c in result.plan.constraints]
+    return [COST, *targets, *[k for k in COMPARED_KPIS if k not in targets]]
+
+
+def comparison_table(result: PlanResult) -> pd.DataFrame:
+    """The chosen plan against today's pathway: KPIs and costs with 95% intervals, and the paired difference."""
+    chosen = result.chosen
+    if chosen is None:
+        return pd.DataFrame()
+    return _paired(result.evaluator, BASELINE, chosen.key, len(chosen.rows), _compared(result), "today")
+
+
+def shipped_comparison(result: PlanResult) -> pd.DataFrame:
+    """The chosen plan against the planned scenario as shipped, on the same replications (paired).
+
+    Columns as :func:`comparison_table`'s with ``shipped_*`` for ``today_*``; empty when no plan
+    was chosen or the run did not include the shipped scenario (``run_plan(..., shipped=True)``).
+    """
+    chosen = result.chosen
+    ev = result.evaluator
+    if chosen is None or SHIPPED not in ev.references or len(ev.references[SHIPPED].rows) < len(chosen.rows):
+        return pd.DataFrame()
+    return _paired(ev, SHIPPED, chosen.key, len(chosen.rows), _compared(result), "shipped")
 
 
 def exhaustive(plan: Plan, scenario: Config, baseline: Config, case: BusinessCase, replications: int,

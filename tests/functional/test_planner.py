@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
 from sim.cli import main
-from sim.experiments.planner import exhaustive, resolve, run_plan
+from sim.experiments.planner import exhaustive, plans_table, resolve, run_plan
 from sim.inputs.plan import load_plan
 
 from ..conftest import CONFIGS
@@ -161,3 +162,40 @@ def test_same_answer_and_numbers_serial_or_parallel():
         parallel = run_plan(plan, scenario, baseline, case, budget=60, executor=executor, progress=False)
     assert parallel.selection == serial.selection
     assert_frame_equal(evaluations_table(parallel), evaluations_table(serial))
+
+
+def test_the_chosen_plan_beside_the_scenario_as_shipped_and_the_progress_reported():
+    from sim.experiments.evaluate import evaluate
+    from sim.experiments.planner import BASELINE, COST, SHIPPED, shipped_comparison
+
+    plan, folder = _toy()
+    plan = plan.model_copy(update={
+        "search": plan.search.model_copy(update={"trials": 4, "replications": 2}),
+        "selection": plan.selection.model_copy(update={"candidates": 2, "first_replications": 3,
+                                                       "max_replications": 4})})
+    scenario, baseline, case = resolve(plan, folder)
+    seen = []
+    result = run_plan(plan, scenario, baseline, case, budget=60, progress=False, shipped=True,
+                      on_progress=lambda spent, budget: seen.append((spent, budget)))
+    ev = result.evaluator
+    assert result.chosen is not None
+    n = len(result.chosen.rows)
+    # progress: every round reported, never backwards, the selection within the budget, the comparison beyond it
+    assert seen and [s for s, _ in seen] == sorted(s for s, _ in seen) and {b for _, b in seen} == {60}
+    assert seen[-1][0] == ev.spent and ev.spent - result.reporting <= 60 and result.reporting >= n
+    table = shipped_comparison(result).set_index("kpi")
+    assert table.index[0] == COST and list(table.index[1:3]) == [c.kpi for c in plan.constraints]
+    assert (table["n_reps"] == n).all()
+    # the shipped side is the scenario itself on the same replications (the same patients as the plan)
+    direct = evaluate(scenario, [{}], n, progress=False)
+    kpi = "sda_redirections_front_door_per_day"
+    assert table.loc[kpi, "shipped_mean"] == pytest.approx(direct[kpi].mean())
+    assert ev.values(SHIPPED, kpi, n).tolist() == direct[kpi].tolist()
+    # the toy scenario as shipped: what each variable is there
+    assert result.space.scenario_values() == {"gpcg_weekday_slots": [float(scenario.slot_diaries.gpcg_sda.slots_per_day[0])],
+                                              "gpcg_weekend_slots": [float(scenario.slot_diaries.gpcg_sda.slots_per_day[5])],
+                                              "utc_daytime_clinicians": [1.0]}
+    # the scenario as shipped costs no staff hours against itself: its cost differs from the baseline's only by services
+    assert np.isfinite(ev.values(SHIPPED, COST, n)).all() and np.isfinite(ev.values(BASELINE, COST, n)).all()
+    # the shipped scenario is never a plan tried
+    assert SHIPPED not in ev.plans and SHIPPED not in set(plans_table(result)["plan"])

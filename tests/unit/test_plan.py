@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import yaml
@@ -20,6 +22,7 @@ from ..conftest import CONFIGS
 
 TOY = CONFIGS / "plans" / "toy.yaml"
 EXAMPLE = CONFIGS / "plans" / "gpcg_sda_next_year.yaml"
+SIXTY = CONFIGS / "plans" / "gpcg_sda_60_a_day.yaml"
 
 
 def _write(tmp_path, **changes):
@@ -32,7 +35,7 @@ def _write(tmp_path, **changes):
     return path
 
 
-@pytest.mark.parametrize("path", [TOY, EXAMPLE])
+@pytest.mark.parametrize("path", [TOY, EXAMPLE, SIXTY])
 def test_shipped_plans_load_and_build(path):
     plan, folder = load_plan(path)
     scenario, baseline, _ = resolve(plan, folder)
@@ -115,3 +118,61 @@ def test_procedure_constants_shrink_as_evidence_grows():
     assert _kn_h2(0.05, 5, 30) < _kn_h2(0.05, 5, 10)
     assert _kn_h2(0.01, 5, 10) > _kn_h2(0.05, 5, 10)
     assert _feasibility_h2(0.025, 8, 10) > _feasibility_h2(0.025, 2, 10)
+
+
+def test_the_sixty_a_day_plan_keeps_the_paper_session_until_it_adds_an_evening_hour():
+    plan, folder = load_plan(SIXTY)
+    scenario = resolve(plan, folder)[0]
+    space = PlanSpace(plan, scenario)
+    assert plan.constraints[0].kpi == "sda_redirections_front_door_per_day" and plan.constraints[0].bound == 60
+    # as shipped: the paper's 60 a day, none after 20:00 although the session may run to 21:00
+    shipped = space.scenario_values()
+    assert shipped["gpcg_evening"] == [0.0]
+    assert shipped["gpcg_weekday_morning"][0] + shipped["gpcg_weekday_afternoon"][0] == 60
+    assert space.levels["gpcg_evening"] == [0, 5, 10, 15, 20]
+    values = {"gpcg_weekday_morning": 40, "gpcg_weekday_afternoon": 40, "gpcg_evening": 10, "gpcg_weekend": 90,
+              "pcn_carve_out": 0.3, "utc_daytime_clinicians": 3}
+    weights = np.asarray(space.config(values).slot_diaries.gpcg_sda.hour_weights)
+    assert (weights[:, 20] == 10).all() and weights[:, 21:].sum() == 0
+    assert weights[0, 8:20].sum() == 80 and weights[5, 8:20].sum() == 90
+    assert (np.asarray(space.config({**values, "gpcg_evening": 0}).slot_diaries.gpcg_sda.hour_weights)[:, 20] == 0).all()
+
+
+class _Replications:
+    """A stand-in for the planner's evaluator: fixed per-replication values, run on demand."""
+
+    def __init__(self, plan, data):
+        self.space = SimpleNamespace(plan=plan)
+        self.spent = 0
+        self.data = data
+        self.plans = {key: SimpleNamespace(order=i, rows={}) for i, key in enumerate(data)}
+
+    def cost_to_run(self, wanted):
+        return sum(max(0, n - len(self.plans[k].rows)) for k, n in wanted.items())
+
+    def run(self, wanted):
+        self.spent += self.cost_to_run(wanted)
+        for key, n in wanted.items():
+            self.plans[key].rows = dict.fromkeys(range(max(n, len(self.plans[key].rows))))
+
+    def values(self, key, column, n=None):
+        n = len(self.plans[key].rows) if n is None else n
+        return self.data[key][column][:n]
+
+
+def test_plans_costing_the_same_in_every_replication_are_parted():
+    from sim.experiments.planner import COST, select
+
+    plan, _ = load_plan(TOY)
+    plan = plan.model_copy(update={"constraints": plan.constraints[:1]})
+    kpi = plan.constraints[0].kpi
+    rng = np.random.default_rng(3)
+    cost = 1e7 + rng.normal(0, 5e4, 100)  # a cost set by capacity: the same for both plans, replication by replication
+    data = {"early": {COST: cost, kpi: 20 + rng.normal(0, 1, 100)},
+            "late": {COST: cost.copy(), kpi: 20 + rng.normal(0, 1, 100)},
+            "dear": {COST: cost + 1e6, kpi: 20 + rng.normal(0, 1, 100)}}
+    ev = _Replications(plan, data)
+    out = select(ev, list(data), budget=10_000)
+    assert out.chosen == "early" and out.guaranteed
+    assert out.status["late"] == "costs the same as early in every replication"
+    assert out.status["dear"].startswith("costlier than")

@@ -35,7 +35,8 @@ def header_in_words(column: str) -> str:
     for code, words in WORDS:
         text = text.replace(code, words)
     text = text.replace("_", " ").strip()
-    words = [ACRONYMS.get(word, word) for word in text.split(" ")]
+    words = [ACRONYMS.get(word.rstrip(","), word.rstrip(",")) + ("," if word.endswith(",") else "")
+             for word in text.split(" ")]
     text = " ".join(words)
     return text[:1].upper() + text[1:]
 
@@ -111,11 +112,20 @@ def add_sheet(book: Workbook, title: str, table: pd.DataFrame, note: str | Seque
             cell = sheet.cell(row=i, column=j, value=_cell_value(value, str(column)))
             if isinstance(cell.value, float) or isinstance(cell.value, int) and not isinstance(cell.value, bool):
                 cell.number_format = number_format(str(column), unit, cell.value, pence.get(column, False))
-    sheet.freeze_panes = sheet.cell(row=start + 1, column=2)
+    columns = [str(c) for c in table.columns]
+    hidden = [j for j in range(len(columns) - 1) if columns[j] in ID_COLUMNS and columns[j + 1] in WORDS_COLUMNS]
+    sheet.freeze_panes = sheet.cell(row=start + 1, column=3 if 0 in hidden else 2)
     for j, column in enumerate(table.columns, start=1):
         longest = max([len(header_in_words(str(column))) // 2 + 2,
                        *(len(f"{v:,.2f}" if isinstance(v, float) else str(v)) for v in table[column].head(200))])
         sheet.column_dimensions[get_column_letter(j)].width = min(max(10, longest + 2), 70)
+    for j in hidden:  # the id a program reads stays in the sheet (and the CSV); the reader sees its words
+        sheet.column_dimensions[get_column_letter(j + 1)].hidden = True
+
+
+ID_COLUMNS = {"measure", "line", "step", "figure", "item", "option", "input", "route", "kpi"}
+"""Columns of internal ids (``gross_total``, ``walk_in:ia>ed``): hidden in a sheet where the next column says them in words."""
+WORDS_COLUMNS = {"label", "route_in_words"}
 
 
 def workbook_bytes(sheets: list[tuple[str, pd.DataFrame, str]], live: tuple | None = None) -> bytes:

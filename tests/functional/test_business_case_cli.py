@@ -116,7 +116,9 @@ def test_workbook_has_every_sheet_with_the_csv_numbers(business_case_out):
         assert header_row == 2 or title == "Summary"
         headers = [c.value for c in sheet[header_row]]
         assert headers == [header_in_words(c) for c in table.columns], title
-        assert sheet.freeze_panes == f"B{header_row + 1}"
+        hides_id = table.columns[0] in ("measure", "line", "step", "figure", "item", "kpi") and table.columns[1] == "label"
+        assert sheet.freeze_panes == f"{'C' if hides_id else 'B'}{header_row + 1}", title
+        assert sheet.column_dimensions["A"].hidden == hides_id, title  # ids hidden beside their words, kept for programs
         values = list(sheet.iter_rows(min_row=header_row + 1, values_only=True))
         assert len(values) == len(table), title
         for column_index, column in enumerate(table.columns):

@@ -143,3 +143,18 @@ def test_changing_inflation_set_up_and_the_reset_year_in_the_sheet_recomputes_by
         assert _value(got, where[f"cash_0_{year}"]) == pytest.approx(as_they_stand * index, abs=1.0)
         reset = utc * fin.ramp(year) if year >= 3 else 0.0
         assert _value(got, where[f"cash_1_{year}"]) == pytest.approx((as_they_stand + reset) * index, abs=1.0)
+
+
+def test_headers_spell_acronyms_and_ids_beside_their_words_are_hidden():
+    from sim.outputs.workbook import add_sheet, header_in_words
+
+    assert header_in_words("npv_gbp") == "NPV, GBP"
+    assert header_in_words("utc_within_4h_pct") == "UTC within 4h, %"
+    book = Workbook()
+    table = pd.DataFrame({"rank": [1], "option": ["no_weekend_pcn"], "label": ["Without weekend PCN slots"],
+                          "npv_gbp": [1.0]})
+    add_sheet(book, "Options", table, ["A note."])
+    sheet = book["Options"]
+    assert sheet.column_dimensions["B"].hidden and not sheet.column_dimensions["C"].hidden
+    assert not sheet.column_dimensions["A"].hidden and sheet.freeze_panes == "B3"
+    assert [c.value for c in sheet[2]] == ["Rank", "Option", "Label", "NPV, GBP"]

@@ -80,7 +80,7 @@ Flags7 = Annotated[list[bool], Field(min_length=7, max_length=7)]
 class Locked(BaseModel):
     """Base for every config block: immutable, strict types, no unknown keys."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False, defer_build=True)
 
 
 # ---------------------------------------------------------------- run ----
@@ -203,7 +203,7 @@ class Shares(Locked):
 
     @model_validator(mode="after")
     def _sums_to_one(self):
-        shares = self.model_dump()
+        shares = {name: getattr(self, name) for name in type(self).model_fields}  # no serializer to build
         total = sum(shares.values())
         if abs(total - 1.0) > 1e-6:
             terms = " + ".join(f"{name} {value:.4g}" for name, value in shares.items())

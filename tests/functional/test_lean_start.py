@@ -18,7 +18,8 @@ import pytest
 from ..conftest import ROOT
 
 HEAVY = ("pandas", "scipy", "matplotlib", "streamlit", "altair", "dask", "distributed", "SALib", "openpyxl",
-         "pyarrow", "sim.experiments.business_case", "sim.analysis.business_case")
+         "pyarrow", "sim.experiments.business_case", "sim.analysis.business_case",
+         "tqdm")  # tqdm: only where a progress bar is drawn (a terminal, no --quiet)
 EXTRAS_ONLY = ("streamlit", "altair", "dask", "distributed", "SALib", "pytest", "hypothesis", "xdist",
                "playwright", "formulas", "sklearn", "optuna")
 TINY = ["--reps", "1", "--days", "2", "--warmup-days", "0", "--quiet"]

@@ -47,8 +47,10 @@ def test_version_and_help_import_no_heavy_library(flag):
     assert "PYDANTIC=False" in proc.stdout, "the config schema is built for --help/--version"
 
 
-def test_a_run_reaches_its_first_replication_without_heavy_libraries(tmp_path):
-    """The probe replaces the first replication and reports what was loaded by then."""
+@pytest.mark.parametrize("more", [[], ["--set", "patients.sda_eligible=0.75"]], ids=["plain", "set"])
+def test_a_run_reaches_its_first_replication_without_heavy_libraries(tmp_path, more):
+    """The probe replaces the first replication and reports what was loaded by then (``--set`` included:
+    it lives with the inputs, not with the sweeps and their pandas)."""
     code = f"""
 import os, sys
 import sim.experiments.runner as runner
@@ -58,7 +60,7 @@ def first_replication(cfg, replication):
     os._exit(0)
 
 runner.run_replication = first_replication
-sys.argv = ["run_sim.py", "run", "configs/current.yaml", *{TINY!r}, "--out", {str(tmp_path / "o")!r}]
+sys.argv = ["run_sim.py", "run", "configs/current.yaml", *{TINY!r}, *{more!r}, "--out", {str(tmp_path / "o")!r}]
 from sim.cli import script
 script()
 """

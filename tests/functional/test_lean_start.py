@@ -20,6 +20,8 @@ from ..conftest import ROOT
 HEAVY = ("pandas", "scipy", "matplotlib", "streamlit", "altair", "dask", "distributed", "SALib", "openpyxl",
          "pyarrow", "sim.experiments.business_case", "sim.analysis.business_case",
          "tqdm")  # tqdm: only where a progress bar is drawn (a terminal, no --quiet)
+SERIAL_ONLY = ("concurrent.futures.process", "multiprocessing.pool")
+"""A run with one job makes no process pool, so it loads none of a pool's machinery."""
 EXTRAS_ONLY = ("streamlit", "altair", "dask", "distributed", "SALib", "pytest", "hypothesis", "xdist",
                "playwright", "formulas", "sklearn", "optuna")
 TINY = ["--reps", "1", "--days", "2", "--warmup-days", "0", "--quiet"]
@@ -56,7 +58,7 @@ import os, sys
 import sim.experiments.runner as runner
 
 def first_replication(cfg, replication):
-    print("HEAVY=" + ",".join(sorted(m for m in {HEAVY!r} if m in sys.modules)), flush=True)
+    print("HEAVY=" + ",".join(sorted(m for m in {HEAVY + SERIAL_ONLY!r} if m in sys.modules)), flush=True)
     os._exit(0)
 
 runner.run_replication = first_replication

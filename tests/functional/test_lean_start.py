@@ -133,7 +133,8 @@ def test_the_start_up_benchmark_reports_every_case(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(out.read_text())
-    assert set(data["cases"]) == {"python -c pass", "--version", "--help", "run"}
+    assert set(data["cases"]) == {"python -c pass", "--version", "--help", "run", "run, no bytecode"}
+    assert data["bytecode_cache"] is True
     for case in data["cases"].values():
         assert case["wall_s"] > 0 and case["cpu_s"] >= 0 and case["ratio_to_reference"] > 0
     assert data["heavy_before_first_replication"] == []

@@ -69,7 +69,7 @@ def reference_pages() -> dict[str, str]:
         "reference/scenario-config.md": config_reference(
             "Scenario configuration", schema_fields(Config),
             load_config(SHIPPED_CONFIGS / "base.yaml").model_dump(), registry,
-            intro=CONFIG_INTRO.format(schema="sim/inputs/config.py", file="configs/base.yaml")
+            intro=CONFIG_INTRO.format(schema="sim/inputs/schema.py", file="configs/base.yaml")
             + " `current.yaml` and `redesign.yaml` start with `extends: base.yaml` and change only what differs."),
         "reference/business-case-config.md": config_reference(
             "Business case inputs", schema_fields(BusinessCase, whole=WHOLE),

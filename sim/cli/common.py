@@ -73,7 +73,7 @@ def _load(path: str, args) -> Config:
     )
     assignments = getattr(args, "assignments", [])
     if assignments:
-        from ..experiments.sweep import set_parameters
+        from ..inputs.overrides import set_parameters  # not the sweeps' module, which brings pandas
 
         cfg = set_parameters(cfg, assignments)
     _check_precision_kpis(cfg, args)

@@ -17,18 +17,18 @@ from __future__ import annotations
 
 import ctypes
 import gc
-import logging
 import os
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .stop_signals import STOP_SIGNALS, hurried_by, stop_signals_blocked, stop_signals_held
+
+if TYPE_CHECKING:  # the pool's machinery (multiprocessing) is imported when a pool is made, so a serial run starts fast
+    from concurrent.futures import ProcessPoolExecutor
 
 Finished = Callable[[int, Any], None]
 """Called with the position of the call in the list and its result."""
@@ -120,6 +120,8 @@ class ProcessExecutor(Executor):
         self._pool: ProcessPoolExecutor | None = None
 
     def _new_pool(self, calls: int) -> ProcessPoolExecutor:
+        from concurrent.futures import ProcessPoolExecutor
+
         return ProcessPoolExecutor(max_workers=min(self.workers, calls), initializer=_worker_setup,
                                    initargs=(os.getpid(),))
 
@@ -127,6 +129,8 @@ class ProcessExecutor(Executor):
         if len(calls) <= 1 and self._pool is None:
             SerialExecutor().run(fn, calls, finished)
             return
+        from concurrent.futures.process import BrokenProcessPool
+
         # keep the parent's objects out of the workers' garbage collections
         # (fewer copy-on-write page copies after fork)
         gc.freeze()
@@ -161,6 +165,9 @@ class ProcessExecutor(Executor):
 
     def _run_round(self, fn: Callable, calls: Sequence[tuple], finished: Finished, delivered: set[int]) -> None:
         """Submit the calls not yet delivered to the pool and deliver each as it completes."""
+        from concurrent.futures import as_completed
+        from concurrent.futures.process import BrokenProcessPool
+
         futures = {}
         try:
             with stop_signals_blocked():  # workers are started by the first submissions
@@ -288,6 +295,8 @@ class DaskExecutor(Executor):
                         # not clash (nothing here reads it). The cluster's own notes (a task cancelled
                         # by Ctrl-C, a slow event loop) are not the user's business; its errors are,
                         # and an error in a replication comes back as the replication's own exception
+                        import logging
+
                         self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
                                                      dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
                     self._client = Client(self._cluster)

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from tqdm import tqdm
 
 from ..inputs.calendar import MIN_PER_DAY, MIN_PER_HOUR
 from ..inputs.config import Config
@@ -115,9 +114,14 @@ class ReplicationRunner:
         self._stores: dict[Hashable, Checkpoint | None] = {}
         self._events_dirs: dict[Hashable, Path | None] = {}
         self._results: dict[Hashable, dict[int, ReplicationResult]] = {}
-        enabled = progress and sys.stderr.isatty()
-        self._bar = tqdm(total=0, desc=label, unit="rep", disable=not enabled, delay=2.0, file=sys.stderr,
-                         leave=False, dynamic_ncols=True)
+        self._done = 0
+        self._total = 0
+        self._bar = None
+        if progress and sys.stderr.isatty():  # tqdm is imported only when a bar is drawn (start-up stays fast)
+            from tqdm.std import tqdm
+
+            self._bar = tqdm(total=0, desc=label, unit="rep", delay=2.0, file=sys.stderr, leave=False,
+                             dynamic_ncols=True)
 
     def add(self, key: Hashable, cfg: Config, checkpoint: Checkpoint | None = None,
             events_dir: Path | None = None) -> None:
@@ -134,10 +138,19 @@ class ReplicationRunner:
     def __contains__(self, key: Hashable) -> bool:
         return key in self._configs
 
+    def _expect(self, n: int) -> None:
+        """``n`` more replications to count (kept or to run)."""
+        self._total += n
+        if self._bar is not None:
+            self._bar.total = self._total
+            self._bar.refresh()
+
     def _advance(self, n: int = 1) -> None:
-        self._bar.update(n)
+        self._done += n
+        if self._bar is not None:
+            self._bar.update(n)
         if self._on_progress is not None:
-            self._on_progress(self._bar.n, self._bar.total)
+            self._on_progress(self._done, self._total)
 
     def done(self, key: Hashable) -> int:
         """How many leading replications (0, 1, ...) of ``key`` are finished."""
@@ -160,14 +173,13 @@ class ReplicationRunner:
                     for result in found.values():
                         write_event_part(self._events_dirs[key], result)
                 have.update(found)
-                self._bar.total += len(found)
+                self._expect(len(found))
                 self._advance(len(found))
                 missing = [rep for rep in missing if rep not in found]
             calls += [(key, rep) for rep in missing]
         if not calls:
             return
-        self._bar.total += len(calls)
-        self._bar.refresh()
+        self._expect(len(calls))
 
         def finished(i: int, result: ReplicationResult) -> None:
             key = calls[i][0]
@@ -189,7 +201,8 @@ class ReplicationRunner:
 
     def close(self) -> None:
         """Remove the progress bar."""
-        self._bar.close()
+        if self._bar is not None:
+            self._bar.close()
 
     def __enter__(self) -> ReplicationRunner:
         return self

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import Field, TypeAdapter, ValidationError
 
 from ..inputs.config import (
@@ -34,7 +33,8 @@ from ..inputs.config import (
 from ..inputs.distributions import Prior, quantile  # noqa: F401 - quantile: sweeps have always offered it
 from ..inputs.parameters import SAMPLE_STREAM_TAG, ParameterSpace, draw, get_value, set_value
 from ..inputs.parameters import unit_design as unit_cube_design
-from ..inputs.yaml_reader import describe, load_value, yaml_problem
+from ..inputs.overrides import set_parameters  # noqa: F401 - --set lives with the inputs; importable here as before
+from ..inputs.yaml_reader import describe
 from ..model.random_streams import stream_key
 
 DRAWN = ("sample", "latin_hypercube", "sobol")
@@ -131,29 +131,6 @@ def load_sweep(path: str | Path) -> SweepSpec:
 def _set(data: dict, dotted: str, value: Any, source: str, prefix: str = "vary.") -> None:
     """Set a dotted path (list positions as numbers) in a config mapping; refuse unknown paths."""
     set_value(data, dotted, value, source, prefix)
-
-
-def set_parameters(cfg: Config, assignments: list[str], source: str = "--set") -> Config:
-    """``cfg`` with ``PATH=VALUE`` assignments applied (values read as YAML), validated like a config.
-
-    ``set_parameters(cfg, ["utc.clinicians.0=4", "patients.sda_eligible=0.75"])``; the values are set
-    through the parameter space, so one number sets every day of a list such as slots a day.
-    """
-    if not assignments:
-        return cfg
-    values: dict[str, Any] = {}
-    for text in assignments:
-        dotted, sep, raw = text.partition("=")
-        dotted = dotted.strip()
-        if not sep or not dotted:
-            raise ConfigError(f"{source} {describe(text)}: give PATH=VALUE, e.g. patients.sda_eligible=0.75")
-        try:  # read with the bounds of a config file (size, nesting, digits)
-            value = load_value(raw) if raw.strip() else None
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{source} {describe(dotted)}: the value is refused ({yaml_problem(exc)})") from None
-        values.pop(dotted, None)  # a path given twice: the last one wins, in its place
-        values[dotted] = value
-    return ParameterSpace([]).apply(cfg, values, source)
 
 
 def _get(data: dict, dotted: str) -> Any:

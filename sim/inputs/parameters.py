@@ -3,7 +3,7 @@
 A :class:`Parameter` is addressed by its dotted path in the config, as sweeps
 address it (``patients.sda_eligible``, ``unit_costs_gbp.utc_attendance``; a
 list position as a number, ``utc.clinicians.11``). Its kind and bounds are read
-from the config schema (``sim/inputs/config.py``), its provenance and optional
+from the config schema (``sim/inputs/schema.py``), its provenance and optional
 distribution from the provenance registry (``configs/provenance.yaml``)::
 
     >>> parameter("patients.sda_eligible").upper
@@ -33,7 +33,9 @@ import annotated_types
 import numpy as np
 from pydantic import BaseModel, TypeAdapter
 
-from .config import Config, ConfigError, validate_config
+from .errors import ConfigError
+from .loading import validate_config
+from .schema import Config
 from .distributions import Prior
 from .yaml_reader import describe
 

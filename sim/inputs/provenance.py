@@ -26,14 +26,17 @@ as set by that scenario.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .config import ConfigError, read_yaml_mapping
+from .errors import ConfigError
+from .loading import read_yaml_mapping
 from .distributions import Prior
+
+if TYPE_CHECKING:  # imported where the table is made, so --set keeps pandas off a run's start
+    import pandas as pd
 
 REGISTRY_FILE = Path(__file__).resolve().parents[2] / "configs" / "provenance.yaml"
 TAGS = ("paper", "public", "assumed", "calibrated")
@@ -149,4 +152,6 @@ def parameter_table(
             row["note"] = f"set by scenario {scenario}; no default"
             row["provenance"] = f"scenario {scenario}"
         rows.append(row)
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=["path", "value", "unit", "provenance", "note"])

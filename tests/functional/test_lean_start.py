@@ -18,7 +18,10 @@ import pytest
 from ..conftest import ROOT
 
 HEAVY = ("pandas", "scipy", "matplotlib", "streamlit", "altair", "dask", "distributed", "SALib", "openpyxl",
-         "pyarrow", "sim.experiments.business_case", "sim.analysis.business_case")
+         "pyarrow", "sim.experiments.business_case", "sim.analysis.business_case",
+         "tqdm")  # tqdm: only where a progress bar is drawn (a terminal, no --quiet)
+SERIAL_ONLY = ("concurrent.futures.process", "multiprocessing.pool")
+"""A run with one job makes no process pool, so it loads none of a pool's machinery."""
 EXTRAS_ONLY = ("streamlit", "altair", "dask", "distributed", "SALib", "pytest", "hypothesis", "xdist",
                "playwright", "formulas", "sklearn", "optuna")
 TINY = ["--reps", "1", "--days", "2", "--warmup-days", "0", "--quiet"]
@@ -46,18 +49,20 @@ def test_version_and_help_import_no_heavy_library(flag):
     assert "PYDANTIC=False" in proc.stdout, "the config schema is built for --help/--version"
 
 
-def test_a_run_reaches_its_first_replication_without_heavy_libraries(tmp_path):
-    """The probe replaces the first replication and reports what was loaded by then."""
+@pytest.mark.parametrize("more", [[], ["--set", "patients.sda_eligible=0.75"]], ids=["plain", "set"])
+def test_a_run_reaches_its_first_replication_without_heavy_libraries(tmp_path, more):
+    """The probe replaces the first replication and reports what was loaded by then (``--set`` included:
+    it lives with the inputs, not with the sweeps and their pandas)."""
     code = f"""
 import os, sys
 import sim.experiments.runner as runner
 
 def first_replication(cfg, replication):
-    print("HEAVY=" + ",".join(sorted(m for m in {HEAVY!r} if m in sys.modules)), flush=True)
+    print("HEAVY=" + ",".join(sorted(m for m in {HEAVY + SERIAL_ONLY!r} if m in sys.modules)), flush=True)
     os._exit(0)
 
 runner.run_replication = first_replication
-sys.argv = ["run_sim.py", "run", "configs/current.yaml", *{TINY!r}, "--out", {str(tmp_path / "o")!r}]
+sys.argv = ["run_sim.py", "run", "configs/current.yaml", *{TINY!r}, *{more!r}, "--out", {str(tmp_path / "o")!r}]
 from sim.cli import script
 script()
 """
@@ -128,7 +133,8 @@ def test_the_start_up_benchmark_reports_every_case(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(out.read_text())
-    assert set(data["cases"]) == {"python -c pass", "--version", "--help", "run"}
+    assert set(data["cases"]) == {"python -c pass", "--version", "--help", "run", "run, no bytecode"}
+    assert data["bytecode_cache"] is True
     for case in data["cases"].values():
         assert case["wall_s"] > 0 and case["cpu_s"] >= 0 and case["ratio_to_reference"] > 0
     assert data["heavy_before_first_replication"] == []

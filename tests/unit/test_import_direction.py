@@ -105,7 +105,7 @@ def circles(graph: dict[str, set[str]]) -> list[frozenset[str]]:
 
 def test_the_import_reader_sees_relative_and_absolute_imports():
     graph = import_graph()
-    assert "sim.inputs.config" in graph["sim.inputs.provenance"]  # from .config import ...
+    assert "sim.inputs.config" in graph["sim.inputs.costing"]  # from .config import ...
     assert any(m.startswith("sim.inputs.") for m in graph["sim.model.pathway"])  # from ..inputs.config import
     assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [frozenset("abc")]
     assert circles({"a": {"b"}, "b": set()}) == []

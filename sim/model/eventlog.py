@@ -7,6 +7,7 @@ with the channel it names the patient's route and prices it.
 
 from __future__ import annotations
 
+from array import array
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -69,17 +70,17 @@ def route_name(channel: int, activities: int) -> str:
 class EventLog:
     """Columns for ``n`` patients; filled in by the model as patients move.
 
-    While the model runs, each column is a Python list, as the model writes
-    single entries millions of times a year and a list takes one several times
-    faster than a numpy array. :meth:`close` turns the lists into numpy arrays
-    once, at the end of the run; everything after the run reads the arrays.
+    The model writes single entries millions of times a year, which numpy
+    arrays take slowly, so while it runs the times are kept in ``array.array``
+    columns of doubles and the rest in Python lists (both take an entry
+    several times faster). :meth:`close` turns them into numpy arrays once, at
+    the end of the run; everything after the run reads the numpy arrays.
     """
 
     def __init__(self, n: int):
         self.n = n
-        nan = float("nan")
         for name in TIME_COLUMNS:
-            setattr(self, name, [nan] * n)
+            setattr(self, name, array("d", [np.nan]) * n)
         self.activities = [0] * n
         self.outcome = [0] * n
         self.sda_no_slot = [False] * n

@@ -99,7 +99,10 @@ class Journey:
             try:
                 event = send(value)
             except StopIteration:
-                return  # the journey is over
+                # the journey is over: drop the bound method that refers back to the journey, so
+                # reference counting frees it now (the cyclic garbage collector is off during a run)
+                self._resume_callback = None
+                return
             if event.callbacks is not None:  # not yet processed: wait for it
                 event.callbacks.append(self._resume_callback)
                 return

@@ -7,7 +7,7 @@ the cost of a request does not grow with the queue (unlike
 
 A patient who has to queue waits on a :class:`Ticket`. When a server takes
 them, the station calls the patient back at once, where a SimPy event would be
-scheduled and processed later in the same instant: a third of a year's events
+scheduled and processed later in the same instant: about a fifth of a year's events
 saved. The patient called back only starts their service (or, at a station
 they leave when their patience runs out, records that they had left), so the
 order in which things happen within the instant changes no result.

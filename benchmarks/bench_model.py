@@ -58,7 +58,7 @@ OVERLOAD_FACTOR = 2.0
 
 # Targets: (key, label, comparison, limit)
 TARGETS = {
-    "model_vs_mm3": ("full-model patients/s / bare M/M/3 customers/s", ">=", 0.4),
+    "model_vs_mm3": ("full-model patients/s / bare M/M/3 customers/s", ">=", 0.7),  # issue 19 (0.4 before)
     "run_one_seconds": ("one current replication, run_one wall time (s)", "<=", 10.0),
     "peak_rss_mb": ("one current replication, peak RSS (MB)", "<", 1024.0),
     "event_log_ratio": ("event log cost (with / without)", "<=", 1.5),
@@ -455,26 +455,53 @@ def say(text: str = "") -> None:
 
 
 def model_only(args) -> int:
-    """The model's speed against bare SimPy M/M/3, measured in one run: patients/s, CPU and wall time."""
+    """The model's speed against bare SimPy M/M/3: patients/s, CPU and wall time.
+
+    On a shared host one timing of each can catch the reference in a quiet
+    moment and the model in a busy one, so the two are taken in turn, round
+    after round (``rep_rounds``: 3, or 1 with ``--quick``), and the best of each
+    is compared.
+    """
     size = SIZES["quick" if args.quick else "full"]
-    days, warm = size["days"], size["warmup_days"]
+    days, warm, rounds = size["days"], size["warmup_days"], size["rep_rounds"]
     busy = others_cpu_share(0.5 if args.quick else 2.0)
-    say(f"Model-only benchmark: {days}-day replications; other processes using "
+    say(f"Model-only benchmark: {days}-day replications, best of {rounds} alternating rounds; other processes using "
         + ("?" if busy is None else f"{busy:.0%}") + " of the CPUs at start")
-    mm3 = bench_mm3(size["mm3_customers"], size["mm3_repeats"])
-    mm3_cpu = mm3["customers"] / mm3["cpu_seconds_best"] if mm3.get("cpu_seconds_best") else None
-    say(f"  bare M/M/3: {mm3['customers_per_s']:,.0f} customers/s (wall, best of {size['mm3_repeats']})")
-    cases = [{"config": name, "mode": "model", "days": days, "warmup_days": warm} for name in ("current", "redesign")]
-    out = {"mm3": mm3, "model": {}}
-    for r in run_cases(cases, size["fresh_process_per_case"]):
-        ratio = r["patients_per_s"] / mm3["customers_per_s"]
-        cpu_rate = r["patients"] / r["cpu_seconds"] if r.get("cpu_seconds") else float("nan")
-        line = (f"  {r['config']:<9} {r['patients']:>9,} patients  wall {r['seconds']:6.2f}s  CPU {r['cpu_seconds']:6.2f}s"
-                f"  {r['patients_per_s']:>8,.0f} patients/s  model/M-M-3 {ratio:.2f} (wall)")
-        if mm3_cpu:
-            line += f", {cpu_rate / mm3_cpu:.2f} (CPU)"
-        say(line)
-        out["model"][r["config"]] = {**r, "model_vs_mm3": ratio}
+    names = ("current", "redesign")
+    cases = [{"config": name, "mode": "model", "days": days, "warmup_days": warm} for name in names]
+    mm3_runs, model_runs = [], {name: [] for name in names}
+    for i in range(rounds):
+        mm3_runs.append(mm3_once(size["mm3_customers"], seed=1000 + i))
+        for r in run_cases(cases, size["fresh_process_per_case"]):
+            model_runs[r["config"]].append(r)
+        say(f"  round {i + 1}: M/M/3 {mm3_runs[-1]['seconds']:.2f}s (CPU {mm3_runs[-1]['cpu_seconds']:.2f}s), "
+            + ", ".join(f"{name} {runs[-1]['seconds']:.2f}s (CPU {runs[-1]['cpu_seconds']:.2f}s)"
+                        for name, runs in model_runs.items()))
+    customers = size["mm3_customers"]
+    mm3 = {"servers": 3, "load": 0.8, "customers": customers, "repeats": rounds,
+           "seconds_all": [r["seconds"] for r in mm3_runs], "cpu_seconds_all": [r["cpu_seconds"] for r in mm3_runs],
+           "seconds_best": min(r["seconds"] for r in mm3_runs),
+           "cpu_seconds_best": min(r["cpu_seconds"] for r in mm3_runs)}
+    mm3["customers_per_s"] = customers / mm3["seconds_best"]
+    mm3_cpu = customers / mm3["cpu_seconds_best"]
+    say(f"  bare M/M/3: {mm3['customers_per_s']:,.0f} customers/s wall, {mm3_cpu:,.0f} CPU (best of {rounds})")
+    out = {"mode": "model-only " + ("quick" if args.quick else "full"),
+           "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+           "machine": {**machine_info(), "others_cpu_share_start": busy}, "mm3": mm3, "model": {}}
+    for name, runs in model_runs.items():
+        best = min(runs, key=lambda r: r["seconds"])
+        cpu_best = min(r["cpu_seconds"] for r in runs)
+        ratio = best["patients_per_s"] / mm3["customers_per_s"]
+        cpu_ratio = (best["patients"] / cpu_best) / mm3_cpu
+        say(f"  {name:<9} {best['patients']:>9,} patients  wall {best['seconds']:6.2f}s  CPU {cpu_best:6.2f}s"
+            f"  {best['patients_per_s']:>8,.0f} patients/s  model/M-M-3 {ratio:.2f} (wall), {cpu_ratio:.2f} (CPU)")
+        out["model"][name] = {**best, "cpu_seconds": cpu_best, "seconds_all": [r["seconds"] for r in runs],
+                              "cpu_seconds_all": [r["cpu_seconds"] for r in runs],
+                              "model_vs_mm3": ratio, "model_vs_mm3_cpu": cpu_ratio}
+    target = check("model_vs_mm3", out["model"]["current"]["model_vs_mm3"])
+    out["targets"] = [target]
+    say(f"  current model/M-M-3 (wall) {target['value']:.2f}, target {target['op']} {target['limit']:g}: "
+        + ("not judged (quick mode)" if args.quick else "PASS" if target["pass"] else "FAIL"))
     if args.out != REPO / "benchmarks" / "results.json":
         write_json_atomic(args.out, out)
     return 0

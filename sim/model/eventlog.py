@@ -7,6 +7,7 @@ with the channel it names the patient's route and prices it.
 
 from __future__ import annotations
 
+from array import array
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -67,15 +68,30 @@ def route_name(channel: int, activities: int) -> str:
 
 
 class EventLog:
-    """Column arrays for ``n`` patients; filled in by the model as patients move."""
+    """Columns for ``n`` patients; filled in by the model as patients move.
+
+    The model writes single entries millions of times a year, which numpy
+    arrays take slowly, so while it runs the times are kept in ``array.array``
+    columns of doubles and the rest in Python lists (both take an entry
+    several times faster). :meth:`close` turns them into numpy arrays once, at
+    the end of the run; everything after the run reads the numpy arrays.
+    """
 
     def __init__(self, n: int):
         self.n = n
         for name in TIME_COLUMNS:
-            setattr(self, name, np.full(n, np.nan))
-        self.activities = np.zeros(n, dtype=np.int32)
-        self.outcome = np.zeros(n, dtype=np.int8)
-        self.sda_no_slot = np.zeros(n, dtype=bool)
+            setattr(self, name, array("d", [np.nan]) * n)
+        self.activities = [0] * n
+        self.outcome = [0] * n
+        self.sda_no_slot = [False] * n
+
+    def close(self) -> None:
+        """Turn the columns written during the run into numpy arrays (times in float64)."""
+        for name in TIME_COLUMNS:
+            setattr(self, name, np.array(getattr(self, name), dtype=float))
+        self.activities = np.array(self.activities, dtype=np.int32)
+        self.outcome = np.array(self.outcome, dtype=np.int8)
+        self.sda_no_slot = np.array(self.sda_no_slot, dtype=bool)
 
     def to_frame(self, channel: np.ndarray, arrival: np.ndarray) -> pd.DataFrame:
         """The log as a table: one row per patient with route, outcome and step times."""

@@ -23,6 +23,7 @@ from .money import charges_new_services, headline, savings, shipped_case, staff_
 from .runs import estimate, resume, start, store
 from .scenario import Choices, build_configs, config_yaml
 from .simulate import comparison, replications, slot_use, summary
+from .tables import stacked_table
 from .trust import Verdict, clip, interval, quote, quote_gbp, signed, verdict
 from .workbook import workbook_section
 
@@ -391,7 +392,7 @@ def scenarios_page() -> None:
                    "settings, growth or patient facts): each is compared with its own; the Today column is the "
                    f"first's ({chosen[0].name}).")
     table, long = scenarios_table(chosen)
-    st.table(table)
+    st.html(stacked_table(table))  # columns on a laptop, one block per figure on a phone: never cut
     money = long[long["measure"].isin(["gross_total", "net_total", "cash_total"]) & long["trusted"]]
     if not money.empty:
         st.altair_chart(charts.scenarios_chart(money), width="stretch")

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from sim.app.tables import CSS_CLASS, NARROW_PX
+
 from .helpers import ROOT
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -150,6 +152,14 @@ def _run(page, name: str) -> None:
     page.wait_for_timeout(1500)
 
 
+def _cut_cells(table) -> list[str]:
+    """The cells of an HTML table reaching past the window's right or left edge (their text), if any."""
+    return table.evaluate("""t => [...t.querySelectorAll('th, td')].filter(c => {
+        const r = c.getBoundingClientRect();
+        return r.width > 0 && (r.left < -1 || r.right > window.innerWidth + 1 || c.scrollWidth > c.clientWidth + 1);
+    }).map(c => c.textContent)""")
+
+
 def _in_view(page, locator) -> bool:
     """Whether the element lies inside the window as it stands (no scrolling)."""
     box = locator.bounding_box()
@@ -211,11 +221,18 @@ def test_a_leads_three_tasks_in_a_real_browser(app_url, viewport):
             _sidebar(page, False)
             _run(page, "Redesign 60 percent")
             page.get_by_role("tab", name="Scenarios side by side").click()
-            table = page.get_by_test_id("stTable").filter(has_text="Steady state?")
+            table = page.locator(f"table.{CSS_CLASS}").filter(has_text="Steady state?")
             expect(table).to_contain_text("Evening UTC clinician")
             expect(table).to_contain_text("Redesign 60 percent")
             page.wait_for_timeout(1500)
             table.scroll_into_view_if_needed()
+            cut = _cut_cells(table)
+            assert cut == [], f"side-by-side cells cut at {viewport} width: {cut[:3]}"
+            stacked = table.evaluate("t => getComputedStyle(t.querySelector('td')).display") == "block"
+            assert stacked == (VIEWPORTS[viewport]["width"] < NARROW_PX)  # one block per figure on a phone
+            saving = table.locator("tr").filter(has_text="Net saving a year")
+            saving.scroll_into_view_if_needed()
+            assert _in_view(page, saving)  # a whole figure, every scenario's value, readable without side-scrolling
             page.screenshot(path=str(SHOTS / f"side_by_side_{viewport}.png"), full_page=False)
 
             # task 3: sweep the redirection rate (the redesign as set), typed without commas

@@ -33,6 +33,9 @@ SWEEP = "sweep"        # the last sweep run on the Sweep page
 WAIT_LOGS = "wait_logs"  # session_state key: each shown scenario's waits, from its first replication's event log
 KEPT_WAIT_LOGS = 4
 """Scenarios whose waits a session keeps (each a few MB for a 90-day run)."""
+FLOWS = "patient_flows"  # session_state key: the animated patient flow of each shown scenario, once drawn
+KEPT_FLOWS = 2
+"""Animations a session keeps (each a few MB of frames)."""
 METRICS = ("utc_within_4h_pct", "sda_redirections_front_door_per_day", "sda_no_slot_per_day")
 """The KPIs shown as tiles beside the savings."""
 HEADLINE_KPIS = (
@@ -225,11 +228,13 @@ def results_page(shown: Shown | None) -> None:
     _kpi_tiles(result.table)
     st.table(headline_table(result.table))
 
-    waits, pathway, slots, costs, changes, downloads = st.tabs(
-        ["Waits", "Pathway", "SDA slot use", "Cost by route", "Savings by change", "Downloads"])
+    waits, pathway, flow, slots, costs, changes, downloads = st.tabs(
+        ["Waits", "Pathway", "Patient flow", "SDA slot use", "Cost by route", "Savings by change", "Downloads"])
     names = {"baseline": TODAY, "scenario": f"Scenario ({shown.name})"}
     with pathway:
         _pathway(result.table, names)
+    with flow:
+        _patient_flow(shown, names)
     with waits:
         st.altair_chart(charts.waits_chart(result.table, names), width="stretch")
         _wait_distributions(shown, names)
@@ -307,6 +312,34 @@ def _wait_distributions(shown: Shown, names: dict[str, str]) -> None:
                                                                                  names["scenario"]])
     table.index.name = "Wait"
     st.html(stacked_table(table.reindex(order)))
+
+
+def _patient_flow(shown: Shown, names: dict[str, str]) -> None:
+    """One simulated day animated, today's pathway above the scenario, drawn only while the switch is on."""
+    from .animation import FIRST_HOUR, LAST_HOUR
+
+    st.caption(f"Each dot is a patient, {FIRST_HOUR:02d}:00-{LAST_HOUR:02d}:00 on the first day after warm-up of "
+               "the first replication; the same patients arrive in both arms. Press the play button under the "
+               "picture, or drag its slider. Where a step holds more patients than fit, '+ N more' counts them.")
+    if not st.toggle("Show the animated patient flow", key="show_flow",
+                     help="Replays the first replication of both arms with its event log and draws one day "
+                          f"({rough_time(2 * shown.baseline.run.days * st.session_state.get(SPEED, SECONDS_PER_REPLICATION_DAY) + 10)} "
+                          "the first time for a scenario); nothing is computed while it is off."):
+        return
+    key = (replication_key(shown.baseline), replication_key(shown.scenario))
+    kept: dict = st.session_state.setdefault(FLOWS, {})
+    if key not in kept:
+        try:
+            from .animation import patient_flow
+
+            with st.spinner("Replaying one day of both arms and drawing it"):
+                kept[key] = patient_flow(shown.baseline, shown.scenario, names)
+        except ImportError:
+            st.info("The animation needs vidigi: pip install -e '.[app]'.")
+            return
+        while len(kept) > KEPT_FLOWS:
+            del kept[next(iter(kept))]
+    st.plotly_chart(kept[key], width="stretch", config={"displayModeBar": False}, key="patient_flow")
 
 
 def _pathway(table: pd.DataFrame, names: dict[str, str]) -> None:

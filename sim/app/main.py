@@ -44,6 +44,7 @@ def main() -> None:
                     configs = build_configs(pathway, current, choices)
             except ConfigError as exc:
                 errors.append(str(exc))  # shown once, above the tabs
+    address.publish(prefix)  # before a run starts, so a reload mid-run keeps the inputs
     with top:
         for message in dict.fromkeys(errors):
             st.error(message)
@@ -59,7 +60,6 @@ def main() -> None:
         sweep_page(pathway if configs is not None else None, current, choices)
     with about:
         about_page(current)
-    address.publish(prefix)
 
 
 main()

@@ -273,8 +273,10 @@ def _wait_distributions(shown: Shown, names: dict[str, str]) -> None:
         st.caption("The chart above shows mean waits. The distribution comes from the event log of the first "
                    "replication of both arms, replayed on the same patients: "
                    f"{rough_time(2 * days * st.session_state.get(SPEED, SECONDS_PER_REPLICATION_DAY))} on one core.")
-        if not st.button("Show the distribution of waits", key="show_waits"):
+        place = st.empty()
+        if not place.button("Show the distribution of waits", key="show_waits"):
             return
+        place.empty()  # the button goes once pressed
         with st.spinner("Replaying the first replication of both arms with its event log"):
             logs[key] = {arm: wait_times(cfg) for arm, cfg in (("baseline", shown.baseline),
                                                                  ("scenario", shown.scenario))}

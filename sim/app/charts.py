@@ -1,4 +1,4 @@
-"""Charts for the app (Altair, drawn by the browser): waits, SDA use, cost by route, savings.
+"""Charts for the app (Altair, drawn by the browser): waits and their distribution, SDA use, cost by route, savings.
 
 Each function takes a table the app has built and returns a chart; none keeps state.
 Error bars and bands are 95% intervals across replications (paired where a change
@@ -10,6 +10,7 @@ from __future__ import annotations
 import textwrap
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from ..experiments.business_case import WAIT_KPIS
@@ -218,3 +219,43 @@ def pathway_sankey(flows: pd.DataFrame, arm: str, title: str):
         valueformat=",.1f"))
     figure.update_layout(title_text=title, height=540, margin={"l": 5, "r": 5, "t": 40, "b": 5}, font_size=12)
     return figure
+
+
+def wait_histogram(waits: pd.DataFrame, bins: int = 30) -> pd.DataFrame:
+    """Share of each arm's waits in each band of minutes, per wait; the last band holds every longer wait.
+
+    ``waits`` has ``name`` (the arm in words), ``wait`` (the wait in words) and ``minutes``.
+    The band width is a round number (1, 2, 5, 10, 15, 30, 60 ... minutes) giving about ``bins``
+    bands up to the 99th centile of both arms together. Shares are per cent of the arm's waits.
+    """
+    rows = []
+    for wait, part in waits.groupby("wait", sort=False):
+        top = float(np.nanpercentile(part["minutes"], 99)) if len(part) else 0.0
+        width = next((w for w in (1, 2, 5, 10, 15, 30, 60, 120, 240, 480, 1440) if top / w <= bins), 2880)
+        last = max(1, int(np.ceil(top / width)))
+        for name, arm in part.groupby("name", sort=False):
+            band = np.minimum(np.floor(np.maximum(arm["minutes"].to_numpy(), 0.0) / width), last).astype(int)
+            counts = np.bincount(band, minlength=last + 1)
+            for i, n in enumerate(counts):
+                rows.append({"wait": wait, "name": name, "from_min": i * width,
+                             "band": (f"{i * width:,}-{(i + 1) * width:,} minutes" if i < last
+                                      else f"{i * width:,} minutes or more"),
+                             "share_pct": 100.0 * n / len(arm), "patients": int(n)})
+    return pd.DataFrame(rows, columns=["wait", "name", "from_min", "band", "share_pct", "patients"])
+
+
+def wait_distribution_chart(histogram: pd.DataFrame, names: dict[str, str]) -> alt.VConcatChart:
+    """One panel per wait: the share of patients by minutes waited, today's pathway over the scenario."""
+    colour = alt.Color("name:N", title=None, legend=alt.Legend(orient="top", labelLimit=300),
+                       scale=alt.Scale(domain=[names["baseline"], names["scenario"]], range=list(ARM_COLOURS)))
+    panels = []
+    for wait, part in histogram.groupby("wait", sort=False):
+        panels.append(alt.Chart(part).mark_area(interpolate="step-after", opacity=0.35, line=True).encode(
+            x=alt.X("from_min:Q", title="minutes waited (the last band: that long or longer)"),
+            y=alt.Y("share_pct:Q", title="% of patients", stack=None),
+            color=colour,
+            tooltip=[alt.Tooltip("name:N", title="Arm"), alt.Tooltip("band:N", title="Waited"),
+                     alt.Tooltip("share_pct:Q", title="% of patients", format=".1f"),
+                     alt.Tooltip("patients:Q", title="Patients", format=",")],
+        ).properties(title=wait, height=150, width="container"))
+    return alt.vconcat(*panels).resolve_scale(x="independent", y="independent")

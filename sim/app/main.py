@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from sim.app import address
 from sim.app.pages import SCENARIOS, SHOWN, about_page, results_page, run_bar, scenarios_page, sweep_page
 from sim.app.planner_page import planner_page
 from sim.app.scenario import SHIPPED, Choices, build_configs
@@ -20,11 +21,13 @@ def main() -> None:
                 "it runs against today's pathway on the same patients, and shows waits, SDA slot use and the "
                 "gross, net and cash savings a year, each with its 95% interval.")
     current = load_config(SHIPPED["current"])
-    pathway = choices = defaults = configs = None
+    address.begin()  # a reload starts from the inputs kept in the page's address
+    pathway = choices = defaults = configs = prefix = None
     label = "Scenario"
     errors = []
+    problems = []  # numbers typed wrong: each is shown below its box, and Run is refused
     try:
-        prefix, pathway, defaults, values = sidebar(current)
+        prefix, pathway, defaults, values = sidebar(current, problems)
         label = pathway_label(prefix)
     except ConfigError as exc:
         errors.append(str(exc))
@@ -36,14 +39,19 @@ def main() -> None:
             st.info("Choose a pathway in the sidebar first.")
         else:
             try:
-                values.update(slots_and_staff(prefix, pathway, defaults))
-                choices = Choices(**values, label=label)
-                configs = build_configs(pathway, current, choices)
+                values.update(slots_and_staff(prefix, pathway, defaults, problems))
+                if not problems:
+                    choices = Choices(**values, label=label)
+                    configs = build_configs(pathway, current, choices)
             except ConfigError as exc:
                 errors.append(str(exc))  # shown once, above the tabs
+    address.publish(prefix)  # before a run starts, so a reload mid-run keeps the inputs
     with top:
         for message in dict.fromkeys(errors):
             st.error(message)
+        if problems:
+            st.error("**Run is refused until these inputs are fixed** (each is marked where it is typed):\n"
+                     + "\n".join(f"- {p}" for p in dict.fromkeys(problems)))
         run_bar(configs, choices, defaults, label)
     with results:
         results_page(st.session_state.get(SCENARIOS, {}).get(st.session_state.get(SHOWN, "")))

@@ -17,18 +17,25 @@ import streamlit as st
 from ..experiments.attribution import attribution_table, build_steps, resolve_order
 from ..experiments.store import replication_key
 from ..inputs.config import Config, ConfigError
-from ..outputs.labels import CHANGE_NAMES, PROVIDER_NAMES, change_label, change_number, kpi_label
+from ..outputs.labels import CHANGE_NAMES, PROVIDER_NAMES, change_label, change_number, kpi_label, route_label
 from . import charts
 from .money import charges_new_services, headline, savings, shipped_case, staff_change
-from .runs import estimate, resume, start, store
+from .runs import SECONDS_PER_REPLICATION_DAY, SPEED, estimate, resume, rough_time, start, store
 from .scenario import Choices, build_configs, config_yaml
-from .simulate import comparison, replications, slot_use, summary
+from .simulate import WAIT_STAGES, comparison, replications, slot_use, stage_label, summary, wait_times
+from .tables import stacked_table
 from .trust import Verdict, clip, interval, quote, quote_gbp, signed, verdict
 from .workbook import workbook_section
 
 SHOWN = "shown"        # session_state key: the name of the scenario the Results tab shows
 SCENARIOS = "scenarios"  # session_state key: this session's finished scenarios, by name
 SWEEP = "sweep"        # the last sweep run on the Sweep page
+WAIT_LOGS = "wait_logs"  # session_state key: each shown scenario's waits, from its first replication's event log
+KEPT_WAIT_LOGS = 4
+"""Scenarios whose waits a session keeps (each a few MB for a 90-day run)."""
+FLOWS = "patient_flows"  # session_state key: the animated patient flow of each shown scenario, once drawn
+KEPT_FLOWS = 2
+"""Animations a session keeps (each a few MB of frames)."""
 METRICS = ("utc_within_4h_pct", "sda_redirections_front_door_per_day", "sda_no_slot_per_day")
 """The KPIs shown as tiles beside the savings."""
 HEADLINE_KPIS = (
@@ -221,13 +228,16 @@ def results_page(shown: Shown | None) -> None:
     _kpi_tiles(result.table)
     st.table(headline_table(result.table))
 
-    waits, pathway, slots, costs, changes, downloads = st.tabs(
-        ["Waits", "Pathway", "SDA slot use", "Cost by route", "Savings by change", "Downloads"])
+    waits, pathway, flow, slots, costs, changes, downloads = st.tabs(
+        ["Waits", "Pathway", "Patient flow", "SDA slot use", "Cost by route", "Savings by change", "Downloads"])
     names = {"baseline": TODAY, "scenario": f"Scenario ({shown.name})"}
     with pathway:
         _pathway(result.table, names)
+    with flow:
+        _patient_flow(shown, names)
     with waits:
         st.altair_chart(charts.waits_chart(result.table, names), width="stretch")
+        _wait_distributions(shown, names)
     with slots:
         arm = st.radio("Show", ["scenario", "baseline"], format_func=names.get, horizontal=True, key="slot_arm")
         cfg = shown.scenario if arm == "scenario" else shown.baseline
@@ -251,6 +261,87 @@ def results_page(shown: Shown | None) -> None:
             st.warning("Withheld: the scenario is not a steady state.")
     with downloads:
         _downloads(shown, result)
+
+
+def _wait_distributions(shown: Shown, names: dict[str, str]) -> None:
+    """Per route, how long patients waited at each step, today against the scenario (asked for by a button)."""
+    st.markdown("#### How long patients waited: the distribution, by route")
+    key = (replication_key(shown.baseline), replication_key(shown.scenario))
+    logs: dict = st.session_state.setdefault(WAIT_LOGS, {})
+    if key not in logs:
+        days = shown.baseline.run.days
+        st.caption("The chart above shows mean waits. The distribution comes from the event log of the first "
+                   "replication of both arms, replayed on the same patients: "
+                   f"{rough_time(2 * days * st.session_state.get(SPEED, SECONDS_PER_REPLICATION_DAY))} on one core.")
+        place = st.empty()
+        if not place.button("Show the distribution of waits", key="show_waits"):
+            return
+        place.empty()  # the button goes once pressed
+        with st.spinner("Replaying the first replication of both arms with its event log"):
+            logs[key] = {arm: wait_times(cfg) for arm, cfg in (("baseline", shown.baseline),
+                                                                 ("scenario", shown.scenario))}
+        while len(logs) > KEPT_WAIT_LOGS:
+            del logs[next(iter(logs))]
+    arms = logs[key]
+    counts = pd.concat([arms["baseline"]["route"], arms["scenario"]["route"]]).value_counts()
+    route = st.selectbox("Route", ["all", *counts.index], key="wait_route",
+                         format_func=lambda r: "Every route" if r == "all" else f"{route_label(r)} "
+                                                                                  f"({counts[r]:,} waits)",
+                         help="The routes are listed by the waits on them in both arms, most first.")
+    frames = []
+    for arm, data in arms.items():
+        part = data if route == "all" else data[data["route"] == route]
+        frames.append(part.assign(name=names[arm], wait=part["stage"].map(stage_label)))
+    waits = pd.concat(frames, ignore_index=True)
+    if waits.empty:
+        st.info("No patient on this route waited at any step after the warm-up.")
+        return
+    order = [stage_label(s) for s in WAIT_STAGES if stage_label(s) in set(waits["wait"])]
+    waits["wait"] = pd.Categorical(waits["wait"], order)
+    days_counted = shown.baseline.run.days - shown.baseline.run.warmup_days
+    st.caption(f"Patients arriving in the {days_counted} days after warm-up of the first replication (of "
+               f"{shown.baseline.run.replications}); each panel is one wait, in minutes, as its mean is measured "
+               "in the table above. The height is the share of that arm's patients who waited that long.")
+    st.altair_chart(charts.wait_distribution_chart(charts.wait_histogram(waits.sort_values("wait")), names),
+                    width="stretch")
+    summary_rows = {}
+    for (wait, name), part in waits.groupby(["wait", "name"], sort=False, observed=True):
+        minutes = part["minutes"]
+        summary_rows.setdefault(wait, {})[name] = (
+            f"median {minutes.median():,.0f} min, 90% within {minutes.quantile(0.9):,.0f} min "
+            f"({len(minutes):,} patients)")
+    table = pd.DataFrame.from_dict(summary_rows, orient="index").reindex(columns=[names["baseline"],
+                                                                                 names["scenario"]])
+    table.index.name = "Wait"
+    st.html(stacked_table(table.reindex(order)))
+
+
+def _patient_flow(shown: Shown, names: dict[str, str]) -> None:
+    """One simulated day animated, today's pathway above the scenario, drawn only while the switch is on."""
+    from .animation import FIRST_HOUR, LAST_HOUR
+
+    st.caption(f"Each dot is a patient, {FIRST_HOUR:02d}:00-{LAST_HOUR:02d}:00 on the first day after warm-up of "
+               "the first replication; the same patients arrive in both arms. Press the play button under the "
+               "picture, or drag its slider. Where a step holds more patients than fit, '+ N more' counts them.")
+    if not st.toggle("Show the animated patient flow", key="show_flow",
+                     help="Replays the first replication of both arms with its event log and draws one day "
+                          f"({rough_time(2 * shown.baseline.run.days * st.session_state.get(SPEED, SECONDS_PER_REPLICATION_DAY) + 10)} "
+                          "the first time for a scenario); nothing is computed while it is off."):
+        return
+    key = (replication_key(shown.baseline), replication_key(shown.scenario))
+    kept: dict = st.session_state.setdefault(FLOWS, {})
+    if key not in kept:
+        try:
+            from .animation import patient_flow
+
+            with st.spinner("Replaying one day of both arms and drawing it"):
+                kept[key] = patient_flow(shown.baseline, shown.scenario, names)
+        except ImportError:
+            st.info("The animation needs vidigi: pip install -e '.[app]'.")
+            return
+        while len(kept) > KEPT_FLOWS:
+            del kept[next(iter(kept))]
+    st.plotly_chart(kept[key], width="stretch", config={"displayModeBar": False}, key="patient_flow")
 
 
 def _pathway(table: pd.DataFrame, names: dict[str, str]) -> None:
@@ -391,7 +482,7 @@ def scenarios_page() -> None:
                    "settings, growth or patient facts): each is compared with its own; the Today column is the "
                    f"first's ({chosen[0].name}).")
     table, long = scenarios_table(chosen)
-    st.table(table)
+    st.html(stacked_table(table))  # columns on a laptop, one block per figure on a phone: never cut
     money = long[long["measure"].isin(["gross_total", "net_total", "cash_total"]) & long["trusted"]]
     if not money.empty:
         st.altair_chart(charts.scenarios_chart(money), width="stretch")

@@ -11,14 +11,16 @@ path. Nothing here is shared between sessions.
 from __future__ import annotations
 
 from collections.abc import Callable, MutableMapping
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
 from ..analysis.output_analysis import paired_comparison, summarise
 from ..experiments.executors import SerialExecutor
-from ..experiments.runner import SDA_DIARIES, ReplicationResult, summary_table
+from ..experiments.runner import SDA_DIARIES, ReplicationResult, run_one, summary_table
 from ..experiments.store import SessionStore, replication_key, results, results_of
+from ..inputs.calendar import MIN_PER_DAY
 from ..inputs.config import Config
 from ..outputs.labels import kpi_label
 
@@ -112,3 +114,52 @@ def slot_use(reps: list[ReplicationResult], cfg: Config) -> pd.DataFrame:
                 })
     return pd.DataFrame(rows, columns=["provider", "weekday", "hour", "slots_per_day",
                                        "booked_per_day", "use_pct"])
+
+
+WAIT_STAGES = MappingProxyType({
+    "ia": "ia_wait_mean_min",
+    "utc": "utc_wait_mean_min",
+    "ed": "ed_wait_mean_min",
+    "sda_gpcg": "redirected_time_to_slot_mean_min",
+    "sda_pcn": "pcn_time_to_slot_mean_min",
+})
+"""Each wait a patient can have, by the KPI whose mean it is (the same start and end as that KPI)."""
+
+
+def stage_label(stage: str) -> str:
+    """A wait in words, from the label table: ``Wait for UTC clinician``."""
+    return kpi_label(WAIT_STAGES[stage]).removesuffix(", mean, minutes")
+
+
+def wait_times(cfg: Config, replication: int = 0) -> pd.DataFrame:
+    """Every wait of every patient arriving after the warm-up, from one replication's event log.
+
+    The replication is run again with its event log kept (the same config and seed give the
+    same patients as the run the page shows). Each wait is measured as its KPI measures it
+    (:data:`WAIT_STAGES`): IA nurse from the door, UTC clinician and ED cubicle from joining
+    the queue, SDA from the door (front-door redirections) or first contact (PCN SDA).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per wait: ``route`` (the route's code), ``stage`` (a key of :data:`WAIT_STAGES`),
+        ``minutes``.
+    """
+    log = run_one(cfg, replication, events=True).events
+    log = log[log["arrival"] >= cfg.run.warmup_days * MIN_PER_DAY]
+    steps = log["route"].astype(str).str.split(r"[:>]", regex=True)
+    used = {step: steps.map(lambda s, step=step: step in s).to_numpy(dtype=bool) for step in ("sda_gpcg", "sda_pcn")}
+    spans = {
+        "ia": (log["door_arrival"], log["ia_start"], np.ones(len(log), dtype=bool)),
+        "utc": (log["utc_join"], log["utc_start"], np.ones(len(log), dtype=bool)),
+        "ed": (log["ed_join"], log["ed_start"], np.ones(len(log), dtype=bool)),
+        "sda_gpcg": (log["door_arrival"], log["sda_slot"], used["sda_gpcg"]),
+        "sda_pcn": (log["arrival"], log["sda_slot"], used["sda_pcn"]),
+    }
+    parts = []
+    for stage, (begin, end, keep) in spans.items():
+        minutes = (end - begin).to_numpy(dtype=float)
+        keep = keep & ~np.isnan(minutes)
+        parts.append(pd.DataFrame({"route": log["route"].astype(str).to_numpy()[keep], "stage": stage,
+                                   "minutes": minutes[keep]}))
+    return pd.concat(parts, ignore_index=True)

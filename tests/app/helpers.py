@@ -17,8 +17,8 @@ def small_app(pathway: str = "current", replications: int = 2, days: int = 10) -
     at.run()
     if pathway != "current":
         at.radio(key="pathway").set_value(pathway).run()
-    at.number_input(key=f"{pathway}|reps").set_value(replications)
-    at.number_input(key=f"{pathway}|days").set_value(days)
+    at.text_input(key=f"{pathway}|reps").set_value(str(replications))
+    at.text_input(key=f"{pathway}|days").set_value(str(days))
     return at.run()
 
 

@@ -10,6 +10,7 @@ import streamlit as st
 from openpyxl import load_workbook
 from streamlit.delta_generator import DeltaGenerator
 
+from sim.app.tables import CSS_CLASS, read_stacked_table
 from sim.inputs.config import load_config
 from sim.outputs.labels import kpi_label
 
@@ -305,7 +306,8 @@ def test_two_scenarios_side_by_side(downloads):
     at.slider(key="current|redirection_current|rate").set_value(0.0).run()
     run(at, "No redirection")
     assert problems(at) == []
-    table = next(t.value for t in at.table if t.value.index.name == "What")
+    table = next(read_stacked_table(h.proto.body) for h in at.get("html") if CSS_CLASS in h.proto.body)
+    assert table.index.name == "What"
     assert {"Today's pathway", "Today as it is", "No redirection"} <= set(table.columns)
     assert table.loc["Gross saving a year (95% interval)", "Today as it is"].startswith("GBP 0")
     assert " to " in table.loc["Gross saving a year (95% interval)", "No redirection"]

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from sim.app.tables import CSS_CLASS, NARROW_PX
+
 from .helpers import ROOT
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -80,7 +82,7 @@ def app_url(tmp_path_factory):
         log.close()
 
 
-def _set_number(page, label: str, value: int) -> None:
+def _set_number(page, label: str, value: int | str) -> None:
     from playwright.sync_api import expect
 
     box = page.get_by_label(label, exact=True)
@@ -131,7 +133,7 @@ def _block(page, who: str, first: int, until: int, extra: int) -> None:
         page.keyboard.type(f"{hour:02d}:00")  # the select filters its options as one types
         page.keyboard.press("Enter")
         expect(popover.get_by_label(label)).to_have_value(f"{hour:02d}:00")
-    box = popover.get_by_label("Staff (+ or -)")
+    box = popover.get_by_role("textbox", name="Staff (+ or -)")
     box.fill(str(extra))
     box.press("Enter")
     page.wait_for_timeout(500)
@@ -148,6 +150,14 @@ def _run(page, name: str) -> None:
     page.get_by_role("tab", name="Results").click()
     page.get_by_role("heading", name=f"{name} against today's pathway").wait_for()
     page.wait_for_timeout(1500)
+
+
+def _cut_cells(table) -> list[str]:
+    """The cells of an HTML table reaching past the window's right or left edge (their text), if any."""
+    return table.evaluate("""t => [...t.querySelectorAll('th, td')].filter(c => {
+        const r = c.getBoundingClientRect();
+        return r.width > 0 && (r.left < -1 || r.right > window.innerWidth + 1 || c.scrollWidth > c.clientWidth + 1);
+    }).map(c => c.textContent)""")
 
 
 def _in_view(page, locator) -> bool:
@@ -174,6 +184,29 @@ def test_a_leads_three_tasks_in_a_real_browser(app_url, viewport):
             assert page.get_by_role("button", name="Deploy").count() == 0  # no Streamlit Deploy button
             _tiny_run_settings(page)
 
+            # a number typed wrong is marked under its box and Run is refused; nothing is clamped
+            _sidebar(page, True)
+            seed = page.get_by_label("Seed", exact=True).input_value()
+            _set_number(page, "Seed", "4x")
+            expect(page.get_by_test_id("stSidebar").get_by_text("Seed = 4x: not a number")).to_be_visible()
+            _sidebar(page, False)
+            expect(page.get_by_role("button", name="Run", exact=True)).to_be_disabled()
+            expect(page.get_by_text("Run is refused until these inputs are fixed")).to_be_visible()
+            _sidebar(page, True)
+            _set_number(page, "Seed", seed)
+            _sidebar(page, False)
+            expect(page.get_by_role("button", name="Run", exact=True)).to_be_enabled()
+
+            # a reload keeps what was set (the inputs live in the page's address)
+            page.wait_for_url(lambda url: "seed=" not in url)  # the seed is back to the pathway's own
+            assert "reps=2" in page.url and "days=10" in page.url, page.url
+            page.reload()
+            page.get_by_role("button", name="Run", exact=True).wait_for()
+            _sidebar(page, True)
+            expect(page.get_by_label("Replications", exact=True)).to_have_value("2")
+            expect(page.get_by_label("Days per replication (warm-up included)", exact=True)).to_have_value("10")
+            _sidebar(page, False)
+
             # a broken scenario: one UTC clinician fewer in every hour. A warning, not a saving.
             _block(page, "UTC clinicians", 0, 24, -1)
             _run(page, "One clinician fewer")
@@ -189,7 +222,8 @@ def test_a_leads_three_tasks_in_a_real_browser(app_url, viewport):
             _block(page, "UTC clinicians", 18, 22, 1)
             _run(page, "Evening UTC clinician")
             net = page.get_by_test_id("stMetric").filter(has_text="Net saving a year")
-            net.scroll_into_view_if_needed()
+            net.evaluate("e => e.scrollIntoView({block: 'center'})")  # as a lead looking at it would, not at an edge
+            page.wait_for_timeout(500)
             value = net.get_by_test_id("stMetricValue").inner_text()
             assert re.fullmatch(r"-GBP [\d.,]+[kM]?", value), value  # the clinician costs money: a net loss
             interval = page.get_by_text(re.compile(r"^95% interval")).nth(1)
@@ -211,12 +245,41 @@ def test_a_leads_three_tasks_in_a_real_browser(app_url, viewport):
             _sidebar(page, False)
             _run(page, "Redesign 60 percent")
             page.get_by_role("tab", name="Scenarios side by side").click()
-            table = page.get_by_test_id("stTable").filter(has_text="Steady state?")
+            table = page.locator(f"table.{CSS_CLASS}").filter(has_text="Steady state?")
             expect(table).to_contain_text("Evening UTC clinician")
             expect(table).to_contain_text("Redesign 60 percent")
             page.wait_for_timeout(1500)
             table.scroll_into_view_if_needed()
+            cut = _cut_cells(table)
+            assert cut == [], f"side-by-side cells cut at {viewport} width: {cut[:3]}"
+            stacked = table.evaluate("t => getComputedStyle(t.querySelector('tbody tr')).display") == "block"
+            assert stacked == (VIEWPORTS[viewport]["width"] < NARROW_PX)  # one block per figure on a phone
+            saving = table.locator("tr").filter(has_text="Net saving a year")
+            saving.scroll_into_view_if_needed()
+            assert _in_view(page, saving)  # a whole figure, every scenario's value, readable without side-scrolling
             page.screenshot(path=str(SHOTS / f"side_by_side_{viewport}.png"), full_page=False)
+
+            # the distribution of waits per route, and (on the laptop) the animated patient flow
+            page.get_by_role("tab", name="Results").click()
+            page.get_by_role("tab", name="Waits").click()
+            page.get_by_role("button", name="Show the distribution of waits").click()
+            summary = page.locator(f"table.{CSS_CLASS}").filter(has_text="median ")
+            summary.wait_for()
+            expect(page.get_by_role("button", name="Show the distribution of waits")).to_have_count(0, timeout=STEP_TIMEOUT)
+            page.wait_for_timeout(2500)  # let the chart draw
+            summary.scroll_into_view_if_needed()
+            page.mouse.wheel(0, -450)  # the chart above its table
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(SHOTS / f"wait_distribution_{viewport}.png"), full_page=False)
+            if viewport == "laptop":
+                page.get_by_role("tab", name="Patient flow").click()
+                page.get_by_text("Show the animated patient flow").click()
+                slider = page.locator(".slider-rail-touch-rect")  # the animation's clock (the only plotly slider)
+                slider.first.wait_for()
+                slider.first.scroll_into_view_if_needed()
+                slider.first.click(position={"x": 300, "y": 20})  # to about midday
+                page.wait_for_timeout(2500)
+                page.screenshot(path=str(SHOTS / f"patient_flow_{viewport}.png"), full_page=False)
 
             # task 3: sweep the redirection rate (the redesign as set), typed without commas
             page.get_by_role("tab", name="Sweep one input").click()

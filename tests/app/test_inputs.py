@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from sim.app.scenario import (
     load_uploaded,
     session_hours,
 )
-from sim.app.schema import bounds
+from sim.app.schema import bounds, read_number
 from sim.app.simulate import replications, session_store, slot_use
 from sim.experiments.store import replication_key as config_key
 from sim.inputs.config import (
@@ -37,7 +38,7 @@ from sim.inputs.config import (
 )
 from sim.inputs.distributions import Lognormal
 
-from .helpers import ROOT, small_app
+from .helpers import ROOT, run, small_app
 
 
 @pytest.mark.parametrize(
@@ -165,15 +166,41 @@ def test_sessions_are_independent():
     assert math.isclose(first.slider(key="current|redirection_current|rate").value, 0.0)
 
 
-def test_widgets_take_their_limits_from_the_schema():
+def test_a_wrong_number_is_shown_beside_its_box_and_refuses_run():
+    """Out of range, not whole or not a number: one line under the box naming it and what was typed; no clamping."""
     at = small_app()
     growth = bounds(ArrivalProfile, "growth")
-    assert (at.number_input(key="current|growth").min, at.number_input(key="current|growth").max) == (
-        growth.low, growth.high)
-    reps = at.number_input(key="current|reps")
-    assert (reps.min, reps.max) == (1, bounds(RunConfig, "replications").high)
-    rate = at.slider(key="current|redirection_current|rate")
-    assert (rate.min, rate.max) == (0.0, 100.0)  # a share 0-1, shown in per cent
+    at.text_input(key="current|reps").set_value("10,001")
+    at.text_input(key="current|seed").set_value("forty")
+    at.text_input(key="current|growth").set_value(f"{growth.high + 1:g}").run()
+    beside = [e.value for e in at.sidebar.error]  # in the sidebar, each under its box, in the boxes' order
+    assert beside == [
+        f"Demand growth (x) = {growth.high + 1:g}: give a number from {growth.low:g} to {growth.high:g}",
+        "Replications = 10,001: give a whole number from 1 to 10,000",
+        f"Seed = forty: not a number; give a whole number from 0 to {int(bounds(RunConfig, 'seed').high):,}"]
+    assert at.button(key="run").disabled  # Run refuses
+    assert at.text_input(key="current|reps").value == "10,001"  # what was typed stays, never clamped
+    assert any("Run is refused until these inputs are fixed" in e.value for e in at.main.error)
+    at.text_input(key="current|reps").set_value("3")
+    at.text_input(key="current|seed").set_value("7")
+    at.text_input(key="current|growth").set_value("1.10").run()
+    assert not at.error and not at.button(key="run").disabled
+    run(at)
+    shown = next(iter(at.session_state["scenarios"].values()))
+    assert (shown.baseline.run.replications, shown.baseline.run.seed, shown.scenario.demand.walk_in.growth) == (
+        3, 7, 1.1)
+
+
+def test_a_typed_number_is_read_with_its_bounds():
+    reps = bounds(RunConfig, "replications")
+    assert read_number(" 10,000 ", "Replications", reps) == 10_000
+    for typed, why in (("0", "give a whole number from 1 to 10,000"), ("2.5", "give a whole number"),
+                       ("", "not a number"), ("nan", "not a number"), ("1e400", "not a number")):
+        with pytest.raises(ConfigError, match=f"^Replications = {re.escape(typed.strip() or '(empty)')}: {why}"):
+            read_number(typed, "Replications", reps)
+    minutes = bounds(Lognormal, "mean")
+    with pytest.raises(ConfigError, match=r"^Minutes = 0: give a number above 0"):
+        read_number("0", "Minutes", minutes, whole=False)
 
 
 def test_slot_and_rota_tables_are_validated_like_the_config(current_cfg):
@@ -184,7 +211,8 @@ def test_slot_and_rota_tables_are_validated_like_the_config(current_cfg):
     slots = slots_table(choices_from_config(current_cfg).slots)
     assert table_slots(slots) == choices_from_config(current_cfg).slots  # round trip
     slots.iloc[0, 6] = MAX_SLOTS_PER_DAY + 1
-    with pytest.raises(ConfigError, match=r"^slot_diaries\.gpcg_sda\.slots_per_day on Sun = \d+: give a whole"):
+    with pytest.raises(ConfigError, match=r"^GP Care Group SDA service \(front-door redirections\): SDA slots a day "
+                                          r"on Sun = \d+: give a whole"):
         table_slots(slots)
     rota = rota_table(current_cfg.utc.clinicians)
     assert table_rota(rota, "clinicians", Utc) == [list(map(int, row)) for row in rota.to_numpy().T]
@@ -195,6 +223,8 @@ def test_slot_and_rota_tables_are_validated_like_the_config(current_cfg):
     rota.loc["18:00", "Mon"] = -1
     with pytest.raises(ConfigError, match=r"^clinicians on Mon at 18:00 = -1: give a whole number from 0"):
         table_rota(rota, "clinicians", Utc)
+    with pytest.raises(ConfigError, match=r"^UTC clinicians on duty on Mon at 18:00 = -1: give a whole number"):
+        table_rota(rota, "clinicians", Utc, "UTC clinicians on duty")
 
 
 def test_route_flows_sum_the_routes_through_each_arrow():

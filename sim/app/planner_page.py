@@ -320,4 +320,4 @@ def planner_page() -> None:
     _show(last_request, result)
 
 
-__all__ = ["TargetChoice", "build_plan", "planner_page", "planner_store", "run_request"]
+__all__ = ("TargetChoice", "build_plan", "planner_page", "planner_store", "run_request")

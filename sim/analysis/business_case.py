@@ -35,8 +35,11 @@ IMPLEMENTATION_NAME = "New services (Care Navigator, extra IA nurse time, PCN pi
 
 def line_names(costing: CostingTable) -> dict[str, str]:
     """Each line's words, with the new services and the total."""
-    return {**{name: line.label for name, line in costing.lines.items()},
-            "implementation": IMPLEMENTATION_NAME, "total": "Total"}
+    return {
+        **{name: line.label for name, line in costing.lines.items()},
+        "implementation": IMPLEMENTATION_NAME,
+        "total": "Total",
+    }
 
 
 def line_volumes(summary: pd.DataFrame, costing: CostingTable | None = None) -> pd.DataFrame:
@@ -56,22 +59,31 @@ def slots_per_year(slots_per_day) -> float:
 
 def commissioned_slots_per_year(cfg: Config, costing: CostingTable) -> dict[str, float]:
     """Commissioned SDA slots a year of each commissioned line in a pathway."""
-    return {name: slots_per_year(getattr(cfg.slot_diaries, line.diary).slots_per_day)
-            for name, line in costing.lines.items() if line.basis == "commissioned"}
+    return {
+        name: slots_per_year(getattr(cfg.slot_diaries, line.diary).slots_per_day)
+        for name, line in costing.lines.items()
+        if line.basis == "commissioned"
+    }
 
 
 def funded_slots_per_year(costing: CostingTable) -> dict[str, float]:
     """Slots a year paid for today (the funded baseline) of each commissioned line."""
-    return {name: slots_per_year(line.funded_slots_per_day)
-            for name, line in costing.lines.items() if line.basis == "commissioned"}
+    return {
+        name: slots_per_year(line.funded_slots_per_day)
+        for name, line in costing.lines.items()
+        if line.basis == "commissioned"
+    }
 
 
 def implementation_cost(case: BusinessCase) -> float:
     """Annual cost of the redesign's new services, GBP."""
     imp = case.implementation
-    return (imp.care_navigator_wte * imp.care_navigator_gbp_per_wte
-            + imp.ia_nurse_extra_hours_per_day * DAYS_PER_YEAR * imp.ia_nurse_gbp_per_hour
-            + imp.pcn_pilot_funding_gbp + imp.estates_gbp)
+    return (
+        imp.care_navigator_wte * imp.care_navigator_gbp_per_wte
+        + imp.ia_nurse_extra_hours_per_day * DAYS_PER_YEAR * imp.ia_nurse_gbp_per_hour
+        + imp.pcn_pilot_funding_gbp
+        + imp.estates_gbp
+    )
 
 
 @dataclass(frozen=True)
@@ -83,16 +95,25 @@ class Arm:
 
     def lines(self, costing: CostingTable) -> ArmLines:
         """Line volumes, prices, commissioned slots and GP hours of an appointment: what ``line_savings`` reads."""
-        return ArmLines(line_volumes(self.summary, costing), line_prices(self.cfg, costing),
-                        commissioned_slots_per_year(self.cfg, costing),
-                        self.cfg.sda_consultation.gp_appointment_min / 60.0)
+        return ArmLines(
+            line_volumes(self.summary, costing),
+            line_prices(self.cfg, costing),
+            commissioned_slots_per_year(self.cfg, costing),
+            self.cfg.sda_consultation.gp_appointment_min / 60.0,
+        )
 
     def gp_hours_per_week(self) -> pd.Series:
         return self.summary.set_index("replication")["gp_reattendance_hours_per_week"]
 
 
-def replication_savings(baseline: Arm, scenario: Arm, case: BusinessCase, new_services: bool = True,
-                        reset_lines: tuple[str, ...] = (), funded_baseline: bool = True) -> pd.DataFrame:
+def replication_savings(
+    baseline: Arm,
+    scenario: Arm,
+    case: BusinessCase,
+    new_services: bool = True,
+    reset_lines: tuple[str, ...] = (),
+    funded_baseline: bool = True,
+) -> pd.DataFrame:
     """Per-replication savings of the whole costing table: ``line_savings`` on two arms' KPIs.
 
     ``new_services``: charge the scenario with the redesign's new services (the
@@ -105,10 +126,15 @@ def replication_savings(baseline: Arm, scenario: Arm, case: BusinessCase, new_se
     (the saving in the pathway cost ``compare`` reports, which is the gross saving).
     """
     costing = case.costing
-    frame = line_savings(baseline.lines(costing), scenario.lines(costing), costing,
-                         funded_slots_per_year=funded_slots_per_year(costing) if funded_baseline else None,
-                         new_services_gbp=implementation_cost(case) if new_services else 0.0,
-                         new_services_cash=case.implementation.cash_releasing, reset_lines=reset_lines)
+    frame = line_savings(
+        baseline.lines(costing),
+        scenario.lines(costing),
+        costing,
+        funded_slots_per_year=funded_slots_per_year(costing) if funded_baseline else None,
+        new_services_gbp=implementation_cost(case) if new_services else 0.0,
+        new_services_cash=case.implementation.cash_releasing,
+        reset_lines=reset_lines,
+    )
     base_total = baseline.summary.set_index("replication")["cost_total_annual_gbp"]
     scen_total = scenario.summary.set_index("replication")["cost_total_annual_gbp"].reindex(frame.index)
     frame["model_total_gbp"] = base_total - scen_total
@@ -127,9 +153,12 @@ def savings_table(savings: pd.DataFrame, costing: CostingTable) -> pd.DataFrame:
     rows = []
     for line in (*lines, "total"):
         spec = costing.lines.get(line)
-        row = {"line": line, "label": names[line],
-               "basis": spec.basis if spec else ("new services" if line == "implementation" else ""),
-               "payer": spec.payer if spec else ""}
+        row = {
+            "line": line,
+            "label": names[line],
+            "basis": spec.basis if spec else ("new services" if line == "implementation" else ""),
+            "payer": spec.payer if spec else "",
+        }
         parts = lines if line == "total" else [line]
         row["baseline_paid_gbp"] = sum(float(savings[f"baseline_paid_{x}"].mean()) for x in parts)
         row["scenario_paid_gbp"] = sum(float(savings[f"scenario_paid_{x}"].mean()) for x in parts)
@@ -145,31 +174,67 @@ def savings_table(savings: pd.DataFrame, costing: CostingTable) -> pd.DataFrame:
 
 
 HEADLINE = (
-    ("gross_total", "Gross activity saving: activity avoided at unit cost, the paper's basis (GP time out)",
-     "GBP a year"),
-    ("net_total", "Net saving: gross, with the new SDA slots paid whether used or not and the new services' "
-                  "costs taken off (not cash)", "GBP a year"),
-    ("cash_total", "Cash-releasing saving, contracts as they stand: only payments that change "
-                   "(the UTC block and ED stay as paid today)", "GBP a year"),
-    ("cash_total_after_reset", "Cash-releasing saving once the contract events have happened "
-                               "(the UTC block reset to the new activity)", "GBP a year"),
-    ("gp_hours_per_week", "GP time freed: GP appointments and reattendances avoided (not cash; in no saving)",
-     "hours a week"),
+    (
+        "gross_total",
+        "Gross activity saving: activity avoided at unit cost, the paper's basis (GP time out)",
+        "GBP a year",
+    ),
+    (
+        "net_total",
+        "Net saving: gross, with the new SDA slots paid whether used or not and the new services' "
+        "costs taken off (not cash)",
+        "GBP a year",
+    ),
+    (
+        "cash_total",
+        "Cash-releasing saving, contracts as they stand: only payments that change "
+        "(the UTC block and ED stay as paid today)",
+        "GBP a year",
+    ),
+    (
+        "cash_total_after_reset",
+        "Cash-releasing saving once the contract events have happened (the UTC block reset to the new activity)",
+        "GBP a year",
+    ),
+    (
+        "gp_hours_per_week",
+        "GP time freed: GP appointments and reattendances avoided (not cash; in no saving)",
+        "hours a week",
+    ),
     ("gp_time_value_gbp", "Value of that GP time at the GP appointment cost (not cash; in no saving)", "GBP a year"),
-    ("x6_gp_hours_per_week", "X6 alone: GP reattendance hours freed by comprehensive SDA consultations",
-     "hours a week"),
+    (
+        "x6_gp_hours_per_week",
+        "X6 alone: GP reattendance hours freed by comprehensive SDA consultations",
+        "hours a week",
+    ),
 )
 
 
 INPUT_UNCERTAINTY = (
-    ("gross_total_input_uncertainty", "saving", "Gross activity saving over the inputs' uncertainty (PSA): median of the "
-     "draws; 95% of the draws between", "GBP a year"),
-    ("probability_gross_saving_positive", "probability_saving_positive",
-     "Probability that the gross saving is positive, over the inputs' uncertainty (PSA)", "share"),
-    ("net_total_input_uncertainty", "net_saving", "Net saving over the inputs' uncertainty (PSA): median of the draws; "
-     "95% of the draws between", "GBP a year"),
-    ("probability_net_saving_positive", "probability_net_saving_positive",
-     "Probability that the net saving is positive, over the inputs' uncertainty (PSA)", "share"),
+    (
+        "gross_total_input_uncertainty",
+        "saving",
+        "Gross activity saving over the inputs' uncertainty (PSA): median of the draws; 95% of the draws between",
+        "GBP a year",
+    ),
+    (
+        "probability_gross_saving_positive",
+        "probability_saving_positive",
+        "Probability that the gross saving is positive, over the inputs' uncertainty (PSA)",
+        "share",
+    ),
+    (
+        "net_total_input_uncertainty",
+        "net_saving",
+        "Net saving over the inputs' uncertainty (PSA): median of the draws; 95% of the draws between",
+        "GBP a year",
+    ),
+    (
+        "probability_net_saving_positive",
+        "probability_net_saving_positive",
+        "Probability that the net saving is positive, over the inputs' uncertainty (PSA)",
+        "share",
+    ),
 )
 """Headline rows from a PSA's ``psa_summary.csv``: (measure, its figures there, label, unit)."""
 
@@ -198,10 +263,21 @@ def input_uncertainty_rows(psa_summary: pd.DataFrame, covers: str) -> pd.DataFra
                 continue
             mean, low, high = (float(figures.loc[k, "value"]) for k in keys)
             what = f"input uncertainty: 2.5th to 97.5th percentile of {draws} draws"
-        rows.append({"measure": measure, "label": label, "unit": unit, "mean": mean, "ci_low": low, "ci_high": high,
-                     "n_reps": draws, "interval_covers": f"{what} ({covers})"})
-    return pd.DataFrame(rows, columns=["measure", "label", "unit", "mean", "ci_low", "ci_high", "n_reps",
-                                       "interval_covers"])
+        rows.append(
+            {
+                "measure": measure,
+                "label": label,
+                "unit": unit,
+                "mean": mean,
+                "ci_low": low,
+                "ci_high": high,
+                "n_reps": draws,
+                "interval_covers": f"{what} ({covers})",
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["measure", "label", "unit", "mean", "ci_low", "ci_high", "n_reps", "interval_covers"]
+    )
 
 
 def costing_mismatch(headline: pd.DataFrame, comparison: pd.DataFrame, tolerance_gbp: float = 1.0) -> str:
@@ -218,13 +294,16 @@ def costing_mismatch(headline: pd.DataFrame, comparison: pd.DataFrame, tolerance
     pathway = float(rows.loc["cost_total_annual_gbp", "saving_gbp_mean"])
     if abs(gross - pathway) <= tolerance_gbp:
         return ""
-    return (f"warning: this business case's costing table prices its lines otherwise than the shipped "
-            f"configs/costing.yaml, which prices the pathway cost that compare, sweeps, the PSA and the web app "
-            f"report: its gross saving is GBP {gross:,.0f} a year, theirs GBP {pathway:,.0f}.")
+    return (
+        f"warning: this business case's costing table prices its lines otherwise than the shipped "
+        f"configs/costing.yaml, which prices the pathway cost that compare, sweeps, the PSA and the web app "
+        f"report: its gross saving is GBP {gross:,.0f} a year, theirs GBP {pathway:,.0f}."
+    )
 
 
-def headline_table(savings: pd.DataFrame, x6_step: pd.DataFrame | None = None,
-                   after_reset: pd.DataFrame | None = None) -> pd.DataFrame:
+def headline_table(
+    savings: pd.DataFrame, x6_step: pd.DataFrame | None = None, after_reset: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """``measure, label, unit, mean, ci_low, ci_high, n_reps, interval_covers`` of the headline figures.
 
     ``x6_step``: the per-replication savings of switching X6 on alone (one attribution
@@ -245,7 +324,16 @@ def headline_table(savings: pd.DataFrame, x6_step: pd.DataFrame | None = None,
         else:
             series = savings[column]
         mean, low, high, n = t_interval(series)
-        rows.append({"measure": column, "label": label, "unit": unit, "mean": mean,
-                     "ci_low": low, "ci_high": high, "n_reps": n,
-                     "interval_covers": "simulation noise only (paired replications), not input uncertainty"})
+        rows.append(
+            {
+                "measure": column,
+                "label": label,
+                "unit": unit,
+                "mean": mean,
+                "ci_low": low,
+                "ci_high": high,
+                "n_reps": n,
+                "interval_covers": "simulation noise only (paired replications), not input uncertainty",
+            }
+        )
     return pd.DataFrame(rows)

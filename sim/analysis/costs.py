@@ -67,8 +67,9 @@ def activity_volume_kpis(activities: np.ndarray, channels: np.ndarray, weight: n
     return out
 
 
-def activity_prices(unit_costs: UnitCosts, costing: CostingTable | None = None,
-                    bases: Iterable[str] | None = None) -> dict[str, float]:
+def activity_prices(
+    unit_costs: UnitCosts, costing: CostingTable | None = None, bases: Iterable[str] | None = None
+) -> dict[str, float]:
     """Price of each activity on the lines whose basis is in ``bases`` (default: the money lines)."""
     costing = costing or shipped_costing()
     prices = unit_costs.model_dump()
@@ -91,8 +92,12 @@ def patient_costs(activities: np.ndarray, unit_costs: UnitCosts, costing: Costin
     return cost
 
 
-def gp_time_value(activities: np.ndarray, unit_costs: UnitCosts, costing: CostingTable | None = None,
-                  lines: Iterable[str] | None = None) -> float:
+def gp_time_value(
+    activities: np.ndarray,
+    unit_costs: UnitCosts,
+    costing: CostingTable | None = None,
+    lines: Iterable[str] | None = None,
+) -> float:
     """Value in GBP of the GP time among ``activities`` (capitation lines; not cash, in no saving).
 
     ``lines``: only these GP time lines (default: every capitation line).
@@ -116,8 +121,9 @@ def reattendance_value(activities: np.ndarray, unit_costs: UnitCosts) -> float:
     return gp_time_value(activities, unit_costs, lines=("gp_reattendances",))
 
 
-def line_volumes(summary: pd.DataFrame, costing: CostingTable | None = None,
-                 channels: Iterable[str] = CHANNELS) -> pd.DataFrame:
+def line_volumes(
+    summary: pd.DataFrame, costing: CostingTable | None = None, channels: Iterable[str] = CHANNELS
+) -> pd.DataFrame:
     """Volume a day of each line per replication (rows: replications), from the activity KPIs.
 
     ``channels``: count patients arriving by these channels only (e.g. ``["gp_overflow"]``).
@@ -131,8 +137,9 @@ def line_volumes(summary: pd.DataFrame, costing: CostingTable | None = None,
         columns = [activity_kpi(c, a) for c in channels for a in line.activities]
         missing = [c for c in columns if c not in frame.columns]
         if missing:
-            raise KeyError(f"line volumes need the KPI {missing[0]} (results made before the costing table; "
-                           "rerun them)")
+            raise KeyError(
+                f"line volumes need the KPI {missing[0]} (results made before the costing table; rerun them)"
+            )
         out[name] = frame[columns].to_numpy(dtype=float).sum(axis=1)
     return out
 
@@ -166,10 +173,16 @@ def line_prices(unit_costs: UnitCosts, costing: CostingTable | None = None) -> d
     return {name: float(prices[line.price]) if line.price else 0.0 for name, line in costing.lines.items()}
 
 
-def line_savings(baseline: ArmLines, scenario: ArmLines, costing: CostingTable, *,
-                 funded_slots_per_year: Mapping[str, float] | None = None,
-                 new_services_gbp: float = 0.0, new_services_cash: bool = True,
-                 reset_lines: Iterable[str] = ()) -> pd.DataFrame:
+def line_savings(
+    baseline: ArmLines,
+    scenario: ArmLines,
+    costing: CostingTable,
+    *,
+    funded_slots_per_year: Mapping[str, float] | None = None,
+    new_services_gbp: float = 0.0,
+    new_services_cash: bool = True,
+    reset_lines: Iterable[str] = (),
+) -> pd.DataFrame:
     """Every saving, line by line and per replication, from two arms' line volumes: the one costing function.
 
     A saving is ``baseline - scenario`` (positive is a saving), a year. For each line:
@@ -236,7 +249,7 @@ def line_savings(baseline: ArmLines, scenario: ArmLines, costing: CostingTable, 
     hours = pd.Series(0.0, index=index)
     value = pd.Series(0.0, index=index)
     for name in costing.gp_time_lines():
-        fewer = (base_v[name] - scen_v[name])
+        fewer = base_v[name] - scen_v[name]
         frame[f"gp_hours_per_week_{name}"] = fewer * 7.0 * scenario.gp_hours_each
         frame[f"gp_time_value_gbp_{name}"] = fewer * DAYS_PER_YEAR * scenario.prices[name]
         hours = hours + frame[f"gp_hours_per_week_{name}"]

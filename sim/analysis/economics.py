@@ -90,15 +90,19 @@ def financial_case(savings: pd.DataFrame, case: BusinessCase) -> pd.DataFrame:
             start = fin.go_live.replace(year=fin.go_live.year + year - 1) if year else None
             label_start = start or fin.go_live.replace(year=fin.go_live.year - 1)
             index = (1.0 + fin.cost_inflation_pct / 100.0) ** (label_start.year - first)
-            row = {"scenario": scenario, "year": year, "financial_year": financial_year(label_start),
-                   "ramp_up": fin.ramp(year) if year else 0.0, "price_index": index}
+            row = {
+                "scenario": scenario,
+                "year": year,
+                "financial_year": financial_year(label_start),
+                "ramp_up": fin.ramp(year) if year else 0.0,
+                "price_index": index,
+            }
             total = 0.0
             for name in (*groups["tariff"], *groups["block"], *groups["commissioned"]):
                 value = 0.0
                 if year:
                     if name in groups["block"]:
-                        share = max((share_of_year_after(start, e.date) for e in active if e.line == name),
-                                    default=0.0)
+                        share = max((share_of_year_after(start, e.date) for e in active if e.line == name), default=0.0)
                         value = share * float(savings[f"gross_{name}"].mean())
                     elif name in groups["tariff"]:
                         cash_from = costing.lines[name].cash_from
@@ -119,8 +123,9 @@ def financial_case(savings: pd.DataFrame, case: BusinessCase) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def economic_flows(savings: pd.DataFrame, case: BusinessCase, waiting_hours_saved_per_year: pd.Series | None = None
-                   ) -> dict[str, pd.Series]:
+def economic_flows(
+    savings: pd.DataFrame, case: BusinessCase, waiting_hours_saved_per_year: pd.Series | None = None
+) -> dict[str, pd.Series]:
     """Per-replication full-year economic flows (real, price base year), after optimism bias.
 
     Keys: ``benefits`` (activity avoided at unit cost on the money lines other than the
@@ -135,8 +140,11 @@ def economic_flows(savings: pd.DataFrame, case: BusinessCase, waiting_hours_save
     benefits = savings[[f"net_{n}" for n in others]].sum(axis=1)
     costs = -savings[[*(f"net_{n}" for n in commissioned), "net_implementation"]].sum(axis=1)
     gp_time = savings["gp_hours_per_week"] * 52.0 * econ.gp_hour_value_gbp
-    waiting = (waiting_hours_saved_per_year if waiting_hours_saved_per_year is not None
-               else pd.Series(0.0, index=savings.index)) * econ.patient_hour_value_gbp
+    waiting = (
+        waiting_hours_saved_per_year
+        if waiting_hours_saved_per_year is not None
+        else pd.Series(0.0, index=savings.index)
+    ) * econ.patient_hour_value_gbp
     return {
         "benefits_before_ob": benefits,
         "costs_before_ob": costs,
@@ -147,8 +155,9 @@ def economic_flows(savings: pd.DataFrame, case: BusinessCase, waiting_hours_save
     }
 
 
-def npv(savings: pd.DataFrame, case: BusinessCase, waiting_hours_saved_per_year: pd.Series | None = None
-        ) -> dict[str, pd.Series]:
+def npv(
+    savings: pd.DataFrame, case: BusinessCase, waiting_hours_saved_per_year: pd.Series | None = None
+) -> dict[str, pd.Series]:
     """Per-replication net present values (real, discounted, after optimism bias).
 
     Keys: ``cash_releasing`` (benefits - costs - set-up), ``non_cash`` (GP time and
@@ -173,8 +182,9 @@ def _interval_row(prefix: str, series: pd.Series) -> dict:
     return {f"{prefix}_gbp": mean, f"{prefix}_ci_low_gbp": low, f"{prefix}_ci_high_gbp": high}
 
 
-def economic_summary(savings: pd.DataFrame, case: BusinessCase,
-                     waiting_hours_saved_per_year: pd.Series | None = None) -> pd.DataFrame:
+def economic_summary(
+    savings: pd.DataFrame, case: BusinessCase, waiting_hours_saved_per_year: pd.Series | None = None
+) -> pd.DataFrame:
     """The economic case's lines: full-year flows before and after optimism bias, and the NPVs.
 
     Columns: ``item, label, gbp, ci_low_gbp, ci_high_gbp, kind`` (kind: cash-releasing
@@ -184,34 +194,68 @@ def economic_summary(savings: pd.DataFrame, case: BusinessCase,
     flows = economic_flows(savings, case, waiting_hours_saved_per_year)
     values = npv(savings, case, waiting_hours_saved_per_year)
     items = [
-        ("benefits_before_ob", "Activity avoided at unit cost a year (UTC, ED, NHS 111...), before optimism bias",
-         flows["benefits_before_ob"], "benefit (activity value)"),
-        ("benefits", f"The same, lowered {econ.optimism_bias_savings_pct:g}% for optimism bias", flows["benefits"],
-         "benefit (activity value)"),
-        ("costs_before_ob", "New SDA slots and new services a year, before optimism bias", flows["costs_before_ob"],
-         "cost"),
-        ("costs", f"The same, raised {econ.optimism_bias_costs_pct:g}% for optimism bias "
-                  f"({econ.optimism_bias_category})", flows["costs"], "cost"),
-        ("gp_time", f"GP time freed a year at GBP {econ.gp_hour_value_gbp:,.0f} an hour (non-cash)",
-         flows["gp_time"], "non-cash benefit"),
-        ("waiting_time", waiting_time_words(econ.patient_hour_value_gbp, waiting_hours_saved_per_year),
-         flows["waiting_time"], "non-cash benefit"),
-        ("npv_cash_releasing", f"Net present value of activity benefits less costs, years 0-{econ.horizon_years}, "
-                               f"at {econ.discount_rate:.1%}", values["cash_releasing"], "present value"),
-        ("npv_non_cash", "Net present value of the non-cash benefits (GP time, waiting time)", values["non_cash"],
-         "present value"),
+        (
+            "benefits_before_ob",
+            "Activity avoided at unit cost a year (UTC, ED, NHS 111...), before optimism bias",
+            flows["benefits_before_ob"],
+            "benefit (activity value)",
+        ),
+        (
+            "benefits",
+            f"The same, lowered {econ.optimism_bias_savings_pct:g}% for optimism bias",
+            flows["benefits"],
+            "benefit (activity value)",
+        ),
+        (
+            "costs_before_ob",
+            "New SDA slots and new services a year, before optimism bias",
+            flows["costs_before_ob"],
+            "cost",
+        ),
+        (
+            "costs",
+            f"The same, raised {econ.optimism_bias_costs_pct:g}% for optimism bias ({econ.optimism_bias_category})",
+            flows["costs"],
+            "cost",
+        ),
+        (
+            "gp_time",
+            f"GP time freed a year at GBP {econ.gp_hour_value_gbp:,.0f} an hour (non-cash)",
+            flows["gp_time"],
+            "non-cash benefit",
+        ),
+        (
+            "waiting_time",
+            waiting_time_words(econ.patient_hour_value_gbp, waiting_hours_saved_per_year),
+            flows["waiting_time"],
+            "non-cash benefit",
+        ),
+        (
+            "npv_cash_releasing",
+            f"Net present value of activity benefits less costs, years 0-{econ.horizon_years}, "
+            f"at {econ.discount_rate:.1%}",
+            values["cash_releasing"],
+            "present value",
+        ),
+        (
+            "npv_non_cash",
+            "Net present value of the non-cash benefits (GP time, waiting time)",
+            values["non_cash"],
+            "present value",
+        ),
         ("npv_total", "Net present value, all benefits and costs", values["total"], "present value"),
     ]
     rows = []
     for item, label, series, kind in items:
         mean, low, high, _ = t_interval(series)
-        rows.append({"item": item, "label": label, "gbp": mean, "ci_low_gbp": low, "ci_high_gbp": high,
-                     "kind": kind})
+        rows.append({"item": item, "label": label, "gbp": mean, "ci_low_gbp": low, "ci_high_gbp": high, "kind": kind})
     return pd.DataFrame(rows)
 
 
-HOW_TO_VALUE_WAITING = ("set business_case.economics.patient_hour_value_gbp in the business case file, or the "
-                        "value of a patient's waiting hour on the workbook's Inputs sheet")
+HOW_TO_VALUE_WAITING = (
+    "set business_case.economics.patient_hour_value_gbp in the business case file, or the "
+    "value of a patient's waiting hour on the workbook's Inputs sheet"
+)
 """Where a reader sets the value of a patient's waiting hour."""
 
 
@@ -220,14 +264,19 @@ def waiting_time_words(patient_hour_value_gbp: float, waiting_hours_saved_per_ye
     mean = None if waiting_hours_saved_per_year is None else float(waiting_hours_saved_per_year.mean())
     hours = "" if mean is None else f": {abs(mean):,.0f} patient hours a year {'saved' if mean >= 0 else 'added'}"
     if patient_hour_value_gbp:
-        return (f"Patients' waiting time saved (IA nurse, UTC and ED queues){hours}, valued at GBP "
-                f"{patient_hour_value_gbp:,.2f} an hour (non-cash)")
-    return (f"Patients' waiting time saved (IA nurse, UTC and ED queues){hours}, reported in hours and not monetised "
-            f"(patient_hour_value_gbp is 0; to value it, {HOW_TO_VALUE_WAITING})")
+        return (
+            f"Patients' waiting time saved (IA nurse, UTC and ED queues){hours}, valued at GBP "
+            f"{patient_hour_value_gbp:,.2f} an hour (non-cash)"
+        )
+    return (
+        f"Patients' waiting time saved (IA nurse, UTC and ED queues){hours}, reported in hours and not monetised "
+        f"(patient_hour_value_gbp is 0; to value it, {HOW_TO_VALUE_WAITING})"
+    )
 
 
-def yearly_table(savings: pd.DataFrame, case: BusinessCase,
-                 waiting_hours_saved_per_year: pd.Series | None = None) -> pd.DataFrame:
+def yearly_table(
+    savings: pd.DataFrame, case: BusinessCase, waiting_hours_saved_per_year: pd.Series | None = None
+) -> pd.DataFrame:
     """The economic case year by year (real, base-year prices; means): flows, discount factor, present values."""
     flows = {k: float(v.mean()) for k, v in economic_flows(savings, case, waiting_hours_saved_per_year).items()}
     fin, econ = case.financial, case.economics
@@ -238,15 +287,27 @@ def yearly_table(savings: pd.DataFrame, case: BusinessCase,
         benefits = flows["benefits"] * ramp
         costs = flows["costs"] if year else set_up
         non_cash = (flows["gp_time"] + flows["waiting_time"]) * ramp
-        rows.append({"year": year, "ramp_up": ramp, "discount_factor": factor, "benefits_gbp": benefits,
-                     "costs_gbp": costs, "non_cash_benefits_gbp": non_cash,
-                     "net_gbp": benefits - costs + non_cash,
-                     "present_value_gbp": (benefits - costs + non_cash) * factor})
+        rows.append(
+            {
+                "year": year,
+                "ramp_up": ramp,
+                "discount_factor": factor,
+                "benefits_gbp": benefits,
+                "costs_gbp": costs,
+                "non_cash_benefits_gbp": non_cash,
+                "net_gbp": benefits - costs + non_cash,
+                "present_value_gbp": (benefits - costs + non_cash) * factor,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def options_appraisal(options: dict[str, tuple[str, pd.DataFrame, pd.Series | None]], case: BusinessCase,
-                      utc_price: float, utc_fewer_per_year: dict[str, pd.Series]) -> pd.DataFrame:
+def options_appraisal(
+    options: dict[str, tuple[str, pd.DataFrame, pd.Series | None]],
+    case: BusinessCase,
+    utc_price: float,
+    utc_fewer_per_year: dict[str, pd.Series],
+) -> pd.DataFrame:
     """Options ranked by net present value, with the UTC tariff at which each option's NPV is zero.
 
     ``options``: ``{name: (label, savings against business as usual, waiting hours saved)}``;
@@ -254,9 +315,17 @@ def options_appraisal(options: dict[str, tuple[str, pd.DataFrame, pd.Series | No
     avoided a year per option, per replication: NPV is linear in the UTC tariff, so the
     switching value is exact.
     """
-    rows = [{"option": "business_as_usual", "label": "Business as usual (today's pathway)", "npv_gbp": 0.0,
-             "npv_ci_low_gbp": 0.0, "npv_ci_high_gbp": 0.0, "npv_cash_releasing_gbp": 0.0,
-             "utc_tariff_switching_value_gbp": float("nan")}]
+    rows = [
+        {
+            "option": "business_as_usual",
+            "label": "Business as usual (today's pathway)",
+            "npv_gbp": 0.0,
+            "npv_ci_low_gbp": 0.0,
+            "npv_ci_high_gbp": 0.0,
+            "npv_cash_releasing_gbp": 0.0,
+            "utc_tariff_switching_value_gbp": float("nan"),
+        }
+    ]
     econ, fin = case.economics, case.financial
     factors = discount_factors(case)
     annuity = sum(fin.ramp(min(y, fin.years)) * factors[y] for y in range(1, econ.horizon_years + 1))
@@ -266,9 +335,17 @@ def options_appraisal(options: dict[str, tuple[str, pd.DataFrame, pd.Series | No
         mean, low, high, _ = t_interval(values["total"])
         slope = utc_fewer_per_year[name] * per_pound * annuity  # NPV change per GBP 1 on the tariff
         switch = (utc_price - values["total"] / slope.replace(0.0, np.nan)).mean()
-        rows.append({"option": name, "label": label, "npv_gbp": mean, "npv_ci_low_gbp": low,
-                     "npv_ci_high_gbp": high, "npv_cash_releasing_gbp": float(values["cash_releasing"].mean()),
-                     "utc_tariff_switching_value_gbp": float(switch)})
+        rows.append(
+            {
+                "option": name,
+                "label": label,
+                "npv_gbp": mean,
+                "npv_ci_low_gbp": low,
+                "npv_ci_high_gbp": high,
+                "npv_cash_releasing_gbp": float(values["cash_releasing"].mean()),
+                "utc_tariff_switching_value_gbp": float(switch),
+            }
+        )
     table = pd.DataFrame(rows).sort_values("npv_gbp", ascending=False).reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return table

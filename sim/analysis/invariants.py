@@ -67,7 +67,9 @@ def check_model(model) -> None:
         for pool, holders in ((NHS111_POOL, pcn & call), (OVERFLOW_POOL, pcn & ~call)):
             booked = sum(int(b.sum()) for b in pools[pool].booked)
             if booked != int(holders.sum()):
-                raise InvariantError(f"pcn_sda {pool} share: {booked} slots booked but {int(holders.sum())} patients hold one")
+                raise InvariantError(
+                    f"pcn_sda {pool} share: {booked} slots booked but {int(holders.sum())} patients hold one"
+                )
     # a slot is booked for the same day, or the next at most
     late = log.sda_slot - log.sda_booked_at
     if np.any(late[~np.isnan(late)] >= 2 * MIN_PER_DAY):
@@ -82,21 +84,39 @@ def check_model(model) -> None:
         values = getattr(log, name)
         if np.any(values[~np.isnan(values)] < 0):
             raise InvariantError(f"negative {name} time")
-    _ordered(log, P, [
-        ("arrival", "door_arrival"), ("door_arrival", "ia_start"), ("ia_start", "ia_end"),
-        ("ia_end", "utc_join"), ("utc_join", "utc_start"), ("utc_start", "utc_end"),
-        ("ia_end", "ed_join"), ("ed_join", "ed_start"), ("ed_start", "ed_end"),
-        ("arrival", "sda_booked_at"), ("sda_booked_at", "sda_slot"), ("sda_slot", "end"),
-        ("utc_end", "end"), ("ed_end", "end"), ("arrival", "end"),
-        ("utc_join", "left_unseen"), ("ed_join", "left_unseen"), ("left_unseen", "end"),
-    ])
+    _ordered(
+        log,
+        P,
+        [
+            ("arrival", "door_arrival"),
+            ("door_arrival", "ia_start"),
+            ("ia_start", "ia_end"),
+            ("ia_end", "utc_join"),
+            ("utc_join", "utc_start"),
+            ("utc_start", "utc_end"),
+            ("ia_end", "ed_join"),
+            ("ed_join", "ed_start"),
+            ("ed_start", "ed_end"),
+            ("arrival", "sda_booked_at"),
+            ("sda_booked_at", "sda_slot"),
+            ("sda_slot", "end"),
+            ("utc_end", "end"),
+            ("ed_end", "end"),
+            ("arrival", "end"),
+            ("utc_join", "left_unseen"),
+            ("ed_join", "left_unseen"),
+            ("left_unseen", "end"),
+        ],
+    )
     # a patient who left unseen was never seen where they waited
     left = ~np.isnan(log.left_unseen)
     seen = ~np.isnan(log.utc_start) | ~np.isnan(log.ed_start)
     if np.any(left & seen):
         raise InvariantError(f"patient {int(np.flatnonzero(left & seen)[0])}: left unseen but was seen")
     if model.utc.left + model.ed.left > int(left.sum()):
-        raise InvariantError(f"{model.utc.left + model.ed.left} patients left the queues, the log shows {int(left.sum())}")
+        raise InvariantError(
+            f"{model.utc.left + model.ed.left} patients left the queues, the log shows {int(left.sum())}"
+        )
 
 
 def check_kpis(kpis: dict[str, float], model) -> None:

@@ -99,7 +99,7 @@ class KpiContext:
         self.acts = self.log.activities[self.m]
         self.chan = self.P.channel[self.m]
         # each KPI day's weight in the mean day of a year, and each patient's (by the day they arrive)
-        self.kpi_types = np.asarray(model.day_types)[run.warmup_days:]
+        self.kpi_types = np.asarray(model.day_types)[run.warmup_days :]
         self.day_weight = mean_day_weights(self.kpi_types, run.year_shares())
         self.arrival_day = (self.P.arrival[self.m] // MIN_PER_DAY).astype(np.int64) - run.warmup_days
         self.weight = self.day_weight[self.arrival_day]
@@ -174,9 +174,11 @@ KPIS: list[Kpi] = []
 
 def kpi(name: str, unit: str, label: str | None = None, family: bool = False):
     """Register the decorated function as the KPI (or family) ``name``."""
+
     def register(fn):
         KPIS.append(Kpi(name, unit, label or name, fn, family))
         return fn
+
     return register
 
 
@@ -187,7 +189,8 @@ def _per_day_kpi(name: str, flags: Callable[[KpiContext], np.ndarray]) -> None:
 # ------------------------------------------------------------------ flows --
 kpi("arrivals_per_day", "a day")(lambda c, k: float(c.weight.sum()))
 kpi("arrivals_per_day_", "a day", family=True)(
-    lambda c, k: {f"arrivals_per_day_{label}": c.per_day(c.chan == code) for code, label in enumerate(CHANNELS)})
+    lambda c, k: {f"arrivals_per_day_{label}": c.per_day(c.chan == code) for code, label in enumerate(CHANNELS)}
+)
 _per_day_kpi("front_door_arrivals_per_day", lambda c: c.has("ia"))
 _per_day_kpi("utc_attendances_per_day", lambda c: c.has("utc"))
 _per_day_kpi("ed_attendances_per_day", lambda c: c.has("ed"))
@@ -209,8 +212,7 @@ def _on_days(c: KpiContext, weekend: bool) -> float:
 
 kpi("nhs111_no_slot_to_front_door_per_weekday", "a weekday")(lambda c, k: _on_days(c, weekend=False))
 kpi("nhs111_no_slot_to_front_door_per_weekend_day", "a weekend day")(lambda c, k: _on_days(c, weekend=True))
-_per_day_kpi("overflow_to_front_door_per_day",
-             lambda c: (c.chan == GP_OVERFLOW) & c.has("ia") & ~c.has("call_111"))
+_per_day_kpi("overflow_to_front_door_per_day", lambda c: (c.chan == GP_OVERFLOW) & c.has("ia") & ~c.has("call_111"))
 _per_day_kpi("pharmacy_first_per_day", lambda c: c.has("pharmacy"))
 _per_day_kpi("induced_to_sda_per_day", lambda c: (c.chan == INDUCED) & (c.has("sda_gpcg") | c.has("sda_pcn")))
 _per_day_kpi("induced_to_utc_per_day", lambda c: (c.chan == INDUCED) & c.has("utc") & ~c.has("sda_gpcg"))
@@ -231,8 +233,9 @@ def _diaries(c: KpiContext, k: dict) -> dict[str, float]:
         by_hour = np.bincount(hour[unused], weights=weight[unused], minlength=24)
         for h in range(24):
             out[f"sda_unused_slots_per_day_{label}_h{h:02d}"] = float(by_hour[h])
-        out[f"sda_refused_while_unused_per_day_{label}"] = book.refused_while_unused(c.cfg.run.warmup_days,
-                                                                                      c.day_weight)
+        out[f"sda_refused_while_unused_per_day_{label}"] = book.refused_while_unused(
+            c.cfg.run.warmup_days, c.day_weight
+        )
     return out
 
 
@@ -245,10 +248,10 @@ def _utilisation(c: KpiContext, k: dict) -> float:
     return 100.0 * booked / slots if slots else float("nan")
 
 
-kpi("sda_unused_slots_per_day", "a day")(
-    lambda c, k: sum(k[f"sda_unused_slots_per_day_{label}"] for label in DIARIES))
+kpi("sda_unused_slots_per_day", "a day")(lambda c, k: sum(k[f"sda_unused_slots_per_day_{label}"] for label in DIARIES))
 kpi("sda_refused_while_unused_per_day", "a day")(
-    lambda c, k: sum(k[f"sda_refused_while_unused_per_day_{label}"] for label in DIARIES))
+    lambda c, k: sum(k[f"sda_refused_while_unused_per_day_{label}"] for label in DIARIES)
+)
 
 
 # ------------------------------------------------------------------ waits --
@@ -290,9 +293,11 @@ kpi("utc_left_unseen_pct", "%")(lambda c, k: _pct(~np.isnan(c.left)[c.has("utc")
 kpi("ed_left_unseen_pct", "%")(lambda c, k: _pct(~np.isnan(c.left)[c.has("ed")]))
 kpi("left_unseen_per_day", "a day")(lambda c, k: c.per_day(~np.isnan(c.left)))
 kpi("redirected_time_to_slot_", "minutes", family=True)(
-    lambda c, k: _wait_kpis("redirected_time_to_slot", (c.col("sda_slot") - c.door)[c.has("sda_gpcg")]))
+    lambda c, k: _wait_kpis("redirected_time_to_slot", (c.col("sda_slot") - c.door)[c.has("sda_gpcg")])
+)
 kpi("pcn_time_to_slot_", "minutes", family=True)(
-    lambda c, k: _wait_kpis("pcn_time_to_slot", (c.col("sda_slot") - c.P.arrival[c.m])[c.has("sda_pcn")]))
+    lambda c, k: _wait_kpis("pcn_time_to_slot", (c.col("sda_slot") - c.P.arrival[c.m])[c.has("sda_pcn")])
+)
 
 
 # ------------------------------------------------------- GP reattendances --

@@ -78,8 +78,10 @@ def summarise(summary: pd.DataFrame) -> pd.DataFrame:
     mean, low, high, n = _intervals(summary[kpis].to_numpy(dtype=float))
     import pandas as pd
 
-    return pd.DataFrame({"kpi": kpis, "mean": mean, "ci_low": low, "ci_high": high, "n_reps": n},
-                        columns=["kpi", "mean", "ci_low", "ci_high", "n_reps"])
+    return pd.DataFrame(
+        {"kpi": kpis, "mean": mean, "ci_low": low, "ci_high": high, "n_reps": n},
+        columns=["kpi", "mean", "ci_low", "ci_high", "n_reps"],
+    )
 
 
 def paired_comparison(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
@@ -102,18 +104,20 @@ def paired_comparison(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.Data
     saving = np.where(np.array([k.startswith("cost_") for k in kpis]), 1.0, np.nan)  # costs only
     import pandas as pd
 
-    return pd.DataFrame({
-        "kpi": kpis,
-        "baseline_mean": _intervals(b)[0],
-        "scenario_mean": _intervals(s_)[0],
-        "diff_mean": mean,
-        "diff_ci_low": low,
-        "diff_ci_high": high,
-        "n_reps": n,
-        "saving_gbp_mean": -mean * saving,
-        "saving_gbp_ci_low": -high * saving,
-        "saving_gbp_ci_high": -low * saving,
-    })
+    return pd.DataFrame(
+        {
+            "kpi": kpis,
+            "baseline_mean": _intervals(b)[0],
+            "scenario_mean": _intervals(s_)[0],
+            "diff_mean": mean,
+            "diff_ci_low": low,
+            "diff_ci_high": high,
+            "n_reps": n,
+            "saving_gbp_mean": -mean * saving,
+            "saving_gbp_ci_low": -high * saving,
+            "saving_gbp_ci_high": -low * saving,
+        }
+    )
 
 
 def look_ahead(n: int, k_limit: int = 5) -> int:
@@ -148,8 +152,9 @@ def relative_half_widths(values: np.ndarray, confidence: float = 0.95) -> np.nda
     return rel
 
 
-def replications_needed(values: np.ndarray, target: float, min_replications: int = 3, k_limit: int = 5,
-                        confidence: float = 0.95) -> int | None:
+def replications_needed(
+    values: np.ndarray, target: float, min_replications: int = 3, k_limit: int = 5, confidence: float = 0.95
+) -> int | None:
     """Replications needed for a relative half-width within ``target`` on every KPI (or ``None`` yet).
 
     The replications algorithm of Hoad, Robinson and Davies (2010): the
@@ -166,7 +171,7 @@ def replications_needed(values: np.ndarray, target: float, min_replications: int
         end = n + look_ahead(n, k_limit)
         if end > m:
             return None
-        if ok[n - 1:end].all():
+        if ok[n - 1 : end].all():
             return n
     return None
 

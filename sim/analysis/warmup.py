@@ -38,25 +38,33 @@ def daily_kpis(events: pd.DataFrame, days: int) -> pd.DataFrame:
     Columns ``day`` and :data:`DAILY_KPIS`; a day with no patient at a step has NaN there.
     """
     day = (events["arrival"].to_numpy() // MIN_PER_DAY).astype(int)
-    frame = pd.DataFrame({
-        "day": day,
-        "ia_wait": events["ia_start"] - events["door_arrival"],
-        "utc_wait": events["utc_start"] - events["utc_join"],
-        "utc_4h": np.where(events["utc_end"].notna(),
-                           (events["utc_end"] - events["door_arrival"]) <= FOUR_HOURS, np.nan),
-        "ed_wait": events["ed_start"] - events["ed_join"],
-        "to_slot": np.where(events["route"].astype(str).str.contains("sda_gpcg"),
-                            events["sda_slot"] - events["door_arrival"], np.nan),
-    })
+    frame = pd.DataFrame(
+        {
+            "day": day,
+            "ia_wait": events["ia_start"] - events["door_arrival"],
+            "utc_wait": events["utc_start"] - events["utc_join"],
+            "utc_4h": np.where(
+                events["utc_end"].notna(), (events["utc_end"] - events["door_arrival"]) <= FOUR_HOURS, np.nan
+            ),
+            "ed_wait": events["ed_start"] - events["ed_join"],
+            "to_slot": np.where(
+                events["route"].astype(str).str.contains("sda_gpcg"),
+                events["sda_slot"] - events["door_arrival"],
+                np.nan,
+            ),
+        }
+    )
     by_day = frame.groupby("day")
-    table = pd.DataFrame({
-        "arrivals": by_day.size().astype(float),
-        "ia_wait_mean_min": by_day["ia_wait"].mean(),
-        "utc_wait_mean_min": by_day["utc_wait"].mean(),
-        "utc_within_4h_pct": 100.0 * by_day["utc_4h"].mean(),
-        "ed_wait_mean_min": by_day["ed_wait"].mean(),
-        "redirected_time_to_slot_mean_min": by_day["to_slot"].mean(),
-    }).reindex(range(days))
+    table = pd.DataFrame(
+        {
+            "arrivals": by_day.size().astype(float),
+            "ia_wait_mean_min": by_day["ia_wait"].mean(),
+            "utc_wait_mean_min": by_day["utc_wait"].mean(),
+            "utc_within_4h_pct": 100.0 * by_day["utc_4h"].mean(),
+            "ed_wait_mean_min": by_day["ed_wait"].mean(),
+            "redirected_time_to_slot_mean_min": by_day["to_slot"].mean(),
+        }
+    ).reindex(range(days))
     table.index.name = "day"
     return table.reset_index()
 
@@ -74,8 +82,14 @@ def mser(series, batch: int = 5) -> int:
     if n_batches < 4:
         return 0
     with np.errstate(invalid="ignore"):
-        means = np.array([np.nanmean(x[i * batch:(i + 1) * batch]) if np.isfinite(x[i * batch:(i + 1) * batch]).any()
-                          else np.nan for i in range(n_batches)])
+        means = np.array(
+            [
+                np.nanmean(x[i * batch : (i + 1) * batch])
+                if np.isfinite(x[i * batch : (i + 1) * batch]).any()
+                else np.nan
+                for i in range(n_batches)
+            ]
+        )
     best, best_stat = 0, np.inf
     for d in range(n_batches // 2 + 1):
         rest = means[d:]
@@ -108,8 +122,14 @@ def warmup_table(daily: pd.DataFrame, batch: int = 5) -> pd.DataFrame:
         d = mser(mean[kpi].to_numpy(), batch)
         per_rep = [mser(g.sort_values("day")[kpi].to_numpy(), batch) for _, g in daily.groupby("replication")]
         series = mean[kpi]
-        rows.append({"kpi": kpi, "warmup_days": d, "at_search_limit": d >= limit > 0,
-                     "warmup_days_per_replication_max": max(per_rep) if per_rep else 0,
-                     "first_week_mean": float(series.iloc[:7].mean()),
-                     "steady_mean": float(series.iloc[d:].mean())})
+        rows.append(
+            {
+                "kpi": kpi,
+                "warmup_days": d,
+                "at_search_limit": d >= limit > 0,
+                "warmup_days_per_replication_max": max(per_rep) if per_rep else 0,
+                "first_week_mean": float(series.iloc[:7].mean()),
+                "steady_mean": float(series.iloc[d:].mean()),
+            }
+        )
     return pd.DataFrame(rows)

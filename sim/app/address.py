@@ -21,8 +21,8 @@ import pandas as pd
 import streamlit as st
 
 FROM_URL = "address_at_start"  # session_state key: the address's inputs when this session started
-EDITS = "address_edits"        # session_state key: this script run's inputs that differ from the pathway's
-PATHWAY = "pathway"            # the address's name for the chosen pathway (and the radio's widget key)
+EDITS = "address_edits"  # session_state key: this script run's inputs that differ from the pathway's
+PATHWAY = "pathway"  # the address's name for the chosen pathway (and the radio's widget key)
 
 
 def begin() -> None:

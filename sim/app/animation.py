@@ -40,12 +40,18 @@ STEPS = (
 )
 """Each step a patient can be seen at: the event-log column it starts at, its name, and a column it needs."""
 
-PLACES = MappingProxyType({  # (x, y above the arm's base)
-    "wait_ia": (300, 200), "ia": (560, 200),
-    "wait_utc": (840, 300), "utc": (1260, 300),
-    "wait_ed": (840, 200), "ed": (1260, 200),
-    "wait_sda": (840, 100), "sda": (1260, 100),
-})
+PLACES = MappingProxyType(
+    {  # (x, y above the arm's base)
+        "wait_ia": (300, 200),
+        "ia": (560, 200),
+        "wait_utc": (840, 300),
+        "utc": (1260, 300),
+        "wait_ed": (840, 200),
+        "ed": (1260, 200),
+        "wait_sda": (840, 100),
+        "sda": (1260, 100),
+    }
+)
 ARM_BASE = MappingProxyType({"baseline": 500, "scenario": 50})
 """Today's pathway is drawn above the scenario."""
 
@@ -83,24 +89,35 @@ def flow_log(logs: dict[str, pd.DataFrame], start: float, stop: float) -> pd.Dat
         keep = ~np.isnan(firsts) & (firsts < stop) & ~(out < start)
         part = log[keep]
         ids = part["patient_id"].to_numpy() * 2 + k
-        rows.append(pd.DataFrame({"entity_id": ids, "event_type": "arrival_departure", "event": "arrival",
-                                  "time": firsts[keep]}))
+        rows.append(
+            pd.DataFrame(
+                {"entity_id": ids, "event_type": "arrival_departure", "event": "arrival", "time": firsts[keep]}
+            )
+        )
         for column, step, needs in STEPS:
             times = part[column].to_numpy(dtype=float)
             has = ~np.isnan(times) & (np.ones(len(part), bool) if needs is None else part[needs].notna().to_numpy())
-            rows.append(pd.DataFrame({"entity_id": ids[has], "event_type": "queue", "event": f"{arm}|{step}",
-                                      "time": times[has]}))
+            rows.append(
+                pd.DataFrame(
+                    {"entity_id": ids[has], "event_type": "queue", "event": f"{arm}|{step}", "time": times[has]}
+                )
+            )
         gone = ~np.isnan(out[keep])
-        rows.append(pd.DataFrame({"entity_id": ids[gone], "event_type": "arrival_departure", "event": "depart",
-                                  "time": out[keep][gone]}))
+        rows.append(
+            pd.DataFrame(
+                {"entity_id": ids[gone], "event_type": "arrival_departure", "event": "depart", "time": out[keep][gone]}
+            )
+        )
     events = pd.concat(rows, ignore_index=True)
     return events.sort_values(["entity_id", "time"], kind="stable").reset_index(drop=True)
 
 
 def places(names: dict[str, str]) -> pd.DataFrame:
     """Where each step is drawn: one block per arm (today's above), arrival on the left, leaving on the right."""
-    rows = [{"event": "arrival", "x": 60, "y": 450, "label": "Arrive"},
-            {"event": "depart", "x": 1500, "y": 450, "label": "Leave"}]
+    rows = [
+        {"event": "arrival", "x": 60, "y": 450, "label": "Arrive"},
+        {"event": "depart", "x": 1500, "y": 450, "label": "Leave"},
+    ]
     for arm, base in ARM_BASE.items():
         for step, (x, y) in PLACES.items():
             rows.append({"event": f"{arm}|{step}", "x": x, "y": base + y, "label": step_words(step)})
@@ -114,19 +131,33 @@ def patient_flow(baseline: Config, scenario: Config, names: dict[str, str]):
     """
     from vidigi.animation import animate_activity_log
 
-    logs = {arm: run_one(cfg, 0, events=True).events for arm, cfg in (("baseline", baseline),
-                                                                       ("scenario", scenario))}
+    logs = {arm: run_one(cfg, 0, events=True).events for arm, cfg in (("baseline", baseline), ("scenario", scenario))}
     start, stop = day_window(baseline)
     events = flow_log(logs, start, stop)
     date = MONDAY + dt.timedelta(days=baseline.run.start_weekday)
     with warnings.catch_warnings():  # vidigi warns about layout choices made on purpose here
         warnings.simplefilter("ignore")
         fig = animate_activity_log(
-            events, places(names), every_x_time_units=FRAME_MINUTES, warm_up=int(start), limit_duration=int(stop),
-            step_snapshot_max=20, wrap_queues_at=10, plotly_height=620, entity_icon_size=14, text_size=12,
-            custom_entity_icon_list=["\u25cf"], start_date=date.isoformat(), start_time="00:00:00",
-            time_display_units="%A %H:%M", run_col_name=None, frame_duration=500, frame_transition_duration=400)
+            events,
+            places(names),
+            every_x_time_units=FRAME_MINUTES,
+            warm_up=int(start),
+            limit_duration=int(stop),
+            step_snapshot_max=20,
+            wrap_queues_at=10,
+            plotly_height=620,
+            entity_icon_size=14,
+            text_size=12,
+            custom_entity_icon_list=["\u25cf"],
+            start_date=date.isoformat(),
+            start_time="00:00:00",
+            time_display_units="%A %H:%M",
+            run_col_name=None,
+            frame_duration=500,
+            frame_transition_duration=400,
+        )
     for arm, base in ARM_BASE.items():
-        fig.add_annotation(x=60, y=base + 360, text=f"<b>{names[arm]}</b>", showarrow=False, xanchor="left",
-                           font={"size": 14})
+        fig.add_annotation(
+            x=60, y=base + 360, text=f"<b>{names[arm]}</b>", showarrow=False, xanchor="left", font={"size": 14}
+        )
     return fig

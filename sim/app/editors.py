@@ -24,11 +24,13 @@ from .schema import Bounds, allowed, bounds, read_number
 
 HOURS = tuple(f"{h:02d}:00" for h in range(24))
 """Row names of a rota table: the hour each row starts (18:00 = 18:00-19:00)."""
-ROTA_FIELDS = MappingProxyType({
-    "utc_clinician": ("UTC clinicians on duty", "utc", "clinicians", Utc),
-    "ia_nurse": ("IA nurses on duty", "ia_nurse", "nurses", IaNurse),
-    "care_navigator": ("Care Navigators on duty", "care_navigator", "navigators", CareNavigator),
-})
+ROTA_FIELDS = MappingProxyType(
+    {
+        "utc_clinician": ("UTC clinicians on duty", "utc", "clinicians", Utc),
+        "ia_nurse": ("IA nurses on duty", "ia_nurse", "nurses", IaNurse),
+        "care_navigator": ("Care Navigators on duty", "care_navigator", "navigators", CareNavigator),
+    }
+)
 """Each editable rota: title, config block, field, schema model."""
 EXTRA_STAFF = Bounds(low=-10, high=10, whole=True)
 """Staff the block tool adds to (or takes from) each hour at once."""
@@ -67,8 +69,9 @@ def add_to_block(table: pd.DataFrame, days: list[str], start: int, end: int, ext
 
 def slots_table(slots: dict[str, list[int]]) -> pd.DataFrame:
     """SDA slots a day: one row per provider, one column per weekday."""
-    return pd.DataFrame([slots[p] for p in PROVIDERS], index=[PROVIDER_NAMES[p] for p in PROVIDERS],
-                        columns=list(WEEKDAYS))
+    return pd.DataFrame(
+        [slots[p] for p in PROVIDERS], index=[PROVIDER_NAMES[p] for p in PROVIDERS], columns=list(WEEKDAYS)
+    )
 
 
 def table_slots(table: pd.DataFrame) -> dict[str, list[int]]:
@@ -80,8 +83,9 @@ def table_slots(table: pd.DataFrame) -> dict[str, list[int]]:
         for day, value in row.items():
             if pd.isna(value) or value != int(value) or value < (b.low or 0) or (b.high is not None and value > b.high):
                 shown = "empty" if pd.isna(value) else f"= {value:g}"
-                raise ConfigError(f"{PROVIDER_NAMES[provider]}: SDA slots a day on {day} {shown}: give "
-                                  f"{allowed(b, True)}")
+                raise ConfigError(
+                    f"{PROVIDER_NAMES[provider]}: SDA slots a day on {day} {shown}: give {allowed(b, True)}"
+                )
         out[provider] = [int(v) for v in row]
     return out
 
@@ -122,8 +126,12 @@ def rota_editor(prefix: str, cfg: Config, group: str, problems: list[str]) -> li
     start = rota_table(getattr(getattr(cfg, block), field))
     version = st.session_state.get(f"{key}|version", 0)
     edited = st.data_editor(
-        _base(key, start, prefix, name), key=f"{key}|{version}", width="stretch", height=35 * 25 + 3,
-        column_config={d: st.column_config.NumberColumn(d, step=1, format="%d") for d in WEEKDAYS})
+        _base(key, start, prefix, name),
+        key=f"{key}|{version}",
+        width="stretch",
+        height=35 * 25 + 3,
+        column_config={d: st.column_config.NumberColumn(d, step=1, format="%d") for d in WEEKDAYS},
+    )
     address.remember(name, address.table(edited), address.table(start))
     rota = _checked(lambda: table_rota(edited, field, model, title), problems)
     who = title.split(" on ")[0]
@@ -131,10 +139,15 @@ def rota_editor(prefix: str, cfg: Config, group: str, problems: list[str]) -> li
         cols = st.columns(4)
         days = cols[0].multiselect("Days", list(WEEKDAYS), default=list(WEEKDAYS), key=f"{key}|days")
         first = cols[1].selectbox("From", range(24), index=18, format_func=lambda h: f"{h:02d}:00", key=f"{key}|from")
-        last = cols[2].selectbox("Until", range(1, 25), index=21, format_func=lambda h: f"{h:02d}:00",
-                                 key=f"{key}|until")
-        typed = cols[3].text_input("Staff (+ or -)", value="1", key=f"{key}|extra",
-                                   help="Staff to add in each hour of the block (a minus sign takes them away).")
+        last = cols[2].selectbox(
+            "Until", range(1, 25), index=21, format_func=lambda h: f"{h:02d}:00", key=f"{key}|until"
+        )
+        typed = cols[3].text_input(
+            "Staff (+ or -)",
+            value="1",
+            key=f"{key}|extra",
+            help="Staff to add in each hour of the block (a minus sign takes them away).",
+        )
         try:
             extra = read_number(typed, f"{who} to add or remove", EXTRA_STAFF, whole=True)
         except ConfigError as exc:
@@ -161,7 +174,10 @@ def slots_editor(prefix: str, slots: dict[str, list[int]], problems: list[str]) 
     start = slots_table(slots)
     version = st.session_state.get(f"{key}|version", 0)
     edited = st.data_editor(
-        _base(key, start, prefix, "slots"), key=f"{key}|{version}", width="stretch",
-        column_config={d: st.column_config.NumberColumn(d, step=1, format="%d") for d in WEEKDAYS})
+        _base(key, start, prefix, "slots"),
+        key=f"{key}|{version}",
+        width="stretch",
+        column_config={d: st.column_config.NumberColumn(d, step=1, format="%d") for d in WEEKDAYS},
+    )
     address.remember("slots", address.table(edited), address.table(start))
     return _checked(lambda: table_slots(edited), problems)

@@ -14,12 +14,15 @@ from sim.inputs.config import ConfigError, load_config
 
 def main() -> None:
     st.set_page_config(page_title="Same-day urgent care simulator", layout="wide")
-    st.markdown("<style>.block-container {padding-top: 2.5rem; padding-bottom: 1rem}</style>",
-                unsafe_allow_html=True)  # the Run bar and the savings fit a laptop's first screen
+    st.markdown(
+        "<style>.block-container {padding-top: 2.5rem; padding-bottom: 1rem}</style>", unsafe_allow_html=True
+    )  # the Run bar and the savings fit a laptop's first screen
     st.markdown("## Tower Hamlets same-day urgent care: what if?")
-    st.markdown("Set the inputs (the sidebar and the **Slots and staff** tab), name the scenario and press **Run**: "
-                "it runs against today's pathway on the same patients, and shows waits, SDA slot use and the "
-                "gross, net and cash savings a year, each with its 95% interval.")
+    st.markdown(
+        "Set the inputs (the sidebar and the **Slots and staff** tab), name the scenario and press **Run**: "
+        "it runs against today's pathway on the same patients, and shows waits, SDA slot use and the "
+        "gross, net and cash savings a year, each with its 95% interval."
+    )
     current = load_config(SHIPPED["current"])
     address.begin()  # a reload starts from the inputs kept in the page's address
     pathway = choices = defaults = configs = prefix = None
@@ -33,7 +36,15 @@ def main() -> None:
         errors.append(str(exc))
     top = st.container()
     results, staff, side_by_side, sweep, plan_capacity, about = st.tabs(
-        ["Results", "Slots and staff", "Scenarios side by side", "Sweep one input", "Plan capacity", "Glossary and about"])
+        [
+            "Results",
+            "Slots and staff",
+            "Scenarios side by side",
+            "Sweep one input",
+            "Plan capacity",
+            "Glossary and about",
+        ]
+    )
     with staff:
         if pathway is None:
             st.info("Choose a pathway in the sidebar first.")
@@ -50,8 +61,10 @@ def main() -> None:
         for message in dict.fromkeys(errors):
             st.error(message)
         if problems:
-            st.error("**Run is refused until these inputs are fixed** (each is marked where it is typed):\n"
-                     + "\n".join(f"- {p}" for p in dict.fromkeys(problems)))
+            st.error(
+                "**Run is refused until these inputs are fixed** (each is marked where it is typed):\n"
+                + "\n".join(f"- {p}" for p in dict.fromkeys(problems))
+            )
         run_bar(configs, choices, defaults, label)
     with results:
         results_page(st.session_state.get(SCENARIOS, {}).get(st.session_state.get(SHOWN, "")))

@@ -28,18 +28,35 @@ from ..inputs.config import SHIPPED_CONFIGS, Config
 
 CASE_FILE = SHIPPED_CONFIGS / "business_case.yaml"
 WEEKS_PER_YEAR = DAYS_PER_YEAR / 7.0
-ROTAS = MappingProxyType({"utc_clinician": ("utc", "clinicians"), "ia_nurse": ("ia_nurse", "nurses"),
-         "care_navigator": ("care_navigator", "navigators")})
+ROTAS = MappingProxyType(
+    {
+        "utc_clinician": ("utc", "clinicians"),
+        "ia_nurse": ("ia_nurse", "nurses"),
+        "care_navigator": ("care_navigator", "navigators"),
+    }
+)
 """Each costed staff group: its config block and rota field."""
 STAFF_NAMES = MappingProxyType(
-    {"utc_clinician": "UTC clinicians", "ia_nurse": "IA nurses", "care_navigator": "Care Navigators"})
+    {"utc_clinician": "UTC clinicians", "ia_nurse": "IA nurses", "care_navigator": "Care Navigators"}
+)
 MEASURES = (
-    ("gross_total", "Gross saving", "activity avoided at its unit cost (the paper's basis); staff and slots "
-                                    "paid for are not in it"),
-    ("net_total", "Net saving", "gross, with SDA slots paid whether used or not, the new services and every "
-                                "staff hour added in the app taken off"),
-    ("cash_total", "Cash-releasing saving", "only payments that change, contracts as they stand (the UTC block "
-                                            "and ED stay as paid today); staff and slots added are new cash"),
+    (
+        "gross_total",
+        "Gross saving",
+        "activity avoided at its unit cost (the paper's basis); staff and slots paid for are not in it",
+    ),
+    (
+        "net_total",
+        "Net saving",
+        "gross, with SDA slots paid whether used or not, the new services and every "
+        "staff hour added in the app taken off",
+    ),
+    (
+        "cash_total",
+        "Cash-releasing saving",
+        "only payments that change, contracts as they stand (the UTC block "
+        "and ED stay as paid today); staff and slots added are new cash",
+    ),
 )
 """The three savings: column of ``replication_savings``, name, what it counts."""
 
@@ -51,18 +68,26 @@ def shipped_case() -> BusinessCase:
 
 def staff_hours_per_week(cfg: Config) -> dict[str, float]:
     """Staff hours a week on each costed rota of a config."""
-    return {group: float(expand_weekly(getattr(getattr(cfg, block), field)).sum())
-            for group, (block, field) in ROTAS.items()}
+    return {
+        group: float(expand_weekly(getattr(getattr(cfg, block), field)).sum())
+        for group, (block, field) in ROTAS.items()
+    }
 
 
 def staff_change(baseline: Config, scenario: Config, case: BusinessCase) -> pd.DataFrame:
     """Staff hours a week the scenario adds (negative: removes) against today's rotas, and their cost a year."""
     base, scen = staff_hours_per_week(baseline), staff_hours_per_week(scenario)
     rates = case.staff_hour_gbp.model_dump()
-    rows = [{"group": group, "label": STAFF_NAMES[group], "hours_per_week": scen[group] - base[group],
-             "gbp_per_hour": rates[group],
-             "cost_gbp_per_year": (scen[group] - base[group]) * WEEKS_PER_YEAR * rates[group]}
-            for group in ROTAS]
+    rows = [
+        {
+            "group": group,
+            "label": STAFF_NAMES[group],
+            "hours_per_week": scen[group] - base[group],
+            "gbp_per_hour": rates[group],
+            "cost_gbp_per_year": (scen[group] - base[group]) * WEEKS_PER_YEAR * rates[group],
+        }
+        for group in ROTAS
+    ]
     return pd.DataFrame(rows)
 
 
@@ -78,11 +103,16 @@ def new_costs(baseline: Config, scenario: Config, case: BusinessCase) -> float:
     return services + float(staff_change(baseline, scenario, case)["cost_gbp_per_year"].sum())
 
 
-def savings(base_summary: pd.DataFrame, scen_summary: pd.DataFrame, baseline: Config, scenario: Config,
-            case: BusinessCase) -> pd.DataFrame:
+def savings(
+    base_summary: pd.DataFrame, scen_summary: pd.DataFrame, baseline: Config, scenario: Config, case: BusinessCase
+) -> pd.DataFrame:
     """Per-replication savings of the whole costing table, new services and staff added taken off net and cash."""
-    frame = replication_savings(Arm(base_summary, baseline), Arm(scen_summary, scenario), case,
-                                new_services=charges_new_services(baseline, scenario))
+    frame = replication_savings(
+        Arm(base_summary, baseline),
+        Arm(scen_summary, scenario),
+        case,
+        new_services=charges_new_services(baseline, scenario),
+    )
     staff = float(staff_change(baseline, scenario, case)["cost_gbp_per_year"].sum())
     frame["staff_added_gbp"] = staff
     for measure in ("net", "cash"):
@@ -95,6 +125,5 @@ def headline(frame: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for column, name, meaning in MEASURES:
         mean, low, high, _ = t_interval(frame[column])
-        rows.append({"measure": column, "name": name, "meaning": meaning, "mean": mean, "ci_low": low,
-                     "ci_high": high})
+        rows.append({"measure": column, "name": name, "meaning": meaning, "mean": mean, "ci_low": low, "ci_high": high})
     return pd.DataFrame(rows)

@@ -27,9 +27,9 @@ from .tables import stacked_table
 from .trust import Verdict, clip, interval, quote, quote_gbp, signed, verdict
 from .workbook import workbook_section
 
-SHOWN = "shown"        # session_state key: the name of the scenario the Results tab shows
+SHOWN = "shown"  # session_state key: the name of the scenario the Results tab shows
 SCENARIOS = "scenarios"  # session_state key: this session's finished scenarios, by name
-SWEEP = "sweep"        # the last sweep run on the Sweep page
+SWEEP = "sweep"  # the last sweep run on the Sweep page
 WAIT_LOGS = "wait_logs"  # session_state key: each shown scenario's waits, from its first replication's event log
 KEPT_WAIT_LOGS = 4
 """Scenarios whose waits a session keeps (each a few MB for a 90-day run)."""
@@ -39,13 +39,28 @@ KEPT_FLOWS = 2
 METRICS = ("utc_within_4h_pct", "sda_redirections_front_door_per_day", "sda_no_slot_per_day")
 """The KPIs shown as tiles beside the savings."""
 HEADLINE_KPIS = (
-    "ia_wait_mean_min", "utc_wait_mean_min", "ed_wait_mean_min", "redirected_time_to_slot_mean_min",
-    "pcn_time_to_slot_mean_min", "utc_time_in_dept_mean_min", "utc_within_4h_pct", "ed_within_4h_pct",
-    "ia_within_15min_pct", "utc_attendances_per_day", "ed_attendances_per_day",
-    "sda_redirections_front_door_per_day", "sda_redirections_ia_per_day", "sda_redirections_utc_per_day",
-    "sda_bookings_111_per_day", "sda_bookings_overflow_per_day", "sda_slot_utilisation_pct",
-    "sda_unused_slots_per_day", "sda_no_slot_per_day", "nhs111_no_slot_to_front_door_per_day",
-    "gp_reattendance_hours_per_week", "cost_total_annual_gbp",
+    "ia_wait_mean_min",
+    "utc_wait_mean_min",
+    "ed_wait_mean_min",
+    "redirected_time_to_slot_mean_min",
+    "pcn_time_to_slot_mean_min",
+    "utc_time_in_dept_mean_min",
+    "utc_within_4h_pct",
+    "ed_within_4h_pct",
+    "ia_within_15min_pct",
+    "utc_attendances_per_day",
+    "ed_attendances_per_day",
+    "sda_redirections_front_door_per_day",
+    "sda_redirections_ia_per_day",
+    "sda_redirections_utc_per_day",
+    "sda_bookings_111_per_day",
+    "sda_bookings_overflow_per_day",
+    "sda_slot_utilisation_pct",
+    "sda_unused_slots_per_day",
+    "sda_no_slot_per_day",
+    "nhs111_no_slot_to_front_door_per_day",
+    "gp_reattendance_hours_per_week",
+    "cost_total_annual_gbp",
 )
 """The headline KPIs, in the order the results table shows them (named in words by ``kpi_label``)."""
 TODAY = "Today's pathway"
@@ -98,9 +113,13 @@ def outcome(shown: Shown) -> Outcome:
     scen = summary(replications(shown.scenario, store()))
     case = shipped_case()
     names = {"baseline": TODAY, "scenario": f"The scenario ({shown.name})"}
-    return Outcome(comparison(base, scen), headline(savings(base, scen, shown.baseline, shown.scenario, case)),
-                   verdict(base, scen, names), staff_change(shown.baseline, shown.scenario, case),
-                   charges_new_services(shown.baseline, shown.scenario))
+    return Outcome(
+        comparison(base, scen),
+        headline(savings(base, scen, shown.baseline, shown.scenario, case)),
+        verdict(base, scen, names),
+        staff_change(shown.baseline, shown.scenario, case),
+        charges_new_services(shown.baseline, shown.scenario),
+    )
 
 
 def headline_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -111,11 +130,13 @@ def headline_table(table: pd.DataFrame) -> pd.DataFrame:
         if kpi not in by_kpi.index:
             continue
         r = by_kpi.loc[kpi]
-        row = {"KPI": kpi_label(kpi),
-               "Today": quote(r["baseline_mean"], kpi),
-               "Today, 95% interval": interval(r["baseline_ci_low"], r["baseline_ci_high"], kpi),
-               "Scenario": quote(r["scenario_mean"], kpi),
-               "Scenario, 95% interval": interval(r["scenario_ci_low"], r["scenario_ci_high"], kpi)}
+        row = {
+            "KPI": kpi_label(kpi),
+            "Today": quote(r["baseline_mean"], kpi),
+            "Today, 95% interval": interval(r["baseline_ci_low"], r["baseline_ci_high"], kpi),
+            "Scenario": quote(r["scenario_mean"], kpi),
+            "Scenario, 95% interval": interval(r["scenario_ci_low"], r["scenario_ci_high"], kpi),
+        }
         if kpi.startswith("cost_"):
             row["Change"] = "saving " + quote(r["saving_mean"], kpi)
             row["Change, 95% interval"] = interval(r["saving_ci_low"], r["saving_ci_high"], kpi, change=True)
@@ -138,11 +159,13 @@ def order_words() -> str:
 def _savings_by_change(shown: Shown) -> None:
     order = attribution_order()
     steps = build_steps(shown.baseline, shown.scenario, order)
-    st.caption(f"The changes are switched on one after another in the business case's order ({order_words()}; "
-               "configs/business_case.yaml attribution_order, the same order as the business-case workbook), "
-               "starting from today's pathway; each step is compared with the one before on the same patients, "
-               "and the steps add up to the whole gross saving. A change that comes later finds part of its work "
-               "already done, so another order splits the saving differently.")
+    st.caption(
+        f"The changes are switched on one after another in the business case's order ({order_words()}; "
+        "configs/business_case.yaml attribution_order, the same order as the business-case workbook), "
+        "starting from today's pathway; each step is compared with the one before on the same patients, "
+        "and the steps add up to the whole gross saving. A change that comes later finds part of its work "
+        "already done, so another order splits the saving differently."
+    )
     if len(steps) < 2:
         st.info("The scenario is today's pathway: nothing to split.")
         return
@@ -154,8 +177,12 @@ def _savings_by_change(shown: Shown) -> None:
             st.rerun()
         return
     tables = {s.label: summary(replications(s.cfg, store())) for s in steps}
-    st.altair_chart(charts.savings_by_change_chart(attribution_table(steps, tables)[
-        ["step", "saving_mean_gbp", "saving_ci_low_gbp", "saving_ci_high_gbp"]]), width="stretch")
+    st.altair_chart(
+        charts.savings_by_change_chart(
+            attribution_table(steps, tables)[["step", "saving_mean_gbp", "saving_ci_low_gbp", "saving_ci_high_gbp"]]
+        ),
+        width="stretch",
+    )
 
 
 def _money_tiles(result: Outcome) -> None:
@@ -174,8 +201,12 @@ def _kpi_tiles(table: pd.DataFrame) -> None:
     for col, kpi in zip(cols, METRICS, strict=True):
         r = by_kpi.loc[kpi]
         with col:
-            st.metric(kpi_label(kpi), quote(r["scenario_mean"], kpi),
-                      delta=f"{signed(r['change_mean'], kpi)} against today", delta_color="off")
+            st.metric(
+                kpi_label(kpi),
+                quote(r["scenario_mean"], kpi),
+                delta=f"{signed(r['change_mean'], kpi)} against today",
+                delta_color="off",
+            )
             text = interval(r["change_ci_low"], r["change_ci_high"], kpi, change=True)
             st.caption(f"Today {quote(r['baseline_mean'], kpi)}" + (f"; change 95% interval {text}" if text else ""))
 
@@ -185,12 +216,17 @@ def _costs_added(result: Outcome) -> str:
     for _, row in result.staff.iterrows():
         if abs(row["hours_per_week"]) > 1e-9:
             cost = row["cost_gbp_per_year"]
-            parts.append(f"{row['label']} {row['hours_per_week']:+,.0f} hours a week "
-                         f"({'costing' if cost >= 0 else 'saving'} {quote_gbp(abs(cost))} a year at GBP "
-                         f"{row['gbp_per_hour']:,.2f} an hour)")
+            parts.append(
+                f"{row['label']} {row['hours_per_week']:+,.0f} hours a week "
+                f"({'costing' if cost >= 0 else 'saving'} {quote_gbp(abs(cost))} a year at GBP "
+                f"{row['gbp_per_hour']:,.2f} an hour)"
+            )
     staff = "; ".join(parts) if parts else "no staff hours added or taken away"
-    services = ("the redesign's new services are charged (the scenario switches on changes X1-X8)"
-                if result.new_services else "no new services charged (no change X1-X8 switched on)")
+    services = (
+        "the redesign's new services are charged (the scenario switches on changes X1-X8)"
+        if result.new_services
+        else "no new services charged (no change X1-X8 switched on)"
+    )
     return f"Against today's rotas: {staff}; {services}. Both come off the net and cash savings."
 
 
@@ -203,25 +239,37 @@ def results_page(shown: Shown | None) -> None:
     run = shown.baseline.run
     st.subheader(f"{shown.name} against today's pathway")
     if not result.verdict.trusted:  # first, where the saving would be
-        st.error("**No saving is shown: this scenario is not a steady state, so its costs mean nothing.**\n\n"
-                 + "\n".join(f"- {r}" for r in result.verdict.reasons)
-                 + "\n\nAdd capacity where the queue grows (staff in the Slots and staff tab) or lower demand, "
-                   "then run again. The table below shows what broke.")
-    st.caption(f"{run.replications} paired replications x {run.days} days ({run.warmup_days} warm-up), "
-               f"seed {run.seed} (the random-number start: the same seed and inputs give the same numbers). "
-               "Both arms see the same patients. Intervals are 95% across replications."
-               + (" QUICK MODE: intervals are wide; run again without it before quoting a figure."
-                  if shown.quick else ""))
+        st.error(
+            "**No saving is shown: this scenario is not a steady state, so its costs mean nothing.**\n\n"
+            + "\n".join(f"- {r}" for r in result.verdict.reasons)
+            + "\n\nAdd capacity where the queue grows (staff in the Slots and staff tab) or lower demand, "
+            "then run again. The table below shows what broke."
+        )
+    st.caption(
+        f"{run.replications} paired replications x {run.days} days ({run.warmup_days} warm-up), "
+        f"seed {run.seed} (the random-number start: the same seed and inputs give the same numbers). "
+        "Both arms see the same patients. Intervals are 95% across replications."
+        + (" QUICK MODE: intervals are wide; run again without it before quoting a figure." if shown.quick else "")
+    )
     if replication_key(shown.baseline) == replication_key(shown.scenario):
-        st.info("The scenario is today's pathway with the same inputs, so every change and saving is zero by "
-                "construction." + (f" The inputs moved ({', '.join(shown.shared_inputs)}) are facts about patients "
-                                   "or demand, set on both arms." if shown.shared_inputs else "")
-                + " To see what a change does, choose the redesigned pathway or change what the pathway does "
-                  "(X1-X8, the redirection rate, slots, staff).")
+        st.info(
+            "The scenario is today's pathway with the same inputs, so every change and saving is zero by "
+            "construction."
+            + (
+                f" The inputs moved ({', '.join(shown.shared_inputs)}) are facts about patients "
+                "or demand, set on both arms."
+                if shown.shared_inputs
+                else ""
+            )
+            + " To see what a change does, choose the redesigned pathway or change what the pathway does "
+            "(X1-X8, the redirection rate, slots, staff)."
+        )
     elif shown.shared_inputs:
-        st.info(f"Set on both arms: {', '.join(shown.shared_inputs)}. These are facts about patients or demand, "
-                "so they move today's pathway too: on their own they give no saving, and the saving below comes "
-                "from what the scenario does differently.")
+        st.info(
+            f"Set on both arms: {', '.join(shown.shared_inputs)}. These are facts about patients or demand, "
+            "so they move today's pathway too: on their own they give no saving, and the saving below comes "
+            "from what the scenario does differently."
+        )
     if result.verdict.trusted:
         _money_tiles(result)
         st.caption(_costs_added(result))
@@ -229,7 +277,8 @@ def results_page(shown: Shown | None) -> None:
     st.table(headline_table(result.table))
 
     waits, pathway, flow, slots, costs, changes, downloads = st.tabs(
-        ["Waits", "Pathway", "Patient flow", "SDA slot use", "Cost by route", "Savings by change", "Downloads"])
+        ["Waits", "Pathway", "Patient flow", "SDA slot use", "Cost by route", "Savings by change", "Downloads"]
+    )
     names = {"baseline": TODAY, "scenario": f"Scenario ({shown.name})"}
     with pathway:
         _pathway(result.table, names)
@@ -245,8 +294,10 @@ def results_page(shown: Shown | None) -> None:
         if use.empty:
             st.info("No SDA slots in this arm.")
         else:
-            st.caption("Share of the slots starting in each hour that were booked, averaged over the weeks "
-                       "after warm-up; hours without slots are left blank. Below: slots offered and booked a day.")
+            st.caption(
+                "Share of the slots starting in each hour that were booked, averaged over the weeks "
+                "after warm-up; hours without slots are left blank. Below: slots offered and booked a day."
+            )
             st.altair_chart(charts.slot_use_chart(use))
             st.altair_chart(charts.weekday_use_chart(use))
     with costs:
@@ -270,24 +321,30 @@ def _wait_distributions(shown: Shown, names: dict[str, str]) -> None:
     logs: dict = st.session_state.setdefault(WAIT_LOGS, {})
     if key not in logs:
         days = shown.baseline.run.days
-        st.caption("The chart above shows mean waits. The distribution comes from the event log of the first "
-                   "replication of both arms, replayed on the same patients: "
-                   f"{rough_time(2 * days * st.session_state.get(SPEED, SECONDS_PER_REPLICATION_DAY))} on one core.")
+        st.caption(
+            "The chart above shows mean waits. The distribution comes from the event log of the first "
+            "replication of both arms, replayed on the same patients: "
+            f"{rough_time(2 * days * st.session_state.get(SPEED, SECONDS_PER_REPLICATION_DAY))} on one core."
+        )
         place = st.empty()
         if not place.button("Show the distribution of waits", key="show_waits"):
             return
         place.empty()  # the button goes once pressed
         with st.spinner("Replaying the first replication of both arms with its event log"):
-            logs[key] = {arm: wait_times(cfg) for arm, cfg in (("baseline", shown.baseline),
-                                                                 ("scenario", shown.scenario))}
+            logs[key] = {
+                arm: wait_times(cfg) for arm, cfg in (("baseline", shown.baseline), ("scenario", shown.scenario))
+            }
         while len(logs) > KEPT_WAIT_LOGS:
             del logs[next(iter(logs))]
     arms = logs[key]
     counts = pd.concat([arms["baseline"]["route"], arms["scenario"]["route"]]).value_counts()
-    route = st.selectbox("Route", ["all", *counts.index], key="wait_route",
-                         format_func=lambda r: "Every route" if r == "all" else f"{route_label(r)} "
-                                                                                  f"({counts[r]:,} waits)",
-                         help="The routes are listed by the waits on them in both arms, most first.")
+    route = st.selectbox(
+        "Route",
+        ["all", *counts.index],
+        key="wait_route",
+        format_func=lambda r: "Every route" if r == "all" else f"{route_label(r)} ({counts[r]:,} waits)",
+        help="The routes are listed by the waits on them in both arms, most first.",
+    )
     frames = []
     for arm, data in arms.items():
         part = data if route == "all" else data[data["route"] == route]
@@ -299,19 +356,22 @@ def _wait_distributions(shown: Shown, names: dict[str, str]) -> None:
     order = [stage_label(s) for s in WAIT_STAGES if stage_label(s) in set(waits["wait"])]
     waits["wait"] = pd.Categorical(waits["wait"], order)
     days_counted = shown.baseline.run.days - shown.baseline.run.warmup_days
-    st.caption(f"Patients arriving in the {days_counted} days after warm-up of the first replication (of "
-               f"{shown.baseline.run.replications}); each panel is one wait, in minutes, as its mean is measured "
-               "in the table above. The height is the share of that arm's patients who waited that long.")
-    st.altair_chart(charts.wait_distribution_chart(charts.wait_histogram(waits.sort_values("wait")), names),
-                    width="stretch")
+    st.caption(
+        f"Patients arriving in the {days_counted} days after warm-up of the first replication (of "
+        f"{shown.baseline.run.replications}); each panel is one wait, in minutes, as its mean is measured "
+        "in the table above. The height is the share of that arm's patients who waited that long."
+    )
+    st.altair_chart(
+        charts.wait_distribution_chart(charts.wait_histogram(waits.sort_values("wait")), names), width="stretch"
+    )
     summary_rows = {}
     for (wait, name), part in waits.groupby(["wait", "name"], sort=False, observed=True):
         minutes = part["minutes"]
         summary_rows.setdefault(wait, {})[name] = (
             f"median {minutes.median():,.0f} min, 90% within {minutes.quantile(0.9):,.0f} min "
-            f"({len(minutes):,} patients)")
-    table = pd.DataFrame.from_dict(summary_rows, orient="index").reindex(columns=[names["baseline"],
-                                                                                 names["scenario"]])
+            f"({len(minutes):,} patients)"
+        )
+    table = pd.DataFrame.from_dict(summary_rows, orient="index").reindex(columns=[names["baseline"], names["scenario"]])
     table.index.name = "Wait"
     st.html(stacked_table(table.reindex(order)))
 
@@ -320,13 +380,18 @@ def _patient_flow(shown: Shown, names: dict[str, str]) -> None:
     """One simulated day animated, today's pathway above the scenario, drawn only while the switch is on."""
     from .animation import FIRST_HOUR, LAST_HOUR
 
-    st.caption(f"Each dot is a patient, {FIRST_HOUR:02d}:00-{LAST_HOUR:02d}:00 on the first day after warm-up of "
-               "the first replication; the same patients arrive in both arms. Press the play button under the "
-               "picture, or drag its slider. Where a step holds more patients than fit, '+ N more' counts them.")
-    if not st.toggle("Show the animated patient flow", key="show_flow",
-                     help="Replays the first replication of both arms with its event log and draws one day "
-                          f"({rough_time(2 * shown.baseline.run.days * st.session_state.get(SPEED, SECONDS_PER_REPLICATION_DAY) + 10)} "
-                          "the first time for a scenario); nothing is computed while it is off."):
+    st.caption(
+        f"Each dot is a patient, {FIRST_HOUR:02d}:00-{LAST_HOUR:02d}:00 on the first day after warm-up of "
+        "the first replication; the same patients arrive in both arms. Press the play button under the "
+        "picture, or drag its slider. Where a step holds more patients than fit, '+ N more' counts them."
+    )
+    if not st.toggle(
+        "Show the animated patient flow",
+        key="show_flow",
+        help="Replays the first replication of both arms with its event log and draws one day "
+        f"({rough_time(2 * shown.baseline.run.days * st.session_state.get(SPEED, SECONDS_PER_REPLICATION_DAY) + 10)} "
+        "the first time for a scenario); nothing is computed while it is off.",
+    ):
         return
     key = (replication_key(shown.baseline), replication_key(shown.scenario))
     kept: dict = st.session_state.setdefault(FLOWS, {})
@@ -350,20 +415,31 @@ def _pathway(table: pd.DataFrame, names: dict[str, str]) -> None:
     if flows.empty:
         st.info("No routes in these results.")
         return
-    st.caption("Where patients go: each arrow is the patients a day taking that step (mean over replications; "
-               "hover for the number). Below: the arrows that change most.")
+    st.caption(
+        "Where patients go: each arrow is the patients a day taking that step (mean over replications; "
+        "hover for the number). Below: the arrows that change most."
+    )
     try:
         cols = st.columns(2)
         for col, arm in zip(cols, ("baseline", "scenario"), strict=True):
-            col.plotly_chart(charts.pathway_sankey(flows, arm, names[arm]), width="stretch",
-                             config={"displayModeBar": False}, key=f"sankey_{arm}")
+            col.plotly_chart(
+                charts.pathway_sankey(flows, arm, names[arm]),
+                width="stretch",
+                config={"displayModeBar": False},
+                key=f"sankey_{arm}",
+            )
     except ImportError:
         st.info("The pathway diagram needs plotly: pip install -e '.[app]'. The table below has the same numbers.")
     moved = flows.reindex(flows["change"].abs().sort_values(ascending=False).index).head(12)
-    shown = pd.DataFrame({"From": moved["source"], "To": moved["target"],
-                          "Today, a day": moved["baseline"].map(lambda v: f"{v:,.1f}"),
-                          "Scenario, a day": moved["scenario"].map(lambda v: f"{v:,.1f}"),
-                          "Change": moved["change"].map(lambda v: signed(v, "volume_per_day"))})
+    shown = pd.DataFrame(
+        {
+            "From": moved["source"],
+            "To": moved["target"],
+            "Today, a day": moved["baseline"].map(lambda v: f"{v:,.1f}"),
+            "Scenario, a day": moved["scenario"].map(lambda v: f"{v:,.1f}"),
+            "Change": moved["change"].map(lambda v: signed(v, "volume_per_day")),
+        }
+    )
     st.table(shown.set_index("From"))
 
 
@@ -372,26 +448,46 @@ def _downloads(shown: Shown, result: Outcome) -> None:
     cols = st.columns(3)
     table = result.table.copy()
     table.insert(0, "scenario", shown.name)
-    cols[0].download_button("Results (CSV)", table.to_csv(index=False).encode(), file_name=f"{name}_results.csv",
-                            mime="text/csv", key="dl_results",
-                            help="Every KPI: each arm's mean and 95% interval, the paired change, the saving.")
-    cols[1].download_button("Scenario config (YAML)", config_yaml(shown.scenario).encode(),
-                            file_name=f"{name}.yaml", mime="application/x-yaml", key="dl_scenario",
-                            help="Run it again with: python run_sim.py run FILE, or upload it here.")
-    cols[2].download_button("Today's pathway config (YAML)", config_yaml(shown.baseline).encode(),
-                            file_name=f"{name}_todays_pathway.yaml", mime="application/x-yaml", key="dl_baseline",
-                            help="Today's pathway with the shared inputs (patients, growth, run settings).")
+    cols[0].download_button(
+        "Results (CSV)",
+        table.to_csv(index=False).encode(),
+        file_name=f"{name}_results.csv",
+        mime="text/csv",
+        key="dl_results",
+        help="Every KPI: each arm's mean and 95% interval, the paired change, the saving.",
+    )
+    cols[1].download_button(
+        "Scenario config (YAML)",
+        config_yaml(shown.scenario).encode(),
+        file_name=f"{name}.yaml",
+        mime="application/x-yaml",
+        key="dl_scenario",
+        help="Run it again with: python run_sim.py run FILE, or upload it here.",
+    )
+    cols[2].download_button(
+        "Today's pathway config (YAML)",
+        config_yaml(shown.baseline).encode(),
+        file_name=f"{name}_todays_pathway.yaml",
+        mime="application/x-yaml",
+        key="dl_baseline",
+        help="Today's pathway with the shared inputs (patients, growth, run settings).",
+    )
     workbook_section(shown.baseline, shown.scenario, shown.quick, ready=True, file_name=f"{name}_business_case.xlsx")
 
 
-def run_bar(configs: tuple[Config, Config] | None, choices: Choices | None, defaults: Choices | None,
-            label: str) -> None:
+def run_bar(
+    configs: tuple[Config, Config] | None, choices: Choices | None, defaults: Choices | None, label: str
+) -> None:
     """The scenario's name, the Run button with its time estimate, and the run in progress."""
     kept: dict[str, Shown] = st.session_state.setdefault(SCENARIOS, {})
     cols = st.columns([3, 1])
-    name = cols[0].text_input("Name this scenario", key="scenario_name", placeholder=f"{label} {len(kept) + 1}",
-                              help="Each run is kept under its name for this session: compare them in "
-                                   "Scenarios side by side. A name used again replaces that scenario.")
+    name = cols[0].text_input(
+        "Name this scenario",
+        key="scenario_name",
+        placeholder=f"{label} {len(kept) + 1}",
+        help="Each run is kept under its name for this session: compare them in "
+        "Scenarios side by side. A name used again replaces that scenario.",
+    )
     name = name.strip() or f"{label} {len(kept) + 1}"
     with cols[1]:
         st.write("")
@@ -413,16 +509,28 @@ def run_bar(configs: tuple[Config, Config] | None, choices: Choices | None, defa
     if resume():
         st.rerun()
     shown = kept.get(st.session_state.get(SHOWN, ""))
-    if shown is not None and configs is not None and (
-            replication_key(shown.baseline), replication_key(shown.scenario), shown.baseline.run.replications) != (
-            replication_key(configs[0]), replication_key(configs[1]), configs[0].run.replications):
-        st.caption(f"The results shown are for {shown.name!r} as last run; the inputs have changed since. "
-                   "Press Run to apply them.")
+    if (
+        shown is not None
+        and configs is not None
+        and (replication_key(shown.baseline), replication_key(shown.scenario), shown.baseline.run.replications)
+        != (replication_key(configs[0]), replication_key(configs[1]), configs[0].run.replications)
+    ):
+        st.caption(
+            f"The results shown are for {shown.name!r} as last run; the inputs have changed since. "
+            "Press Run to apply them."
+        )
 
 
-COMPARE_KPIS = ("utc_within_4h_pct", "utc_wait_mean_min", "ed_within_4h_pct", "sda_redirections_front_door_per_day",
-                "sda_no_slot_per_day", "sda_unused_slots_per_day", "utc_attendances_per_day",
-                "gp_reattendance_hours_per_week")
+COMPARE_KPIS = (
+    "utc_within_4h_pct",
+    "utc_wait_mean_min",
+    "ed_within_4h_pct",
+    "sda_redirections_front_door_per_day",
+    "sda_no_slot_per_day",
+    "sda_unused_slots_per_day",
+    "utc_attendances_per_day",
+    "gp_reattendance_hours_per_week",
+)
 
 
 def scenarios_table(chosen: list[Shown]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -440,24 +548,50 @@ def scenarios_table(chosen: list[Shown]) -> tuple[pd.DataFrame, pd.DataFrame]:
                 rows[label][shown.name] = f"{text} ({ci})" if ci else text
             else:
                 rows[label][shown.name] = "withheld: not a steady state"
-            long.append({"scenario": shown.name, "measure": m["measure"], "label": m["name"] + ", GBP a year",
-                         "today": math.nan, "mean": m["mean"], "ci_low": m["ci_low"], "ci_high": m["ci_high"],
-                         "trusted": result.verdict.trusted})
+            long.append(
+                {
+                    "scenario": shown.name,
+                    "measure": m["measure"],
+                    "label": m["name"] + ", GBP a year",
+                    "today": math.nan,
+                    "mean": m["mean"],
+                    "ci_low": m["ci_low"],
+                    "ci_high": m["ci_high"],
+                    "trusted": result.verdict.trusted,
+                }
+            )
         by_kpi = result.table.set_index("kpi")
         for kpi in COMPARE_KPIS:
             r = by_kpi.loc[kpi]
             label = kpi_label(kpi)
             rows.setdefault(label, {TODAY: quote(r["baseline_mean"], kpi)})
             ci = interval(r["scenario_ci_low"], r["scenario_ci_high"], kpi)
-            rows[label][shown.name] = (f"{quote(r['scenario_mean'], kpi)} ({ci})" if ci
-                                       else quote(r["scenario_mean"], kpi))
-            long.append({"scenario": shown.name, "measure": kpi, "label": label, "today": r["baseline_mean"],
-                         "mean": r["scenario_mean"], "ci_low": r["scenario_ci_low"], "ci_high": r["scenario_ci_high"],
-                         "trusted": result.verdict.trusted})
+            rows[label][shown.name] = (
+                f"{quote(r['scenario_mean'], kpi)} ({ci})" if ci else quote(r["scenario_mean"], kpi)
+            )
+            long.append(
+                {
+                    "scenario": shown.name,
+                    "measure": kpi,
+                    "label": label,
+                    "today": r["baseline_mean"],
+                    "mean": r["scenario_mean"],
+                    "ci_low": r["scenario_ci_low"],
+                    "ci_high": r["scenario_ci_high"],
+                    "trusted": result.verdict.trusted,
+                }
+            )
         rows.setdefault("Steady state?", {TODAY: ""})[shown.name] = (
-            "yes" if result.verdict.trusted else "NO: " + result.verdict.reasons[0].split(":", 1)[-1].strip()
-            + ("" if len(result.verdict.reasons) == 1 else f" (and {len(result.verdict.reasons) - 1} more: "
-                                                           "see its Results)"))
+            "yes"
+            if result.verdict.trusted
+            else "NO: "
+            + result.verdict.reasons[0].split(":", 1)[-1].strip()
+            + (
+                ""
+                if len(result.verdict.reasons) == 1
+                else f" (and {len(result.verdict.reasons) - 1} more: see its Results)"
+            )
+        )
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "What"
     return table, pd.DataFrame(long)
@@ -467,29 +601,43 @@ def scenarios_page() -> None:
     """Two to four of this session's scenarios side by side against today's pathway: one table, one chart, one file."""
     kept: dict[str, Shown] = st.session_state.get(SCENARIOS, {})
     if len(kept) < 2:
-        st.info("Run at least two scenarios (name each before pressing Run) to compare them here. "
-                f"Kept so far: {', '.join(kept) or 'none'}.")
+        st.info(
+            "Run at least two scenarios (name each before pressing Run) to compare them here. "
+            f"Kept so far: {', '.join(kept) or 'none'}."
+        )
         return
-    names = st.multiselect("Scenarios to compare (two to four)", list(kept), default=list(kept)[-4:],
-                           max_selections=4, key=f"compare_names|{len(kept)}|{list(kept)[-1]}",
-                           help="The newest four are chosen after each run.")
+    names = st.multiselect(
+        "Scenarios to compare (two to four)",
+        list(kept),
+        default=list(kept)[-4:],
+        max_selections=4,
+        key=f"compare_names|{len(kept)}|{list(kept)[-1]}",
+        help="The newest four are chosen after each run.",
+    )
     if len(names) < 2:
         st.info("Choose at least two scenarios.")
         return
     chosen = [kept[n] for n in names]
     if len({replication_key(s.baseline) for s in chosen}) > 1:
-        st.warning("These scenarios were run against different versions of today's pathway (different run "
-                   "settings, growth or patient facts): each is compared with its own; the Today column is the "
-                   f"first's ({chosen[0].name}).")
+        st.warning(
+            "These scenarios were run against different versions of today's pathway (different run "
+            "settings, growth or patient facts): each is compared with its own; the Today column is the "
+            f"first's ({chosen[0].name})."
+        )
     table, long = scenarios_table(chosen)
     st.html(stacked_table(table))  # columns on a laptop, one block per figure on a phone: never cut
     money = long[long["measure"].isin(["gross_total", "net_total", "cash_total"]) & long["trusted"]]
     if not money.empty:
         st.altair_chart(charts.scenarios_chart(money), width="stretch")
     file = "_vs_".join(slug(n) for n in names)[:120]
-    st.download_button("These scenarios (CSV)", long.to_csv(index=False).encode(), file_name=f"{file}.csv",
-                       mime="text/csv", key="dl_scenarios",
-                       help="Each scenario's savings and KPIs with 95% intervals, one row per scenario and figure.")
+    st.download_button(
+        "These scenarios (CSV)",
+        long.to_csv(index=False).encode(),
+        file_name=f"{file}.csv",
+        mime="text/csv",
+        key="dl_scenarios",
+        help="Each scenario's savings and KPIs with 95% intervals, one row per scenario and figure.",
+    )
 
 
 @dataclass(frozen=True)
@@ -512,8 +660,14 @@ SWEEP_INPUTS = (
     SweepInput("ia_nurses_added", "IA nurses added to every hour", "0, 1, 2", 1.0, True),
     SweepInput("growth", "Demand growth (x)", "1.0, 1.05, 1.1, 1.2"),
 )
-SWEEP_KPIS = ("cost_total_annual_gbp", "utc_within_4h_pct", "sda_redirections_front_door_per_day",
-              "sda_unused_slots_per_day", "sda_no_slot_per_day", "utc_wait_mean_min")
+SWEEP_KPIS = (
+    "cost_total_annual_gbp",
+    "utc_within_4h_pct",
+    "sda_redirections_front_door_per_day",
+    "sda_unused_slots_per_day",
+    "sda_no_slot_per_day",
+    "utc_wait_mean_min",
+)
 
 
 def parse_values(text: str) -> list[float]:
@@ -533,8 +687,9 @@ def parse_values(text: str) -> list[float]:
     return values
 
 
-def sweep_points(spec: SweepInput, values: list[float], pathway: Config, current: Config,
-                 choices: Choices) -> list[tuple[float, Config, Config]]:
+def sweep_points(
+    spec: SweepInput, values: list[float], pathway: Config, current: Config, choices: Choices
+) -> list[tuple[float, Config, Config]]:
     """Each value's baseline and scenario; a ``ConfigError`` names the value that cannot be used."""
     points = []
     for value in values:
@@ -561,26 +716,53 @@ def sweep_table(points: list[tuple[float, Config, Config]]) -> pd.DataFrame:
         for kpi in SWEEP_KPIS:
             r = table.loc[kpi]
             if kpi.startswith("cost_"):
-                mean, low, high = ((r["saving_mean"], r["saving_ci_low"], r["saving_ci_high"]) if steady
-                                   else (math.nan, math.nan, math.nan))
-                rows.append({"value": value, "kpi": "saving_annual_gbp", "label": "Gross saving a year",
-                             "mean": mean, "low": low, "high": high, "steady": steady})
+                mean, low, high = (
+                    (r["saving_mean"], r["saving_ci_low"], r["saving_ci_high"])
+                    if steady
+                    else (math.nan, math.nan, math.nan)
+                )
+                rows.append(
+                    {
+                        "value": value,
+                        "kpi": "saving_annual_gbp",
+                        "label": "Gross saving a year",
+                        "mean": mean,
+                        "low": low,
+                        "high": high,
+                        "steady": steady,
+                    }
+                )
             else:
                 low, high = clip(r["scenario_ci_low"], r["scenario_ci_high"], kpi)  # no band past 100%
-                rows.append({"value": value, "kpi": kpi, "label": kpi_label(kpi) + " (scenario)",
-                             "mean": r["scenario_mean"], "low": low, "high": high, "steady": steady})
+                rows.append(
+                    {
+                        "value": value,
+                        "kpi": kpi,
+                        "label": kpi_label(kpi) + " (scenario)",
+                        "mean": r["scenario_mean"],
+                        "low": low,
+                        "high": high,
+                        "steady": steady,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
 def sweep_page(pathway: Config | None, current: Config, choices: Choices | None) -> None:
     """Vary one input over a few values and plot each KPI against it with its 95% band."""
-    st.markdown("Vary one input, keep the others as set in the sidebar, and see how each KPI moves. "
-                "Each point compares the scenario with today's pathway on the same patients.")
+    st.markdown(
+        "Vary one input, keep the others as set in the sidebar, and see how each KPI moves. "
+        "Each point compares the scenario with today's pathway on the same patients."
+    )
     names = {s.name: s for s in SWEEP_INPUTS}
     name = st.selectbox("Input to vary", list(names), format_func=lambda n: names[n].label, key="sweep_input")
     spec = names[name]
-    text = st.text_input("Values (commas or spaces)", value=spec.defaults, key=f"sweep_values|{name}",
-                         help="For a percentage, type 20 for 20%.")
+    text = st.text_input(
+        "Values (commas or spaces)",
+        value=spec.defaults,
+        key=f"sweep_values|{name}",
+        help="For a percentage, type 20 for 20%.",
+    )
     if pathway is None or choices is None:
         st.info("Fix the inputs in the sidebar first.")
         return
@@ -589,12 +771,17 @@ def sweep_page(pathway: Config | None, current: Config, choices: Choices | None)
     except ConfigError as exc:
         st.error(str(exc))
         return
-    configs = [(f"{spec.label} = {v:g}: {arm}", cfg) for v, b, s in points for arm, cfg in
-               (("current pathway", b), ("scenario", s))]
+    configs = [
+        (f"{spec.label} = {v:g}: {arm}", cfg)
+        for v, b, s in points
+        for arm, cfg in (("current pathway", b), ("scenario", s))
+    ]
     run = points[0][1].run
-    st.caption(f"{len(points)} points x 2 arms x {run.replications} replications of {run.days} days. "
-               f"{estimate(configs)}")
+    st.caption(
+        f"{len(points)} points x 2 arms x {run.replications} replications of {run.days} days. {estimate(configs)}"
+    )
     if st.button("Run the sweep", type="primary", key="run_sweep"):
+
         def done() -> None:
             st.session_state[SWEEP] = (spec.name, points)
 
@@ -605,22 +792,33 @@ def sweep_page(pathway: Config | None, current: Config, choices: Choices | None)
     if last is None:
         return
     last_name, last_points = last
-    if last_name != spec.name or [p[0] for p in last_points] != [p[0] for p in points] or any(
-            replication_key(a[2]) != replication_key(b[2]) for a, b in zip(last_points, points, strict=False)):
+    if (
+        last_name != spec.name
+        or [p[0] for p in last_points] != [p[0] for p in points]
+        or any(replication_key(a[2]) != replication_key(b[2]) for a, b in zip(last_points, points, strict=False))
+    ):
         st.warning("These results are for earlier inputs: press Run the sweep to see the current ones.")
     table = sweep_table(last_points)
     x_title = names[last_name].label
     broken = sorted(set(table.loc[~table["steady"], "value"]))
     if broken:
-        st.error(f"Not a steady state at {x_title} = {', '.join(f'{v:g}' for v in broken)}: queues grow or the "
-                 "4-hour share collapses there, so no saving is shown at those values (run one alone to see why).")
+        st.error(
+            f"Not a steady state at {x_title} = {', '.join(f'{v:g}' for v in broken)}: queues grow or the "
+            "4-hour share collapses there, so no saving is shown at those values (run one alone to see why)."
+        )
     cols = st.columns(2)
     for i, (kpi, part) in enumerate(table.groupby("kpi", sort=False)):  # noqa: B007 (kpi names the chart)
         with cols[i % 2]:
-            st.altair_chart(charts.sweep_chart(part, x_title, part["label"].iloc[0], money=kpi.endswith("_gbp")),
-                            width="stretch")
-    st.download_button("Sweep results (CSV)", table.rename(columns={"value": x_title}).to_csv(index=False).encode(),
-                       file_name=f"sweep_{slug(x_title)}.csv", mime="text/csv", key="dl_sweep")
+            st.altair_chart(
+                charts.sweep_chart(part, x_title, part["label"].iloc[0], money=kpi.endswith("_gbp")), width="stretch"
+            )
+    st.download_button(
+        "Sweep results (CSV)",
+        table.rename(columns={"value": x_title}).to_csv(index=False).encode(),
+        file_name=f"sweep_{slug(x_title)}.csv",
+        mime="text/csv",
+        key="dl_sweep",
+    )
 
 
 ABOUT = """
@@ -648,31 +846,33 @@ IA nurse uses X8's policy (7 days, Care Navigator books); without X8, today's.
 """
 
 
-GLOSSARY = MappingProxyType({
-    "SDA": "Same-day access: a GP appointment on the day, booked for the patient instead of a UTC or ED visit.",
-    "GPCG": "Tower Hamlets GP Care Group, the GP federation that runs the UTC and the GPCG SDA hub slots.",
-    "PCN": "Primary care network: a group of neighbouring GP practices; the PCN pilots offer SDA slots.",
-    "IA": "Initial assessment: the nurse at the Royal London front door who streams each walk-in "
-          "(to the UTC, ED, or with X8 straight to an SDA slot).",
-    "UTC": "Urgent treatment centre at the Royal London, beside ED.",
-    "ED": "Emergency department (A&E).",
-    "NHS 111": "The NHS phone and online service; it can book practice or PCN SDA slots.",
-    "Care Navigator": "A non-clinical role that books the SDA slot for a redirected patient (with X8).",
-    "KPI": "Key performance indicator: a figure the model reports, such as the share seen within 4 hours.",
-    "4-hour share": "Share of patients who leave the UTC or ED within 4 hours of arriving.",
-    "Seed": "The start of the random numbers: the same seed and inputs always give the same numbers; another "
-            "seed gives other patients (the intervals say how much that matters).",
-    "Replication": "One simulated run of the whole period; the app runs several and reports the mean.",
-    "Warm-up": "The first days of each run, left out of every figure while the queues fill.",
-    "95% interval": "The range the true mean lies in with 95% confidence, from the spread across replications "
-                    "(simulation noise only, not uncertainty in the inputs).",
-    "Paired": "Both arms run on the same simulated patients, so their difference is measured precisely.",
-    "Gross saving": "Activity avoided at its unit cost (the paper's basis).",
-    "Net saving": "Gross, with SDA slots paid whether used or not, new services and staff hours added taken off.",
-    "Cash-releasing saving": "Only payments that change, with contracts as they stand.",
-    "Steady state": "Queues that settle; a scenario whose queues keep growing shows a warning, not a saving.",
-    **{change_number(code): change_label(code, number=False) for code in CHANGE_NAMES},
-})
+GLOSSARY = MappingProxyType(
+    {
+        "SDA": "Same-day access: a GP appointment on the day, booked for the patient instead of a UTC or ED visit.",
+        "GPCG": "Tower Hamlets GP Care Group, the GP federation that runs the UTC and the GPCG SDA hub slots.",
+        "PCN": "Primary care network: a group of neighbouring GP practices; the PCN pilots offer SDA slots.",
+        "IA": "Initial assessment: the nurse at the Royal London front door who streams each walk-in "
+        "(to the UTC, ED, or with X8 straight to an SDA slot).",
+        "UTC": "Urgent treatment centre at the Royal London, beside ED.",
+        "ED": "Emergency department (A&E).",
+        "NHS 111": "The NHS phone and online service; it can book practice or PCN SDA slots.",
+        "Care Navigator": "A non-clinical role that books the SDA slot for a redirected patient (with X8).",
+        "KPI": "Key performance indicator: a figure the model reports, such as the share seen within 4 hours.",
+        "4-hour share": "Share of patients who leave the UTC or ED within 4 hours of arriving.",
+        "Seed": "The start of the random numbers: the same seed and inputs always give the same numbers; another "
+        "seed gives other patients (the intervals say how much that matters).",
+        "Replication": "One simulated run of the whole period; the app runs several and reports the mean.",
+        "Warm-up": "The first days of each run, left out of every figure while the queues fill.",
+        "95% interval": "The range the true mean lies in with 95% confidence, from the spread across replications "
+        "(simulation noise only, not uncertainty in the inputs).",
+        "Paired": "Both arms run on the same simulated patients, so their difference is measured precisely.",
+        "Gross saving": "Activity avoided at its unit cost (the paper's basis).",
+        "Net saving": "Gross, with SDA slots paid whether used or not, new services and staff hours added taken off.",
+        "Cash-releasing saving": "Only payments that change, with contracts as they stand.",
+        "Steady state": "Queues that settle; a scenario whose queues keep growing shows a warning, not a saving.",
+        **{change_number(code): change_label(code, number=False) for code in CHANGE_NAMES},
+    }
+)
 """Plain words for every code the app shows."""
 
 
@@ -680,8 +880,10 @@ def about_page(current: Config) -> None:
     """What the app does, how to read it, and a glossary of every code it uses."""
     st.markdown(ABOUT.format(registered=current.demand.walk_in.registered_th))
     st.markdown("**SDA providers:** " + "; ".join(PROVIDER_NAMES.values()) + ".")
-    st.markdown(f"**Savings by change** switch the changes on in the business case's order ({order_words()}; "
-                "configs/business_case.yaml attribution_order), as the business-case workbook and "
-                "`run_sim.py business-case` do.")
+    st.markdown(
+        f"**Savings by change** switch the changes on in the business case's order ({order_words()}; "
+        "configs/business_case.yaml attribution_order), as the business-case workbook and "
+        "`run_sim.py business-case` do."
+    )
     st.markdown("#### Glossary")
     st.table(pd.DataFrame({"Means": dict(GLOSSARY)}).rename_axis("Word"))

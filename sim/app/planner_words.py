@@ -26,14 +26,22 @@ PLANS = SHIPPED_CONFIGS / "plans"
 COST_WORDS = "Net recurrent cost a year"
 DIARY_WORDS = MappingProxyType({diary: words.split(" (")[0] for diary, words in PROVIDER_NAMES.items()})
 """Each slot diary in a few words (``GP Care Group SDA service``)."""
-STATION_WORDS = MappingProxyType({
-    "reception": "Reception clerks", "ia_nurse": "IA nurses", "care_navigator": "Care Navigators",
-    "utc": "UTC clinicians", "ed": "ED cubicles"})
+STATION_WORDS = MappingProxyType(
+    {
+        "reception": "Reception clerks",
+        "ia_nurse": "IA nurses",
+        "care_navigator": "Care Navigators",
+        "utc": "UTC clinicians",
+        "ed": "ED cubicles",
+    }
+)
 """Each station's staff (or places) a ``staff`` variable sets, in words."""
-VALUE_WORDS = MappingProxyType({
-    "slot_diaries.pcn_sda.carve_out.nhs111": "Share of PCN SDA slots held for NHS 111",
-    "slot_diaries.gpcg_sda.booking_lead_min": "Minutes from booking to the first GPCG SDA slot",
-})
+VALUE_WORDS = MappingProxyType(
+    {
+        "slot_diaries.pcn_sda.carve_out.nhs111": "Share of PCN SDA slots held for NHS 111",
+        "slot_diaries.gpcg_sda.booking_lead_min": "Minutes from booking to the first GPCG SDA slot",
+    }
+)
 """Value variables in words, by config path (others use the plan file's label or the path)."""
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 TAGS = ("paper", "public", "assumed", "calibrated")
@@ -55,8 +63,9 @@ class TargetChoice:
 
     def constraint(self, bound: float) -> Constraint:
         """This target at ``bound`` (one line naming it if the bound is refused)."""
-        return Constraint.model_validate({"kpi": self.kpi, self.sense: bound, "tolerance": self.tolerance,
-                                          "label": self.words})
+        return Constraint.model_validate(
+            {"kpi": self.kpi, self.sense: bound, "tolerance": self.tolerance, "label": self.words}
+        )
 
 
 EXTRA_TARGETS = (
@@ -164,8 +173,11 @@ def line_comment(path: Path, dotted: str) -> str | None:
         if keys == want:
             return comment
         body = rest.split(" #", 1)[0].strip()
-        if keys == want[:len(keys)] and body.startswith("{") and re.search(
-                rf"[{{,]\s*{re.escape(want[len(keys)])}\s*:", body):
+        if (
+            keys == want[: len(keys)]
+            and body.startswith("{")
+            and re.search(rf"[{{,]\s*{re.escape(want[len(keys)])}\s*:", body)
+        ):
             return comment
     return None
 
@@ -245,16 +257,19 @@ def settings_table(result: PlanResult, plan_file: Path, scenario_file: Path) -> 
     for name, var in result.plan.variables.items():
         levels = result.space.levels[name]
         source = "; ".join(setting_source(scenario_file, p, registry) for p in setting_paths(var))
-        row = {"Setting": variable_words(var),
-               "Shipped": _values_words(shipped[name], var),
-               "Shipped: where it comes from": source}
+        row = {
+            "Setting": variable_words(var),
+            "Shipped": _values_words(shipped[name], var),
+            "Shipped: where it comes from": source,
+        }
         if chosen is not None:
             row["Recommended"] = value_words(chosen.values[name], var)
             step = levels[1] - levels[0] if len(levels) > 1 else 0
             row["Recommended: where it comes from"] = (
                 f"chosen by the planner from {value_words(levels[0], var)} to {value_words(levels[-1], var)}"
                 + (f" in steps of {value_words(step, var)}" if step else "")
-                + f"; bounds: {bounds_source(plan_file, name)}")
+                + f"; bounds: {bounds_source(plan_file, name)}"
+            )
         rows.append(row)
     return pd.DataFrame(rows).set_index("Setting")
 
@@ -284,16 +299,18 @@ def targets_table(result: PlanResult) -> pd.DataFrame:
         c = constraints.get(kpi)
         words = COST_WORDS if kpi == COST else (c.label or kpi_label(kpi))
         unit = "cost_annual_gbp" if kpi == COST else kpi  # how each figure is quoted (money as GBP)
-        rows.append({
-            "Figure": words,
-            "Target": "as low as possible" if c is None else f"{sense_words(c.sense)} {c.bound:g}",
-            "Shipped": quote(r["shipped_mean"], unit),
-            "Shipped, 95% interval": interval(r["shipped_ci_low"], r["shipped_ci_high"], unit),
-            "Recommended": quote(r["plan_mean"], unit),
-            "Recommended, 95% interval": interval(r["plan_ci_low"], r["plan_ci_high"], unit),
-            "Change": signed(r["difference_mean"], unit),
-            "Change, 95% interval": interval(r["difference_ci_low"], r["difference_ci_high"], unit, change=True),
-            "Shipped meets it?": "-" if c is None else _met(c, r["shipped_mean"]),
-            "Recommended meets it?": "-" if c is None else _met(c, r["plan_mean"]),
-        })
+        rows.append(
+            {
+                "Figure": words,
+                "Target": "as low as possible" if c is None else f"{sense_words(c.sense)} {c.bound:g}",
+                "Shipped": quote(r["shipped_mean"], unit),
+                "Shipped, 95% interval": interval(r["shipped_ci_low"], r["shipped_ci_high"], unit),
+                "Recommended": quote(r["plan_mean"], unit),
+                "Recommended, 95% interval": interval(r["plan_ci_low"], r["plan_ci_high"], unit),
+                "Change": signed(r["difference_mean"], unit),
+                "Change, 95% interval": interval(r["difference_ci_low"], r["difference_ci_high"], unit, change=True),
+                "Shipped meets it?": "-" if c is None else _met(c, r["shipped_mean"]),
+                "Recommended meets it?": "-" if c is None else _met(c, r["plan_mean"]),
+            }
+        )
     return pd.DataFrame(rows).set_index("Figure")

@@ -21,7 +21,7 @@ from ..experiments.store import SessionStore
 from ..inputs.config import Config
 from .simulate import run_all, session_store
 
-PENDING = "pending"            # session_state key: the run asked for and not finished
+PENDING = "pending"  # session_state key: the run asked for and not finished
 SPEED = "seconds_per_rep_day"  # session_state key: measured seconds per replication-day
 SECONDS_PER_REPLICATION_DAY = 0.022
 """First guess of one simulated day of one replication on one core, before this session has measured its own."""

@@ -134,8 +134,13 @@ def rota_minimum(rota) -> int:
     return int(rota)
 
 
-ROTA_PATHS = MappingProxyType({"utc_clinician": ("utc", "clinicians"), "ia_nurse": ("ia_nurse", "nurses"),
-              "care_navigator": ("care_navigator", "navigators")})
+ROTA_PATHS = MappingProxyType(
+    {
+        "utc_clinician": ("utc", "clinicians"),
+        "ia_nurse": ("ia_nurse", "nurses"),
+        "care_navigator": ("care_navigator", "navigators"),
+    }
+)
 
 
 def _rota(pathway: Config, choices: Choices, group: str, added: int = 0):
@@ -150,15 +155,20 @@ def _rota(pathway: Config, choices: Choices, group: str, added: int = 0):
 def run_settings(choices: Choices) -> dict:
     """Replications, days and seed, after quick mode."""
     if choices.quick:
-        return {"replications": min(choices.replications, QUICK_REPLICATIONS),
-                "days": min(choices.days, QUICK_DAYS), "seed": choices.seed}
+        return {
+            "replications": min(choices.replications, QUICK_REPLICATIONS),
+            "days": min(choices.days, QUICK_DAYS),
+            "seed": choices.seed,
+        }
     return {"replications": choices.replications, "days": choices.days, "seed": choices.seed}
 
 
 def _facts(cfg: Config, choices: Choices) -> dict:
     """The inputs shared by both arms, by parameter path: patients, demand growth, run settings."""
-    values = {"patients.sda_eligible": choices.sda_eligible,
-              "patients.accepts_redirection": choices.accepts_redirection}
+    values = {
+        "patients.sda_eligible": choices.sda_eligible,
+        "patients.accepts_redirection": choices.accepts_redirection,
+    }
     values.update({f"demand.{channel}.growth": choices.growth for channel in cfg.demand.model_dump()})
     values.update({f"run.{name}": value for name, value in run_settings(choices).items()})
     return values
@@ -176,8 +186,10 @@ def build_configs(pathway: Config, current: Config, choices: Choices) -> tuple[C
         One line naming the field and value, if an input is out of range.
     """
     if choices.window[1] <= choices.window[0]:
-        raise ConfigError(f"redirection window {choices.window[0]:05.2f}-{choices.window[1]:05.2f}: no hours in it; "
-                          "the window must end after it starts".replace(".50", ":30").replace(".00", ":00"))
+        raise ConfigError(
+            f"redirection window {choices.window[0]:05.2f}-{choices.window[1]:05.2f}: no hours in it; "
+            "the window must end after it starts".replace(".50", ":30").replace(".00", ":00")
+        )
     space = ParameterSpace([])  # every path read from the schema
     baseline = space.apply(current, _facts(current, choices), "inputs")
     values = _facts(pathway, choices)
@@ -186,8 +198,13 @@ def build_configs(pathway: Config, current: Config, choices: Choices) -> tuple[C
     policy = f"ia_nurse.{ia_policy(changes)}"
     if abs(choices.redirection_rate - redirection_rate(pathway, ia_policy(changes))) > 1e-6:
         values[f"{policy}.probability"] = choices.redirection_rate  # else today's stays read from calibration
-    values.update({f"{policy}.start_hour": choices.window[0], f"{policy}.end_hour": choices.window[1],
-                   f"{policy}.care_navigator_books": choices.care_navigator_books})
+    values.update(
+        {
+            f"{policy}.start_hour": choices.window[0],
+            f"{policy}.end_hour": choices.window[1],
+            f"{policy}.care_navigator_books": choices.care_navigator_books,
+        }
+    )
     for provider, week in choices.slots.items():
         values[f"slot_diaries.{provider}.slots_per_day"] = [int(v) for v in week]
     for provider, weights in choices.slot_hours.items():
@@ -205,8 +222,10 @@ def build_configs(pathway: Config, current: Config, choices: Choices) -> tuple[C
 
 def config_yaml(cfg: Config) -> str:
     """The whole config as YAML: ``load_config`` reads it back and ``run_sim.py run`` runs it."""
-    header = (f"# {cfg.name}: {cfg.description}\n"
-              "# Every parameter, as used in the web app. Run it with: python run_sim.py run THIS_FILE\n")
+    header = (
+        f"# {cfg.name}: {cfg.description}\n"
+        "# Every parameter, as used in the web app. Run it with: python run_sim.py run THIS_FILE\n"
+    )
     return header + yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
 
 

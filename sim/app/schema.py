@@ -103,7 +103,10 @@ def read_number(text: str, label: str, b: Bounds, whole: bool | None = None) -> 
         value = math.nan
     if not math.isfinite(value):
         raise ConfigError(f"{label} = {shown}: not a number; give {allowed(b, whole)}")
-    if (whole and value != int(value)) or (b.low is not None and (value < b.low or (b.low_open and value == b.low))) \
-            or (b.high is not None and value > b.high):
+    if (
+        (whole and value != int(value))
+        or (b.low is not None and (value < b.low or (b.low_open and value == b.low)))
+        or (b.high is not None and value > b.high)
+    ):
         raise ConfigError(f"{label} = {shown}: give {allowed(b, whole)}")
     return int(value) if whole else value

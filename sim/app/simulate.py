@@ -75,8 +75,7 @@ def comparison(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
     so a saving is positive.
     """
     paired = paired_comparison(baseline, scenario)
-    arms = {arm: summarise(table).set_index("kpi") for arm, table in (("baseline", baseline),
-                                                                      ("scenario", scenario))}
+    arms = {arm: summarise(table).set_index("kpi") for arm, table in (("baseline", baseline), ("scenario", scenario))}
     out = paired[["kpi"]].copy()
     out.insert(1, "label", [kpi_label(k) for k in paired["kpi"]])
     for arm, table in arms.items():
@@ -106,23 +105,28 @@ def slot_use(reps: list[ReplicationResult], cfg: Config) -> pd.DataFrame:
             for h in range(24):
                 if slots[i, d, h] == 0:
                     continue
-                rows.append({
-                    "provider": provider, "weekday": d, "hour": h,
-                    "slots_per_day": slots[i, d, h] / n_days[d],
-                    "booked_per_day": booked[i, d, h] / n_days[d],
-                    "use_pct": 100.0 * booked[i, d, h] / slots[i, d, h],
-                })
-    return pd.DataFrame(rows, columns=["provider", "weekday", "hour", "slots_per_day",
-                                       "booked_per_day", "use_pct"])
+                rows.append(
+                    {
+                        "provider": provider,
+                        "weekday": d,
+                        "hour": h,
+                        "slots_per_day": slots[i, d, h] / n_days[d],
+                        "booked_per_day": booked[i, d, h] / n_days[d],
+                        "use_pct": 100.0 * booked[i, d, h] / slots[i, d, h],
+                    }
+                )
+    return pd.DataFrame(rows, columns=["provider", "weekday", "hour", "slots_per_day", "booked_per_day", "use_pct"])
 
 
-WAIT_STAGES = MappingProxyType({
-    "ia": "ia_wait_mean_min",
-    "utc": "utc_wait_mean_min",
-    "ed": "ed_wait_mean_min",
-    "sda_gpcg": "redirected_time_to_slot_mean_min",
-    "sda_pcn": "pcn_time_to_slot_mean_min",
-})
+WAIT_STAGES = MappingProxyType(
+    {
+        "ia": "ia_wait_mean_min",
+        "utc": "utc_wait_mean_min",
+        "ed": "ed_wait_mean_min",
+        "sda_gpcg": "redirected_time_to_slot_mean_min",
+        "sda_pcn": "pcn_time_to_slot_mean_min",
+    }
+)
 """Each wait a patient can have, by the KPI whose mean it is (the same start and end as that KPI)."""
 
 
@@ -160,6 +164,7 @@ def wait_times(cfg: Config, replication: int = 0) -> pd.DataFrame:
     for stage, (begin, end, keep) in spans.items():
         minutes = (end - begin).to_numpy(dtype=float)
         keep = keep & ~np.isnan(minutes)
-        parts.append(pd.DataFrame({"route": log["route"].astype(str).to_numpy()[keep], "stage": stage,
-                                   "minutes": minutes[keep]}))
+        parts.append(
+            pd.DataFrame({"route": log["route"].astype(str).to_numpy()[keep], "stage": stage, "minutes": minutes[keep]})
+        )
     return pd.concat(parts, ignore_index=True)

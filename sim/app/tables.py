@@ -45,15 +45,16 @@ def stacked_table(table: pd.DataFrame) -> str:
     """
     corner = html.escape(str(table.index.name or ""))
     head = f"<th scope='col'>{corner}</th>" + "".join(
-        f"<th scope='col'>{html.escape(str(c))}</th>" for c in table.columns)
+        f"<th scope='col'>{html.escape(str(c))}</th>" for c in table.columns
+    )
     rows = []
     for name, row in table.iterrows():
         cells = "".join(
             f"<td data-label='{html.escape(str(c), quote=True)}'>{'' if pd.isna(v) else html.escape(str(v))}</td>"
-            for c, v in row.items())
+            for c, v in row.items()
+        )
         rows.append(f"<tr><th scope='row'>{html.escape(str(name))}</th>{cells}</tr>")
-    return (f"{STYLE}<table class='{CSS_CLASS}'><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
+    return f"{STYLE}<table class='{CSS_CLASS}'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 def read_stacked_table(text: str) -> pd.DataFrame:

@@ -128,9 +128,11 @@ def verdict(baseline: pd.DataFrame, scenario: pd.DataFrame, names: dict[str, str
         if "unstable" in table.columns and table["unstable"].fillna(0).any():
             n_bad = int(table["unstable"].fillna(0).astype(bool).sum())
             left = _mean(table, "in_system_at_end")
-            reasons.append(f"{name} is unstable in {n_bad} of {len(table)} replications: queues grow without "
-                           f"bound ({left:,.0f} patients still waiting at the end of a run, on average); "
-                           "capacity is below demand somewhere")
+            reasons.append(
+                f"{name} is unstable in {n_bad} of {len(table)} replications: queues grow without "
+                f"bound ({left:,.0f} patients still waiting at the end of a run, on average); "
+                "capacity is below demand somewhere"
+            )
         for kpi, where in (("utc_within_4h_pct", "UTC"), ("ed_within_4h_pct", "ED")):
             share = _mean(table, kpi)
             if share < FOUR_HOUR_FLOOR_PCT[where]:

@@ -44,12 +44,15 @@ from .scenario import (
 )
 from .schema import Bounds, allowed, bounds, read_number
 
-BOTH_ARMS = ("Applies to both arms (a fact about patients or demand): on its own it moves today's pathway "
-             "as much as the scenario, so it gives no saving; it changes the saving only through what the "
-             "scenario does differently.")
+BOTH_ARMS = (
+    "Applies to both arms (a fact about patients or demand): on its own it moves today's pathway "
+    "as much as the scenario, so it gives no saving; it changes the saving only through what the "
+    "scenario does differently."
+)
 
 PATHWAYS = MappingProxyType(
-    {"current": "Current pathway", "redesign": "Redesigned pathway (X1-X8)", "upload": "Upload a YAML config"})
+    {"current": "Current pathway", "redesign": "Redesigned pathway (X1-X8)", "upload": "Upload a YAML config"}
+)
 
 
 def _pct_slider(label: str, value: float, model, field: str, key: str, help: str) -> float:
@@ -82,9 +85,19 @@ def _toggle(label: str, value: bool, prefix: str, name: str, help: str) -> bool:
     return on
 
 
-def number_box(label: str, prefix: str, name: str, default: float, b: Bounds, problems: list[str], *,
-               whole: bool | None = None, text: str | None = None, help: str | None = None,
-               container=st) -> float | int | None:
+def number_box(
+    label: str,
+    prefix: str,
+    name: str,
+    default: float,
+    b: Bounds,
+    problems: list[str],
+    *,
+    whole: bool | None = None,
+    text: str | None = None,
+    help: str | None = None,
+    container=st,
+) -> float | int | None:
     """A box the lead types a number in, checked against the schema's bounds and never clamped.
 
     A number out of range, or not a number, is shown as wrong just below the box in one
@@ -101,8 +114,7 @@ def number_box(label: str, prefix: str, name: str, default: float, b: Bounds, pr
     text : the default as shown (``1.00``); ``f"{default:g}"`` if not given
     """
     shown = text if text is not None else address.number(default)
-    typed = container.text_input(label, value=address.initial(prefix, name, shown), key=f"{prefix}|{name}",
-                                 help=help)
+    typed = container.text_input(label, value=address.initial(prefix, name, shown), key=f"{prefix}|{name}", help=help)
     address.remember(name, typed, shown)
     try:
         return read_number(typed, label, b, whole)
@@ -116,20 +128,31 @@ def pathway_config(current: Config) -> tuple[str, Config]:
     """The chosen pathway's id and config; raises ``ConfigError`` for a bad upload."""
     started = address.started_pathway()
     start = "upload" if started.startswith("upload") else started
-    choice = st.radio("Pathway to test", list(PATHWAYS), format_func=PATHWAYS.get, key=address.PATHWAY,
-                      index=list(PATHWAYS).index(start) if start in PATHWAYS else 0,
-                      help="The scenario starts from this config; the baseline is always the current pathway.")
+    choice = st.radio(
+        "Pathway to test",
+        list(PATHWAYS),
+        format_func=PATHWAYS.get,
+        key=address.PATHWAY,
+        index=list(PATHWAYS).index(start) if start in PATHWAYS else 0,
+        help="The scenario starts from this config; the baseline is always the current pathway.",
+    )
     if choice == "current":
         return "current", current
     if choice == "redesign":
         return "redesign", load_config(SHIPPED["redesign"])
-    upload = st.file_uploader("Scenario config (YAML)", type=["yaml", "yml"], key="upload",
-                              help="A config such as a copy of configs/redesign.yaml, or one downloaded from "
-                                   "this app. 'extends: base.yaml' (or current.yaml, redesign.yaml) is allowed.")
+    upload = st.file_uploader(
+        "Scenario config (YAML)",
+        type=["yaml", "yml"],
+        key="upload",
+        help="A config such as a copy of configs/redesign.yaml, or one downloaded from "
+        "this app. 'extends: base.yaml' (or current.yaml, redesign.yaml) is allowed.",
+    )
     if upload is None:
         if started.startswith("upload-"):
-            st.info("This page's address keeps the inputs set on an uploaded config: upload the same file again "
-                    "to get them back.")
+            st.info(
+                "This page's address keeps the inputs set on an uploaded config: upload the same file again "
+                "to get them back."
+            )
         raise ConfigError("upload a YAML config, or choose the current or redesigned pathway")
     content = upload.getvalue()
     cfg = load_uploaded(upload.name, content)
@@ -149,39 +172,69 @@ def _front_door(prefix: str, cfg: Config, changes: dict[str, bool], defaults: Ch
     key = f"{prefix}|{policy_name}"
     which = "with X8" if policy_name == "redirection_x8" else "today (without X8)"
     rate = _pct_slider(
-        f"IA nurse redirection rate {which}", redirection_rate(cfg, policy_name), Redirection, "probability",
+        f"IA nurse redirection rate {which}",
+        redirection_rate(cfg, policy_name),
+        Redirection,
+        "probability",
         f"{key}|rate",
         "Of the patients the IA nurse streams to the UTC who are candidates for SDA (registered with a "
         "Tower Hamlets practice, clinically eligible and willing to go), the share redirected to an SDA slot "
-        "inside the window below. It is not a share of all patients.")
+        "inside the window below. It is not a share of all patients.",
+    )
     hours = bounds(Redirection, "start_hour")
     shipped = (float(policy.start_hour), float(policy.end_hour))
     first, last = address.read_pair(address.initial(prefix, f"{policy_name}|window", address.pair(shipped)), shipped)
-    window = st.slider("Redirection window (clock hours)", hours.low, hours.high,
-                       (max(first, hours.low), min(last, hours.high)), step=0.5, key=f"{key}|window",
-                       help="The IA nurse redirects only between these hours, on the policy's days.")
+    window = st.slider(
+        "Redirection window (clock hours)",
+        hours.low,
+        hours.high,
+        (max(first, hours.low), min(last, hours.high)),
+        step=0.5,
+        key=f"{key}|window",
+        help="The IA nurse redirects only between these hours, on the policy's days.",
+    )
     address.remember(f"{policy_name}|window", address.pair(window), address.pair(shipped))
-    navigator = _toggle("Care Navigator books the SDA slot", policy.care_navigator_books, prefix,
-                        f"{policy_name}|navigator",
-                        "On: a Care Navigator books the slot (a short queue for the navigator). "
-                        "Off: the IA nurse books it directly.")
+    navigator = _toggle(
+        "Care Navigator books the SDA slot",
+        policy.care_navigator_books,
+        prefix,
+        f"{policy_name}|navigator",
+        "On: a Care Navigator books the slot (a short queue for the navigator). Off: the IA nurse books it directly.",
+    )
     eligible = _pct_slider(
-        "Clinically eligible for SDA", defaults.sda_eligible, PatientCriteria, "sda_eligible", f"{prefix}|eligible",
-        "Share of UTC-suitable patients a GP could see the same day (a fact about patients: both arms).")
+        "Clinically eligible for SDA",
+        defaults.sda_eligible,
+        PatientCriteria,
+        "sda_eligible",
+        f"{prefix}|eligible",
+        "Share of UTC-suitable patients a GP could see the same day (a fact about patients: both arms).",
+    )
     accepts = _pct_slider(
-        "Willing to be redirected", defaults.accepts_redirection, PatientCriteria, "accepts_redirection",
-        f"{prefix}|accepts", "Share of eligible patients who agree to go to an SDA slot (both arms).")
+        "Willing to be redirected",
+        defaults.accepts_redirection,
+        PatientCriteria,
+        "accepts_redirection",
+        f"{prefix}|accepts",
+        "Share of eligible patients who agree to go to an SDA slot (both arms).",
+    )
     if abs(eligible - defaults.sda_eligible) > 1e-9 or abs(accepts - defaults.accepts_redirection) > 1e-9:
         st.caption(BOTH_ARMS)
-    return dict(redirection_rate=rate, window=tuple(window), care_navigator_books=navigator,
-                sda_eligible=eligible, accepts_redirection=accepts)
+    return dict(
+        redirection_rate=rate,
+        window=tuple(window),
+        care_navigator_books=navigator,
+        sda_eligible=eligible,
+        accepts_redirection=accepts,
+    )
 
 
-HOUR_MODES = MappingProxyType({
-    "even": "evenly over the session",
-    "demand": "following front-door arrivals by hour",
-    "custom": "by hour, as in the table",
-})
+HOUR_MODES = MappingProxyType(
+    {
+        "even": "evenly over the session",
+        "demand": "following front-door arrivals by hour",
+        "custom": "by hour, as in the table",
+    }
+)
 
 
 def _hour_weights(prefix: str, cfg: Config, provider: str, weights, problems: list[str]) -> list | None:
@@ -194,12 +247,15 @@ def _hour_weights(prefix: str, cfg: Config, provider: str, weights, problems: li
     shipped = "even" if weights is None else "custom"
     started = address.initial(prefix, f"hours|{provider}", shipped)
     mode = st.selectbox(
-        "Slots through the day", list(HOUR_MODES), format_func=HOUR_MODES.get,
+        "Slots through the day",
+        list(HOUR_MODES),
+        format_func=HOUR_MODES.get,
         index=list(HOUR_MODES).index(started if started in HOUR_MODES else shipped),
         key=f"{prefix}|hours|{provider}",
         help="Evenly: equal gaps over the session. Following arrivals: more slots in the hours more patients "
-             "arrive at the front door. By hour: the weights in the table (relative sizes; each day's total "
-             "stays as set above).")
+        "arrive at the front door. By hour: the weights in the table (relative sizes; each day's total "
+        "stays as set above).",
+    )
     address.remember(f"hours|{provider}", mode, shipped)
     if mode == "even" or not hours:
         return None
@@ -208,11 +264,15 @@ def _hour_weights(prefix: str, cfg: Config, provider: str, weights, problems: li
     start = expand_weekly(weights).reshape(7, 24) if weights is not None else np.ones((7, 24))
     table = pd.DataFrame(start[:, hours], index=list(WEEKDAYS), columns=[f"{h:02d}:00" for h in hours])
     name = f"weights|{provider}"
-    restored = address.read_table(address.initial(prefix, name, ""), table) if address.initial(
-        prefix, name, "") else None
+    restored = (
+        address.read_table(address.initial(prefix, name, ""), table) if address.initial(prefix, name, "") else None
+    )
     edited = st.data_editor(  # no min or max in the column: the grid would clamp a typed value silently
-        table if restored is None else restored, key=f"{prefix}|{name}", width="stretch",
-        column_config={c: st.column_config.NumberColumn(c, step=0.5, format="%.1f") for c in table.columns})
+        table if restored is None else restored,
+        key=f"{prefix}|{name}",
+        width="stretch",
+        column_config={c: st.column_config.NumberColumn(c, step=0.5, format="%.1f") for c in table.columns},
+    )
     address.remember(name, address.table(edited), address.table(table))
     try:
         checked = weights_table(edited, PROVIDER_NAMES[provider])
@@ -230,9 +290,10 @@ def weights_table(table: pd.DataFrame, provider: str) -> np.ndarray:
     wb = bounds(SlotDiary, "hour_weights")
     for day, row in table.iterrows():
         for hour, value in row.items():
-            if pd.notna(value) and ((wb.low is not None and value < wb.low) or (wb.high is not None and value > wb.high)):
-                raise ConfigError(f"{provider}, slot weight on {day} at {hour} = {value:g}: give "
-                                  f"{allowed(wb, False)}")
+            if pd.notna(value) and (
+                (wb.low is not None and value < wb.low) or (wb.high is not None and value > wb.high)
+            ):
+                raise ConfigError(f"{provider}, slot weight on {day} at {hour} = {value:g}: give {allowed(wb, False)}")
     return table.fillna(0.0).to_numpy(dtype=float)
 
 
@@ -243,8 +304,10 @@ def slots_and_staff(prefix: str, cfg: Config, defaults: Choices, problems: list[
     table and added to ``problems`` (its value is then ``None``).
     """
     st.markdown("#### SDA slots a day, by provider and weekday")
-    st.caption("Type over a number to change it. Slots added cost money in the net and cash savings "
-               "(commissioned slots are paid whether used or not).")
+    st.caption(
+        "Type over a number to change it. Slots added cost money in the net and cash savings "
+        "(commissioned slots are paid whether used or not)."
+    )
     slots = slots_editor(prefix, defaults.slots, problems)
     hours = {}
     with st.expander("How each provider's slots spread through the day"):
@@ -252,9 +315,11 @@ def slots_and_staff(prefix: str, cfg: Config, defaults: Choices, problems: list[
             st.markdown(f"**{PROVIDER_NAMES[provider]}**")
             hours[provider] = _hour_weights(prefix, cfg, provider, defaults.slot_hours.get(provider), problems)
     st.markdown("#### Staff rotas, by weekday and hour")
-    st.caption("Staff on duty in each hour (a row is the hour it starts: 18:00 = 18:00-19:00), one column a "
-               "weekday. Type over a number, or add staff to a block of hours with the button below the table. "
-               "Each hour added costs money in the net and cash savings (configs/business_case.yaml staff_hour_gbp).")
+    st.caption(
+        "Staff on duty in each hour (a row is the hour it starts: 18:00 = 18:00-19:00), one column a "
+        "weekday. Type over a number, or add staff to a block of hours with the button below the table. "
+        "Each hour added costs money in the net and cash savings (configs/business_case.yaml staff_hour_gbp)."
+    )
     rotas = {}
     for tab, group in zip(st.tabs([ROTA_FIELDS[g][0] for g in ROTA_FIELDS]), ROTA_FIELDS, strict=True):
         with tab:
@@ -270,38 +335,84 @@ def _demand_and_ia(prefix: str, cfg: Config, defaults: Choices, problems: list[s
         st.caption(f"Minutes per IA assessment: set by the config ({ia_time.dist} distribution).")
         minutes = defaults.ia_minutes
     else:
-        minutes = number_box("Minutes per IA assessment", prefix, "ia_minutes", float(defaults.ia_minutes),
-                             bounds(type(ia_time), field), problems, whole=False,
-                             help="The IA nurse's time with each patient (the mean, if it varies).")
+        minutes = number_box(
+            "Minutes per IA assessment",
+            prefix,
+            "ia_minutes",
+            float(defaults.ia_minutes),
+            bounds(type(ia_time), field),
+            problems,
+            whole=False,
+            help="The IA nurse's time with each patient (the mean, if it varies).",
+        )
     growth = number_box(
-        "Demand growth (x)", prefix, "growth", float(defaults.growth), bounds(ArrivalProfile, "growth"), problems,
-        whole=False, text=f"{defaults.growth:.2f}",
+        "Demand growth (x)",
+        prefix,
+        "growth",
+        float(defaults.growth),
+        bounds(ArrivalProfile, "growth"),
+        problems,
+        whole=False,
+        text=f"{defaults.growth:.2f}",
         help="Multiplies demand on every channel (walk-ins, NHS 111, practice overflow) in both arms: "
-             "1.10 is 10% more patients.")
+        "1.10 is 10% more patients.",
+    )
     if growth is not None and abs(growth - defaults.growth) > 1e-12:
         st.caption(BOTH_ARMS)
-    return dict(ia_nurses_added=0, ia_minutes=None if minutes is None else float(minutes), utc_clinicians_added=0,
-                growth=None if growth is None else float(growth))
+    return dict(
+        ia_nurses_added=0,
+        ia_minutes=None if minutes is None else float(minutes),
+        utc_clinicians_added=0,
+        growth=None if growth is None else float(growth),
+    )
 
 
 def _run_settings(prefix: str, defaults: Choices, problems: list[str]) -> dict:
     st.subheader("Run")
-    replications = number_box("Replications", prefix, "reps", defaults.replications, bounds(RunConfig, "replications"),
-                              problems, whole=True,
-                              help="Independent runs; more give narrower intervals but take longer.")
-    n_days = number_box("Days per replication (warm-up included)", prefix, "days", defaults.days,
-                        bounds(RunConfig, "days"), problems, whole=True,
-                        help="Simulated days in each replication; the first week is warm-up and not counted.")
-    n_seed = number_box("Seed", prefix, "seed", defaults.seed, bounds(RunConfig, "seed"), problems, whole=True,
-                        help="The random-number start: the same seed and inputs always give the same numbers.")
+    replications = number_box(
+        "Replications",
+        prefix,
+        "reps",
+        defaults.replications,
+        bounds(RunConfig, "replications"),
+        problems,
+        whole=True,
+        help="Independent runs; more give narrower intervals but take longer.",
+    )
+    n_days = number_box(
+        "Days per replication (warm-up included)",
+        prefix,
+        "days",
+        defaults.days,
+        bounds(RunConfig, "days"),
+        problems,
+        whole=True,
+        help="Simulated days in each replication; the first week is warm-up and not counted.",
+    )
+    n_seed = number_box(
+        "Seed",
+        prefix,
+        "seed",
+        defaults.seed,
+        bounds(RunConfig, "seed"),
+        problems,
+        whole=True,
+        help="The random-number start: the same seed and inputs always give the same numbers.",
+    )
     quick = _toggle(
-        "Quick mode", False, prefix, "quick",
+        "Quick mode",
+        False,
+        prefix,
+        "quick",
         f"Runs at most {QUICK_REPLICATIONS} replications of {QUICK_DAYS} days: a few seconds instead of about "
         "a minute, but intervals roughly four times as wide (fewer and shorter replications), and each weekday "
-        "is seen only three times per replication.")
+        "is seen only three times per replication.",
+    )
     if quick:
-        st.caption(f"Quick mode: {QUICK_REPLICATIONS} replications x {QUICK_DAYS} days. Good for exploring; "
-                   "intervals are wider, so rerun without it before quoting a figure.")
+        st.caption(
+            f"Quick mode: {QUICK_REPLICATIONS} replications x {QUICK_DAYS} days. Good for exploring; "
+            "intervals are wider, so rerun without it before quoting a figure."
+        )
     return dict(replications=replications, days=n_days, seed=n_seed, quick=quick)
 
 
@@ -326,7 +437,12 @@ def sidebar(current: Config, problems: list[str]) -> tuple[str, Config, Choices,
         values.update(_front_door(prefix, cfg, changes, defaults))
         values.update(_demand_and_ia(prefix, cfg, defaults, problems))
         values.update(_run_settings(prefix, defaults, problems))
-        st.button("Reset to the shipped values", key="reset", on_click=address.reset, args=(prefix,),
-                  help="Every input back to the chosen pathway's shipped config (slots and rotas too), and a clean "
-                       "page address. Results already run are kept.")
+        st.button(
+            "Reset to the shipped values",
+            key="reset",
+            on_click=address.reset,
+            args=(prefix,),
+            help="Every input back to the chosen pathway's shipped config (slots and rotas too), and a clean "
+            "page address. Results already run are kept.",
+        )
     return prefix, cfg, defaults, values

@@ -48,8 +48,17 @@ def shipped_inputs() -> tuple[BusinessCase, ReconciliationInputs]:
 
 def workbook_key(baseline: Config, scenario: Config, case: BusinessCase, rec: ReconciliationInputs) -> str:
     """A hash of everything that sets the workbook's numbers: both configs, the replication count, the inputs."""
-    text = json.dumps([replication_key(baseline), replication_key(scenario), baseline.run.replications,
-                       case.model_dump(mode="json"), rec.model_dump(mode="json")], sort_keys=True, default=str)
+    text = json.dumps(
+        [
+            replication_key(baseline),
+            replication_key(scenario),
+            baseline.run.replications,
+            case.model_dump(mode="json"),
+            rec.model_dump(mode="json"),
+        ],
+        sort_keys=True,
+        default=str,
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -67,8 +76,14 @@ class CountingExecutor(SerialExecutor):
         super().run(fn, calls, counted)
 
 
-def build_workbook(baseline: Config, scenario: Config, case: BusinessCase, rec: ReconciliationInputs,
-                   executor: Executor | None = None, quick: bool = False) -> bytes:
+def build_workbook(
+    baseline: Config,
+    scenario: Config,
+    case: BusinessCase,
+    rec: ReconciliationInputs,
+    executor: Executor | None = None,
+    quick: bool = False,
+) -> bytes:
     """Run the business case for ``baseline`` against ``scenario`` and return the workbook as .xlsx bytes.
 
     The replications run on ``executor`` (default: in this process). The workbook says it was
@@ -79,33 +94,50 @@ def build_workbook(baseline: Config, scenario: Config, case: BusinessCase, rec: 
     scenario = scenario.model_copy(update={"run": baseline.run})
     check_switching_inputs(case, baseline, scenario)
     result = run_business_case(baseline, scenario, case, rec, progress=False, executor=executor or SerialExecutor())
-    caveat = ("Built in the web app in QUICK MODE: every interval is wide; do not quote these figures." if quick
-              else "Built in the web app.")
-    return business_case_files(result, baseline, scenario, case, rec, RECONCILIATION_FILE, with_report=False,
-                               caveat=caveat, set_by=(f"{baseline.name} as set in the web app",
-                                                      f"{scenario.name} as set in the web app")).workbook
+    caveat = (
+        "Built in the web app in QUICK MODE: every interval is wide; do not quote these figures."
+        if quick
+        else "Built in the web app."
+    )
+    return business_case_files(
+        result,
+        baseline,
+        scenario,
+        case,
+        rec,
+        RECONCILIATION_FILE,
+        with_report=False,
+        caveat=caveat,
+        set_by=(f"{baseline.name} as set in the web app", f"{scenario.name} as set in the web app"),
+    ).workbook
 
 
-QUICK_NOTE = (f"Quick mode: at most {QUICK_REPLICATIONS} replications of {QUICK_DAYS} days, so every interval in "
-              "the workbook is wide and the switching values rest on as few replications; turn quick mode off "
-              "before quoting a figure.")
+QUICK_NOTE = (
+    f"Quick mode: at most {QUICK_REPLICATIONS} replications of {QUICK_DAYS} days, so every interval in "
+    "the workbook is wide and the switching values rest on as few replications; turn quick mode off "
+    "before quoting a figure."
+)
 
 
 def plan_line(plan: BusinessCasePlan, quick: bool) -> str:
     """What building runs and roughly how long it takes, in one line (two in quick mode)."""
     seconds = plan.replications * plan.days * SECONDS_PER_REPLICATION_DAY
-    rough = (f"about {max(1, round(seconds / 60))} minutes" if seconds >= 90
-             else f"about {max(5, round(seconds, -1)):.0f} seconds")
-    line = (f"Building runs the whole business case: the current pathway and each change switched on in turn "
-            f"({plan.steps} steps x {plan.step_replications // plan.steps} replications), the switching values "
-            f"({plan.switching_replications} replications) and slot use by hour ({plan.slot_use_replications}), "
-            f"each replication {plan.days} days: {plan.replications} replications, {rough} on one core. "
-            "It uses the shipped business case inputs (configs/business_case.yaml, configs/reconciliation.yaml).")
+    rough = (
+        f"about {max(1, round(seconds / 60))} minutes"
+        if seconds >= 90
+        else f"about {max(5, round(seconds, -1)):.0f} seconds"
+    )
+    line = (
+        f"Building runs the whole business case: the current pathway and each change switched on in turn "
+        f"({plan.steps} steps x {plan.step_replications // plan.steps} replications), the switching values "
+        f"({plan.switching_replications} replications) and slot use by hour ({plan.slot_use_replications}), "
+        f"each replication {plan.days} days: {plan.replications} replications, {rough} on one core. "
+        "It uses the shipped business case inputs (configs/business_case.yaml, configs/reconciliation.yaml)."
+    )
     return f"{line} {QUICK_NOTE}" if quick else line
 
 
-def workbook_section(baseline: Config, scenario: Config, quick: bool, ready: bool,
-                     file_name: str = WORKBOOK) -> None:
+def workbook_section(baseline: Config, scenario: Config, quick: bool, ready: bool, file_name: str = WORKBOOK) -> None:
     """The build button, a progress bar over the replications while it runs, then the download.
 
     ``baseline`` and ``scenario`` are the configs whose results are shown; ``ready`` is
@@ -135,8 +167,10 @@ def workbook_section(baseline: Config, scenario: Config, quick: bool, ready: boo
 
         def one_more() -> None:
             done[0] += 1
-            bar.progress(min(done[0] / plan.replications, 1.0),
-                         text=f"Running the business case: {done[0]} of {plan.replications} replications")
+            bar.progress(
+                min(done[0] / plan.replications, 1.0),
+                text=f"Running the business case: {done[0]} of {plan.replications} replications",
+            )
 
         try:
             kept[key] = build_workbook(baseline, scenario, case, rec, CountingExecutor(one_more), quick)
@@ -149,9 +183,13 @@ def workbook_section(baseline: Config, scenario: Config, quick: bool, ready: boo
         while len(kept) > MAX_KEPT:
             del kept[next(iter(kept))]
     st.caption("Built in this session for the results shown." + (f" {QUICK_NOTE}" if quick else ""))
-    st.download_button("Business-case workbook (Excel)", kept[key], file_name=file_name,
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key="dl_workbook",
-                       help="The workbook python run_sim.py business-case writes, for these inputs: the three "
-                            "savings, savings by change, the reconciliation with the paper, the economic summary, "
-                            "switching values and every assumption.")
+    st.download_button(
+        "Business-case workbook (Excel)",
+        kept[key],
+        file_name=file_name,
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="dl_workbook",
+        help="The workbook python run_sim.py business-case writes, for these inputs: the three "
+        "savings, savings by change, the reconciliation with the paper, the economic summary, "
+        "switching values and every assumption.",
+    )

@@ -74,8 +74,15 @@ def script() -> None:
     sys.exit(code)
 
 
-MISSING_EXTRAS = {"streamlit": "app", "altair": "app", "dask": "dask", "distributed": "dask",
-                  "SALib": "sensitivity", "sklearn": "calibrate", "optuna": "plan"}
+MISSING_EXTRAS = {
+    "streamlit": "app",
+    "altair": "app",
+    "dask": "dask",
+    "distributed": "dask",
+    "SALib": "sensitivity",
+    "sklearn": "calibrate",
+    "optuna": "plan",
+}
 """Libraries that come with an extra of the package (``pip install -e '.[EXTRA]'``), not with the core."""
 
 
@@ -167,19 +174,28 @@ def _dispatch(args) -> int:
         return _exit_code(exc)
     except OSError as exc:  # the machine, not the input: a full disk, a folder made read-only mid-run
         where = f" {_shorten(str(exc.filename))}" if exc.filename else ""
-        print(f"error: cannot write{where} ({exc.strerror or type(exc).__name__}); nothing was published and "
-              "earlier results, and replications already kept, are untouched", file=sys.stderr)
+        print(
+            f"error: cannot write{where} ({exc.strerror or type(exc).__name__}); nothing was published and "
+            "earlier results, and replications already kept, are untouched",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     except MemoryError:
-        print(f"error: {args.command} ran out of memory although its estimate fitted; shorten run.days, "
-              "lower demand or use fewer --jobs (no results were written)", file=sys.stderr)
+        print(
+            f"error: {args.command} ran out of memory although its estimate fitted; shorten run.days, "
+            "lower demand or use fewer --jobs (no results were written)",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     except ModuleNotFoundError as exc:
         extra = _missing_extra(exc)
         if extra is None:
             raise
-        print(f"error: {args.command} needs {exc.name}, which comes with the [{extra}] extra: "
-              f"pip install -e '.[{extra}]'", file=sys.stderr)
+        print(
+            f"error: {args.command} needs {exc.name}, which comes with the [{extra}] extra: "
+            f"pip install -e '.[{extra}]'",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
 
 

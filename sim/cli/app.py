@@ -21,12 +21,25 @@ def cmd_app(args) -> int:
         try:
             probe.bind(("localhost", args.port))
         except OSError:
-            raise ConfigError(f"--port {args.port}: already in use on this machine; choose another, "
-                              "e.g. --port 8502") from None
+            raise ConfigError(
+                f"--port {args.port}: already in use on this machine; choose another, e.g. --port 8502"
+            ) from None
     script = Path(__file__).resolve().parent.parent / "app" / "main.py"
-    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", "localhost",
-               "--server.port", str(args.port), "--browser.gatherUsageStats", "false",
-               "--client.toolbarMode", "minimal"]  # no Deploy button
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.address",
+        "localhost",
+        "--server.port",
+        str(args.port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "minimal",
+    ]  # no Deploy button
     print(f"Web app on http://localhost:{args.port} (Ctrl-C to stop)", file=sys.stderr)
     try:
         return subprocess.call(command)

@@ -31,6 +31,7 @@ def cmd_attribute(args) -> int:
     else:  # one order for the command line, the web app and the business-case workbook
         from ..inputs.business_case import load_business_case
         from ..inputs.config import SHIPPED_CONFIGS
+
         order = list(load_business_case(SHIPPED_CONFIGS / "business_case.yaml").attribution_order)
     resolve_order(order)  # a bad --order stops here, before anything runs
     out = _output_folder(Path(args.out or Path("results") / f"{base.name}_vs_{scen.name}_attribution"))
@@ -38,21 +39,33 @@ def cmd_attribute(args) -> int:
     start = time.perf_counter()
     with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
         with executor_for(args) as executor:
-            table, summaries = attribute(base, scen, order=order, progress=not args.quiet,
-                                         checkpoints=checkpoints, executor=executor,
-                                         precision=precision_for(args))
+            table, summaries = attribute(
+                base,
+                scen,
+                order=order,
+                progress=not args.quiet,
+                checkpoints=checkpoints,
+                executor=executor,
+                precision=precision_for(args),
+            )
         n_used = int(next(iter(summaries.values()))["replication"].size)
         writer.csv("attribution.csv", table)
         writer.figure("attribution.png", attribution_figure(table))
         for label, summary in summaries.items():
             writer.csv(f"step_{label}_summary.csv", summary)
-        writer.json("manifest.json", _manifest(args, {"baseline": base, "scenario": scen},
-                                               time.perf_counter() - start, checkpoints, Outcome(n_used)))
+        writer.json(
+            "manifest.json",
+            _manifest(
+                args, {"baseline": base, "scenario": scen}, time.perf_counter() - start, checkpoints, Outcome(n_used)
+            ),
+        )
         writer.commit()
     if not args.quiet:
-        print(f"{base.name} -> {scen.name}: changes switched on one after another (order: "
-              f"{', '.join(o.split('_', 1)[0].upper() for o in resolve_order(order))}), "
-              f"{n_used} paired replications x {base.run.days} days")
+        print(
+            f"{base.name} -> {scen.name}: changes switched on one after another (order: "
+            f"{', '.join(o.split('_', 1)[0].upper() for o in resolve_order(order))}), "
+            f"{n_used} paired replications x {base.run.days} days"
+        )
         print(table.to_string(index=False, float_format=lambda v: f"{v:,.1f}"))
         print(f"\nResults in {out}/")
     _warn_single_replication(base, args)

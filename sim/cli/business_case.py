@@ -22,17 +22,30 @@ DEFAULT_RECONCILIATION = CONFIGS / "reconciliation.yaml"
 
 def add_parser(sub, add_run_options) -> None:
     """Register ``business-case`` on the command line's subparsers."""
-    p = sub.add_parser("business-case", help="the business case: three savings, reconciliation with the paper, "
-                                             "economic summary, workbook, report and charts")
+    p = sub.add_parser(
+        "business-case",
+        help="the business case: three savings, reconciliation with the paper, "
+        "economic summary, workbook, report and charts",
+    )
     p.add_argument("current", nargs="?", default=str(CONFIGS / "current.yaml"), help="current pathway config")
     p.add_argument("redesign", nargs="?", default=str(CONFIGS / "redesign.yaml"), help="redesigned pathway config")
-    p.add_argument("--case", default=str(DEFAULT_CASE), help="business case inputs (costing bases, new services, "
-                                                           "economics, switching values)")
-    p.add_argument("--reconciliation", default=str(DEFAULT_RECONCILIATION),
-                   help="the paper's arithmetic: unit costs, volumes and figures")
-    p.add_argument("--psa", default=None, metavar="FOLDER",
-                   help="a `psa` run's output folder: the Summary adds each saving's input-uncertainty interval "
-                        "and the probability it is positive (default: none; the intervals cover simulation noise only)")
+    p.add_argument(
+        "--case",
+        default=str(DEFAULT_CASE),
+        help="business case inputs (costing bases, new services, economics, switching values)",
+    )
+    p.add_argument(
+        "--reconciliation",
+        default=str(DEFAULT_RECONCILIATION),
+        help="the paper's arithmetic: unit costs, volumes and figures",
+    )
+    p.add_argument(
+        "--psa",
+        default=None,
+        metavar="FOLDER",
+        help="a `psa` run's output folder: the Summary adds each saving's input-uncertainty interval "
+        "and the probability it is positive (default: none; the intervals cover simulation noise only)",
+    )
     add_run_options(p, events=False)
 
 
@@ -55,9 +68,11 @@ def read_psa_folder(folder: str | Path):
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         psa = manifest["psa"]
         inputs = len(pd.read_csv(folder / "inputs.csv"))
-        covers = (f"{int(psa['samples_drawn'])} draws of {inputs} inputs by Latin hypercube, each "
-                  f"{int(psa['replications'])} paired replications x {int(manifest['days'])} "
-                  f"days; {folder}")
+        covers = (
+            f"{int(psa['samples_drawn'])} draws of {inputs} inputs by Latin hypercube, each "
+            f"{int(psa['replications'])} paired replications x {int(manifest['days'])} "
+            f"days; {folder}"
+        )
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise ConfigError(f"--psa = {folder}: not a complete psa output folder ({type(err).__name__}: {err})") from None
     if "measure" not in summary.columns or "value" not in summary.columns:
@@ -97,8 +112,16 @@ def cmd_business_case(args) -> int:
     with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
         check_fits(current, 1 if args.scheduler else args.jobs)
         with executor_for(args) as executor:
-            result = run_business_case(current, redesign, case, rec, progress=not args.quiet,
-                                       checkpoints=checkpoints, executor=executor, precision=precision_for(args))
+            result = run_business_case(
+                current,
+                redesign,
+                case,
+                rec,
+                progress=not args.quiet,
+                checkpoints=checkpoints,
+                executor=executor,
+                precision=precision_for(args),
+            )
         if uncertainty is not None and len(uncertainty):
             import dataclasses
 
@@ -112,8 +135,12 @@ def cmd_business_case(args) -> int:
         for name, data in made.files.items():
             writer.bytes(name, data)
         outcome = Outcome(result.replications, result.precision_reached)
-        writer.json("manifest.json", _manifest(args, {"current": current, "redesign": redesign},
-                                               time.perf_counter() - start, checkpoints, outcome))
+        writer.json(
+            "manifest.json",
+            _manifest(
+                args, {"current": current, "redesign": redesign}, time.perf_counter() - start, checkpoints, outcome
+            ),
+        )
         writer.commit()
     if not args.quiet:
         _say_precision(outcome, args)
@@ -143,19 +170,30 @@ def print_summary(result: BusinessCaseResult, current: Config) -> None:
     for _, row in result.headline.iterrows():
         covers = "simulation noise only" if row["interval_covers"].startswith("simulation") else "input uncertainty"
         if row["unit"] == "share":
-            print(f"  {row['label']}: {row['mean']:.0%} (bootstrap 95% interval {row['ci_low']:.0%} to "
-                  f"{row['ci_high']:.0%})")
+            print(
+                f"  {row['label']}: {row['mean']:.0%} (bootstrap 95% interval {row['ci_low']:.0%} to "
+                f"{row['ci_high']:.0%})"
+            )
         elif "GBP" in row["unit"]:
-            print(f"  {row['label']}: {_gbp(row['mean'])} a year (95% interval {_gbp(row['ci_low'])} to "
-                  f"{_gbp(row['ci_high'])}; {covers})")
+            print(
+                f"  {row['label']}: {_gbp(row['mean'])} a year (95% interval {_gbp(row['ci_low'])} to "
+                f"{_gbp(row['ci_high'])}; {covers})"
+            )
         else:
-            print(f"  {row['label']}: {row['mean']:,.1f} {row['unit']} (95% CI {row['ci_low']:,.1f} to "
-                  f"{row['ci_high']:,.1f})")
+            print(
+                f"  {row['label']}: {row['mean']:,.1f} {row['unit']} (95% CI {row['ci_low']:,.1f} to "
+                f"{row['ci_high']:,.1f})"
+            )
     print("Reconciliation with the paper (calculated from the paper's inputs; model, gross basis):")
     for _, row in result.reconciliation.iterrows():
         implied = f", implies {row['implied_per_day']:.1f} a day" if pd.notna(row["implied_per_day"]) else ""
-        paper = (f"paper {_gbp(row['paper_gbp'])}, calculated {_gbp(row['calculated_gbp'])} "
-                 f"({row['difference_pct']:+.1f}%{implied})" if pd.notna(row["paper_gbp"])
-                 else f"calculated {_gbp(row['calculated_gbp'])}")
-        print(f"  {row['label']}: {paper}; model {_gbp(row['model_gbp'])} "
-              f"({_gbp(row['model_ci_low_gbp'])} to {_gbp(row['model_ci_high_gbp'])})")
+        paper = (
+            f"paper {_gbp(row['paper_gbp'])}, calculated {_gbp(row['calculated_gbp'])} "
+            f"({row['difference_pct']:+.1f}%{implied})"
+            if pd.notna(row["paper_gbp"])
+            else f"calculated {_gbp(row['calculated_gbp'])}"
+        )
+        print(
+            f"  {row['label']}: {paper}; model {_gbp(row['model_gbp'])} "
+            f"({_gbp(row['model_ci_low_gbp'])} to {_gbp(row['model_ci_high_gbp'])})"
+        )

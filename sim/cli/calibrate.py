@@ -28,28 +28,54 @@ TRUTH_REPLICATIONS = 20
 
 def add_parser(sub, positive_int, add_scheduler_option) -> None:
     """Register ``calibrate`` on the command line's subparsers."""
-    p = sub.add_parser("calibrate", help="calibrate today's unmeasured inputs to the published figures "
-                                         "(history matching): a set of plausible inputs and calibrated defaults")
-    p.add_argument("calibration", nargs="?", default=str(DEFAULT_SPEC),
-                   help=f"calibration file: inputs, ranges, waves, budget (default: {DEFAULT_SPEC})")
-    p.add_argument("--budget", type=positive_int, default=None,
-                   help="most simulator runs (one replication of one input set); the waves stop early so the "
-                        "final check fits (default: budget in the calibration file)")
-    p.add_argument("--days", type=positive_int, help="simulated days per replication, warm-up included "
-                                                     "(default: the calibration file's, else the config's)")
+    p = sub.add_parser(
+        "calibrate",
+        help="calibrate today's unmeasured inputs to the published figures "
+        "(history matching): a set of plausible inputs and calibrated defaults",
+    )
+    p.add_argument(
+        "calibration",
+        nargs="?",
+        default=str(DEFAULT_SPEC),
+        help=f"calibration file: inputs, ranges, waves, budget (default: {DEFAULT_SPEC})",
+    )
+    p.add_argument(
+        "--budget",
+        type=positive_int,
+        default=None,
+        help="most simulator runs (one replication of one input set); the waves stop early so the "
+        "final check fits (default: budget in the calibration file)",
+    )
+    p.add_argument(
+        "--days",
+        type=positive_int,
+        help="simulated days per replication, warm-up included (default: the calibration file's, else the config's)",
+    )
     p.add_argument("--warmup-days", type=int, help="days excluded from KPIs (default: as --days)")
     p.add_argument("--seed", type=int, help="base seed of the random streams (default: as --days)")
-    p.add_argument("--jobs", type=positive_int, default=1,
-                   help="parallel processes on this machine; results are identical (default: 1)")
+    p.add_argument(
+        "--jobs",
+        type=positive_int,
+        default=1,
+        help="parallel processes on this machine; results are identical (default: 1)",
+    )
     add_scheduler_option(p)
-    p.add_argument("--truth", action="append", default=[], metavar="NAME=VALUE",
-                   help="verification: replace the published figures by the model's own at these input values "
-                        "(every input named once; on other seeds), then check the values are recovered "
-                        "(default: the published figures)")
+    p.add_argument(
+        "--truth",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="verification: replace the published figures by the model's own at these input values "
+        "(every input named once; on other seeds), then check the values are recovered "
+        "(default: the published figures)",
+    )
     p.add_argument("--out", default=None, help="output folder (default: results/calibration)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or report (default: off)")
-    p.add_argument("--no-resume", action="store_true",
-                   help="start afresh, discarding waves kept by an interrupted calibration (default: off)")
+    p.add_argument(
+        "--no-resume",
+        action="store_true",
+        help="start afresh, discarding waves kept by an interrupted calibration (default: off)",
+    )
 
 
 def _truth(assignments: list[str], names: list[str]) -> dict[str, float] | None:
@@ -106,9 +132,14 @@ def cmd_calibrate(args) -> int:
     spec = load_calibration(args.calibration)
     folder = Path(args.calibration).parent
     base = load_config(folder / spec.baseline)
-    run = {**spec.run.model_dump(exclude_none=True),
-           **{k: v for k, v in {"days": args.days, "warmup_days": args.warmup_days, "seed": args.seed}.items()
-              if v is not None}}
+    run = {
+        **spec.run.model_dump(exclude_none=True),
+        **{
+            k: v
+            for k, v in {"days": args.days, "warmup_days": args.warmup_days, "seed": args.seed}.items()
+            if v is not None
+        },
+    }
     base = apply_overrides(base, source=f"{args.calibration}: run", replications=1, **run)
     inputs = inputs_from_spec(spec)
     check_inputs(base, inputs, args.calibration)
@@ -117,22 +148,32 @@ def cmd_calibrate(args) -> int:
         known = {t.name: t for t in targets}
         unknown = [n for n in spec.targets if n not in known]
         if unknown:
-            raise ConfigError(f"{args.calibration}: targets: {unknown[0]} is not a calibration target in "
-                              f"configs/targets.yaml (known: {', '.join(known)})")
+            raise ConfigError(
+                f"{args.calibration}: targets: {unknown[0]} is not a calibration target in "
+                f"configs/targets.yaml (known: {', '.join(known)})"
+            )
         targets = [known[n] for n in spec.targets]
     check_targets(targets)
     truth = _truth(args.truth, [item.name for item in inputs])
     for item in inputs:
         if truth and not item.low <= truth[item.name] <= item.high:
-            raise ConfigError(f"--truth {item.name}={truth[item.name]:g}: outside its range "
-                              f"{item.low:g} to {item.high:g}")
+            raise ConfigError(
+                f"--truth {item.name}={truth[item.name]:g}: outside its range {item.low:g} to {item.high:g}"
+            )
     budget = args.budget or spec.budget
     check_fits(base, 1 if args.scheduler else args.jobs)
     out = _output_folder(Path(args.out or Path("results") / "calibration"))
     state_dir = out.resolve().parent / f".{out.name}-calibration-waves"
     start = time.perf_counter()
-    bar = tqdm(total=runs_needed(spec.model_copy(update={"budget": budget})), desc="calibrate", unit="run",
-               disable=args.quiet or not sys.stderr.isatty(), file=sys.stderr, dynamic_ncols=True, delay=2.0)
+    bar = tqdm(
+        total=runs_needed(spec.model_copy(update={"budget": budget})),
+        desc="calibrate",
+        unit="run",
+        disable=args.quiet or not sys.stderr.isatty(),
+        file=sys.stderr,
+        dynamic_ncols=True,
+        delay=2.0,
+    )
     with ResultWriter(out) as writer, _resumable(out, args) as checkpoints, executor_for(args) as executor:
         counted = CountingExecutor(executor, bar.update)
         if truth is not None:
@@ -154,8 +195,17 @@ def cmd_calibrate(args) -> int:
             return table
 
         try:
-            result = history_match(inputs, targets, counted_simulate, spec.waves, spec.final, budget=budget,
-                                   seed=spec.design_seed, state=state, on_plan=plan)
+            result = history_match(
+                inputs,
+                targets,
+                counted_simulate,
+                spec.waves,
+                spec.final,
+                budget=budget,
+                seed=spec.design_seed,
+                state=state,
+                on_plan=plan,
+            )
         finally:
             bar.close()
         shipped = shipped_values(base, inputs)
@@ -167,36 +217,61 @@ def cmd_calibrate(args) -> int:
         writer.csv("waves.csv", result.waves)
         writer.parquet("runs.parquet", result.runs)
         writer.csv("targets.csv", _targets_frame(targets))
-        writer.bytes("calibrated_defaults.yaml",
-                     defaults_snippet(result, base, f"run_sim.py calibrate {args.calibration}").encode())
+        writer.bytes(
+            "calibrated_defaults.yaml",
+            defaults_snippet(result, base, f"run_sim.py calibrate {args.calibration}").encode(),
+        )
         manifest = _manifest(args, {"baseline": base}, time.perf_counter() - start, checkpoints)
-        manifest["calibration"] = {"file": str(args.calibration), **spec.model_dump(mode="json"), "budget": budget,
-                                   "simulator_runs": result.simulator_runs, "stopped": result.stopped,
-                                   "resumed_waves": state.resumed_waves, "plausible_sets": len(result.plausible),
-                                   "truth": truth}
+        manifest["calibration"] = {
+            "file": str(args.calibration),
+            **spec.model_dump(mode="json"),
+            "budget": budget,
+            "simulator_runs": result.simulator_runs,
+            "stopped": result.stopped,
+            "resumed_waves": state.resumed_waves,
+            "plausible_sets": len(result.plausible),
+            "truth": truth,
+        }
         if truth is not None:
             at_truth = simulate([truth], spec.final.replications)  # as a member of the final check is run
             meets = all(t.low <= float(np.mean(measure(t, at_truth))) <= t.high for t in targets)
             kept = result.not_ruled_out(truth, spec.waves.cutoff, spec.final.replications)
-            manifest["calibration"].update(truth_not_ruled_out=kept, truth_meets_every_range=meets,
-                                           truth_accepted=kept and meets,
-                                           truth_inside_set=inside_set(result, truth))
+            manifest["calibration"].update(
+                truth_not_ruled_out=kept,
+                truth_meets_every_range=meets,
+                truth_accepted=kept and meets,
+                truth_inside_set=inside_set(result, truth),
+            )
         writer.json("manifest.json", manifest)
         writer.commit()
     state.remove()
     if not args.quiet:
         _print(result, summary, truth, spec, out)
     if len(result.plausible) == 0:
-        print(f"warning: no input set met every target's range ({result.stopped}); widen the input ranges in "
-              f"{args.calibration} or raise --budget", file=sys.stderr)
+        print(
+            f"warning: no input set met every target's range ({result.stopped}); widen the input ranges in "
+            f"{args.calibration} or raise --budget",
+            file=sys.stderr,
+        )
     return 0
 
 
 def _targets_frame(targets):
     import pandas as pd
 
-    return pd.DataFrame([{"target": t.name, "kpi": t.kpi, "value": t.value, "low": t.low, "high": t.high,
-                          "label": getattr(t, "label", t.name)} for t in targets])
+    return pd.DataFrame(
+        [
+            {
+                "target": t.name,
+                "kpi": t.kpi,
+                "value": t.value,
+                "low": t.low,
+                "high": t.high,
+                "label": getattr(t, "label", t.name),
+            }
+            for t in targets
+        ]
+    )
 
 
 def _print(result, summary, truth, spec, out: Path) -> None:
@@ -204,27 +279,38 @@ def _print(result, summary, truth, spec, out: Path) -> None:
 
     from ..experiments.calibration import inside_set
 
-    print(f"calibrate: history matching of {len(result.inputs)} inputs to {len(result.targets)} targets; "
-          f"{result.simulator_runs:,} simulator runs; {len(result.waves)} wave(s), stopped: {result.stopped}")
+    print(
+        f"calibrate: history matching of {len(result.inputs)} inputs to {len(result.targets)} targets; "
+        f"{result.simulator_runs:,} simulator runs; {len(result.waves)} wave(s), stopped: {result.stopped}"
+    )
     if len(result.waves):
-        shown = result.waves[["wave", "input_sets", "share_of_space_left_before", "share_of_space_left_after",
-                              "sets_within_every_range"]]
+        shown = result.waves[
+            ["wave", "input_sets", "share_of_space_left_before", "share_of_space_left_after", "sets_within_every_range"]
+        ]
         print(shown.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     n_final = int((result.points["stage"] == "final").sum()) if len(result.points) else 0
-    print(f"\nPlausible input sets: {len(result.plausible)} of {n_final} run in the final check "
-          f"({spec.final.replications} replications each), every figure within its range")
+    print(
+        f"\nPlausible input sets: {len(result.plausible)} of {n_final} run in the final check "
+        f"({spec.final.replications} replications each), every figure within its range"
+    )
     inputs = summary[summary["kind"] == "input"]
     print("Inputs: shipped, medoid of the set, and the set's 5th-95th percentiles")
     for _, row in inputs.iterrows():
-        print(f"  {row['name']:<48} {row['shipped']:>8.4g} {row['medoid']:>8.4g}  ({row['p5']:.4g} to {row['p95']:.4g})")
+        print(
+            f"  {row['name']:<48} {row['shipped']:>8.4g} {row['medoid']:>8.4g}  ({row['p5']:.4g} to {row['p95']:.4g})"
+        )
     print("Targets: published range, and the set's figures (min to max)")
     for _, row in summary[summary["kind"] == "target"].iterrows():
-        print(f"  {row['name']:<48} {row['low']:.4g} to {row['high']:.4g}: medoid {row['medoid']:.4g} "
-              f"({row['set_min']:.4g} to {row['set_max']:.4g})")
+        print(
+            f"  {row['name']:<48} {row['low']:.4g} to {row['high']:.4g}: medoid {row['medoid']:.4g} "
+            f"({row['set_min']:.4g} to {row['set_max']:.4g})"
+        )
     if truth is not None:
         inside = inside_set(result, truth)
         kept = result.not_ruled_out(truth, spec.waves.cutoff, spec.final.replications)
-        print(f"Known values {yaml.safe_dump(truth, default_flow_style=True).strip()}: "
-              f"{'not ruled out' if kept else 'RULED OUT'} by the waves; "
-              f"{'within' if inside else 'NOT within'} the span of the plausible sets")
+        print(
+            f"Known values {yaml.safe_dump(truth, default_flow_style=True).strip()}: "
+            f"{'not ruled out' if kept else 'RULED OUT'} by the waves; "
+            f"{'within' if inside else 'NOT within'} the span of the plausible sets"
+        )
     print(f"\nCalibrated defaults (the medoid) in {out}/calibrated_defaults.yaml; results in {out}/")

@@ -49,8 +49,9 @@ def _load_scenario(path: str) -> Config:
         return load_config(path)
     except ConfigError:
         if _looks_like_sweep(path):
-            raise ConfigError(f"{path}: this is a sweep file, not a scenario: run it with "
-                              f"`run_sim.py sweep {path}`") from None
+            raise ConfigError(
+                f"{path}: this is a sweep file, not a scenario: run it with `run_sim.py sweep {path}`"
+            ) from None
         raise
 
 
@@ -68,9 +69,7 @@ def _load(path: str, args) -> Config:
     from ..inputs.config import apply_overrides
 
     cfg = _load_scenario(path)
-    cfg = apply_overrides(
-        cfg, replications=args.reps, days=args.days, warmup_days=args.warmup_days, seed=args.seed
-    )
+    cfg = apply_overrides(cfg, replications=args.reps, days=args.days, warmup_days=args.warmup_days, seed=args.seed)
     assignments = getattr(args, "assignments", [])
     if assignments:
         from ..inputs.overrides import set_parameters  # not the sweeps' module, which brings pandas
@@ -114,8 +113,11 @@ def _check_precision_kpis(cfg: Config, args) -> None:
 def _warn_single_replication(cfg: Config, args) -> None:
     """One replication has no spread, so no interval: say so instead of leaving NaNs unexplained."""
     if cfg.run.replications < 2 and getattr(args, "precision", None) is None:
-        print("warning: 1 replication gives no confidence interval (the interval columns are left "
-              "empty); use --reps 2 or more", file=sys.stderr)
+        print(
+            "warning: 1 replication gives no confidence interval (the interval columns are left "
+            "empty); use --reps 2 or more",
+            file=sys.stderr,
+        )
 
 
 class Interrupted(Exception):
@@ -139,9 +141,11 @@ def _resumable(out: Path, args):
     checkpoints = CheckpointFolder(out, resume=not args.no_resume)
     kept = checkpoints.kept()
     if kept and not args.quiet and not args.no_resume:
-        print(f"resuming: {kept} finished replication(s) from an interrupted run are kept in "
-              f"{checkpoints.path}; those of this scenario are reused (--no-resume to run them again)",
-              file=sys.stderr)
+        print(
+            f"resuming: {kept} finished replication(s) from an interrupted run are kept in "
+            f"{checkpoints.path}; those of this scenario are reused (--no-resume to run them again)",
+            file=sys.stderr,
+        )
     try:
         yield checkpoints
     except KeyboardInterrupt as exc:
@@ -150,15 +154,17 @@ def _resumable(out: Path, args):
             raise
         raise Interrupted(
             f"no results were written; {kept} finished replication(s) are kept in {checkpoints.path}: "
-            "run the same command again to continue from them", _exit_code(exc)
+            "run the same command again to continue from them",
+            _exit_code(exc),
         ) from None
     if checkpoints.resumed() and not args.quiet:
         print(f"reused {checkpoints.resumed()} replication(s) kept from an interrupted run", file=sys.stderr)
     checkpoints.remove()
 
 
-def _manifest(args, configs: dict[str, Config], seconds: float, checkpoints: CheckpointFolder,
-              outcome: Outcome | None = None) -> dict:
+def _manifest(
+    args, configs: dict[str, Config], seconds: float, checkpoints: CheckpointFolder, outcome: Outcome | None = None
+) -> dict:
     import platform
     from importlib import metadata
 
@@ -178,10 +184,15 @@ def _manifest(args, configs: dict[str, Config], seconds: float, checkpoints: Che
         "warmup_days": first.run.warmup_days,
         "jobs": args.jobs,
         "scheduler": getattr(args, "scheduler", None),
-        "precision": None if getattr(args, "precision", None) is None else {
-            "relative_half_width": args.precision, "kpis": list(args.precision_kpis),
-            "max_replications": args.max_reps, "method": "Hoad, Robinson and Davies (2010), look-ahead 5",
-            "reached": None if outcome is None else outcome.reached},
+        "precision": None
+        if getattr(args, "precision", None) is None
+        else {
+            "relative_half_width": args.precision,
+            "kpis": list(args.precision_kpis),
+            "max_replications": args.max_reps,
+            "method": "Hoad, Robinson and Davies (2010), look-ahead 5",
+            "reached": None if outcome is None else outcome.reached,
+        },
         "run_seconds": round(seconds, 3),
         "resumed_replications": checkpoints.resumed(),
         "versions": versions,
@@ -215,8 +226,14 @@ def _check_memory(configs, args, events: bool = False, kept_event_logs: bool = F
         check_fits(cfg, _processes(args), events, kept_event_logs=kept_event_logs)
 
 
-def _run_arms(arms: dict[str, Config], args, checkpoints: CheckpointFolder, label: str,
-              events: bool = False, events_dirs: dict[str, Path] | None = None) -> tuple[ReplicationRunner, Outcome]:
+def _run_arms(
+    arms: dict[str, Config],
+    args,
+    checkpoints: CheckpointFolder,
+    label: str,
+    events: bool = False,
+    events_dirs: dict[str, Path] | None = None,
+) -> tuple[ReplicationRunner, Outcome]:
     """Run the arms of a command (paired: they use the same replications) through one executor.
 
     With ``events_dirs``, each arm's event logs are written to its folder as replications finish.
@@ -240,12 +257,15 @@ def _say_precision(outcome: Outcome, args) -> None:
     if outcome.reached:
         print(f"{outcome.replications} replications give +/-{args.precision:.0%} on {kpis}")
     else:
-        print(f"warning: +/-{args.precision:.0%} on {kpis} not reached within {args.max_reps} replications "
-              f"(--max-reps); results use {outcome.replications}", file=sys.stderr)
+        print(
+            f"warning: +/-{args.precision:.0%} on {kpis} not reached within {args.max_reps} replications "
+            f"(--max-reps); results use {outcome.replications}",
+            file=sys.stderr,
+        )
 
 
 def _shorten(text: str, limit: int = 120) -> str:
-    return text if len(text) <= limit else f"{text[:limit // 2]}...{text[-limit // 2:]}"
+    return text if len(text) <= limit else f"{text[: limit // 2]}...{text[-limit // 2 :]}"
 
 
 def _stop_requested() -> int | None:

@@ -40,53 +40,86 @@ def _kpi_list(text: str) -> tuple[str, ...]:
 
 def add_scheduler_option(p: argparse.ArgumentParser) -> None:
     """``--scheduler ADDRESS|local``: run the replications on a Dask cluster (any command that runs them)."""
-    p.add_argument("--scheduler", metavar="ADDRESS|local", default=None,
-                   help="run replications on a Dask cluster: the address of a running scheduler "
-                        "(e.g. tcp://10.0.0.5:8786) or 'local' for one worker per core on this machine; "
-                        "results are identical (default: not used; --jobs decides)")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS|local",
+        default=None,
+        help="run replications on a Dask cluster: the address of a running scheduler "
+        "(e.g. tcp://10.0.0.5:8786) or 'local' for one worker per core on this machine; "
+        "results are identical (default: not used; --jobs decides)",
+    )
 
 
 def add_precision_options(p: argparse.ArgumentParser) -> None:
     """``--precision``, ``--precision-kpis``, ``--max-reps``: replications chosen by a target precision."""
-    p.add_argument("--precision", type=_fraction, default=None, metavar="FRACTION",
-                   help="choose the number of replications so that the 95%% interval of each "
-                        "--precision-kpis KPI is within +/- FRACTION of its mean (Hoad, Robinson and "
-                        "Davies' replications algorithm; default: not used, --reps decides)")
-    p.add_argument("--precision-kpis", type=_kpi_list, default=("cost_total_annual_gbp",), metavar="KPI,KPI",
-                   help="KPIs the precision applies to (default: cost_total_annual_gbp)")
-    p.add_argument("--max-reps", type=_positive_int, default=200,
-                   help="most replications --precision may use (default: 200)")
+    p.add_argument(
+        "--precision",
+        type=_fraction,
+        default=None,
+        metavar="FRACTION",
+        help="choose the number of replications so that the 95%% interval of each "
+        "--precision-kpis KPI is within +/- FRACTION of its mean (Hoad, Robinson and "
+        "Davies' replications algorithm; default: not used, --reps decides)",
+    )
+    p.add_argument(
+        "--precision-kpis",
+        type=_kpi_list,
+        default=("cost_total_annual_gbp",),
+        metavar="KPI,KPI",
+        help="KPIs the precision applies to (default: cost_total_annual_gbp)",
+    )
+    p.add_argument(
+        "--max-reps", type=_positive_int, default=200, help="most replications --precision may use (default: 200)"
+    )
 
 
-def _add_run_options(p: argparse.ArgumentParser, out: str = "results/<name>", events: bool = True,
-                     precision: bool = True, scheduler: bool = True) -> None:
-    p.add_argument("--reps", type=int,
-                   help="replications (default: run.replications in the config)")
-    p.add_argument("--days", type=int,
-                   help="simulated days per replication, warm-up included (default: run.days in the config)")
-    p.add_argument("--warmup-days", type=int,
-                   help="days excluded from KPIs (default: run.warmup_days in the config)")
+def _add_run_options(
+    p: argparse.ArgumentParser,
+    out: str = "results/<name>",
+    events: bool = True,
+    precision: bool = True,
+    scheduler: bool = True,
+) -> None:
+    p.add_argument("--reps", type=int, help="replications (default: run.replications in the config)")
+    p.add_argument(
+        "--days", type=int, help="simulated days per replication, warm-up included (default: run.days in the config)"
+    )
+    p.add_argument("--warmup-days", type=int, help="days excluded from KPIs (default: run.warmup_days in the config)")
     p.add_argument("--seed", type=int, help="base seed of the random streams (default: run.seed in the config)")
-    p.add_argument("--jobs", type=_positive_int, default=1,
-                   help="parallel processes on this machine; results are identical (default: 1)")
+    p.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=1,
+        help="parallel processes on this machine; results are identical (default: 1)",
+    )
     if scheduler:
         add_scheduler_option(p)
     if precision:
         add_precision_options(p)
     p.add_argument("--out", default=None, help=f"output folder (default: {out})")
     if events:
-        p.add_argument("--events", action="store_true",
-                       help="also write the per-patient event log (parquet) (default: off)")
+        p.add_argument(
+            "--events", action="store_true", help="also write the per-patient event log (parquet) (default: off)"
+        )
     p.add_argument("--quiet", action="store_true", help="no progress bar or report (default: off)")
-    p.add_argument("--no-resume", action="store_true",
-                   help="run every replication afresh, discarding any kept by an interrupted run (default: off)")
+    p.add_argument(
+        "--no-resume",
+        action="store_true",
+        help="run every replication afresh, discarding any kept by an interrupted run (default: off)",
+    )
 
 
 def _add_set_option(p: argparse.ArgumentParser, which: str) -> None:
-    p.add_argument("--set", dest="assignments", action="append", default=[], metavar="PATH=VALUE",
-                   help=f"change one parameter of {which} without writing a file, e.g. "
-                        "--set patients.sda_eligible=0.75 or --set utc.clinicians.0=4 (repeatable; "
-                        "checked like a config; default: none)")
+    p.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help=f"change one parameter of {which} without writing a file, e.g. "
+        "--set patients.sda_eligible=0.75 or --set utc.clinicians.0=4 (repeatable; "
+        "checked like a config; default: none)",
+    )
 
 
 def _version() -> str:
@@ -125,22 +158,32 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("scenario", help="scenario YAML, e.g. configs/redesign.yaml")
     _add_run_options(cmp_, "results/<baseline name>_vs_<scenario name>, e.g. results/current_vs_redesign")
     _add_set_option(cmp_, "both scenarios (a fact about the world, the same in both arms)")
-    att = sub.add_parser(
-        "attribute", help="split the saving of SCENARIO over BASELINE change by change (X1-X8)"
-    )
+    att = sub.add_parser("attribute", help="split the saving of SCENARIO over BASELINE change by change (X1-X8)")
     att.add_argument("baseline", help="baseline scenario YAML, e.g. configs/current.yaml")
     att.add_argument("scenario", help="scenario YAML, e.g. configs/redesign.yaml")
-    att.add_argument("--order", default=None,
-                     help="order the changes are switched on, e.g. x8,x5,x1 (the rest follow in number "
-                          "order; each change at most once; default: the business case's attribution_order in "
-                          "configs/business_case.yaml, as the web app and the workbook use)")
-    _add_run_options(att, "results/<baseline name>_vs_<scenario name>_attribution, "
-                          "e.g. results/current_vs_redesign_attribution")
+    att.add_argument(
+        "--order",
+        default=None,
+        help="order the changes are switched on, e.g. x8,x5,x1 (the rest follow in number "
+        "order; each change at most once; default: the business case's attribution_order in "
+        "configs/business_case.yaml, as the web app and the workbook use)",
+    )
+    _add_run_options(
+        att, "results/<baseline name>_vs_<scenario name>_attribution, e.g. results/current_vs_redesign_attribution"
+    )
     val = sub.add_parser("validate", help="the model's figures against the paper's and public ones")
-    val.add_argument("current", nargs="?", default="configs/current.yaml",
-                     help="current pathway config (default: configs/current.yaml)")
-    val.add_argument("redesign", nargs="?", default="configs/redesign.yaml",
-                     help="redesigned pathway config (default: configs/redesign.yaml)")
+    val.add_argument(
+        "current",
+        nargs="?",
+        default="configs/current.yaml",
+        help="current pathway config (default: configs/current.yaml)",
+    )
+    val.add_argument(
+        "redesign",
+        nargs="?",
+        default="configs/redesign.yaml",
+        help="redesigned pathway config (default: configs/redesign.yaml)",
+    )
     _add_run_options(val, "results/validation", events=False, precision=False)
     add_business_case_parser(sub, lambda p, **kw: _add_run_options(p, "results/business_case", **kw))
     swp = sub.add_parser("sweep", help="the saving over a grid of parameter values (a sweep file)")
@@ -149,11 +192,19 @@ def build_parser() -> argparse.ArgumentParser:
     wup = sub.add_parser("warmup", help="the warm-up a scenario needs, from its daily KPIs (MSER-5)")
     wup.add_argument("config", help="scenario YAML, e.g. configs/current.yaml")
     wup.add_argument("--reps", type=_positive_int, default=5, help="replications (default: 5)")
-    wup.add_argument("--days", type=_positive_int, default=56,
-                     help="simulated days per replication, from an empty system (default: 56)")
+    wup.add_argument(
+        "--days",
+        type=_positive_int,
+        default=56,
+        help="simulated days per replication, from an empty system (default: 56)",
+    )
     wup.add_argument("--seed", type=int, help="base seed of the random streams (default: run.seed in the config)")
-    wup.add_argument("--jobs", type=_positive_int, default=1,
-                     help="parallel processes on this machine; results are identical (default: 1)")
+    wup.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=1,
+        help="parallel processes on this machine; results are identical (default: 1)",
+    )
     add_scheduler_option(wup)
     wup.add_argument("--out", default=None, help="output folder (default: results/warmup_<the config's name>)")
     wup.add_argument("--quiet", action="store_true", help="no progress bar or report (default: off)")

@@ -28,22 +28,40 @@ def add_parser(sub, positive_int, add_scheduler_option) -> None:
     """Register ``plan`` on the command line's subparsers."""
     p = sub.add_parser("plan", help="the cheapest slots and staffing that meet KPI targets (a plan file)")
     p.add_argument("plan", help="plan YAML, e.g. configs/plans/gpcg_sda_next_year.yaml")
-    p.add_argument("--budget", type=_budget, default=None,
-                   help="most simulator replications the plan may spend, plans and today's pathway together "
-                        "(default: budget in the plan file)")
-    p.add_argument("--days", type=positive_int, default=None,
-                   help="simulated days per replication, warm-up included (default: the plan file's run.days, "
-                        "else the scenario's)")
-    p.add_argument("--seed", type=int, default=None, help="base seed of the random streams (default: the plan "
-                                                          "file's run.seed, else the scenario's)")
-    p.add_argument("--jobs", type=positive_int, default=1,
-                   help="parallel processes on this machine; results are identical (default: 1)")
+    p.add_argument(
+        "--budget",
+        type=_budget,
+        default=None,
+        help="most simulator replications the plan may spend, plans and today's pathway together "
+        "(default: budget in the plan file)",
+    )
+    p.add_argument(
+        "--days",
+        type=positive_int,
+        default=None,
+        help="simulated days per replication, warm-up included (default: the plan file's run.days, "
+        "else the scenario's)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="base seed of the random streams (default: the plan file's run.seed, else the scenario's)",
+    )
+    p.add_argument(
+        "--jobs",
+        type=positive_int,
+        default=1,
+        help="parallel processes on this machine; results are identical (default: 1)",
+    )
     add_scheduler_option(p)
     p.add_argument("--out", default=None, help="output folder (default: results/plan_<the plan's name>)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or report (default: off)")
-    p.add_argument("--no-resume", action="store_true",
-                   help="search afresh, discarding the study and replications kept by an interrupted run "
-                        "(default: off)")
+    p.add_argument(
+        "--no-resume",
+        action="store_true",
+        help="search afresh, discarding the study and replications kept by an interrupted run (default: off)",
+    )
 
 
 def cmd_plan(args) -> int:
@@ -80,8 +98,18 @@ def cmd_plan(args) -> int:
         if args.no_resume:
             study.unlink(missing_ok=True)
         with executor_for(args) as executor:
-            result = run_plan(plan, scenario, baseline, case, budget=args.budget, executor=executor,
-                              checkpoints=checkpoints, storage=f"sqlite:///{study}", progress=not args.quiet, say=say)
+            result = run_plan(
+                plan,
+                scenario,
+                baseline,
+                case,
+                budget=args.budget,
+                executor=executor,
+                checkpoints=checkpoints,
+                storage=f"sqlite:///{study}",
+                progress=not args.quiet,
+                say=say,
+            )
         text = chosen_config_yaml(result, args.plan)
         if text is not None:
             writer.bytes("chosen_plan.yaml", text.encode())
@@ -91,14 +119,21 @@ def cmd_plan(args) -> int:
         writer.parquet("evaluations.parquet", evaluations_table(result))
         writer.figure("search.png", search_figure(result))
         writer.bytes("study.db", study.read_bytes())
-        manifest = _manifest(args, {"scenario": scenario, "baseline": baseline}, time.perf_counter() - start,
-                             checkpoints)
+        manifest = _manifest(
+            args, {"scenario": scenario, "baseline": baseline}, time.perf_counter() - start, checkpoints
+        )
         manifest["replications"] = result.evaluator.spent
-        manifest["plan"] = {"file": str(args.plan), **plan.model_dump(mode="json"),
-                            "budget_used": result.evaluator.spent, "budget": result.budget,
-                            "plans_tried": len(result.evaluator.plans), "candidates": result.candidates,
-                            "chosen": result.selection.chosen, "guaranteed": result.selection.guaranteed,
-                            "binding": result.selection.binding}
+        manifest["plan"] = {
+            "file": str(args.plan),
+            **plan.model_dump(mode="json"),
+            "budget_used": result.evaluator.spent,
+            "budget": result.budget,
+            "plans_tried": len(result.evaluator.plans),
+            "candidates": result.candidates,
+            "chosen": result.selection.chosen,
+            "guaranteed": result.selection.guaranteed,
+            "binding": result.selection.binding,
+        }
         writer.json("manifest.json", manifest)
         writer.commit()
         study.unlink(missing_ok=True)

@@ -29,27 +29,52 @@ DEFAULT_SPEC = Path("configs") / "psa.yaml"
 
 def add_parser(sub, positive_int, add_scheduler_option) -> None:
     """Register ``psa`` on the command line's subparsers."""
-    p = sub.add_parser("psa", help="probabilistic sensitivity analysis: the saving's distribution over the "
-                                   "assumed and calibrated inputs, paired on common random numbers")
-    p.add_argument("psa", nargs="?", default=str(DEFAULT_SPEC),
-                   help=f"PSA file: arms, samples, replications, inputs (default: {DEFAULT_SPEC})")
-    p.add_argument("--budget", type=positive_int, default=None,
-                   help="most simulator runs (one replication of one arm); fewer draws are made to fit "
-                        "(default: budget in the PSA file)")
-    p.add_argument("--calibrated-sets", default=None, metavar="CSV",
-                   help="a calibrate run's plausible_sets.csv: draw the calibrated inputs as whole plausible sets "
-                        "(default: the PSA file's calibrated_sets, else their registry distributions)")
-    p.add_argument("--days", type=positive_int, help="simulated days per replication, warm-up included "
-                                                     "(default: the PSA file's, else the config's)")
+    p = sub.add_parser(
+        "psa",
+        help="probabilistic sensitivity analysis: the saving's distribution over the "
+        "assumed and calibrated inputs, paired on common random numbers",
+    )
+    p.add_argument(
+        "psa",
+        nargs="?",
+        default=str(DEFAULT_SPEC),
+        help=f"PSA file: arms, samples, replications, inputs (default: {DEFAULT_SPEC})",
+    )
+    p.add_argument(
+        "--budget",
+        type=positive_int,
+        default=None,
+        help="most simulator runs (one replication of one arm); fewer draws are made to fit "
+        "(default: budget in the PSA file)",
+    )
+    p.add_argument(
+        "--calibrated-sets",
+        default=None,
+        metavar="CSV",
+        help="a calibrate run's plausible_sets.csv: draw the calibrated inputs as whole plausible sets "
+        "(default: the PSA file's calibrated_sets, else their registry distributions)",
+    )
+    p.add_argument(
+        "--days",
+        type=positive_int,
+        help="simulated days per replication, warm-up included (default: the PSA file's, else the config's)",
+    )
     p.add_argument("--warmup-days", type=int, help="days excluded from KPIs (default: as --days)")
     p.add_argument("--seed", type=int, help="base seed of the random streams and the draws (default: as --days)")
-    p.add_argument("--jobs", type=positive_int, default=1,
-                   help="parallel processes on this machine; results are identical (default: 1)")
+    p.add_argument(
+        "--jobs",
+        type=positive_int,
+        default=1,
+        help="parallel processes on this machine; results are identical (default: 1)",
+    )
     add_scheduler_option(p)
     p.add_argument("--out", default=None, help="output folder (default: results/psa)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or report (default: off)")
-    p.add_argument("--no-resume", action="store_true",
-                   help="run every replication afresh, discarding any kept by an interrupted run (default: off)")
+    p.add_argument(
+        "--no-resume",
+        action="store_true",
+        help="run every replication afresh, discarding any kept by an interrupted run (default: off)",
+    )
 
 
 def _inputs_frame(setup) -> pd.DataFrame:
@@ -58,9 +83,16 @@ def _inputs_frame(setup) -> pd.DataFrame:
     rows = []
     for item in setup.inputs:
         dist = item.distribution.model_dump() if item.distribution is not None else {}
-        rows.append({"input": item.name, "kind": item.kind, "path": item.path, "source": item.source,
-                     "distribution": ", ".join(f"{k}: {v}" for k, v in dist.items()),
-                     "mean": getattr(item.distribution, "expected", float("nan")) if item.distribution else float("nan")})
+        rows.append(
+            {
+                "input": item.name,
+                "kind": item.kind,
+                "path": item.path,
+                "source": item.source,
+                "distribution": ", ".join(f"{k}: {v}" for k, v in dist.items()),
+                "mean": getattr(item.distribution, "expected", float("nan")) if item.distribution else float("nan"),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -86,15 +118,23 @@ def cmd_psa(args) -> int:
     from ..experiments.resources import check_fits
     from .common import _manifest, _output_folder, _resumable, executor_for
 
-    setup = setup_psa(args.psa, args.budget, args.calibrated_sets, days=args.days, warmup_days=args.warmup_days,
-                      seed=args.seed)
+    setup = setup_psa(
+        args.psa, args.budget, args.calibrated_sets, days=args.days, warmup_days=args.warmup_days, seed=args.seed
+    )
     spec = setup.spec
     check_fits(setup.baseline, 1 if args.scheduler else args.jobs)
     out = _output_folder(Path(args.out or Path("results") / spec.name))
     start = time.perf_counter()
     total = runs_planned(spec.model_copy(update={"samples": setup.samples}), len(setup.inputs))
-    bar = tqdm(total=total, desc="psa", unit="run", disable=args.quiet or not sys.stderr.isatty(),
-               file=sys.stderr, dynamic_ncols=True, delay=2.0)
+    bar = tqdm(
+        total=total,
+        desc="psa",
+        unit="run",
+        disable=args.quiet or not sys.stderr.isatty(),
+        file=sys.stderr,
+        dynamic_ncols=True,
+        delay=2.0,
+    )
     with _resumable(out, args) as checkpoints, executor_for(args) as executor:
         from ..outputs.output import ResultWriter
 
@@ -107,10 +147,21 @@ def cmd_psa(args) -> int:
             return table
 
         try:
-            result = run_psa(setup.baseline, setup.scenario, setup.inputs, setup.draws, spec.replications,
-                             spec.defaults_replications, counted, setup.calibrated, setup.calibration_inputs,
-                             net_saving=setup.net_saving, seed=setup.baseline.run.seed, ranking=spec.ranking,
-                             scenario_only=spec.scenario_only)
+            result = run_psa(
+                setup.baseline,
+                setup.scenario,
+                setup.inputs,
+                setup.draws,
+                spec.replications,
+                spec.defaults_replications,
+                counted,
+                setup.calibrated,
+                setup.calibration_inputs,
+                net_saving=setup.net_saving,
+                seed=setup.baseline.run.seed,
+                ranking=spec.ranking,
+                scenario_only=spec.scenario_only,
+            )
         finally:
             bar.close()
         with ResultWriter(out) as writer:
@@ -120,10 +171,15 @@ def cmd_psa(args) -> int:
             writer.parquet("runs.parquet", result.runs)
             writer.csv("shipped_inputs.csv", result.defaults)
             writer.csv("inputs.csv", _inputs_frame(setup))
-            manifest = _manifest(args, {"baseline": setup.baseline, "scenario": setup.scenario},
-                                 time.perf_counter() - start, checkpoints)
-            manifest["psa"] = {"file": str(args.psa), **spec.model_dump(mode="json"), "samples_drawn": setup.samples,
-                               "simulator_runs": result.simulator_runs}
+            manifest = _manifest(
+                args, {"baseline": setup.baseline, "scenario": setup.scenario}, time.perf_counter() - start, checkpoints
+            )
+            manifest["psa"] = {
+                "file": str(args.psa),
+                **spec.model_dump(mode="json"),
+                "samples_drawn": setup.samples,
+                "simulator_runs": result.simulator_runs,
+            }
             writer.json("manifest.json", manifest)
             writer.commit()
     if not args.quiet:
@@ -141,23 +197,33 @@ def print_psa(result, setup, out: Path) -> None:
     def gbp(measure: str) -> str:
         return f"GBP {s.loc[measure, 'value']:,.0f}"
 
-    print(f"psa: {setup.samples} draws of {len(setup.inputs)} inputs x {spec.replications} paired replications "
-          f"x {setup.baseline.run.days} days ({setup.baseline.name} vs {setup.scenario.name}); "
-          f"{result.simulator_runs:,} simulator runs")
+    print(
+        f"psa: {setup.samples} draws of {len(setup.inputs)} inputs x {spec.replications} paired replications "
+        f"x {setup.baseline.run.days} days ({setup.baseline.name} vs {setup.scenario.name}); "
+        f"{result.simulator_runs:,} simulator runs"
+    )
     c = s.loc["saving_at_shipped_inputs_gbp"]
-    print(f"  Saving at the shipped inputs: GBP {c['value']:,.0f} a year; simulation 95% interval "
-          f"GBP {c['ci_low']:,.0f} to {c['ci_high']:,.0f}")
-    print(f"  Input-uncertainty 95% interval: {gbp('saving_p2.5_gbp')} to {gbp('saving_p97.5_gbp')} "
-          f"(median {gbp('saving_p50_gbp')}, mean {gbp('saving_mean_over_draws_gbp')})")
+    print(
+        f"  Saving at the shipped inputs: GBP {c['value']:,.0f} a year; simulation 95% interval "
+        f"GBP {c['ci_low']:,.0f} to {c['ci_high']:,.0f}"
+    )
+    print(
+        f"  Input-uncertainty 95% interval: {gbp('saving_p2.5_gbp')} to {gbp('saving_p97.5_gbp')} "
+        f"(median {gbp('saving_p50_gbp')}, mean {gbp('saving_mean_over_draws_gbp')})"
+    )
     p = s.loc["probability_saving_positive"]
     print(f"  Probability the saving is positive: {p['value']:.0%} (bootstrap {p['ci_low']:.0%} to {p['ci_high']:.0%})")
     net = s.loc["probability_net_saving_positive"]
     if pd.notna(net["value"]):
-        print(f"  Net saving (new SDA slots paid used or not, new services' costs; {spec.business_case}): "
-              f"input-uncertainty 95% interval {gbp('net_saving_p2.5_gbp')} to {gbp('net_saving_p97.5_gbp')} "
-              f"(mean {gbp('net_saving_mean_over_draws_gbp')})")
-        print(f"  Probability the net saving is positive: {net['value']:.0%} "
-              f"(bootstrap {net['ci_low']:.0%} to {net['ci_high']:.0%})")
+        print(
+            f"  Net saving (new SDA slots paid used or not, new services' costs; {spec.business_case}): "
+            f"input-uncertainty 95% interval {gbp('net_saving_p2.5_gbp')} to {gbp('net_saving_p97.5_gbp')} "
+            f"(mean {gbp('net_saving_mean_over_draws_gbp')})"
+        )
+        print(
+            f"  Probability the net saving is positive: {net['value']:.0%} "
+            f"(bootstrap {net['ci_low']:.0%} to {net['ci_high']:.0%})"
+        )
     else:
         print("  Net saving: not computed (the PSA file names no business_case)")
     noise = s.loc["simulation_noise_share_of_spread", "value"]

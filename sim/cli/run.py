@@ -52,9 +52,11 @@ def _instability_note(summary: pd.DataFrame, name: str) -> str | None:
     if "unstable" not in summary or not summary["unstable"].any():
         return None
     n_bad, n = int(summary["unstable"].sum()), len(summary)
-    return (f"warning: {name} is UNSTABLE in {n_bad} of {n} replications: "
-            f"{summary['in_system_at_end'].mean():,.0f} patients still in the pathway at the end (mean); "
-            "capacity is below demand somewhere, so its waits and costs are not a steady state")
+    return (
+        f"warning: {name} is UNSTABLE in {n_bad} of {n} replications: "
+        f"{summary['in_system_at_end'].mean():,.0f} patients still in the pathway at the end (mean); "
+        "capacity is below demand somewhere, so its waits and costs are not a steady state"
+    )
 
 
 def _print_comparison(comparison: pd.DataFrame) -> None:
@@ -89,15 +91,22 @@ def cmd_run(args) -> int:
     _check_memory([cfg], args, args.events)
     start = time.perf_counter()
     with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
-        runner, outcome = _run_arms({"scenario": cfg}, args, checkpoints, cfg.name, args.events,
-                                    {"scenario": writer.folder("events")} if args.events else None)
+        runner, outcome = _run_arms(
+            {"scenario": cfg},
+            args,
+            checkpoints,
+            cfg.name,
+            args.events,
+            {"scenario": writer.folder("events")} if args.events else None,
+        )
         results = runner.results("scenario", outcome.replications)
         summary = summary_table(results)
         kpis = summarise(summary)
         writer.csv("summary.csv", summary)
         writer.csv("kpis.csv", kpis)
-        writer.json("manifest.json", _manifest(args, {"scenario": cfg}, time.perf_counter() - start, checkpoints,
-                                               outcome))
+        writer.json(
+            "manifest.json", _manifest(args, {"scenario": cfg}, time.perf_counter() - start, checkpoints, outcome)
+        )
         writer.commit()
     if not args.quiet:
         _say_precision(outcome, args)
@@ -128,10 +137,14 @@ def cmd_compare(args) -> int:
     _check_memory([base, scen], args, args.events)
     start = time.perf_counter()
     with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
-        runner, outcome = _run_arms({"baseline": base, "scenario": scen}, args, checkpoints,
-                                    f"{base.name} vs {scen.name}", args.events,
-                                    {r: writer.folder(f"{r}_events") for r in ("baseline", "scenario")}
-                                    if args.events else None)
+        runner, outcome = _run_arms(
+            {"baseline": base, "scenario": scen},
+            args,
+            checkpoints,
+            f"{base.name} vs {scen.name}",
+            args.events,
+            {r: writer.folder(f"{r}_events") for r in ("baseline", "scenario")} if args.events else None,
+        )
         tables = {}
         for role in ("baseline", "scenario"):
             results = runner.results(role, outcome.replications)
@@ -143,8 +156,7 @@ def cmd_compare(args) -> int:
         writer.figure("cost_change_by_route.png", cost_change_by_route_figure(comparison, base.name, scen.name))
         writer.json(
             "manifest.json",
-            _manifest(args, {"baseline": base, "scenario": scen}, time.perf_counter() - start, checkpoints,
-                      outcome),
+            _manifest(args, {"baseline": base, "scenario": scen}, time.perf_counter() - start, checkpoints, outcome),
         )
         writer.commit()
     if not args.quiet:
@@ -152,11 +164,14 @@ def cmd_compare(args) -> int:
         print(f"{base.name} vs {scen.name}: {outcome.replications} paired replications x {base.run.days} days")
         _print_comparison(comparison)
         print(f"\nResults in {out}/")
-    notes = [n for n in (_instability_note(tables[r], c.name) for r, c in (("baseline", base), ("scenario", scen))) if n]
+    notes = [
+        n for n in (_instability_note(tables[r], c.name) for r, c in (("baseline", base), ("scenario", scen))) if n
+    ]
     for note in notes:
         print(note, file=sys.stderr)
     if notes:
-        print("warning: the saving between these scenarios means nothing while one of them is unstable",
-              file=sys.stderr)
+        print(
+            "warning: the saving between these scenarios means nothing while one of them is unstable", file=sys.stderr
+        )
     _warn_single_replication(base, args)
     return 0

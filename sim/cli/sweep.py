@@ -28,8 +28,10 @@ def _print_uncertainty(summary: pd.DataFrame) -> None:
         row = overall.loc[measure]
         return f"GBP {row['value']:,.0f} ({row['ci_low']:,.0f} to {row['ci_high']:,.0f})"
 
-    print(f"Saving over {int(overall.loc['points', 'value'])} draws of the inputs "
-          "(each figure with its bootstrap 95% interval):")
+    print(
+        f"Saving over {int(overall.loc['points', 'value'])} draws of the inputs "
+        "(each figure with its bootstrap 95% interval):"
+    )
     print(f"  median {gbp('saving_p50_gbp')}")
     print(f"  95% of draws between {gbp('saving_p2.5_gbp')} and {gbp('saving_p97.5_gbp')}")
     share = overall.loc["share_saving_above_zero"]
@@ -53,8 +55,10 @@ def _looks_like_scenario(path: str) -> bool:
 def _print_sobol(indices: pd.DataFrame) -> None:
     print("Sobol indices of the saving (95% interval): first-order S1 (alone), total ST (with interactions)")
     for _, row in indices.sort_values("ST", ascending=False).iterrows():
-        print(f"  {row['parameter']:<55} S1 {row['S1']:+.2f} ({row['S1_ci_low']:+.2f} to {row['S1_ci_high']:+.2f})"
-              f"  ST {row['ST']:+.2f} ({row['ST_ci_low']:+.2f} to {row['ST_ci_high']:+.2f})")
+        print(
+            f"  {row['parameter']:<55} S1 {row['S1']:+.2f} ({row['S1_ci_low']:+.2f} to {row['S1_ci_high']:+.2f})"
+            f"  ST {row['ST']:+.2f} ({row['ST_ci_low']:+.2f} to {row['ST_ci_high']:+.2f})"
+        )
 
 
 def cmd_sweep(args) -> int:
@@ -78,11 +82,14 @@ def cmd_sweep(args) -> int:
         spec = load_sweep(args.sweep)
     except ConfigError:
         if _looks_like_scenario(args.sweep):
-            raise ConfigError(f"{args.sweep}: this is a scenario config, not a sweep file: run it with "
-                              f"`run_sim.py run {args.sweep}` (or compare it with another)") from None
+            raise ConfigError(
+                f"{args.sweep}: this is a scenario config, not a sweep file: run it with "
+                f"`run_sim.py run {args.sweep}` (or compare it with another)"
+            ) from None
         raise
-    points = build_points(spec, args.sweep, replications=args.reps, days=args.days,
-                          warmup_days=args.warmup_days, seed=args.seed)
+    points = build_points(
+        spec, args.sweep, replications=args.reps, days=args.days, warmup_days=args.warmup_days, seed=args.seed
+    )
     out = _output_folder(Path(args.out or Path("results") / f"sweep_{spec.name}"))
     _check_precision_kpis(points[0].baseline, args)
     for point in points:  # a point that cannot fit is refused before the first one runs
@@ -91,8 +98,14 @@ def cmd_sweep(args) -> int:
     start = time.perf_counter()
     with ResultWriter(out) as writer, _resumable(out, args) as checkpoints:
         with executor_for(args) as executor:
-            result = run_sweep(spec, points, progress=not args.quiet, checkpoints=checkpoints,
-                               executor=executor, precision=precision_for(args))
+            result = run_sweep(
+                spec,
+                points,
+                progress=not args.quiet,
+                checkpoints=checkpoints,
+                executor=executor,
+                precision=precision_for(args),
+            )
         table = result.table
         writer.csv("sweep.csv", table)
         tidy = replications_table(spec, points, result)
@@ -112,8 +125,12 @@ def cmd_sweep(args) -> int:
         else:
             writer.figure("sweep.png", sweep_figure(table, varied, title))
         writer.csv("summaries.csv", runs_table(spec, points, result))
-        manifest = _manifest(args, {"baseline": points[0].baseline, "scenario": points[0].scenario},
-                             time.perf_counter() - start, checkpoints)
+        manifest = _manifest(
+            args,
+            {"baseline": points[0].baseline, "scenario": points[0].scenario},
+            time.perf_counter() - start,
+            checkpoints,
+        )
         manifest["replications"] = max(o.replications for o in result.outcomes.values())
         manifest["replications_by_point"] = {str(k): o.replications for k, o in result.outcomes.items()}
         manifest["sweep"] = {"file": str(args.sweep), **spec.model_dump(mode="json"), "points": len(points)}
@@ -122,13 +139,18 @@ def cmd_sweep(args) -> int:
     if not args.quiet:
         used = sorted({o.replications for o in result.outcomes.values()})
         reps = str(used[0]) if len(used) == 1 else f"{used[0]}-{used[-1]}"
-        print(f"sweep {spec.name}: {len(points)} points ({spec.design}, varied in {spec.apply_to}), "
-              f"{reps} paired replications x {run.days} days each")
+        print(
+            f"sweep {spec.name}: {len(points)} points ({spec.design}, varied in {spec.apply_to}), "
+            f"{reps} paired replications x {run.days} days each"
+        )
         if precision_for(args) is not None:
             short = sum(1 for o in result.outcomes.values() if not o.reached)
             if short:
-                print(f"warning: {short} point(s) did not reach +/-{args.precision:.0%} within {args.max_reps} "
-                      "replications (see precision_reached in sweep.csv)", file=sys.stderr)
+                print(
+                    f"warning: {short} point(s) did not reach +/-{args.precision:.0%} within {args.max_reps} "
+                    "replications (see precision_reached in sweep.csv)",
+                    file=sys.stderr,
+                )
         if uncertainty is not None:
             _print_uncertainty(uncertainty)
             print(f"\nResults in {out}/")
@@ -139,12 +161,18 @@ def cmd_sweep(args) -> int:
             print(f"\nResults in {out}/")
             _warn_single_replication(points[0].baseline, args)
             return 0
-        shown = ["point", *spec.vary, "saving_mean_gbp", "saving_ci_low_gbp", "saving_ci_high_gbp",
-                 "utc_within_4h_pct", "sda_redirections_front_door_per_day"]
+        shown = [
+            "point",
+            *spec.vary,
+            "saving_mean_gbp",
+            "saving_ci_low_gbp",
+            "saving_ci_high_gbp",
+            "utc_within_4h_pct",
+            "sda_redirections_front_door_per_day",
+        ]
         money = {c: (lambda v: f"{v:,.0f}") for c in shown if c.startswith("saving_")}
         kpis = {c: (lambda v: f"{v:,.1f}") for c in shown[-2:]}
-        print(table[[c for c in shown if c in table.columns]].to_string(
-            index=False, formatters={**money, **kpis}))
+        print(table[[c for c in shown if c in table.columns]].to_string(index=False, formatters={**money, **kpis}))
         print(f"\nResults in {out}/")
     _warn_single_replication(points[0].baseline, args)
     return 0

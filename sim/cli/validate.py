@@ -41,13 +41,16 @@ def cmd_validate(args) -> int:
         writer.commit()
     if not args.quiet:
         print(f"Validation: {first.run.replications} paired replications x {first.run.days} days")
+
         def num(v: float) -> str:
             return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
 
         for _, row in table.iterrows():
             verdict = "within" if row["within"] else "OUTSIDE"
-            print(f"  {verdict:<8} {row['target']}\n           model {num(row['model_mean'])} "
-                  f"(95% CI {num(row['model_ci_low'])} to {num(row['model_ci_high'])}); published "
-                  f"{row['published']}, range {num(row['range_low'])} to {num(row['range_high'])}; {row['source']}")
+            print(
+                f"  {verdict:<8} {row['target']}\n           model {num(row['model_mean'])} "
+                f"(95% CI {num(row['model_ci_low'])} to {num(row['model_ci_high'])}); published "
+                f"{row['published']}, range {num(row['range_low'])} to {num(row['range_high'])}; {row['source']}"
+            )
         print(f"\n{int(table['within'].sum())} of {len(table)} figures within range. Results in {out}/")
     return 0

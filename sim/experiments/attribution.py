@@ -129,8 +129,10 @@ def run_scenario_steps(
                     keys.append(key)
         outcome: Outcome = run_groups(runner, {"all": keys}, baseline.run.replications, precision)["all"]
         tables = {key: summary_table(runner.results(key, outcome.replications)) for key in keys}
-    found = {name: (scenario_steps, {step.label: tables[replication_key(step.cfg)] for step in scenario_steps})
-             for name, scenario_steps in steps.items()}
+    found = {
+        name: (scenario_steps, {step.label: tables[replication_key(step.cfg)] for step in scenario_steps})
+        for name, scenario_steps in steps.items()
+    }
     return found, outcome
 
 
@@ -150,8 +152,9 @@ def run_steps(
     ``precision`` asked for (if any) was reached. ``executor`` is left open; by
     default the replications run in this process.
     """
-    found, outcome = run_scenario_steps(baseline, {"scenario": scenario}, order, progress, checkpoints, executor,
-                                        precision)
+    found, outcome = run_scenario_steps(
+        baseline, {"scenario": scenario}, order, progress, checkpoints, executor, precision
+    )
     steps, summaries = found["scenario"]
     return steps, summaries, outcome
 
@@ -220,5 +223,6 @@ def attribute(
     the paired change ``<kpi>_diff``. With ``checkpoints``, each step's finished
     replications are kept there and reused.
     """
-    return attribute_scenarios(baseline, {"scenario": scenario}, order, jobs, progress, checkpoints, executor,
-                               precision)["scenario"]
+    return attribute_scenarios(
+        baseline, {"scenario": scenario}, order, jobs, progress, checkpoints, executor, precision
+    )["scenario"]

@@ -117,8 +117,9 @@ def savings_by_change(steps: list[StepRun], case: BusinessCase, whole: pd.DataFr
     return pd.DataFrame(rows)
 
 
-def capacity_attributed(changes: dict[str, pd.DataFrame], new_services: pd.DataFrame, whole: pd.DataFrame,
-                        case: BusinessCase) -> dict[str, float]:
+def capacity_attributed(
+    changes: dict[str, pd.DataFrame], new_services: pd.DataFrame, whole: pd.DataFrame, case: BusinessCase
+) -> dict[str, float]:
     """Each step's net saving (mean) with the cost of new SDA slots moved to the changes that use them.
 
     The slots are a setting, so their cost falls on the settings step; here each commissioned
@@ -145,15 +146,19 @@ def capacity_attributed(changes: dict[str, pd.DataFrame], new_services: pd.DataF
 
 def waiting_hours_saved_per_year(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.Series:
     """Patient hours a year no longer spent queueing for the IA nurse, the UTC and ED, per replication."""
+
     def hours(summary: pd.DataFrame) -> pd.Series:
         frame = summary.set_index("replication")
         total = pd.Series(0.0, index=frame.index)
-        for wait, volume in (("ia_wait_mean_min", "front_door_arrivals_per_day"),
-                             ("utc_wait_mean_min", "utc_attendances_per_day"),
-                             ("ed_wait_mean_min", "ed_attendances_per_day")):
+        for wait, volume in (
+            ("ia_wait_mean_min", "front_door_arrivals_per_day"),
+            ("utc_wait_mean_min", "utc_attendances_per_day"),
+            ("ed_wait_mean_min", "ed_attendances_per_day"),
+        ):
             if wait in frame and volume in frame:
                 total = total + frame[wait].fillna(0.0) * frame[volume].fillna(0.0)
         return total / 60.0 * 365.0
+
     base = hours(baseline)
     return base - hours(scenario).reindex(base.index)
 
@@ -184,17 +189,35 @@ def route_tables(comparison: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     for prefix, unit in (("volume_per_day_", "patients_per_day"), ("cost_annual_gbp_", "cost_gbp")):
         rows = comparison[comparison["kpi"].str.startswith(prefix)].copy()
         rows.insert(0, "route", rows["kpi"].str.removeprefix(prefix))
-        rows = rows.rename(columns={"baseline_mean": f"baseline_{unit}", "scenario_mean": f"scenario_{unit}",
-                                    "diff_mean": f"change_{unit}", "diff_ci_low": f"change_ci_low_{unit}",
-                                    "diff_ci_high": f"change_ci_high_{unit}"})
-        keep = ["route", f"baseline_{unit}", f"scenario_{unit}", f"change_{unit}",
-                f"change_ci_low_{unit}", f"change_ci_high_{unit}"]
+        rows = rows.rename(
+            columns={
+                "baseline_mean": f"baseline_{unit}",
+                "scenario_mean": f"scenario_{unit}",
+                "diff_mean": f"change_{unit}",
+                "diff_ci_low": f"change_ci_low_{unit}",
+                "diff_ci_high": f"change_ci_high_{unit}",
+            }
+        )
+        keep = [
+            "route",
+            f"baseline_{unit}",
+            f"scenario_{unit}",
+            f"change_{unit}",
+            f"change_ci_low_{unit}",
+            f"change_ci_high_{unit}",
+        ]
         if unit == "cost_gbp":
             rows["saving_gbp"] = rows["saving_gbp_mean"]
             rows["saving_ci_low_gbp"] = rows["saving_gbp_ci_low"]
             rows["saving_ci_high_gbp"] = rows["saving_gbp_ci_high"]
-            keep = ["route", "baseline_cost_gbp", "scenario_cost_gbp", "saving_gbp",
-                    "saving_ci_low_gbp", "saving_ci_high_gbp"]
+            keep = [
+                "route",
+                "baseline_cost_gbp",
+                "scenario_cost_gbp",
+                "saving_gbp",
+                "saving_ci_low_gbp",
+                "saving_ci_high_gbp",
+            ]
         rows = rows[keep].sort_values(keep[1], ascending=False, key=lambda s: s.abs()).reset_index(drop=True)
         tables.append(rows)
     return tables[0], tables[1]
@@ -233,8 +256,9 @@ def slot_use_by_hour(cfg: Config, events: pd.DataFrame, arm: str) -> pd.DataFram
 
         slots, used = cells(times) * reps, cells(booked)
         weekday, hour = np.divmod(np.arange(7 * 24), 24)
-        table = pd.DataFrame({"arm": arm, "service": service, "weekday": weekday, "hour": hour,
-                              "slots": slots, "booked": used})
+        table = pd.DataFrame(
+            {"arm": arm, "service": service, "weekday": weekday, "hour": hour, "slots": slots, "booked": used}
+        )
         table = table[(table["slots"] > 0) | (table["booked"] > 0)]
         table["used_pct"] = 100.0 * table["booked"] / table["slots"].where(table["slots"] > 0)
         rows.append(table)
@@ -245,8 +269,10 @@ def uncertainty_table(head: pd.DataFrame, n_reps: int) -> pd.DataFrame:
     """How precise each headline figure is: mean, 95% interval, half-width as % of the mean."""
     head = head.copy()
     head["half_width_pct_of_mean"] = 100.0 * (head["ci_high"] - head["ci_low"]) / 2.0 / head["mean"].abs()
-    head["source"] = (f"paired replications ({n_reps}) on the same patients: simulation noise only, "
-                      "not the uncertainty of the inputs (unit costs, shares, capacities)")
+    head["source"] = (
+        f"paired replications ({n_reps}) on the same patients: simulation noise only, "
+        "not the uncertainty of the inputs (unit costs, shares, capacities)"
+    )
     return head
 
 
@@ -260,8 +286,9 @@ def check_switching_inputs(case: BusinessCase, current: Config, redesign: Config
     try:
         resolve_order(list(case.attribution_order))
     except ConfigError as exc:
-        raise ConfigError(f"business case: attribution_order = {list(case.attribution_order)}: "
-                          f"{str(exc).split(': ', 1)[-1]}") from None
+        raise ConfigError(
+            f"business case: attribution_order = {list(case.attribution_order)}: {str(exc).split(': ', 1)[-1]}"
+        ) from None
     for name, option in case.options.items():
         option_config(redesign, option.settings, f"business case: options.{name}")
     for path, spec in case.switching.inputs.items():
@@ -316,8 +343,13 @@ def plan_business_case(baseline: Config, scenario: Config, case: BusinessCase) -
     for path, spec in case.switching.inputs.items():
         tried = {value for value in spec.values if value != get_input(steps[-1].cfg, path)}
         switching += len(tried) * (2 if spec.apply_to == "both" else 1) * switching_reps
-    return BusinessCasePlan(len(steps), len(steps) * reps, switching + len(case.options) * reps,
-                            2 * min(HEATMAP_REPLICATIONS, reps), baseline.run.days)
+    return BusinessCasePlan(
+        len(steps),
+        len(steps) * reps,
+        switching + len(case.options) * reps,
+        2 * min(HEATMAP_REPLICATIONS, reps),
+        baseline.run.days,
+    )
 
 
 def run_business_case(
@@ -355,9 +387,16 @@ def run_business_case(
         return _run_business_case(baseline, scenario, case, rec, ex, progress, checkpoints, precision)
 
 
-def _run_business_case(baseline: Config, scenario: Config, case: BusinessCase, rec: ReconciliationInputs,
-                       executor: Executor, progress: bool, checkpoints: CheckpointFolder | None,
-                       precision: Precision | None) -> BusinessCaseResult:
+def _run_business_case(
+    baseline: Config,
+    scenario: Config,
+    case: BusinessCase,
+    rec: ReconciliationInputs,
+    executor: Executor,
+    progress: bool,
+    checkpoints: CheckpointFolder | None,
+    precision: Precision | None,
+) -> BusinessCaseResult:
     scenario = scenario.model_copy(update={"run": baseline.run})
     order = _order(case)
     ran, summaries, outcome = run_steps(baseline, scenario, order, progress, checkpoints, executor, precision)
@@ -371,14 +410,16 @@ def _run_business_case(baseline: Config, scenario: Config, case: BusinessCase, r
     by_change = savings_by_change(steps, case, savings)
     x6_step = step_changes(steps, case).get("x6_comprehensive_sda_consultation")
     switching_rows = price_switching_values(savings, base_arm, scen_arm, case)
-    switching_rows += modelled_switching_values(base_arm, scen_arm, savings, case, progress=progress,
-                                                checkpoints=checkpoints, executor=executor)
+    switching_rows += modelled_switching_values(
+        base_arm, scen_arm, savings, case, progress=progress, checkpoints=checkpoints, executor=executor
+    )
     heat_run = run.model_copy(update={"replications": min(HEATMAP_REPLICATIONS, n_used)})
     slot_use = []
     for arm, cfg in (("current", steps[0].cfg), ("redesign", steps[-1].cfg)):
         cfg = cfg.model_copy(update={"run": heat_run})
-        events = events_table(run_replications(cfg, events=True, progress=progress, label=f"{arm} slot use",
-                                               executor=executor))
+        events = events_table(
+            run_replications(cfg, events=True, progress=progress, label=f"{arm} slot use", executor=executor)
+        )
         slot_use.append(slot_use_by_hour(cfg, events, arm))
     activity, cost = route_tables(comparison)
     events = [e.line for e in case.costing.contract_events]
@@ -387,19 +428,34 @@ def _run_business_case(baseline: Config, scenario: Config, case: BusinessCase, r
     by_line = savings_table(savings, case.costing)
     waiting = waiting_hours_saved_per_year(base_arm.summary, scen_arm.summary)
     options = {"redesign": ("The paper's redesign", savings, waiting)}
-    utc_fewer = {"redesign": (line_volumes(base_arm.summary, case.costing)["utc_attendance"]
-                              - line_volumes(scen_arm.summary, case.costing)["utc_attendance"]) * 365.0}
+    utc_fewer = {
+        "redesign": (
+            line_volumes(base_arm.summary, case.costing)["utc_attendance"]
+            - line_volumes(scen_arm.summary, case.costing)["utc_attendance"]
+        )
+        * 365.0
+    }
     for name, spec in case.options.items():
         cfg = option_config(steps[-1].cfg, spec.settings, f"business case: options.{name}")
-        table = summary_table(run_replications(cfg, progress=progress, label=f"option {name}", executor=executor,
-                                               checkpoint=None if checkpoints is None else
-                                               checkpoints.for_scenario(cfg)))
+        table = summary_table(
+            run_replications(
+                cfg,
+                progress=progress,
+                label=f"option {name}",
+                executor=executor,
+                checkpoint=None if checkpoints is None else checkpoints.for_scenario(cfg),
+            )
+        )
         arm = Arm(table, cfg)
-        options[name] = (spec.label, replication_savings(base_arm, arm, case),
-                         waiting_hours_saved_per_year(base_arm.summary, table))
-        utc_fewer[name] = (line_volumes(base_arm.summary, case.costing)["utc_attendance"]
-                           - line_volumes(table, case.costing)["utc_attendance"].reindex(
-                               base_arm.summary["replication"])) * 365.0
+        options[name] = (
+            spec.label,
+            replication_savings(base_arm, arm, case),
+            waiting_hours_saved_per_year(base_arm.summary, table),
+        )
+        utc_fewer[name] = (
+            line_volumes(base_arm.summary, case.costing)["utc_attendance"]
+            - line_volumes(table, case.costing)["utc_attendance"].reindex(base_arm.summary["replication"])
+        ) * 365.0
     return BusinessCaseResult(
         headline=headline,
         savings_by_line=by_line,
@@ -412,12 +468,15 @@ def _run_business_case(baseline: Config, scenario: Config, case: BusinessCase, r
         options=options_appraisal(options, case, scen_arm.cfg.unit_costs_gbp.utc_attendance, utc_fewer),
         activity_bridge=activity_bridge(rec, steps, case),
         overflow=overflow_table(steps, case),
-        line_volumes=pd.DataFrame({
-            "line": list(case.costing.lines),
-            "label": [x.label for x in case.costing.lines.values()],
-            "basis": [x.basis for x in case.costing.lines.values()],
-            "current_per_day": line_volumes(base_arm.summary, case.costing).mean().to_numpy(),
-            "redesign_per_day": line_volumes(scen_arm.summary, case.costing).mean().to_numpy()}),
+        line_volumes=pd.DataFrame(
+            {
+                "line": list(case.costing.lines),
+                "label": [x.label for x in case.costing.lines.values()],
+                "basis": [x.basis for x in case.costing.lines.values()],
+                "current_per_day": line_volumes(base_arm.summary, case.costing).mean().to_numpy(),
+                "redesign_per_day": line_volumes(scen_arm.summary, case.costing).mean().to_numpy(),
+            }
+        ),
         waiting_hours_saved=float(waiting.mean()),
         switching=switching_table(switching_rows),
         activity_by_route=activity,

@@ -177,9 +177,18 @@ class CalibrationInput:
 
 def inputs_from_spec(spec: CalibrationSpec) -> list[CalibrationInput]:
     """The spec's inputs, in file order."""
-    return [CalibrationInput(name, entry.path or name, entry.low, entry.high, entry.scale,
-                             None if entry.entries is None else tuple(entry.entries), entry.label)
-            for name, entry in spec.inputs.items()]
+    return [
+        CalibrationInput(
+            name,
+            entry.path or name,
+            entry.low,
+            entry.high,
+            entry.scale,
+            None if entry.entries is None else tuple(entry.entries),
+            entry.label,
+        )
+        for name, entry in spec.inputs.items()
+    ]
 
 
 def _get(data: Any, dotted: str) -> Any:
@@ -201,7 +210,7 @@ def apportion(values: Sequence[float], factor: float) -> list[int]:
     extra = round(float(exact.sum())) - int(floor.sum())
     order = np.argsort(-(exact - floor), kind="stable")
     out = floor.copy()
-    out[order[:max(0, extra)]] += 1
+    out[order[: max(0, extra)]] += 1
     return [int(v) for v in out]
 
 
@@ -228,8 +237,10 @@ def config_values(base: Config, inputs: Sequence[CalibrationInput], row: Mapping
         original = _get(data, item.path)
         where = list(item.entries) if item.entries is not None else list(range(len(current)))
         if any(i >= len(current) for i in where):
-            raise ConfigError(f"calibration: inputs.{item.name}: entries {list(where)} beyond the "
-                              f"{len(current)} values of {item.path}")
+            raise ConfigError(
+                f"calibration: inputs.{item.name}: entries {list(where)} beyond the "
+                f"{len(current)} values of {item.path}"
+            )
         picked = [original[i] for i in where]
         whole = all(isinstance(v, int) and not isinstance(v, bool) for v in original)
         scaled = apportion(picked, x) if whole else [v * x for v in picked]
@@ -275,9 +286,11 @@ def check_targets(targets: Sequence, run: str = "current") -> None:
     for target in targets:
         arm = getattr(target, "arm", run)
         if arm != run or getattr(target, "relative_to", None) is not None:
-            raise ConfigError(f"calibration: target {target.name}: reads the {arm} run"
-                              f"{' relative to another' if getattr(target, 'relative_to', None) else ''}; "
-                              f"calibration runs the {run} pathway only")
+            raise ConfigError(
+                f"calibration: target {target.name}: reads the {arm} run"
+                f"{' relative to another' if getattr(target, 'relative_to', None) else ''}; "
+                f"calibration runs the {run} pathway only"
+            )
 
 
 def _target_halfwidth(target) -> float:
@@ -325,20 +338,22 @@ class Emulator:
         self._centre, self._scale = float(np.mean(mean)), scale
         y = (mean - self._centre) / scale
         noise = var / reps / scale**2
-        kernel = (ConstantKernel(1.0, (1e-3, 1e3)) * Matern(length_scale=[0.5] * d, length_scale_bounds=(0.05, 20.0),
-                                                           nu=2.5)
-                  + WhiteKernel(1e-3, (1e-8, 1.0)))
-        self._gp = GaussianProcessRegressor(kernel, alpha=noise + 1e-8, normalize_y=False,
-                                            n_restarts_optimizer=1, random_state=seed)
+        kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern(
+            length_scale=[0.5] * d, length_scale_bounds=(0.05, 20.0), nu=2.5
+        ) + WhiteKernel(1e-3, (1e-8, 1.0))
+        self._gp = GaussianProcessRegressor(
+            kernel, alpha=noise + 1e-8, normalize_y=False, n_restarts_optimizer=1, random_state=seed
+        )
         logvar = np.log(np.maximum(var, 1e-12 * max(1.0, float(np.max(var)) if var.size else 1.0)))
         self._lv_centre = float(np.mean(logvar))
         lv_spread = float(np.std(logvar)) or 1.0
         self._lv_scale = lv_spread
-        var_kernel = (ConstantKernel(1.0, (1e-3, 1e3)) * Matern(length_scale=[0.5] * d,
-                                                               length_scale_bounds=(0.05, 20.0), nu=2.5)
-                      + WhiteKernel(0.5, (1e-4, 10.0)))
-        self._var_gp = GaussianProcessRegressor(var_kernel, normalize_y=False, n_restarts_optimizer=0,
-                                                random_state=seed)
+        var_kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern(
+            length_scale=[0.5] * d, length_scale_bounds=(0.05, 20.0), nu=2.5
+        ) + WhiteKernel(0.5, (1e-4, 10.0))
+        self._var_gp = GaussianProcessRegressor(
+            var_kernel, normalize_y=False, n_restarts_optimizer=0, random_state=seed
+        )
         with warnings.catch_warnings(), threadpool_limits(1):  # small matrices: threads only contend
             warnings.simplefilter("ignore")  # a length scale at its bound: the target ignores that input
             self._gp.fit(u, y)
@@ -397,8 +412,9 @@ def _scaled_range(target) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def implausibility(waves: Sequence[Wave], targets: Sequence, u: np.ndarray, cutoff: float,
-                   final_replications: int) -> np.ndarray:
+def implausibility(
+    waves: Sequence[Wave], targets: Sequence, u: np.ndarray, cutoff: float, final_replications: int
+) -> np.ndarray:
     """Each input set's implausibility over every target and wave (``u`` on the unit cube).
 
     Per wave, the largest implausibility over the targets; with the wave's
@@ -439,8 +455,15 @@ def maximin(points: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     return np.array(chosen)
 
 
-def region_sample(waves: Sequence[Wave], targets: Sequence, d: int, cutoff: float, final_replications: int,
-                  rng: np.random.Generator, candidates: int = CANDIDATES) -> tuple[np.ndarray, float]:
+def region_sample(
+    waves: Sequence[Wave],
+    targets: Sequence,
+    d: int,
+    cutoff: float,
+    final_replications: int,
+    rng: np.random.Generator,
+    candidates: int = CANDIDATES,
+) -> tuple[np.ndarray, float]:
     """Input sets not ruled out by any wave (unit cube), and the share of a Latin hypercube they were.
 
     A region too small to hold enough of the Latin hypercube is refilled by
@@ -465,8 +488,15 @@ def region_sample(waves: Sequence[Wave], targets: Sequence, d: int, cutoff: floa
     return keep, share
 
 
-def final_design(waves: Sequence[Wave], targets: Sequence, region: np.ndarray, n: int, cutoff: float,
-                 final_replications: int, rng: np.random.Generator) -> np.ndarray:
+def final_design(
+    waves: Sequence[Wave],
+    targets: Sequence,
+    region: np.ndarray,
+    n: int,
+    cutoff: float,
+    final_replications: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """The final check's input sets: spread over those the emulators expect to meet every target.
 
     The region left may have been kept on its second-largest implausibility;
@@ -481,7 +511,7 @@ def final_design(waves: Sequence[Wave], targets: Sequence, region: np.ndarray, n
     score = implausibility(strict, targets, region, cutoff, final_replications)
     pool = region[score < cutoff]
     if len(pool) < n:
-        pool = region[np.argsort(score, kind="stable")[:3 * n]]
+        pool = region[np.argsort(score, kind="stable")[: 3 * n]]
     return pool[maximin(pool, n, rng)]
 
 
@@ -502,8 +532,9 @@ class CalibrationState:
         if self.folder is None:
             return
         key_file = self.folder / "key"
-        if self.folder.exists() and (not resume or not key_file.exists()
-                                     or key_file.read_text(encoding="utf-8").strip() != key):
+        if self.folder.exists() and (
+            not resume or not key_file.exists() or key_file.read_text(encoding="utf-8").strip() != key
+        ):
             for part in self.folder.glob("*.parquet"):
                 part.unlink()
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -544,9 +575,11 @@ class CalibrationState:
 
 def state_key(spec: CalibrationSpec, base: Config, targets: Sequence) -> str:
     """A hash of everything a calibration's runs depend on (the budget aside: more budget, more waves)."""
-    data = {"spec": spec.model_dump(mode="json", exclude={"budget", "name", "description"}),
-            "base": base.model_dump(mode="json"),
-            "targets": [[t.name, t.kpi, float(t.low), float(t.high)] for t in targets]}
+    data = {
+        "spec": spec.model_dump(mode="json", exclude={"budget", "name", "description"}),
+        "base": base.model_dump(mode="json"),
+        "targets": [[t.name, t.kpi, float(t.low), float(t.high)] for t in targets],
+    }
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:24]
 
 
@@ -596,8 +629,9 @@ def _point_table(runs: pd.DataFrame, names: list[str], targets: Sequence) -> pd.
         frame[f"{target.name}__emulated_var"] = scaled["value"].var(ddof=1)
     frame["replications"] = grouped["replication"].count()
     frame = frame.reset_index()
-    frame["targets_met"] = sum(frame[f"{t.name}__mean"].between(float(t.low), float(t.high)).astype(int)
-                               for t in targets)
+    frame["targets_met"] = sum(
+        frame[f"{t.name}__mean"].between(float(t.low), float(t.high)).astype(int) for t in targets
+    )
     return frame
 
 
@@ -609,16 +643,24 @@ def _within(points: pd.DataFrame, targets: Sequence) -> pd.Series:
     return ok
 
 
-def _run_stage(label: str, units: np.ndarray, inputs: Sequence[CalibrationInput], targets: Sequence,
-               simulate: Simulate, replications: int, state: CalibrationState) -> pd.DataFrame:
+def _run_stage(
+    label: str,
+    units: np.ndarray,
+    inputs: Sequence[CalibrationInput],
+    targets: Sequence,
+    simulate: Simulate,
+    replications: int,
+    state: CalibrationState,
+) -> pd.DataFrame:
     """Run (or take from the kept state) one stage's input sets; one row per replication."""
     kept = state.load(label)
     if kept is not None:
         return kept
     rows = [{item.name: float(item.value(u[j])) for j, item in enumerate(inputs)} for u in units]
     table = simulate(rows, replications)
-    frame = pd.DataFrame({"stage": label, "point": table["design"].astype(int),
-                          "replication": table["replication"].astype(int)})
+    frame = pd.DataFrame(
+        {"stage": label, "point": table["design"].astype(int), "replication": table["replication"].astype(int)}
+    )
     for j, item in enumerate(inputs):
         frame[item.name] = [rows[p][item.name] for p in frame["point"]]
         frame[f"u_{item.name}"] = units[frame["point"].to_numpy(), j]
@@ -629,10 +671,17 @@ def _run_stage(label: str, units: np.ndarray, inputs: Sequence[CalibrationInput]
     return frame
 
 
-def history_match(inputs: Sequence[CalibrationInput], targets: Sequence, simulate: Simulate,
-                  waves: WaveSettings | None = None, final: FinalSettings | None = None,
-                  budget: int = 2000, seed: int = 0, state: CalibrationState | None = None,
-                  on_plan: Callable[[int], None] | None = None) -> CalibrationResult:
+def history_match(
+    inputs: Sequence[CalibrationInput],
+    targets: Sequence,
+    simulate: Simulate,
+    waves: WaveSettings | None = None,
+    final: FinalSettings | None = None,
+    budget: int = 2000,
+    seed: int = 0,
+    state: CalibrationState | None = None,
+    on_plan: Callable[[int], None] | None = None,
+) -> CalibrationResult:
     """Calibrate ``inputs`` to ``targets`` by history matching (see the module's text).
 
     Parameters
@@ -667,9 +716,11 @@ def history_match(inputs: Sequence[CalibrationInput], targets: Sequence, simulat
     wave_cost = waves.points * waves.replications
     final_cost = final.points * final.replications
     if budget < wave_cost + final.replications:
-        raise ConfigError(f"calibration: budget = {budget:,}: too small for one wave of {waves.points} sets x "
-                          f"{waves.replications} replications and a final check; give at least "
-                          f"{wave_cost + final_cost:,}")
+        raise ConfigError(
+            f"calibration: budget = {budget:,}: too small for one wave of {waves.points} sets x "
+            f"{waves.replications} replications and a final check; give at least "
+            f"{wave_cost + final_cost:,}"
+        )
     used = 0
     done: list[Wave] = []
     all_runs: list[pd.DataFrame] = []
@@ -694,8 +745,9 @@ def history_match(inputs: Sequence[CalibrationInput], targets: Sequence, simulat
             share = 0.0
             break
         if done and (share - share_now) / share < waves.stop_when_shrinking_less_than:
-            stopped = (f"wave {number - 1} ruled out less than {waves.stop_when_shrinking_less_than:.0%} "
-                       "of the region left")
+            stopped = (
+                f"wave {number - 1} ruled out less than {waves.stop_when_shrinking_less_than:.0%} of the region left"
+            )
             break
         share = share_now
         units = region[maximin(region, waves.points, rng)]
@@ -703,24 +755,40 @@ def history_match(inputs: Sequence[CalibrationInput], targets: Sequence, simulat
         used += len(runs)
         all_runs.append(runs)
         pts = _point_table(runs, names + u_names, targets)
-        pts["max_implausibility"] = (implausibility(done, targets, pts[u_names].to_numpy(), waves.cutoff,
-                                                    final.replications) if done else 0.0)
+        pts["max_implausibility"] = (
+            implausibility(done, targets, pts[u_names].to_numpy(), waves.cutoff, final.replications) if done else 0.0
+        )
         point_frames.append(pts)
         # this wave's emulators: fitted on every set run so far that the earlier waves leave in the region
         every = pd.concat(point_frames, ignore_index=True)
         fit = every
         if done:
-            fit = every[implausibility(done, targets, every[u_names].to_numpy(), waves.cutoff,
-                                       final.replications) < waves.cutoff]
-        emulators = {t.name: Emulator(fit[u_names].to_numpy(), fit[f"{t.name}__emulated_mean"].to_numpy(),
-                                      fit[f"{t.name}__emulated_var"].to_numpy(), fit["replications"].to_numpy(),
-                                      seed=seed + number)
-                     for t in targets}
+            fit = every[
+                implausibility(done, targets, every[u_names].to_numpy(), waves.cutoff, final.replications)
+                < waves.cutoff
+            ]
+        emulators = {
+            t.name: Emulator(
+                fit[u_names].to_numpy(),
+                fit[f"{t.name}__emulated_mean"].to_numpy(),
+                fit[f"{t.name}__emulated_var"].to_numpy(),
+                fit["replications"].to_numpy(),
+                seed=seed + number,
+            )
+            for t in targets
+        }
         done.append(Wave(number, emulators, robust_from=waves.second_largest_from))
-        wave_rows.append({"wave": number, "input_sets": len(pts), "replications_each": waves.replications,
-                          "simulator_runs": len(runs), "share_of_space_left_before": share,
-                          "sets_within_every_range": int(_within(pts, targets).sum()),
-                          "sets_fitted_by_emulators": len(fit)})
+        wave_rows.append(
+            {
+                "wave": number,
+                "input_sets": len(pts),
+                "replications_each": waves.replications,
+                "simulator_runs": len(runs),
+                "share_of_space_left_before": share,
+                "sets_within_every_range": int(_within(pts, targets).sum()),
+                "sets_fitted_by_emulators": len(fit),
+            }
+        )
     # what the last wave left, and the final check
     rng = _rng(seed, "final")
     region, share_now = region_sample(done, targets, d, waves.cutoff, final.replications, rng)
@@ -738,15 +806,19 @@ def history_match(inputs: Sequence[CalibrationInput], targets: Sequence, simulat
         used += len(runs)
         all_runs.append(runs)
         final_points = _point_table(runs, names + u_names, targets)
-        final_points["max_implausibility"] = implausibility(done, targets, final_points[u_names].to_numpy(),
-                                                            waves.cutoff, final.replications)
+        final_points["max_implausibility"] = implausibility(
+            done, targets, final_points[u_names].to_numpy(), waves.cutoff, final.replications
+        )
         point_frames.append(final_points)
     runs_all = pd.concat(all_runs, ignore_index=True) if all_runs else pd.DataFrame()
     points = pd.concat(point_frames, ignore_index=True) if point_frames else pd.DataFrame()
     if len(points):
         points["within_all"] = _within(points, targets)
-    plausible = final_points[_within(final_points, targets)].reset_index(drop=True) if len(final_points) else \
-        pd.DataFrame(columns=["stage", "point", *names])
+    plausible = (
+        final_points[_within(final_points, targets)].reset_index(drop=True)
+        if len(final_points)
+        else pd.DataFrame(columns=["stage", "point", *names])
+    )
     medoid = None
     if len(plausible):
         u = plausible[[f"u_{n}" for n in names]].to_numpy()
@@ -754,8 +826,9 @@ def history_match(inputs: Sequence[CalibrationInput], targets: Sequence, simulat
         best = int(np.argmin(dist))
         medoid = {n: float(plausible.iloc[best][n]) for n in names}
         plausible["medoid"] = np.arange(len(plausible)) == best
-    return CalibrationResult(inputs, targets, runs_all, points, plausible, pd.DataFrame(wave_rows), medoid,
-                             stopped, used, done)
+    return CalibrationResult(
+        inputs, targets, runs_all, points, plausible, pd.DataFrame(wave_rows), medoid, stopped, used, done
+    )
 
 
 # ------------------------------------------------------ reading the result ----
@@ -770,18 +843,34 @@ def summary_table(result: CalibrationResult, shipped: Mapping[str, float] | None
     plaus = result.plausible
     for item in result.inputs:
         values = plaus[item.name].to_numpy(dtype=float) if len(plaus) else np.array([])
-        rows.append({"kind": "input", "name": item.name, "label": item.label or item.path,
-                     "low": item.low, "high": item.high,
-                     "shipped": (shipped or {}).get(item.name, np.nan),
-                     "medoid": np.nan if result.medoid is None else result.medoid[item.name],
-                     **_spread(values)})
+        rows.append(
+            {
+                "kind": "input",
+                "name": item.name,
+                "label": item.label or item.path,
+                "low": item.low,
+                "high": item.high,
+                "shipped": (shipped or {}).get(item.name, np.nan),
+                "medoid": np.nan if result.medoid is None else result.medoid[item.name],
+                **_spread(values),
+            }
+        )
     for target in result.targets:
         col = f"{target.name}__mean"
         values = plaus[col].to_numpy(dtype=float) if len(plaus) else np.array([])
         at = plaus.loc[plaus["medoid"], col].iloc[0] if len(plaus) else np.nan
-        rows.append({"kind": "target", "name": target.name, "label": getattr(target, "kpi", ""),
-                     "low": float(target.low), "high": float(target.high), "shipped": np.nan, "medoid": at,
-                     **_spread(values)})
+        rows.append(
+            {
+                "kind": "target",
+                "name": target.name,
+                "label": getattr(target, "kpi", ""),
+                "low": float(target.low),
+                "high": float(target.high),
+                "shipped": np.nan,
+                "medoid": at,
+                **_spread(values),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -812,13 +901,18 @@ def defaults_snippet(result: CalibrationResult, base: Config, source: str) -> st
         for key in keys[:-1]:
             node = node.setdefault(key, {})
         node[keys[-1]] = value
-    lines = [f"# Calibrated defaults: the medoid of {len(result.plausible)} plausible input sets",
-             f"# ({source}). Ranges over the set:"]
+    lines = [
+        f"# Calibrated defaults: the medoid of {len(result.plausible)} plausible input sets",
+        f"# ({source}). Ranges over the set:",
+    ]
     for item in result.inputs:
         col = result.plausible[item.name]
         lines.append(f"#   {item.name}: {col.min():.4g} to {col.max():.4g} (medoid {result.medoid[item.name]:.4g})")
-    return "\n".join(lines) + "\n" + yaml.dump(_rounded(nested), Dumper=_FlowListDumper, sort_keys=False,
-                                                 default_flow_style=False, width=120)
+    return (
+        "\n".join(lines)
+        + "\n"
+        + yaml.dump(_rounded(nested), Dumper=_FlowListDumper, sort_keys=False, default_flow_style=False, width=120)
+    )
 
 
 def _rounded(value: Any) -> Any:
@@ -850,8 +944,13 @@ _FlowListDumper = _make_dumper()
 
 
 # ------------------------------------------------------- synthetic truth ----
-def synthetic_targets(targets: Sequence, simulate: Simulate, truth: Mapping[str, float], replications: int,
-                      halfwidth: Mapping[str, float] | None = None) -> list:
+def synthetic_targets(
+    targets: Sequence,
+    simulate: Simulate,
+    truth: Mapping[str, float],
+    replications: int,
+    halfwidth: Mapping[str, float] | None = None,
+) -> list:
     """Targets made by the model itself at known inputs ``truth`` (a verification of the method).
 
     Each target keeps its name and KPI; its figure becomes the model's mean at
@@ -895,15 +994,33 @@ def inside_set(result: CalibrationResult, truth: Mapping[str, float]) -> bool:
 
 def runs_needed(spec: CalibrationSpec) -> int:
     """The most simulator runs a calibration may use (its budget, or all its waves and final check)."""
-    most = spec.waves.max_waves * spec.waves.points * spec.waves.replications + \
-        spec.final.points * spec.final.replications
+    most = (
+        spec.waves.max_waves * spec.waves.points * spec.waves.replications + spec.final.points * spec.final.replications
+    )
     return min(spec.budget, most)
 
 
-__all__ = ["CalibrationInput", "CalibrationResult", "CalibrationSpec", "CalibrationState", "Emulator",
-           "apportion", "config_values", "defaults_snippet", "history_match", "implausibility",
-           "inputs_from_spec", "inside_set", "load_calibration", "runs_needed", "shipped_values",
-           "state_key", "summary_table", "synthetic_targets", "target_values"]
+__all__ = [
+    "CalibrationInput",
+    "CalibrationResult",
+    "CalibrationSpec",
+    "CalibrationState",
+    "Emulator",
+    "apportion",
+    "config_values",
+    "defaults_snippet",
+    "history_match",
+    "implausibility",
+    "inputs_from_spec",
+    "inside_set",
+    "load_calibration",
+    "runs_needed",
+    "shipped_values",
+    "state_key",
+    "summary_table",
+    "synthetic_targets",
+    "target_values",
+]
 
 
 # ------------------------------------------------------------ the model ----

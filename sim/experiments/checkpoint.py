@@ -105,8 +105,9 @@ class Checkpoint:
         From :func:`code_fingerprint`.
     """
 
-    def __init__(self, folder: Path, cfg: Config, events: bool, fingerprint: str,
-                 kept_before: frozenset[Path] | None = None):
+    def __init__(
+        self, folder: Path, cfg: Config, events: bool, fingerprint: str, kept_before: frozenset[Path] | None = None
+    ):
         safe_name = re.sub(r"[^A-Za-z0-9_.-]", "_", cfg.name).lstrip(".")[:40]
         self.path = Path(folder) / f"{safe_name}-{scenario_key(cfg, fingerprint)[:16]}"
         self.events = events

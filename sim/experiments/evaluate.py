@@ -32,8 +32,9 @@ from .runner import ReplicationRunner, summary_table
 from .store import ResultsStore, replication_key, results_of
 
 
-def design_configs(base: Config, designs: Sequence[Mapping[str, Any]], replications: int,
-                   space: ParameterSpace | None = None) -> list[Config]:
+def design_configs(
+    base: Config, designs: Sequence[Mapping[str, Any]], replications: int, space: ParameterSpace | None = None
+) -> list[Config]:
     """Each design applied to ``base`` (run settings of ``base``, ``replications`` replications), validated.
 
     A design may not set the run settings (``run.*``): every design runs on the
@@ -52,15 +53,25 @@ def design_configs(base: Config, designs: Sequence[Mapping[str, Any]], replicati
             raise ConfigError(f"evaluate: design {i} = {design!r}: must be a mapping of path to value")
         for path in design:
             if path == "run" or str(path).startswith("run."):
-                raise ConfigError(f"evaluate: design {i}: {path}: run settings are the base's for every design "
-                                  "(common random numbers)")
+                raise ConfigError(
+                    f"evaluate: design {i}: {path}: run settings are the base's for every design "
+                    "(common random numbers)"
+                )
         configs.append(space.apply(base, design, source=f"evaluate: design {i}"))
     return configs
 
 
-def evaluate(base: Config, designs: Sequence[Mapping[str, Any]], replications: int, *,
-             space: ParameterSpace | None = None, executor: Executor | None = None,
-             store: ResultsStore | None = None, progress: bool = True, jobs: int = 1) -> pd.DataFrame:
+def evaluate(
+    base: Config,
+    designs: Sequence[Mapping[str, Any]],
+    replications: int,
+    *,
+    space: ParameterSpace | None = None,
+    executor: Executor | None = None,
+    store: ResultsStore | None = None,
+    progress: bool = True,
+    jobs: int = 1,
+) -> pd.DataFrame:
     """Run ``replications`` replications of every design; one row per design and replication.
 
     Parameters
@@ -89,22 +100,31 @@ def evaluate(base: Config, designs: Sequence[Mapping[str, Any]], replications: i
     """
     configs = design_configs(base, designs, replications, space)
     keys = [replication_key(cfg) for cfg in configs]
-    with executor_scope(executor, jobs) as ex, \
-            ReplicationRunner(ex, progress=progress, label="evaluate") as runner:
+    with executor_scope(executor, jobs) as ex, ReplicationRunner(ex, progress=progress, label="evaluate") as runner:
         for key, cfg in zip(keys, configs):
             if key not in runner:
                 runner.add(key, cfg, None if store is None else store.for_scenario(cfg))
         runner.run(dict.fromkeys(keys, replications))
-        rows = [{"design": i, "replication": result.replication, **result.kpis}
-                for i, key in enumerate(keys) for result in runner.results(key, replications)]
+        rows = [
+            {"design": i, "replication": result.replication, **result.kpis}
+            for i, key in enumerate(keys)
+            for result in runner.results(key, replications)
+        ]
     if not rows:
         return pd.DataFrame(columns=["design", "replication"])
     return fill_route_columns(pd.DataFrame(rows))
 
 
-def compare(baseline: Config, scenarios: Mapping[str, Config], *, replications: int | None = None,
-            executor: Executor | None = None, store: ResultsStore | None = None, progress: bool = True,
-            jobs: int = 1) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+def compare(
+    baseline: Config,
+    scenarios: Mapping[str, Config],
+    *,
+    replications: int | None = None,
+    executor: Executor | None = None,
+    store: ResultsStore | None = None,
+    progress: bool = True,
+    jobs: int = 1,
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """Any number of named scenarios against one baseline, on the baseline's run settings (paired).
 
     Returns the long comparison table (:func:`~sim.analysis.output_analysis.compare_scenarios`:
@@ -116,8 +136,9 @@ def compare(baseline: Config, scenarios: Mapping[str, Config], *, replications: 
         raise ConfigError("compare: 'baseline' names the baseline; give the scenarios other names")
     configs = {"baseline": baseline}
     configs.update({name: cfg.model_copy(update={"run": baseline.run}) for name, cfg in scenarios.items()})
-    found = results_of(configs, replications, store=store, executor=executor, jobs=jobs, progress=progress,
-                       label="compare")
+    found = results_of(
+        configs, replications, store=store, executor=executor, jobs=jobs, progress=progress, label="compare"
+    )
     tables = {name: summary_table(reps) for name, reps in found.items()}
     named = {name: tables[name] for name in scenarios}
     return compare_scenarios(tables["baseline"], named), tables

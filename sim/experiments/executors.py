@@ -68,7 +68,6 @@ class SerialExecutor(Executor):
             gc.unfreeze()
 
 
-
 def _end_workers(pool: ProcessPoolExecutor) -> None:
     """Kill a pool's worker processes (a second Ctrl-C: the replications in hand are given up)."""
     for process in list((getattr(pool, "_processes", None) or {}).values()):
@@ -122,8 +121,9 @@ class ProcessExecutor(Executor):
     def _new_pool(self, calls: int) -> ProcessPoolExecutor:
         from concurrent.futures import ProcessPoolExecutor
 
-        return ProcessPoolExecutor(max_workers=min(self.workers, calls), initializer=_worker_setup,
-                                   initargs=(os.getpid(),))
+        return ProcessPoolExecutor(
+            max_workers=min(self.workers, calls), initializer=_worker_setup, initargs=(os.getpid(),)
+        )
 
     def run(self, fn: Callable, calls: Sequence[tuple], finished: Finished) -> None:
         if len(calls) <= 1 and self._pool is None:
@@ -157,9 +157,13 @@ class ProcessExecutor(Executor):
 
                         raise ConfigError(
                             f"a worker process died {lost_in_a_row} times in a row before a replication came "
-                            "back (killed, or out of memory?): use fewer --jobs or a shorter run") from None
-                    print(f"warning: a worker process died; its replications run again on new workers "
-                          f"({len(calls) - len(delivered)} still to come)", file=sys.stderr)
+                            "back (killed, or out of memory?): use fewer --jobs or a shorter run"
+                        ) from None
+                    print(
+                        f"warning: a worker process died; its replications run again on new workers "
+                        f"({len(calls) - len(delivered)} still to come)",
+                        file=sys.stderr,
+                    )
         finally:
             gc.unfreeze()
 
@@ -199,8 +203,12 @@ class ProcessExecutor(Executor):
                             pool.shutdown(wait=True, cancel_futures=True)
                 finally:
                     for future, i in futures.items():
-                        if i not in delivered and future.done() and not future.cancelled() \
-                                and future.exception() is None:
+                        if (
+                            i not in delivered
+                            and future.done()
+                            and not future.cancelled()
+                            and future.exception() is None
+                        ):
                             finished(i, future.result())
                             delivered.add(i)
             raise
@@ -275,8 +283,9 @@ class DaskExecutor(Executor):
         except ImportError as err:
             from ..inputs.config import ConfigError
 
-            raise ConfigError(f"--scheduler needs Dask, which is not installed ({err.name}): "
-                              "pip install -e '.[dask]'") from None
+            raise ConfigError(
+                f"--scheduler needs Dask, which is not installed ({err.name}): pip install -e '.[dask]'"
+            ) from None
 
         self._cluster = None
         self._client = None
@@ -289,16 +298,24 @@ class DaskExecutor(Executor):
                 # half-way cannot be closed: Dask would print its failure as the process exits),
                 # then closes it. Ctrl-C again after FORCE_AFTER_SECONDS ends the process at once.
                 with stop_signals_held():
-                    with dask.config.set(LOCAL_CLUSTER_SETTINGS), _workers_start_quietly(), \
-                            stop_signals_blocked((signal.SIGINT,)):
+                    with (
+                        dask.config.set(LOCAL_CLUSTER_SETTINGS),
+                        _workers_start_quietly(),
+                        stop_signals_blocked((signal.SIGINT,)),
+                    ):
                         # its web server on a free port of this machine only, so two runs at once do
                         # not clash (nothing here reads it). The cluster's own notes (a task cancelled
                         # by Ctrl-C, a slow event loop) are not the user's business; its errors are,
                         # and an error in a replication comes back as the replication's own exception
                         import logging
 
-                        self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
-                                                     dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
+                        self._cluster = LocalCluster(
+                            n_workers=n,
+                            threads_per_worker=1,
+                            processes=processes,
+                            dashboard_address="127.0.0.1:0",
+                            silence_logs=logging.ERROR,
+                        )
                     self._client = Client(self._cluster)
             except BaseException:
                 self.close()  # Ctrl-C while the cluster starts: leave no worker behind
@@ -410,8 +427,6 @@ def make_executor(jobs: int = 1, scheduler: str | None = None) -> Executor:
     if jobs > 1:
         return ProcessExecutor(jobs)
     return SerialExecutor()
-
-
 
 
 @contextmanager

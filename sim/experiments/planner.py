@@ -135,15 +135,17 @@ class PlanSpace:
                 if outside:
                     raise ConfigError(
                         f"{where}.hours = {var.hours}: {outside[0]:02d}:00 lies outside the {var.diary} session "
-                        f"{diary.session_start_hour:g}-{diary.session_end_hour:g}")
+                        f"{diary.session_start_hour:g}-{diary.session_end_hour:g}"
+                    )
             if isinstance(var, ValueVariable):
                 try:
                     current = _get(data, var.path)
                 except (KeyError, TypeError):
                     raise ConfigError(f"{where}.path = {var.path!r}: no such field in the scenario") from None
                 if isinstance(current, bool) or not isinstance(current, (int, float)):
-                    raise ConfigError(f"{where}.path = {var.path!r}: not a number in the scenario "
-                                      f"(it is {type(current).__name__})")
+                    raise ConfigError(
+                        f"{where}.path = {var.path!r}: not a number in the scenario (it is {type(current).__name__})"
+                    )
         for name in self.names:  # every bound must give a valid config
             for value in (self.levels[name][0], self.levels[name][-1]):
                 self.config({**self.default(), name: value})
@@ -181,9 +183,14 @@ class PlanSpace:
             if isinstance(var, SlotsVariable):
                 diary = getattr(self.scenario.slot_diaries, var.diary)
                 share = _session_share(diary)
-                if var.hours is None and var.diary not in grids and not any(
+                if (
+                    var.hours is None
+                    and var.diary not in grids
+                    and not any(
                         isinstance(v, SlotsVariable) and v.diary == var.diary and v.hours is not None
-                        for v in self.plan.variables.values()):
+                        for v in self.plan.variables.values()
+                    )
+                ):
                     days = days_of.setdefault(var.diary, list(diary.slots_per_day))
                     for d in var.day_numbers():
                         days[d] = int(value)
@@ -194,17 +201,18 @@ class PlanSpace:
                         grid[d] = _largest_remainder(int(value), grid[d] if grid[d].sum() else share)
                     else:
                         block = np.zeros(24)
-                        block[var.hours[0]:var.hours[1]] = 1.0
+                        block[var.hours[0] : var.hours[1]] = 1.0
                         block *= share > 0
-                        grid[d, var.hours[0]:var.hours[1]] = _largest_remainder(int(value), block)[
-                            var.hours[0]:var.hours[1]]
+                        grid[d, var.hours[0] : var.hours[1]] = _largest_remainder(int(value), block)[
+                            var.hours[0] : var.hours[1]
+                        ]
             elif isinstance(var, StaffVariable):
                 path = STATIONS[var.station]
                 if path not in design:
                     block, rota_key = path.split(".")
                     design[path] = expand_weekly(getattr(getattr(self.scenario, block), rota_key)).reshape(7, 24)
                 for d in var.day_numbers():
-                    design[path][d, var.hours[0]:var.hours[1]] = int(value)
+                    design[path][d, var.hours[0] : var.hours[1]] = int(value)
             else:
                 current = _get(self.scenario.model_dump(), var.path)
                 whole = isinstance(current, int) and float(value).is_integer()
@@ -223,8 +231,7 @@ class PlanSpace:
         """The scenario with a plan's values set, validated like any config (what :meth:`design` runs)."""
         shown = ", ".join(f"{n} = {values[n]:g}" for n in self.names)
         cfg = ParameterSpace([]).apply(self.scenario, self.design(values), source=f"plan {self.plan.name} ({shown})")
-        return cfg.model_copy(update={"name": name or self.key(values),
-                                      "description": f"{self.plan.name}: {shown}"})
+        return cfg.model_copy(update={"name": name or self.key(values), "description": f"{self.plan.name}: {shown}"})
 
     def scenario_values(self) -> dict[str, list[float]]:
         """What each decision variable is in the scenario as shipped: its distinct values, lowest first.
@@ -245,7 +252,7 @@ class PlanSpace:
             elif isinstance(var, StaffVariable):
                 block, rota_key = STATIONS[var.station].split(".")
                 rota = expand_weekly(getattr(getattr(self.scenario, block), rota_key)).reshape(7, 24)
-                found = [float(x) for d in var.day_numbers() for x in rota[d, var.hours[0]:var.hours[1]]]
+                found = [float(x) for d in var.day_numbers() for x in rota[d, var.hours[0] : var.hours[1]]]
             else:
                 found = [float(_get(data, var.path))]
             out[name] = sorted(set(found))
@@ -261,8 +268,15 @@ class PlanSpace:
 
 
 # ------------------------------------------------------------- the objective ----
-def net_recurrent_cost(summary: pd.DataFrame, cfg: Config, baseline_summary: pd.DataFrame, baseline_cfg: Config,
-                       case: BusinessCase, new_services: bool, extra_staff_cost_gbp: float) -> pd.Series:
+def net_recurrent_cost(
+    summary: pd.DataFrame,
+    cfg: Config,
+    baseline_summary: pd.DataFrame,
+    baseline_cfg: Config,
+    case: BusinessCase,
+    new_services: bool,
+    extra_staff_cost_gbp: float,
+) -> pd.Series:
     """A scenario's net recurrent cost a year, GBP, per replication: THE planner's objective.
 
     What is paid a year on every line of the costing table (``configs/costing.yaml``,
@@ -274,8 +288,12 @@ def net_recurrent_cost(summary: pd.DataFrame, cfg: Config, baseline_summary: pd.
     scenario's rota). One function, so the costing basis is wired in one place.
     """
     costing = case.costing
-    paid = line_savings(Arm(baseline_summary, baseline_cfg).lines(costing), Arm(summary, cfg).lines(costing),
-                        costing, new_services_gbp=implementation_cost(case) if new_services else 0.0)
+    paid = line_savings(
+        Arm(baseline_summary, baseline_cfg).lines(costing),
+        Arm(summary, cfg).lines(costing),
+        costing,
+        new_services_gbp=implementation_cost(case) if new_services else 0.0,
+    )
     total = paid[[f"scenario_paid_{line}" for line in [*costing.lines, "implementation"]]].sum(axis=1)
     return (total + extra_staff_cost_gbp).rename(COST)
 
@@ -319,8 +337,17 @@ class Evaluator:
         ``on_progress(spent, budget)`` after every round of replications (the app's progress bar).
     """
 
-    def __init__(self, space: PlanSpace, baseline: Config, case: BusinessCase, executor: Executor, budget: int,
-                 checkpoints=None, progress=None, on_progress: Callable[[int, int], None] | None = None):
+    def __init__(
+        self,
+        space: PlanSpace,
+        baseline: Config,
+        case: BusinessCase,
+        executor: Executor,
+        budget: int,
+        checkpoints=None,
+        progress=None,
+        on_progress: Callable[[int, int], None] | None = None,
+    ):
         self.space, self.baseline, self.case = space, baseline, case
         self.executor, self.budget, self.checkpoints, self.bar = executor, budget, checkpoints, progress
         self.on_progress = on_progress
@@ -359,8 +386,9 @@ class Evaluator:
     def shipped(self) -> Evaluated:
         """The record of the planned scenario as shipped (its own slots and staffing), made on first sight."""
         if SHIPPED not in self.references:
-            self.references[SHIPPED] = Evaluated(SHIPPED, self.space.scenario_values(), self.space.scenario,
-                                                 stage="shipped", order=-1)
+            self.references[SHIPPED] = Evaluated(
+                SHIPPED, self.space.scenario_values(), self.space.scenario, stage="shipped", order=-1
+            )
         return self.references[SHIPPED]
 
     def run(self, wanted: Mapping[str, int]) -> None:
@@ -378,8 +406,9 @@ class Evaluator:
         if base_n > len(self.base.rows):
             frame = evaluate(self.baseline, [{}], base_n, executor=self.executor, store=self.store, progress=False)
             fresh = frame[~frame["replication"].isin(list(self.base.rows))].drop(columns="design")
-            cost = net_recurrent_cost(fresh, self.baseline, fresh, self.baseline, self.case,
-                                      new_services=False, extra_staff_cost_gbp=0.0)
+            cost = net_recurrent_cost(
+                fresh, self.baseline, fresh, self.baseline, self.case, new_services=False, extra_staff_cost_gbp=0.0
+            )
             for (_, row), c in zip(fresh.iterrows(), cost.to_numpy()):
                 self.base.rows[int(row["replication"])] = {**_kpis(row), COST: float(c)}
         by_n: dict[int, list[str]] = {}
@@ -389,8 +418,7 @@ class Evaluator:
         for n, keys in sorted(by_n.items()):
             # a reference (the scenario as shipped) is the scenario itself: the empty design
             designs = [{} if key in self.references else self.space.design(self.plans[key].values) for key in keys]
-            frame = evaluate(self.space.scenario, designs, n, executor=self.executor, store=self.store,
-                             progress=False)
+            frame = evaluate(self.space.scenario, designs, n, executor=self.executor, store=self.store, progress=False)
             for i, key in enumerate(keys):
                 record = self._record(key)
                 fresh = frame[(frame["design"] == i) & ~frame["replication"].isin(list(record.rows))]
@@ -411,8 +439,15 @@ class Evaluator:
         staff = self.space.staff_hours_per_week(cfg)
         rates = self.space.plan.objective.staff_cost_gbp_per_hour.model_dump()
         extra = sum((staff[s] - self._scenario_staff[s]) * rates[s] for s in staff) * WEEKS_PER_YEAR
-        return net_recurrent_cost(frame, cfg, self._base_frame(frame["replication"]), self.baseline, self.case,
-                                  new_services=self._new_services, extra_staff_cost_gbp=extra)
+        return net_recurrent_cost(
+            frame,
+            cfg,
+            self._base_frame(frame["replication"]),
+            self.baseline,
+            self.case,
+            new_services=self._new_services,
+            extra_staff_cost_gbp=extra,
+        )
 
     def values(self, key: str, column: str, n: int | None = None) -> np.ndarray:
         """Replications ``0..n-1`` of one column for one plan (or today's pathway)."""
@@ -467,11 +502,15 @@ def search(ev: Evaluator, storage: str | None, budget: int, say: Callable[[str],
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         # Optuna 5 reads constraints set on the trial; Optuna 4 asks a function for them
         modern = hasattr(optuna.trial.Trial, "set_constraint")
-        sampler = optuna.samplers.TPESampler(seed=plan.search.seed,
-                                             constraints_func=None if modern else constraints_of,
-                                             multivariate=True, n_startup_trials=min(10, max(2, plan.search.trials // 5)))
-        study = optuna.create_study(study_name=plan.name, storage=storage, sampler=sampler, direction="minimize",
-                                    load_if_exists=True)
+        sampler = optuna.samplers.TPESampler(
+            seed=plan.search.seed,
+            constraints_func=None if modern else constraints_of,
+            multivariate=True,
+            n_startup_trials=min(10, max(2, plan.search.trials // 5)),
+        )
+        study = optuna.create_study(
+            study_name=plan.name, storage=storage, sampler=sampler, direction="minimize", load_if_exists=True
+        )
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING)):
         study.tell(trial.number, state=TrialState.FAIL)  # asked by a run that was interrupted
     done = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))]
@@ -488,8 +527,10 @@ def search(ev: Evaluator, storage: str | None, budget: int, say: Callable[[str],
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             asked = [study.ask() for _ in range(batch)]
-            picks = [{n: space.levels[n][t.suggest_int(f"{n}_level", 0, len(space.levels[n]) - 1)]
-                      for n in space.names} for t in asked]
+            picks = [
+                {n: space.levels[n][t.suggest_int(f"{n}_level", 0, len(space.levels[n]) - 1)] for n in space.names}
+                for t in asked
+            ]
         new_keys = {space.key(p) for p in picks} - set(ev.plans)
         cost = n0 * len(new_keys) + (n0 if not ev.base.rows else 0)
         if ev.spent + cost > budget:
@@ -628,12 +669,15 @@ def select(ev: Evaluator, keys: list[str], budget: int) -> Selection:
     alive = list(keys)
     feasible = {key: [None] * len(constraints) for key in keys}  # per target: True / False / None (undecided)
     if ev.spent + ev.cost_to_run({key: n0 for key in keys}) > budget:
-        raise ConfigError(f"--budget {budget}: too small for the selection stage's first {n0} replications of "
-                          f"{k} candidate plan(s); give a larger budget")
+        raise ConfigError(
+            f"--budget {budget}: too small for the selection stage's first {n0} replications of "
+            f"{k} candidate plan(s); give a larger budget"
+        )
     ev.run({key: n0 for key in keys})
     h2_f = _feasibility_h2(alpha_feasible, k * len(constraints), n0) if constraints else 0.0
-    var0 = {(key, j): float(np.var(_violation(ev, key, c, n0), ddof=1))
-            for key in keys for j, c in enumerate(constraints)}
+    var0 = {
+        (key, j): float(np.var(_violation(ev, key, c, n0), ddof=1)) for key in keys for j, c in enumerate(constraints)
+    }
 
     def known() -> list[str]:
         return [key for key in alive if all(f is True for f in feasible[key])]
@@ -668,14 +712,16 @@ def select(ev: Evaluator, keys: list[str], budget: int) -> Selection:
                     continue
                 diff = costs[i] - costs[leader]
                 s2 = float(np.var(diff, ddof=1))
-                w = max(0.0, delta / (2.0 * r) * (h2 * s2 / delta ** 2 - r))
+                w = max(0.0, delta / (2.0 * r) * (h2 * s2 / delta**2 - r))
                 # the same cost in every replication (a cost set by capacity alone): the difference is known
                 # to be nil, inside the indifference zone, so the plan tried later gives way; KN++'s region,
                 # of zero width here, would never part them
                 same = bool(np.all(np.abs(diff) <= 1e-9 * max(1.0, float(np.abs(costs[leader]).max()))))
                 if diff.mean() > w or (same and ev.plans[i].order > ev.plans[leader].order):
                     out.add(i)
-                    status[i] = f"costs the same as {leader} in every replication" if same else f"costlier than {leader}"
+                    status[i] = (
+                        f"costs the same as {leader} in every replication" if same else f"costlier than {leader}"
+                    )
                     break
         alive = [key for key in alive if key not in out]
 
@@ -702,16 +748,22 @@ def select(ev: Evaluator, keys: list[str], budget: int) -> Selection:
         if not pool:
             # stopped on the budget or the replication cap: the cheapest survivor whose means
             # meet every target, and the guarantee is not reached
-            pool = [key for key in alive
-                    if all(c.shortfall(float(np.mean(ev.values(key, c.kpi, r)))) <= c.slack_tolerance
-                           for c in constraints)]
+            pool = [
+                key
+                for key in alive
+                if all(c.shortfall(float(np.mean(ev.values(key, c.kpi, r)))) <= c.slack_tolerance for c in constraints)
+            ]
             guaranteed = False
         if pool:
             chosen = min(pool, key=lambda key: (float(np.mean(ev.values(key, COST, r))), ev.plans[key].order))
         for key in alive:
-            status[key] = ("chosen" if key == chosen else
-                           "not separated from the chosen plan" if chosen is not None else
-                           "not shown to meet every target")
+            status[key] = (
+                "chosen"
+                if key == chosen
+                else "not separated from the chosen plan"
+                if chosen is not None
+                else "not shown to meet every target"
+            )
     reps = {key: len(ev.plans[key].rows) for key in keys}
     binding = None if chosen is not None else binding_constraint(ev)
     return Selection(chosen, guaranteed, status, reps, binding)
@@ -755,11 +807,17 @@ def binding_constraint(ev: Evaluator) -> dict[str, Any]:
     for c2 in constraints:
         vals = [float(np.nanmean(ev.values(k, c2.kpi))) for k, rec in ev.plans.items() if rec.rows]
         reached.append(max(vals) if c2.sense == "at_least" else min(vals))
-    return {"kpi": c.kpi, "target": _target_words(c), "bound": c.bound, "sense": c.sense,
-            "nearest_plan": best_key, "nearest_value": means.get(c.kpi, float("nan")),
-            "nearest_shortfall": c.shortfall(means.get(c.kpi, float("nan"))),
-            "nearest_meets_all": bool(best_miss <= 0.0),
-            "best_reached": {c2.kpi: v for c2, v in zip(constraints, reached)}}
+    return {
+        "kpi": c.kpi,
+        "target": _target_words(c),
+        "bound": c.bound,
+        "sense": c.sense,
+        "nearest_plan": best_key,
+        "nearest_value": means.get(c.kpi, float("nan")),
+        "nearest_shortfall": c.shortfall(means.get(c.kpi, float("nan"))),
+        "nearest_meets_all": bool(best_miss <= 0.0),
+        "best_reached": {c2.kpi: v for c2, v in zip(constraints, reached)},
+    }
 
 
 # ------------------------------------------------------------------ the run ----
@@ -783,8 +841,9 @@ class PlanResult:
         return None if key is None else self.evaluator.plans[key]
 
 
-def resolve(plan: Plan, folder: Path, *, days: int | None = None, seed: int | None = None
-            ) -> tuple[Config, Config, BusinessCase]:
+def resolve(
+    plan: Plan, folder: Path, *, days: int | None = None, seed: int | None = None
+) -> tuple[Config, Config, BusinessCase]:
     """The scenario, today's pathway and the business case a plan file names, with its run settings."""
     scenario = load_config(folder / plan.scenario)
     baseline = load_config(folder / plan.baseline)
@@ -802,10 +861,21 @@ def resolve(plan: Plan, folder: Path, *, days: int | None = None, seed: int | No
     return out[0], out[1], case
 
 
-def run_plan(plan: Plan, scenario: Config, baseline: Config, case: BusinessCase, *, budget: int | None = None,
-             executor: Executor | None = None, checkpoints=None, storage: str | None = None,
-             progress: bool = True, say: Callable[[str], None] = lambda s: None,
-             on_progress: Callable[[int, int], None] | None = None, shipped: bool = False) -> PlanResult:
+def run_plan(
+    plan: Plan,
+    scenario: Config,
+    baseline: Config,
+    case: BusinessCase,
+    *,
+    budget: int | None = None,
+    executor: Executor | None = None,
+    checkpoints=None,
+    storage: str | None = None,
+    progress: bool = True,
+    say: Callable[[str], None] = lambda s: None,
+    on_progress: Callable[[int, int], None] | None = None,
+    shipped: bool = False,
+) -> PlanResult:
     """Search, then select: the cheapest plan that meets the targets, within ``budget`` replications.
 
     Parameters
@@ -829,8 +899,15 @@ def run_plan(plan: Plan, scenario: Config, baseline: Config, case: BusinessCase,
     budget = plan.budget if budget is None else budget
     space = PlanSpace(plan, scenario)
     enabled = progress and sys.stderr.isatty()
-    bar = tqdm(total=budget, desc=f"plan {plan.name}", unit="rep", disable=not enabled, file=sys.stderr,
-               leave=False, dynamic_ncols=True)
+    bar = tqdm(
+        total=budget,
+        desc=f"plan {plan.name}",
+        unit="rep",
+        disable=not enabled,
+        file=sys.stderr,
+        leave=False,
+        dynamic_ncols=True,
+    )
     executor = executor or SerialExecutor()
     try:
         ev = Evaluator(space, baseline, case, executor, budget, checkpoints, bar, on_progress)
@@ -839,8 +916,10 @@ def run_plan(plan: Plan, scenario: Config, baseline: Config, case: BusinessCase,
         polish(ev, search_budget)
         keys = candidates_of(ev, plan.selection.candidates)
         if not keys:
-            raise ConfigError(f"--budget {budget}: too small to try a single plan "
-                              f"({plan.search.replications} replications of a plan and of today's pathway)")
+            raise ConfigError(
+                f"--budget {budget}: too small to try a single plan "
+                f"({plan.search.replications} replications of a plan and of today's pathway)"
+            )
         selection = select(ev, keys, budget)
         chosen = selection.chosen
         selected = ev.spent
@@ -857,8 +936,12 @@ def run_plan(plan: Plan, scenario: Config, baseline: Config, case: BusinessCase,
 
 
 # --------------------------------------------------------------- the tables ----
-SUMMARY_EXCLUDE = ("cost_annual_gbp_", "volume_per_day_", "sda_unused_slots_per_day_gpcg_h",
-                   "sda_unused_slots_per_day_pcn_h")
+SUMMARY_EXCLUDE = (
+    "cost_annual_gbp_",
+    "volume_per_day_",
+    "sda_unused_slots_per_day_gpcg_h",
+    "sda_unused_slots_per_day_pcn_h",
+)
 
 
 def evaluations_table(result: PlanResult) -> pd.DataFrame:
@@ -868,8 +951,16 @@ def evaluations_table(result: PlanResult) -> pd.DataFrame:
     for rec in [ev.base, *sorted(ev.plans.values(), key=lambda r: r.order)]:
         for rep in sorted(rec.rows):
             kpis = {k: v for k, v in rec.rows[rep].items() if not k.startswith(SUMMARY_EXCLUDE)}
-            rows.append({"plan": rec.key, "stage": rec.stage, "trial": rec.trial, "replication": rep,
-                         **{n: rec.values.get(n) for n in result.space.names}, **kpis})
+            rows.append(
+                {
+                    "plan": rec.key,
+                    "stage": rec.stage,
+                    "trial": rec.trial,
+                    "replication": rep,
+                    **{n: rec.values.get(n) for n in result.space.names},
+                    **kpis,
+                }
+            )
     frame = pd.DataFrame(rows)
     first = ["plan", "stage", "trial", "replication", *result.space.names, COST]
     return frame[first + [c for c in frame.columns if c not in first]]
@@ -887,9 +978,15 @@ def plans_table(result: PlanResult, replications: int | None = None) -> pd.DataF
         n = len(rec.rows) if replications is None else min(replications, len(rec.rows))
         means = _means(rec, n)
         cost = ev.values(rec.key, COST, n)
-        row = {"plan": rec.key, "order": rec.order, "trial": rec.trial, **rec.values, "replications": n,
-               "cost_mean_gbp": means[COST],
-               "cost_se_gbp": float(np.std(cost, ddof=1) / math.sqrt(n)) if n > 1 else float("nan")}
+        row = {
+            "plan": rec.key,
+            "order": rec.order,
+            "trial": rec.trial,
+            **rec.values,
+            "replications": n,
+            "cost_mean_gbp": means[COST],
+            "cost_se_gbp": float(np.std(cost, ddof=1) / math.sqrt(n)) if n > 1 else float("nan"),
+        }
         for c in plan.constraints:
             row[c.kpi] = means.get(c.kpi, float("nan"))
         row["meets_targets_on_means"] = all(s <= 0 for s in _shortfalls(plan.constraints, means))
@@ -912,9 +1009,11 @@ def pareto_table(result: PlanResult) -> pd.DataFrame:
     others = result.plan.constraints[1:]
     keep = []
     for i, row in plans.iterrows():
-        better = plans[(plans["cost_mean_gbp"] <= row["cost_mean_gbp"])
-                       & (sign * plans[main.kpi] >= sign * row[main.kpi])
-                       & ((plans["cost_mean_gbp"] < row["cost_mean_gbp"]) | (sign * plans[main.kpi] > sign * row[main.kpi]))]
+        better = plans[
+            (plans["cost_mean_gbp"] <= row["cost_mean_gbp"])
+            & (sign * plans[main.kpi] >= sign * row[main.kpi])
+            & ((plans["cost_mean_gbp"] < row["cost_mean_gbp"]) | (sign * plans[main.kpi] > sign * row[main.kpi]))
+        ]
         if better.empty:
             keep.append(i)
     front = plans.loc[keep].sort_values("cost_mean_gbp").copy()
@@ -922,10 +1021,19 @@ def pareto_table(result: PlanResult) -> pd.DataFrame:
     return front.reset_index(drop=True)
 
 
-COMPARED_KPIS = ("sda_redirections_front_door_per_day", "sda_slot_utilisation_pct", "sda_unused_slots_per_day",
-                 "sda_refused_while_unused_per_day", "sda_no_slot_per_day", "utc_attendances_per_day",
-                 "utc_within_4h_pct", "ed_within_4h_pct", "ia_within_15min_pct", "redirected_time_to_slot_mean_min",
-                 "gp_reattendance_hours_per_week")
+COMPARED_KPIS = (
+    "sda_redirections_front_door_per_day",
+    "sda_slot_utilisation_pct",
+    "sda_unused_slots_per_day",
+    "sda_refused_while_unused_per_day",
+    "sda_no_slot_per_day",
+    "utc_attendances_per_day",
+    "utc_within_4h_pct",
+    "ed_within_4h_pct",
+    "ia_within_15min_pct",
+    "redirected_time_to_slot_mean_min",
+    "gp_reattendance_hours_per_week",
+)
 """KPIs shown beside the cost and the targets when the chosen plan is compared (targets first)."""
 
 
@@ -938,9 +1046,21 @@ def _paired(ev: Evaluator, reference: str, chosen: str, n: int, kpis, prefix: st
     for kpi in dict.fromkeys(kpis):
         ref, plan = ev.values(reference, kpi, n), ev.values(chosen, kpi, n)
         b, p, d = t_interval(ref), t_interval(plan), t_interval(plan - ref)
-        rows.append({"kpi": kpi, f"{prefix}_mean": b[0], f"{prefix}_ci_low": b[1], f"{prefix}_ci_high": b[2],
-                     "plan_mean": p[0], "plan_ci_low": p[1], "plan_ci_high": p[2],
-                     "difference_mean": d[0], "difference_ci_low": d[1], "difference_ci_high": d[2], "n_reps": p[3]})
+        rows.append(
+            {
+                "kpi": kpi,
+                f"{prefix}_mean": b[0],
+                f"{prefix}_ci_low": b[1],
+                f"{prefix}_ci_high": b[2],
+                "plan_mean": p[0],
+                "plan_ci_low": p[1],
+                "plan_ci_high": p[2],
+                "difference_mean": d[0],
+                "difference_ci_low": d[1],
+                "difference_ci_high": d[2],
+                "n_reps": p[3],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -970,8 +1090,14 @@ def shipped_comparison(result: PlanResult) -> pd.DataFrame:
     return _paired(ev, SHIPPED, chosen.key, len(chosen.rows), _compared(result), "shipped")
 
 
-def exhaustive(plan: Plan, scenario: Config, baseline: Config, case: BusinessCase, replications: int,
-               executor: Executor | None = None) -> tuple[pd.DataFrame, str | None]:
+def exhaustive(
+    plan: Plan,
+    scenario: Config,
+    baseline: Config,
+    case: BusinessCase,
+    replications: int,
+    executor: Executor | None = None,
+) -> tuple[pd.DataFrame, str | None]:
     """Every plan of a (small) space on ``replications`` replications: the reference a planner run is checked against.
 
     Returns the table of plan means (``plan``, the variables, ``cost_mean_gbp``, each target's KPI,
@@ -985,9 +1111,15 @@ def exhaustive(plan: Plan, scenario: Config, baseline: Config, case: BusinessCas
     rows = []
     for key, rec in ev.plans.items():
         means = _means(rec, replications)
-        rows.append({"plan": key, **rec.values, "cost_mean_gbp": means[COST],
-                     **{c.kpi: means.get(c.kpi, float("nan")) for c in plan.constraints},
-                     "meets_targets": all(s <= 0 for s in _shortfalls(plan.constraints, means))})
+        rows.append(
+            {
+                "plan": key,
+                **rec.values,
+                "cost_mean_gbp": means[COST],
+                **{c.kpi: means.get(c.kpi, float("nan")) for c in plan.constraints},
+                "meets_targets": all(s <= 0 for s in _shortfalls(plan.constraints, means)),
+            }
+        )
     table = pd.DataFrame(rows).sort_values("cost_mean_gbp", kind="stable").reset_index(drop=True)
     feasible = table[table["meets_targets"]]
     return table, (None if feasible.empty else str(feasible.iloc[0]["plan"]))

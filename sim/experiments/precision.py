@@ -53,8 +53,10 @@ class Precision:
         if not self.kpis:
             raise ConfigError("--precision-kpis: name at least one KPI, e.g. cost_total_annual_gbp")
         if self.max_replications < MIN_REPLICATIONS + K_LIMIT:
-            raise ConfigError(f"--max-reps {self.max_replications}: the replications algorithm needs at "
-                              f"least {MIN_REPLICATIONS + K_LIMIT}")
+            raise ConfigError(
+                f"--max-reps {self.max_replications}: the replications algorithm needs at "
+                f"least {MIN_REPLICATIONS + K_LIMIT}"
+            )
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,12 @@ def _needed(runner: ReplicationRunner, key: Hashable, precision: Precision) -> i
     return replications_needed(values, precision.target, MIN_REPLICATIONS, K_LIMIT)
 
 
-def run_groups(runner: ReplicationRunner, groups: dict[Hashable, list[Hashable]],
-               replications: int, precision: Precision | None = None) -> dict[Hashable, Outcome]:
+def run_groups(
+    runner: ReplicationRunner,
+    groups: dict[Hashable, list[Hashable]],
+    replications: int,
+    precision: Precision | None = None,
+) -> dict[Hashable, Outcome]:
     """Run every group's scenarios (already added to ``runner``); returns each group's outcome.
 
     Without ``precision`` every scenario runs ``replications`` replications.
@@ -96,8 +102,7 @@ def run_groups(runner: ReplicationRunner, groups: dict[Hashable, list[Hashable]]
                 needs = [_needed(runner, key, precision) for key in members]
                 if all(n is not None for n in needs):
                     decided[group] = Outcome(max(needs), True)
-                elif all(runner.done(key) >= precision.max_replications
-                         for key, n in zip(members, needs) if n is None):
+                elif all(runner.done(key) >= precision.max_replications for key, n in zip(members, needs) if n is None):
                     decided[group] = Outcome(precision.max_replications, False)
                 else:
                     undecided += [key for key, n in zip(members, needs) if n is None]

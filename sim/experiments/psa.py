@@ -159,8 +159,10 @@ def load_psa(path: str | Path) -> PsaSpec:
         except ValidationError as err:
             raise ConfigError(format_validation_error(f"{path}: {name}", err, entry)) from None
     if (spec.calibration is None) != (spec.calibrated_sets is None):
-        raise ConfigError(f"{path}: calibration, calibrated_sets: give both (the file and a calibrate run's "
-                          "plausible_sets) or neither")
+        raise ConfigError(
+            f"{path}: calibration, calibrated_sets: give both (the file and a calibrate run's "
+            "plausible_sets) or neither"
+        )
     if spec.ranking == "sobol" and spec.samples & (spec.samples - 1):
         raise ConfigError(f"{path}: samples = {spec.samples}: ranking: sobol needs a power of two, e.g. 16 or 32")
     return spec
@@ -180,8 +182,9 @@ class PsaInput:
     """Where its distribution comes from: registry, psa file, calibration."""
 
 
-def registry_inputs(base: Config, exclude: Sequence[str] = (), tags: Sequence[str] = ("assumed", "calibrated")
-                    ) -> list[PsaInput]:
+def registry_inputs(
+    base: Config, exclude: Sequence[str] = (), tags: Sequence[str] = ("assumed", "calibrated")
+) -> list[PsaInput]:
     """Every registry entry with one of ``tags`` and a distribution that draws a config value.
 
     A ``fixed`` distribution (a scenario's lever, a settled value) is left
@@ -206,8 +209,12 @@ def registry_inputs(base: Config, exclude: Sequence[str] = (), tags: Sequence[st
     return out
 
 
-def psa_inputs(spec: PsaSpec, base: Config, calibrated: pd.DataFrame | None = None,
-               calibration_inputs: Sequence[CalibrationInput] = ()) -> list[PsaInput]:
+def psa_inputs(
+    spec: PsaSpec,
+    base: Config,
+    calibrated: pd.DataFrame | None = None,
+    calibration_inputs: Sequence[CalibrationInput] = (),
+) -> list[PsaInput]:
     """The inputs a PSA draws, in order: the registry's, the file's extra and scale ones, then the calibrated set.
 
     With calibrated sets, the registry entries of the calibration's inputs are
@@ -222,8 +229,16 @@ def psa_inputs(spec: PsaSpec, base: Config, calibrated: pd.DataFrame | None = No
         if entry.path in calibrated_paths:
             continue
         parameter(entry.path)
-        inputs.append(PsaInput(name, "scale", PRIOR.validate_python(entry.dist), entry.path,
-                               None if entry.entries is None else tuple(entry.entries), source="psa file"))
+        inputs.append(
+            PsaInput(
+                name,
+                "scale",
+                PRIOR.validate_python(entry.dist),
+                entry.path,
+                None if entry.entries is None else tuple(entry.entries),
+                source="psa file",
+            )
+        )
     if calibrated is not None:
         if len(calibrated) == 0:
             raise ConfigError(f"calibrated_sets: {spec.calibrated_sets}: holds no plausible set")
@@ -236,8 +251,7 @@ def psa_inputs(spec: PsaSpec, base: Config, calibrated: pd.DataFrame | None = No
 def _scaled(value: Any, factor: float, entries: tuple[int, ...] | None) -> Any:
     """A list (rota, slots) or a task-time distribution multiplied by ``factor``."""
     if isinstance(value, dict):  # a task time: its location and spread scale together (same shape)
-        return {k: (v * factor if k in ("mean", "sd", "value", "low", "mode", "high") else v)
-                for k, v in value.items()}
+        return {k: (v * factor if k in ("mean", "sd", "value", "low", "mode", "high") else v) for k, v in value.items()}
     if isinstance(value, list) and value and all(not isinstance(v, list) for v in value):
         where = list(entries) if entries is not None else list(range(len(value)))
         picked = [value[i] for i in where]
@@ -251,8 +265,7 @@ def _scaled(value: Any, factor: float, entries: tuple[int, ...] | None) -> Any:
     raise ConfigError(f"psa: scale: cannot multiply {value!r}")
 
 
-def draw_inputs(inputs: Sequence[PsaInput], n: int, seed: int, method: str = "lhs",
-                sets: int = 0) -> pd.DataFrame:
+def draw_inputs(inputs: Sequence[PsaInput], n: int, seed: int, method: str = "lhs", sets: int = 0) -> pd.DataFrame:
     """The draws, one row per draw, one column per input (``calibrated_set``: a row of the plausible sets).
 
     The calibrated set is drawn like any other input, from a uniform on the
@@ -261,8 +274,11 @@ def draw_inputs(inputs: Sequence[PsaInput], n: int, seed: int, method: str = "lh
     """
     dists = {}
     for item in inputs:
-        dists[item.name] = PRIOR.validate_python({"dist": "uniform", "low": 0.0, "high": 1.0}) \
-            if item.kind == "set" else item.distribution
+        dists[item.name] = (
+            PRIOR.validate_python({"dist": "uniform", "low": 0.0, "high": 1.0})
+            if item.kind == "set"
+            else item.distribution
+        )
     rows = draw(dists, n, seed, method)
     frame = pd.DataFrame(rows, columns=list(dists))
     for item in inputs:
@@ -273,9 +289,14 @@ def draw_inputs(inputs: Sequence[PsaInput], n: int, seed: int, method: str = "lh
     return frame
 
 
-def design_values(cfg: Config, inputs: Sequence[PsaInput], row: Mapping[str, Any],
-                  calibrated: pd.DataFrame | None = None,
-                  calibration_inputs: Sequence[CalibrationInput] = (), skip: Sequence[str] = ()) -> dict[str, Any]:
+def design_values(
+    cfg: Config,
+    inputs: Sequence[PsaInput],
+    row: Mapping[str, Any],
+    calibrated: pd.DataFrame | None = None,
+    calibration_inputs: Sequence[CalibrationInput] = (),
+    skip: Sequence[str] = (),
+) -> dict[str, Any]:
     """The config values (``{path: value}``) one draw sets in ``cfg`` (inputs named in ``skip`` left alone)."""
     from ..inputs.parameters import get_value
 
@@ -291,8 +312,9 @@ def design_values(cfg: Config, inputs: Sequence[PsaInput], row: Mapping[str, Any
             values[item.path] = _scaled(current, float(row[item.name]), item.entries)
         else:
             chosen = calibrated.iloc[int(row[item.name])]
-            values.update(config_values(cfg, calibration_inputs,
-                                        {c.name: float(chosen[c.name]) for c in calibration_inputs}))
+            values.update(
+                config_values(cfg, calibration_inputs, {c.name: float(chosen[c.name]) for c in calibration_inputs})
+            )
     return values
 
 
@@ -318,8 +340,13 @@ class PsaResult:
     simulator_runs: int
 
 
-RUN_KPIS = ("utc_attendances_per_day", "ed_attendances_per_day", "sda_redirections_front_door_per_day",
-            "utc_within_4h_pct", "sda_slot_utilisation_pct")
+RUN_KPIS = (
+    "utc_attendances_per_day",
+    "ed_attendances_per_day",
+    "sda_redirections_front_door_per_day",
+    "utc_within_4h_pct",
+    "sda_slot_utilisation_pct",
+)
 """KPIs kept for each arm in the per-replication table, besides the cost."""
 
 
@@ -329,10 +356,21 @@ def runs_planned(spec: PsaSpec, n_inputs: int) -> int:
     return 2 * (draws * spec.replications + spec.defaults_replications)
 
 
-def run_psa(baseline: Config, scenario: Config, inputs: Sequence[PsaInput], draws: pd.DataFrame, replications: int,
-            defaults_replications: int, evaluate_fn: Callable, calibrated: pd.DataFrame | None = None,
-            calibration_inputs: Sequence[CalibrationInput] = (), net_saving: NetSaving | None = None,
-            seed: int = 0, ranking: str = "rbd_fast", scenario_only: Sequence[str] = ()) -> PsaResult:
+def run_psa(
+    baseline: Config,
+    scenario: Config,
+    inputs: Sequence[PsaInput],
+    draws: pd.DataFrame,
+    replications: int,
+    defaults_replications: int,
+    evaluate_fn: Callable,
+    calibrated: pd.DataFrame | None = None,
+    calibration_inputs: Sequence[CalibrationInput] = (),
+    net_saving: NetSaving | None = None,
+    seed: int = 0,
+    ranking: str = "rbd_fast",
+    scenario_only: Sequence[str] = (),
+) -> PsaResult:
     """Run every draw in both arms (and the shipped inputs), paired on common random numbers, and summarise.
 
     ``evaluate_fn(base, designs, replications)`` is
@@ -342,14 +380,21 @@ def run_psa(baseline: Config, scenario: Config, inputs: Sequence[PsaInput], draw
     run settings, so both arms are paired too.
     """
     scenario = scenario.model_copy(update={"run": baseline.run})
-    designs = {arm: [design_values(cfg, inputs, row, calibrated, calibration_inputs,
-                                   scenario_only if arm == "baseline" else ())
-                     for row in draws.to_dict("records")]
-               for arm, cfg in (("baseline", baseline), ("scenario", scenario))}
-    tables = {arm: evaluate_fn(cfg, designs[arm], replications)
-              for arm, cfg in (("baseline", baseline), ("scenario", scenario))}
-    shipped = {arm: evaluate_fn(cfg, [{}], defaults_replications)
-               for arm, cfg in (("baseline", baseline), ("scenario", scenario))}
+    designs = {
+        arm: [
+            design_values(cfg, inputs, row, calibrated, calibration_inputs, scenario_only if arm == "baseline" else ())
+            for row in draws.to_dict("records")
+        ]
+        for arm, cfg in (("baseline", baseline), ("scenario", scenario))
+    }
+    tables = {
+        arm: evaluate_fn(cfg, designs[arm], replications)
+        for arm, cfg in (("baseline", baseline), ("scenario", scenario))
+    }
+    shipped = {
+        arm: evaluate_fn(cfg, [{}], defaults_replications)
+        for arm, cfg in (("baseline", baseline), ("scenario", scenario))
+    }
     priced = None
     if net_saving is not None:  # each draw's configs, so each draw is priced as it ran
         from ..inputs.parameters import ParameterSpace
@@ -357,13 +402,16 @@ def run_psa(baseline: Config, scenario: Config, inputs: Sequence[PsaInput], draw
 
         paths = list(dict.fromkeys(p for arm in designs.values() for d in arm for p in d))
         space = ParameterSpace(paths) if paths else None
-        priced = {arm: design_configs(cfg, designs[arm], replications, space)
-                  for arm, cfg in (("baseline", baseline), ("scenario", scenario))}
+        priced = {
+            arm: design_configs(cfg, designs[arm], replications, space)
+            for arm, cfg in (("baseline", baseline), ("scenario", scenario))
+        }
     runs = _paired(tables["baseline"], tables["scenario"], net_saving, priced)
     runs = draws.reset_index(drop=True).rename_axis("design").reset_index().merge(runs, on="design")
     runs = runs.rename(columns={"design": "draw"})
-    defaults = _paired(shipped["baseline"], shipped["scenario"], net_saving,
-                       {"baseline": [baseline], "scenario": [scenario]}).drop(columns="design")
+    defaults = _paired(
+        shipped["baseline"], shipped["scenario"], net_saving, {"baseline": [baseline], "scenario": [scenario]}
+    ).drop(columns="design")
     per_draw = _per_draw(runs, [item.name for item in inputs], net_saving is not None)
     names = [item.name for item in inputs]
     summary = psa_summary(per_draw, runs, defaults, names, seed)
@@ -372,8 +420,12 @@ def run_psa(baseline: Config, scenario: Config, inputs: Sequence[PsaInput], draw
     return PsaResult(list(inputs), per_draw, runs, defaults, summary, order, n)
 
 
-def _paired(base: pd.DataFrame, scen: pd.DataFrame, net_saving: NetSaving | None = None,
-            configs: Mapping[str, Sequence[Config]] | None = None) -> pd.DataFrame:
+def _paired(
+    base: pd.DataFrame,
+    scen: pd.DataFrame,
+    net_saving: NetSaving | None = None,
+    configs: Mapping[str, Sequence[Config]] | None = None,
+) -> pd.DataFrame:
     keys = ["design", "replication"]
     base = base.sort_values(keys, ignore_index=True)
     scen = scen.sort_values(keys, ignore_index=True)
@@ -400,10 +452,15 @@ def _per_draw(runs: pd.DataFrame, names: list[str], net: bool) -> pd.DataFrame:
     rows = []
     for draw_no, group in runs.groupby("draw", sort=True):
         mean, low, high, n = t_interval(group["saving_gbp"].to_numpy(dtype=float))
-        row = {"draw": int(draw_no), **{name: group[name].iloc[0] for name in names},
-               "saving_mean_gbp": mean, "saving_ci_low_gbp": low, "saving_ci_high_gbp": high,
-               "saving_var_gbp2": float(np.var(group["saving_gbp"], ddof=1)) if n > 1 else np.nan,
-               "n_reps": n}
+        row = {
+            "draw": int(draw_no),
+            **{name: group[name].iloc[0] for name in names},
+            "saving_mean_gbp": mean,
+            "saving_ci_low_gbp": low,
+            "saving_ci_high_gbp": high,
+            "saving_var_gbp2": float(np.var(group["saving_gbp"], ddof=1)) if n > 1 else np.nan,
+            "n_reps": n,
+        }
         if net:
             row["net_saving_mean_gbp"] = float(group["net_saving_gbp"].mean())
         rows.append(row)
@@ -420,8 +477,9 @@ def _bootstrap(values: np.ndarray, stat: Callable[[np.ndarray], float], seed: in
     return float(low), float(high)
 
 
-def psa_summary(per_draw: pd.DataFrame, runs: pd.DataFrame, defaults: pd.DataFrame, names: list[str],
-                seed: int = 0) -> pd.DataFrame:
+def psa_summary(
+    per_draw: pd.DataFrame, runs: pd.DataFrame, defaults: pd.DataFrame, names: list[str], seed: int = 0
+) -> pd.DataFrame:
     """The saving's distribution: rows ``measure, value, ci_low, ci_high, note``.
 
     ``saving_at_shipped_inputs_gbp`` (the central value, with the simulation
@@ -434,8 +492,15 @@ def psa_summary(per_draw: pd.DataFrame, runs: pd.DataFrame, defaults: pd.DataFra
     """
     rows = []
     mean, low, high, n = t_interval(defaults["saving_gbp"].to_numpy(dtype=float))
-    rows.append(("saving_at_shipped_inputs_gbp", mean, low, high,
-                 f"central value; interval: simulation noise alone ({n} paired replications)"))
+    rows.append(
+        (
+            "saving_at_shipped_inputs_gbp",
+            mean,
+            low,
+            high,
+            f"central value; interval: simulation noise alone ({n} paired replications)",
+        )
+    )
     s = per_draw["saving_mean_gbp"].to_numpy(dtype=float)
     s = s[np.isfinite(s)]
     figures = [
@@ -451,29 +516,48 @@ def psa_summary(per_draw: pd.DataFrame, runs: pd.DataFrame, defaults: pd.DataFra
     if "net_saving_mean_gbp" in per_draw:
         net = per_draw["net_saving_mean_gbp"].to_numpy(dtype=float)
         net = net[np.isfinite(net)]
-        for j, (measure, fn, note) in enumerate([
+        for j, (measure, fn, note) in enumerate(
+            [
                 ("net_saving_mean_over_draws_gbp", np.mean, "net of the new services' costs"),
                 ("net_saving_p2.5_gbp", lambda v: float(np.percentile(v, 2.5)), "net: input-uncertainty low end"),
                 ("net_saving_p50_gbp", lambda v: float(np.percentile(v, 50)), "net: median over the draws"),
                 ("net_saving_p97.5_gbp", lambda v: float(np.percentile(v, 97.5)), "net: input-uncertainty high end"),
-                ("probability_net_saving_positive", lambda v: float(np.mean(v > 0)), "share of draws, net")]):
-            rows.append((measure, float(fn(net)) if net.size else float("nan"), *_bootstrap(net, fn, seed + 10 + j),
-                         note))
+                ("probability_net_saving_positive", lambda v: float(np.mean(v > 0)), "share of draws, net"),
+            ]
+        ):
+            rows.append(
+                (measure, float(fn(net)) if net.size else float("nan"), *_bootstrap(net, fn, seed + 10 + j), note)
+            )
     else:
-        rows.append(("probability_net_saving_positive", float("nan"), float("nan"), float("nan"),
-                     "not computed: no net saving rule given (the costing work's hook, psa.NetSaving)"))
+        rows.append(
+            (
+                "probability_net_saving_positive",
+                float("nan"),
+                float("nan"),
+                float("nan"),
+                "not computed: no net saving rule given (the costing work's hook, psa.NetSaving)",
+            )
+        )
     noise = (per_draw["saving_var_gbp2"] / per_draw["n_reps"]).to_numpy(dtype=float)
     within = float(np.mean(noise[np.isfinite(noise)])) if np.isfinite(noise).any() else float("nan")
     between = float(np.var(s, ddof=1)) if s.size > 1 else float("nan")
     share = within / between if between and np.isfinite(between) and between > 0 else float("nan")
-    rows.append(("simulation_noise_share_of_spread", share, float("nan"), float("nan"),
-                 "variance of a draw's mean saving from its replications alone, over the variance between draws"))
+    rows.append(
+        (
+            "simulation_noise_share_of_spread",
+            share,
+            float("nan"),
+            float("nan"),
+            "variance of a draw's mean saving from its replications alone, over the variance between draws",
+        )
+    )
     rows.append(("draws", float(s.size), float("nan"), float("nan"), "draws with a saving"))
     return pd.DataFrame(rows, columns=["measure", "value", "ci_low", "ci_high", "note"])
 
 
-def ranking_table(per_draw: pd.DataFrame, draws: pd.DataFrame, inputs: Sequence[PsaInput], seed: int = 0,
-                  ranking: str = "rbd_fast") -> pd.DataFrame:
+def ranking_table(
+    per_draw: pd.DataFrame, draws: pd.DataFrame, inputs: Sequence[PsaInput], seed: int = 0, ranking: str = "rbd_fast"
+) -> pd.DataFrame:
     """Per input: first-order index (RBD-FAST on the Latin hypercube, or Sobol S1 and ST) and Spearman's rho.
 
     Rows ``input, source, S1, S1_ci_low, S1_ci_high, [ST, ST_ci_low, ST_ci_high,] spearman_rho``, sorted by
@@ -486,8 +570,11 @@ def ranking_table(per_draw: pd.DataFrame, draws: pd.DataFrame, inputs: Sequence[
     names = [item.name for item in inputs]
     y = per_draw.sort_values("draw")["saving_mean_gbp"].to_numpy(dtype=float)
     x = draws.reset_index(drop=True)[names].to_numpy(dtype=float)
-    problem = {"num_vars": len(names), "names": names,
-               "bounds": [[float(np.min(x[:, j])), float(np.max(x[:, j])) + 1e-12] for j in range(len(names))]}
+    problem = {
+        "num_vars": len(names),
+        "names": names,
+        "bounds": [[float(np.min(x[:, j])), float(np.max(x[:, j])) + 1e-12] for j in range(len(names))],
+    }
     rows = {name: {"input": name, "source": item.source} for name, item in zip(names, inputs)}
     import warnings
 
@@ -496,23 +583,33 @@ def ranking_table(per_draw: pd.DataFrame, draws: pd.DataFrame, inputs: Sequence[
         if ranking == "sobol":
             from SALib.analyze import sobol as sobol_analyze
 
-            res = sobol_analyze.analyze({**problem, "bounds": [[0.0, 1.0]] * len(names)}, y,
-                                        calc_second_order=False, conf_level=0.95, seed=seed)
+            res = sobol_analyze.analyze(
+                {**problem, "bounds": [[0.0, 1.0]] * len(names)}, y, calc_second_order=False, conf_level=0.95, seed=seed
+            )
             for j, name in enumerate(names):
-                rows[name].update(S1=res["S1"][j], S1_ci_low=res["S1"][j] - res["S1_conf"][j],
-                                  S1_ci_high=res["S1"][j] + res["S1_conf"][j], ST=res["ST"][j],
-                                  ST_ci_low=res["ST"][j] - res["ST_conf"][j], ST_ci_high=res["ST"][j] + res["ST_conf"][j])
+                rows[name].update(
+                    S1=res["S1"][j],
+                    S1_ci_low=res["S1"][j] - res["S1_conf"][j],
+                    S1_ci_high=res["S1"][j] + res["S1_conf"][j],
+                    ST=res["ST"][j],
+                    ST_ci_low=res["ST"][j] - res["ST_conf"][j],
+                    ST_ci_high=res["ST"][j] + res["ST_conf"][j],
+                )
         elif len(y) >= 2 * 10:  # RBD-FAST needs more draws than harmonics (M = 10)
             from SALib.analyze import rbd_fast
 
             res = rbd_fast.analyze(problem, x, y, M=min(10, max(1, len(y) // 8)), conf_level=0.95, seed=seed)
             for j, name in enumerate(names):
-                rows[name].update(S1=float(res["S1"][j]), S1_ci_low=float(res["S1"][j] - res["S1_conf"][j]),
-                                  S1_ci_high=float(res["S1"][j] + res["S1_conf"][j]))
+                rows[name].update(
+                    S1=float(res["S1"][j]),
+                    S1_ci_low=float(res["S1"][j] - res["S1_conf"][j]),
+                    S1_ci_high=float(res["S1"][j] + res["S1_conf"][j]),
+                )
         for j, name in enumerate(names):
             col = x[:, j]
-            rows[name]["spearman_rho"] = float(stats.spearmanr(col, y).statistic) \
-                if np.ptp(col) > 0 and np.ptp(y) > 0 else float("nan")
+            rows[name]["spearman_rho"] = (
+                float(stats.spearmanr(col, y).statistic) if np.ptp(col) > 0 and np.ptp(y) > 0 else float("nan")
+            )
     table = pd.DataFrame(list(rows.values()))
     # with fewer draws than ~10 per input, first-order indices of dozens of inputs are noise-dominated
     # (some come out negative): the rank correlation orders the table, unless Sobol's design was run
@@ -538,8 +635,9 @@ class PsaSetup:
     """The business case's net saving rule, when the PSA file names a business case."""
 
 
-def setup_psa(path: str | Path, budget: int | None = None, calibrated_sets: str | Path | None = None,
-              **run_overrides) -> PsaSetup:
+def setup_psa(
+    path: str | Path, budget: int | None = None, calibrated_sets: str | Path | None = None, **run_overrides
+) -> PsaSetup:
     """Read a PSA file, resolve its inputs and draw them; refuse a draw either arm's config cannot take.
 
     With a ``budget`` too small for the file's samples, fewer are drawn (at
@@ -552,8 +650,12 @@ def setup_psa(path: str | Path, budget: int | None = None, calibrated_sets: str 
     spec = load_psa(path)
     folder = path.parent
     if calibrated_sets is not None:
-        spec = spec.model_copy(update={"calibrated_sets": str(Path(calibrated_sets).resolve()),
-                                       "calibration": spec.calibration or "calibration.yaml"})
+        spec = spec.model_copy(
+            update={
+                "calibrated_sets": str(Path(calibrated_sets).resolve()),
+                "calibration": spec.calibration or "calibration.yaml",
+            }
+        )
     baseline = load_config(folder / spec.baseline)
     scenario = load_config(folder / spec.scenario)
     run = {**spec.run.model_dump(exclude_none=True), **{k: v for k, v in run_overrides.items() if v is not None}}
@@ -565,13 +667,13 @@ def setup_psa(path: str | Path, budget: int | None = None, calibrated_sets: str 
         cal_inputs = inputs_from_spec(cal_spec)
         sets_path = folder / spec.calibrated_sets
         if not sets_path.exists():
-            raise ConfigError(f"{path}: calibrated_sets: {sets_path} does not exist (run `run_sim.py calibrate` "
-                              "first)")
+            raise ConfigError(f"{path}: calibrated_sets: {sets_path} does not exist (run `run_sim.py calibrate` first)")
         calibrated = pd.read_parquet(sets_path) if sets_path.suffix == ".parquet" else pd.read_csv(sets_path)
         missing = [c.name for c in cal_inputs if c.name not in calibrated.columns]
         if missing:
-            raise ConfigError(f"{path}: calibrated_sets: {sets_path} has no column {missing[0]} (made by another "
-                              "calibration file?)")
+            raise ConfigError(
+                f"{path}: calibrated_sets: {sets_path} has no column {missing[0]} (made by another calibration file?)"
+            )
     inputs = psa_inputs(spec, baseline, calibrated, cal_inputs)
     unknown = [n for n in spec.scenario_only if n not in {i.name for i in inputs}]
     if unknown:
@@ -586,8 +688,10 @@ def setup_psa(path: str | Path, budget: int | None = None, calibrated_sets: str 
         if spec.ranking == "sobol":
             fit = 2 ** int(math.log2(fit)) if fit >= 1 else 0
         if fit < least:
-            raise ConfigError(f"budget = {budget:,}: too small for {least} draws of {len(inputs)} inputs "
-                              f"({fixed + per_draw * least:,} runs)")
+            raise ConfigError(
+                f"budget = {budget:,}: too small for {least} draws of {len(inputs)} inputs "
+                f"({fixed + per_draw * least:,} runs)"
+            )
         samples = int(fit)
     method = "sobol" if spec.ranking == "sobol" else "lhs"
     draws = draw_inputs(inputs, samples, baseline.run.seed, method, 0 if calibrated is None else len(calibrated))
@@ -598,8 +702,12 @@ def setup_psa(path: str | Path, budget: int | None = None, calibrated_sets: str 
     for k, row in enumerate(draws.to_dict("records")):  # every draw checked before anything runs
         for arm, cfg in (("baseline", baseline), ("scenario", scenario)):
             skip = spec.scenario_only if arm == "baseline" else ()
-            space.apply(cfg, design_values(cfg, inputs, row, calibrated, cal_inputs, skip),
-                        f"{path}: draw {k} ({arm})", rounding=True)
+            space.apply(
+                cfg,
+                design_values(cfg, inputs, row, calibrated, cal_inputs, skip),
+                f"{path}: draw {k} ({arm})",
+                rounding=True,
+            )
     net_saving = None
     if spec.business_case is not None:
         from ..inputs.business_case import load_business_case

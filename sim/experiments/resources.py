@@ -31,8 +31,11 @@ KPI registry and the parameter space; the measured peaks of short runs now call 
 
 def demand_channels(cfg: Config) -> dict[str, ArrivalProfile]:
     """Every demand channel of the config by name, whatever channels it has."""
-    return {name: getattr(cfg.demand, name) for name in type(cfg.demand).model_fields
-            if isinstance(getattr(cfg.demand, name), ArrivalProfile)}
+    return {
+        name: getattr(cfg.demand, name)
+        for name in type(cfg.demand).model_fields
+        if isinstance(getattr(cfg.demand, name), ArrivalProfile)
+    }
 
 
 def expected_patients(cfg: Config) -> float:
@@ -71,8 +74,9 @@ def _gb(n: float) -> str:
     return f"{n / 1e9:,.1f} GB"
 
 
-def check_fits(cfg: Config, jobs: int = 1, events: bool = False, available: int | None = None,
-               kept_event_logs: bool = False) -> None:
+def check_fits(
+    cfg: Config, jobs: int = 1, events: bool = False, available: int | None = None, kept_event_logs: bool = False
+) -> None:
     """Refuse, in one line, a run whose estimated memory exceeds what this machine has free."""
     need = estimated_bytes(cfg, jobs, events, kept_event_logs)
     have = available_bytes() if available is None else available

@@ -104,8 +104,15 @@ class ReplicationRunner:
     :meth:`run`; :meth:`results` gives them back in replication order.
     """
 
-    def __init__(self, executor: Executor, events: bool = False, progress: bool = True,
-                 label: str = "replications", slot_use: bool = False, on_progress=None):
+    def __init__(
+        self,
+        executor: Executor,
+        events: bool = False,
+        progress: bool = True,
+        label: str = "replications",
+        slot_use: bool = False,
+        on_progress=None,
+    ):
         self.executor = executor
         self.events = events
         self.slot_use = slot_use
@@ -120,11 +127,13 @@ class ReplicationRunner:
         if progress and sys.stderr.isatty():  # tqdm is imported only when a bar is drawn (start-up stays fast)
             from tqdm.std import tqdm
 
-            self._bar = tqdm(total=0, desc=label, unit="rep", delay=2.0, file=sys.stderr, leave=False,
-                             dynamic_ncols=True)
+            self._bar = tqdm(
+                total=0, desc=label, unit="rep", delay=2.0, file=sys.stderr, leave=False, dynamic_ncols=True
+            )
 
-    def add(self, key: Hashable, cfg: Config, checkpoint: Checkpoint | None = None,
-            events_dir: Path | None = None) -> None:
+    def add(
+        self, key: Hashable, cfg: Config, checkpoint: Checkpoint | None = None, events_dir: Path | None = None
+    ) -> None:
         """Register a scenario under ``key``; with a ``checkpoint``, its kept replications are reused.
 
         With ``events_dir`` (and ``events``), each replication's event log is
@@ -191,8 +200,9 @@ class ReplicationRunner:
             self._results[key][result.replication] = result
             self._advance()
 
-        self.executor.run(run_one, [(self._configs[key], rep, self.events, self.slot_use) for key, rep in calls],
-                          finished)
+        self.executor.run(
+            run_one, [(self._configs[key], rep, self.events, self.slot_use) for key, rep in calls], finished
+        )
 
     def results(self, key: Hashable, n: int | None = None) -> list[ReplicationResult]:
         """Replications ``0 .. n-1`` of ``key`` (all finished leading ones when ``n`` is None)."""
@@ -255,5 +265,12 @@ def events_table(results: list[ReplicationResult]) -> pd.DataFrame | None:
     return pd.concat(frames, ignore_index=True)
 
 
-__all__ = ["ReplicationResult", "ReplicationRunner", "SerialExecutor", "events_table", "run_one",
-           "run_replications", "summary_table"]
+__all__ = [
+    "ReplicationResult",
+    "ReplicationRunner",
+    "SerialExecutor",
+    "events_table",
+    "run_one",
+    "run_replications",
+    "summary_table",
+]

@@ -57,8 +57,11 @@ class _SessionScenario:
         found = {}
         for rep in replications:
             result = self._data.get((self._key, rep))
-            if result is None or (self._events and result.events is None) or (
-                    self._slot_use and result.slot_use is None):
+            if (
+                result is None
+                or (self._events and result.events is None)
+                or (self._slot_use and result.slot_use is None)
+            ):
                 continue
             found[rep] = result
         return found
@@ -121,9 +124,19 @@ def results(
     ``on_progress(done, total)`` follows the replications as they finish.
     """
     check_fits(cfg, jobs if executor is None else 1, events)
-    found = results_of({cfg.name: cfg}, replications, store=store, executor=executor, jobs=jobs, events=events,
-                       slot_use=slot_use, progress=progress, label=label, on_progress=on_progress,
-                       events_dirs=None if events_dir is None else {cfg.name: events_dir})
+    found = results_of(
+        {cfg.name: cfg},
+        replications,
+        store=store,
+        executor=executor,
+        jobs=jobs,
+        events=events,
+        slot_use=slot_use,
+        progress=progress,
+        label=label,
+        on_progress=on_progress,
+        events_dirs=None if events_dir is None else {cfg.name: events_dir},
+    )
     return found[cfg.name]
 
 
@@ -147,16 +160,18 @@ def results_of(
     count). Configs with the same :func:`replication_key` run once and share their
     replications, so a baseline named twice costs nothing more.
     """
-    wanted = {name: cfg.run.replications if replications is None else replications
-              for name, cfg in configs.items()}
+    wanted = {name: cfg.run.replications if replications is None else replications for name, cfg in configs.items()}
     keys = {name: replication_key(cfg) for name, cfg in configs.items()}
     events_dirs = events_dirs or {}
-    with executor_scope(executor, jobs) as ex, ReplicationRunner(
-            ex, events, progress, label, slot_use=slot_use, on_progress=on_progress) as runner:
+    with (
+        executor_scope(executor, jobs) as ex,
+        ReplicationRunner(ex, events, progress, label, slot_use=slot_use, on_progress=on_progress) as runner,
+    ):
         for name, cfg in configs.items():
             if keys[name] not in runner:
-                runner.add(keys[name], cfg, None if store is None else store.for_scenario(cfg, events),
-                           events_dirs.get(name))
+                runner.add(
+                    keys[name], cfg, None if store is None else store.for_scenario(cfg, events), events_dirs.get(name)
+                )
         need: dict[str, int] = {}
         for name, n in wanted.items():
             need[keys[name]] = max(need.get(keys[name], 0), n)

@@ -79,6 +79,8 @@ from .sweep_tables import (  # noqa: F401 - re-exported: the sweep's tables and 
 
 if TYPE_CHECKING:
     from .checkpoint import CheckpointFolder
+
+
 def run_sweep(
     spec: SweepSpec,
     points: list[SweepPoint],
@@ -104,8 +106,10 @@ def run_sweep(
         configs.setdefault(base_key, point.baseline)
         configs[f"point_{point.index}"] = point.scenario
         groups[point.index] = [base_key, f"point_{point.index}"]
-    with executor_scope(executor, jobs) as ex, \
-            ReplicationRunner(ex, progress=progress, label=f"sweep {spec.name}") as runner:
+    with (
+        executor_scope(executor, jobs) as ex,
+        ReplicationRunner(ex, progress=progress, label=f"sweep {spec.name}") as runner,
+    ):
         for key, cfg in configs.items():
             runner.add(key, cfg, None if checkpoints is None else checkpoints.for_scenario(cfg))
         outcomes = run_groups(runner, groups, points[0].baseline.run.replications, precision)

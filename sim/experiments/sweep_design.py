@@ -108,20 +108,26 @@ def load_sweep(path: str | Path) -> SweepSpec:
     for dotted, entry in spec.vary.items():
         if spec.design in DRAWN:
             if not isinstance(entry, dict):
-                raise ConfigError(f"{path}: vary.{dotted} = {describe(entry)}: give a distribution, "
-                                  "e.g. {dist: uniform, low: 0.5, high: 0.9}")
+                raise ConfigError(
+                    f"{path}: vary.{dotted} = {describe(entry)}: give a distribution, "
+                    "e.g. {dist: uniform, low: 0.5, high: 0.9}"
+                )
             try:
                 DISTRIBUTION.validate_python(entry, strict=True)
             except ValidationError as err:
                 raise ConfigError(format_validation_error(f"{path}: vary.{dotted}", err, entry)) from None
         elif not isinstance(entry, list) or not entry:
-            raise ConfigError(f"{path}: vary.{dotted} = {describe(entry)}: give a list of at least one value "
-                              "(or a distribution, with design: sample)")
+            raise ConfigError(
+                f"{path}: vary.{dotted} = {describe(entry)}: give a list of at least one value "
+                "(or a distribution, with design: sample)"
+            )
     paths = list(spec.vary)
     for dotted in paths:
         if dotted == "run" or dotted.startswith("run."):
-            raise ConfigError(f"{path}: vary.{dotted}: run settings are the same for every point "
-                              "(set them in the sweep's run: block or on the command line)")
+            raise ConfigError(
+                f"{path}: vary.{dotted}: run settings are the same for every point "
+                "(set them in the sweep's run: block or on the command line)"
+            )
         inner = [other for other in paths if other.startswith(dotted + ".")]
         if inner:
             raise ConfigError(f"{path}: vary.{inner[0]}: lies inside vary.{dotted}; vary one or the other")
@@ -228,8 +234,7 @@ def build_points(spec: SweepSpec, source: str | Path, **run_overrides) -> list[S
     folder = Path(source).parent
     baseline = load_config(folder / spec.baseline)
     scenario = load_config(folder / spec.scenario)
-    run = {**spec.run.model_dump(exclude_none=True),
-           **{k: v for k, v in run_overrides.items() if v is not None}}
+    run = {**spec.run.model_dump(exclude_none=True), **{k: v for k, v in run_overrides.items() if v is not None}}
     baseline = apply_overrides(baseline, source=f"{source}: run", **run)
     scenario = scenario.model_copy(update={"run": baseline.run})
     if point_count(spec) > MAX_POINTS:

@@ -15,7 +15,15 @@ from ..inputs.parameters import SAMPLE_STREAM_TAG
 from ..analysis.output_analysis import paired_comparison, summarise
 from ..model.random_streams import stream_key
 from .precision import Outcome
-from .sweep_design import BOOTSTRAP_RESAMPLES, SweepPoint, SweepSpec, _base_key, _design_seed, _varied_values, sobol_problem
+from .sweep_design import (
+    BOOTSTRAP_RESAMPLES,
+    SweepPoint,
+    SweepSpec,
+    _base_key,
+    _design_seed,
+    _varied_values,
+    sobol_problem,
+)
 
 
 @dataclass
@@ -50,12 +58,16 @@ def replications_table(spec: SweepSpec, points: list[SweepPoint], result: SweepR
         frame = pd.concat([front, scen, base.add_prefix("baseline_")], axis=1).reset_index()
         frames.append(frame.iloc[:n])
     table = pd.concat(frames, ignore_index=True)
-    route = [c for c in table.columns if c.startswith(("cost_annual_gbp_", "volume_per_day_",
-                                                       "baseline_cost_annual_gbp_", "baseline_volume_per_day_"))]
+    route = [
+        c
+        for c in table.columns
+        if c.startswith(
+            ("cost_annual_gbp_", "volume_per_day_", "baseline_cost_annual_gbp_", "baseline_volume_per_day_")
+        )
+    ]
     table[route] = table[route].fillna(0.0)  # a route no patient took in a replication: zero
     first = ["point", *spec.vary, "replication", "saving_gbp"]
     return table[first + [c for c in table.columns if c not in first]]
-
 
 
 def point_summary(spec: SweepSpec, points: list[SweepPoint], result: SweepResult) -> pd.DataFrame:
@@ -72,8 +84,11 @@ def point_summary(spec: SweepSpec, points: list[SweepPoint], result: SweepResult
         scen = result.tables[f"point_{point.index}"]
         base = result.tables[_base_key(spec, point)]
         cmp = paired_comparison(base[base["replication"] < n], scen)
-        own = summarise(scen).rename(columns={"mean": "scenario_mean", "ci_low": "scenario_ci_low",
-                                              "ci_high": "scenario_ci_high"}).drop(columns="n_reps")
+        own = (
+            summarise(scen)
+            .rename(columns={"mean": "scenario_mean", "ci_low": "scenario_ci_low", "ci_high": "scenario_ci_high"})
+            .drop(columns="n_reps")
+        )
         frame = own.merge(cmp[["kpi", "diff_mean", "diff_ci_low", "diff_ci_high", "n_reps"]], on="kpi")
         for name, value in reversed(list(_varied_values(spec, point).items())):
             frame.insert(0, name, value)
@@ -115,13 +130,23 @@ def sobol_indices(spec: SweepSpec, table: pd.DataFrame, seed: int = 0) -> pd.Dat
         salib_seed = int(_design_seed(seed, "sobol analysis").generate_state(1)[0])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a saving that does not vary at all
-            res = sobol_analyze.analyze(sobol_problem(names), y, calc_second_order=False, conf_level=0.95,
-                                        seed=salib_seed)
+            res = sobol_analyze.analyze(
+                sobol_problem(names), y, calc_second_order=False, conf_level=0.95, seed=salib_seed
+            )
     rows = []
     for i, name in enumerate(names):
         s1, s1c, st, stc = (float(res[k][i]) for k in ("S1", "S1_conf", "ST", "ST_conf"))
-        rows.append({"parameter": name, "S1": s1, "S1_ci_low": s1 - s1c, "S1_ci_high": s1 + s1c,
-                     "ST": st, "ST_ci_low": st - stc, "ST_ci_high": st + stc})
+        rows.append(
+            {
+                "parameter": name,
+                "S1": s1,
+                "S1_ci_low": s1 - s1c,
+                "S1_ci_high": s1 + s1c,
+                "ST": st,
+                "ST_ci_low": st - stc,
+                "ST_ci_high": st + stc,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -161,8 +186,13 @@ def uncertainty_summary(table: pd.DataFrame, varied: list[str], seed: int = 0) -
             out.append(_spearman(x[ok], s[ok]) if ok.sum() >= 3 else float("nan"))
         return out
 
-    labels = [("saving_mean_gbp", ""), ("saving_p2.5_gbp", ""), ("saving_p50_gbp", ""),
-              ("saving_p97.5_gbp", ""), ("share_saving_above_zero", "")]
+    labels = [
+        ("saving_mean_gbp", ""),
+        ("saving_p2.5_gbp", ""),
+        ("saving_p50_gbp", ""),
+        ("saving_p97.5_gbp", ""),
+        ("share_saving_above_zero", ""),
+    ]
     labels += [("spearman_rho_with_saving", name) for name in varied]
     n = saving.size
     if n == 0:
@@ -170,8 +200,12 @@ def uncertainty_summary(table: pd.DataFrame, varied: list[str], seed: int = 0) -
     else:
         values = figures(saving, inputs)
         rng = np.random.default_rng(np.random.SeedSequence([seed, SAMPLE_STREAM_TAG, stream_key("bootstrap")]))
-        boot = np.array([figures(saving[idx], {k: v[idx] for k, v in inputs.items()})
-                         for idx in rng.integers(0, n, size=(BOOTSTRAP_RESAMPLES, n))])
+        boot = np.array(
+            [
+                figures(saving[idx], {k: v[idx] for k, v in inputs.items()})
+                for idx in rng.integers(0, n, size=(BOOTSTRAP_RESAMPLES, n))
+            ]
+        )
         with warnings.catch_warnings():  # a figure undefined in every resample stays NaN
             warnings.simplefilter("ignore", RuntimeWarning)
             low, high = np.nanpercentile(boot, [2.5, 97.5], axis=0)

@@ -33,8 +33,19 @@ if TYPE_CHECKING:
     from .checkpoint import CheckpointFolder
     from .executors import Executor
 
-COLUMNS = ["input", "label", "current_value", "switching_value", "ci_low", "ci_high", "n_reps",
-           "within_values_tried", "values_tried", "method", "finding"]
+COLUMNS = [
+    "input",
+    "label",
+    "current_value",
+    "switching_value",
+    "ci_low",
+    "ci_high",
+    "n_reps",
+    "within_values_tried",
+    "values_tried",
+    "method",
+    "finding",
+]
 NO_SWITCHING_VALUE = "no switching value within the possible range"
 
 
@@ -83,8 +94,16 @@ def zero_crossing(values: np.ndarray, savings: np.ndarray) -> tuple[float, bool]
     return float(x0 - y0 * (x1 - x0) / (y1 - y0)), False
 
 
-def _row(path: str, label: str, current: float, per_rep: list[float], inside: bool, tried: str, method: str,
-         finding: str = "") -> dict:
+def _row(
+    path: str,
+    label: str,
+    current: float,
+    per_rep: list[float],
+    inside: bool,
+    tried: str,
+    method: str,
+    finding: str = "",
+) -> dict:
     mean, low, high, n = t_interval(per_rep)
     if not finding:
         finding = "within the values tried" if inside else f"extrapolated beyond the values tried ({tried})"
@@ -107,18 +126,39 @@ def price_switching_values(savings: pd.DataFrame, baseline: Arm, scenario: Arm, 
     rows = []
     net = savings["net_total"]
     if "utc_attendance" in case.costing.lines:  # net counts UTC attendances at the tariff on every basis
-        fewer = (line_volumes(baseline.summary)["utc_attendance"]
-                 - line_volumes(scenario.summary)["utc_attendance"].reindex(net.index)) * DAYS_PER_YEAR
+        fewer = (
+            line_volumes(baseline.summary)["utc_attendance"]
+            - line_volumes(scenario.summary)["utc_attendance"].reindex(net.index)
+        ) * DAYS_PER_YEAR
         tariff = scenario.cfg.unit_costs_gbp.utc_attendance
         per_rep = (tariff - net / fewer.replace(0.0, np.nan)).tolist()
-        rows.append(_row("unit_costs_gbp.utc_attendance", "UTC tariff, GBP an attendance", tariff, per_rep,
-                         True, "exact (net saving is linear in the tariff)", "exact", "exact"))
+        rows.append(
+            _row(
+                "unit_costs_gbp.utc_attendance",
+                "UTC tariff, GBP an attendance",
+                tariff,
+                per_rep,
+                True,
+                "exact (net saving is linear in the tariff)",
+                "exact",
+                "exact",
+            )
+        )
     imp = case.implementation
     if imp.care_navigator_wte > 0:
         per_rep = (imp.care_navigator_gbp_per_wte + net / imp.care_navigator_wte).tolist()
-        rows.append(_row("business_case.implementation.care_navigator_gbp_per_wte",
-                         "Care Navigator cost, GBP a year per WTE", imp.care_navigator_gbp_per_wte, per_rep,
-                         True, "exact (net saving is linear in the cost)", "exact", "exact"))
+        rows.append(
+            _row(
+                "business_case.implementation.care_navigator_gbp_per_wte",
+                "Care Navigator cost, GBP a year per WTE",
+                imp.care_navigator_gbp_per_wte,
+                per_rep,
+                True,
+                "exact (net saving is linear in the cost)",
+                "exact",
+                "exact",
+            )
+        )
     return rows
 
 
@@ -156,9 +196,14 @@ def modelled_switching_values(
                 arms.insert(0, ("baseline", base_cfg))
             tables = {"baseline": base_summary}
             for role, cfg in arms:
-                results = run_replications(cfg, jobs=jobs, progress=progress, label=f"{path}={value:g} {role}",
-                                           executor=executor,
-                                           checkpoint=None if checkpoints is None else checkpoints.for_scenario(cfg))
+                results = run_replications(
+                    cfg,
+                    jobs=jobs,
+                    progress=progress,
+                    label=f"{path}={value:g} {role}",
+                    executor=executor,
+                    checkpoint=None if checkpoints is None else checkpoints.for_scenario(cfg),
+                )
                 tables[role] = summary_table(results)
             base_cfg_used = arms[0][1] if spec.apply_to == "both" else baseline.cfg
             point = replication_savings(Arm(tables["baseline"], base_cfg_used), Arm(tables["scenario"], scen_cfg), case)
@@ -175,8 +220,16 @@ def modelled_switching_values(
         if not inside_all and not _possible(scenario.cfg, path, mean):
             # the line through the values tried reaches zero only where the input cannot go
             where = f"; the line through them reaches zero at {mean:.3g}" if math.isfinite(mean) else ""
-            row = _row(path, spec.label, current, [math.nan] * len(keep), False, tried, method,
-                       f"{NO_SWITCHING_VALUE}: the net saving keeps its sign over the values tried{where}")
+            row = _row(
+                path,
+                spec.label,
+                current,
+                [math.nan] * len(keep),
+                False,
+                tried,
+                method,
+                f"{NO_SWITCHING_VALUE}: the net saving keeps its sign over the values tried{where}",
+            )
             rows.append({**row, "n_reps": len(keep)})
             continue
         rows.append(_row(path, spec.label, current, per_rep, inside_all, tried, method))

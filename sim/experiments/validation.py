@@ -48,16 +48,18 @@ def validate(tables: Tables, targets: Sequence[Target] | None = None) -> pd.Data
     for target in targets:
         values = target.measure(tables).to_numpy(dtype=float)
         mean, ci_low, ci_high, n = t_interval(values[np.isfinite(values)])
-        rows.append({
-            "target": target.label or target.name,
-            "published": target.published,
-            "source": target.source,
-            "range_low": target.low,
-            "range_high": target.high,
-            "model_mean": mean,
-            "model_ci_low": ci_low,
-            "model_ci_high": ci_high,
-            "n_reps": n,
-            "within": target.within(mean),
-        })
+        rows.append(
+            {
+                "target": target.label or target.name,
+                "published": target.published,
+                "source": target.source,
+                "range_low": target.low,
+                "range_high": target.high,
+                "model_mean": mean,
+                "model_ci_low": ci_low,
+                "model_ci_high": ci_high,
+                "n_reps": n,
+                "within": target.within(mean),
+            }
+        )
     return pd.DataFrame(rows)

@@ -20,9 +20,20 @@ from pydantic import Field, ValidationError, model_validator
 from .config import ConfigError, Locked, NonNegFloat, format_validation_error, read_yaml_mapping
 from .costing import CostingTable, load_costing
 
-COSTING_LINES = ("nhs111_call", "ia_streaming", "pharmacy_first", "care_navigator_booking", "utc_attendance",
-                 "ed_attendance", "sda_gpcg", "sda_pcn", "gp_appointments", "gp_reattendances", "ambulance",
-                 "self_care")
+COSTING_LINES = (
+    "nhs111_call",
+    "ia_streaming",
+    "pharmacy_first",
+    "care_navigator_booking",
+    "utc_attendance",
+    "ed_attendance",
+    "sda_gpcg",
+    "sda_pcn",
+    "gp_appointments",
+    "gp_reattendances",
+    "ambulance",
+    "self_care",
+)
 """The shipped costing table's lines (each listed as one parameter in the assumptions)."""
 
 WHOLE = ("switching.inputs", "costing.contract_events", "options", *(f"costing.lines.{x}" for x in COSTING_LINES))

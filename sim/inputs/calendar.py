@@ -109,8 +109,10 @@ def bank_holiday_days(start_date: _dt.date, days: int, path: Path = BANK_HOLIDAY
     years, dates = bank_holidays(path)
     last = start_date + _dt.timedelta(days=days - 1)
     if start_date.year < min(years) or last.year > max(years):
-        raise ValueError(f"bank holidays are known for {min(years)}-{max(years)} only "
-                         f"(a run of {days} days from {start_date} ends {last}); see {Path(path).name}")
+        raise ValueError(
+            f"bank holidays are known for {min(years)}-{max(years)} only "
+            f"(a run of {days} days from {start_date} ends {last}); see {Path(path).name}"
+        )
     return [d for d in range(days) if start_date + _dt.timedelta(days=d) in dates]
 
 
@@ -126,8 +128,9 @@ def day_types(days: int, start_weekday: int, holidays=(), holiday_as: int = SUND
     return types
 
 
-def year_shares(bank_holidays_on: bool = False, holiday_as: int = SUNDAY,
-                path: Path = BANK_HOLIDAYS_FILE) -> np.ndarray:
+def year_shares(
+    bank_holidays_on: bool = False, holiday_as: int = SUNDAY, path: Path = BANK_HOLIDAYS_FILE
+) -> np.ndarray:
     """Share of a year's days that follow each weekday's pattern (7 values summing to 1).
 
     Without bank holidays each weekday is 1/7 of a year. With them, a bank holiday

@@ -27,8 +27,21 @@ COSTING_FILE = SHIPPED_CONFIGS / "costing.yaml"
 """The shipped costing table."""
 
 EVENT_LOG_ACTIVITIES = (
-    "call_111", "ia", "pharmacy", "navigator", "utc", "ed", "sda_gpcg", "sda_pcn", "practice_111",
-    "hub_111", "gp_next_day", "self_care", "ambulance", "gp_reattend", "gp_reattend_utc",
+    "call_111",
+    "ia",
+    "pharmacy",
+    "navigator",
+    "utc",
+    "ed",
+    "sda_gpcg",
+    "sda_pcn",
+    "practice_111",
+    "hub_111",
+    "gp_next_day",
+    "self_care",
+    "ambulance",
+    "gp_reattend",
+    "gp_reattend_utc",
 )
 """The activities of the event log (``sim.model.eventlog.ACTIVITIES``; a test keeps the two equal)."""
 
@@ -68,26 +81,34 @@ class CostLine(Locked):
     def _consistent(self):
         for activity in self.activities:
             if activity not in EVENT_LOG_ACTIVITIES:
-                raise ValueError(f"activities: {activity!r} is not an event-log activity "
-                                 f"({', '.join(EVENT_LOG_ACTIVITIES)})")
+                raise ValueError(
+                    f"activities: {activity!r} is not an event-log activity ({', '.join(EVENT_LOG_ACTIVITIES)})"
+                )
         if self.price is not None and self.price not in UnitCosts.model_fields:
-            raise ValueError(f"price: {self.price!r} is not a field of unit_costs_gbp "
-                             f"({', '.join(UnitCosts.model_fields)})")
+            raise ValueError(
+                f"price: {self.price!r} is not a field of unit_costs_gbp ({', '.join(UnitCosts.model_fields)})"
+            )
         if (self.price is None) != (self.basis == "unpriced"):
             raise ValueError(f"price: {self.price!r} with basis {self.basis!r} (only an unpriced line has no price)")
         if (self.basis == "commissioned") != (self.diary is not None):
-            raise ValueError(f"diary: {self.diary!r} with basis {self.basis!r} "
-                             "(a commissioned line, and only one, names its slot diary)")
+            raise ValueError(
+                f"diary: {self.diary!r} with basis {self.basis!r} "
+                "(a commissioned line, and only one, names its slot diary)"
+            )
         if (self.funded_slots_per_day is not None) != (self.diary is not None):
-            raise ValueError("funded_slots_per_day: a commissioned line, and only one, gives the slots a day "
-                             "(Mon-Sun) paid for today")
+            raise ValueError(
+                "funded_slots_per_day: a commissioned line, and only one, gives the slots a day "
+                "(Mon-Sun) paid for today"
+            )
         if self.funded_slots_per_day is not None and min(self.funded_slots_per_day) < 0:
             raise ValueError(f"funded_slots_per_day: {min(self.funded_slots_per_day)} is below 0")
         if self.diary is not None and self.diary not in DIARIES:
             raise ValueError(f"diary: {self.diary!r} is not a slot diary ({', '.join(DIARIES)})")
         if self.cash_from is not None and self.basis != "tariff":
-            raise ValueError(f"cash_from: {self.cash_from} on a {self.basis} line (only a tariff line releases "
-                             "cash from a date; a block releases it at a contract event)")
+            raise ValueError(
+                f"cash_from: {self.cash_from} on a {self.basis} line (only a tariff line releases "
+                "cash from a date; a block releases it at a contract event)"
+            )
         return self
 
 

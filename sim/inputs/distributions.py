@@ -72,8 +72,10 @@ class Lognormal(_Dist):
     @model_validator(mode="after")
     def _spread(self):
         if self.sd > MAX_CV * self.mean:
-            raise ValueError(f"sd ({self.sd:.6g}) must be at most {MAX_CV:g} x mean ({self.mean:.6g}): "
-                             "a wider lognormal cannot be sampled faithfully")
+            raise ValueError(
+                f"sd ({self.sd:.6g}) must be at most {MAX_CV:g} x mean ({self.mean:.6g}): "
+                "a wider lognormal cannot be sampled faithfully"
+            )
         return self
 
     def sample(self, rng, n):
@@ -165,7 +167,7 @@ class Gamma(_Dist):
 
     @property
     def scale(self) -> float:
-        return self.sd ** 2 / self.mean
+        return self.sd**2 / self.mean
 
     def sample(self, rng, n):
         return rng.gamma(self.shape, self.scale, n)

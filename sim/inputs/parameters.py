@@ -156,8 +156,12 @@ def _constraints(meta: list) -> dict[str, float]:
         inner = getattr(item, "metadata", None)
         if isinstance(inner, list):
             found.update(_constraints(inner))
-        for name, cls in (("ge", annotated_types.Ge), ("gt", annotated_types.Gt),
-                          ("le", annotated_types.Le), ("lt", annotated_types.Lt)):
+        for name, cls in (
+            ("ge", annotated_types.Ge),
+            ("gt", annotated_types.Gt),
+            ("le", annotated_types.Le),
+            ("lt", annotated_types.Lt),
+        ):
             if isinstance(item, cls):
                 found[name] = float(getattr(item, name))
     return found
@@ -216,7 +220,7 @@ def _resolve(path: str) -> dict[str, Any]:
                 field = tp.model_fields[key]
                 following += _branches(field.annotation, list(field.metadata))
         if not following:
-            missing = ".".join(keys[:depth + 1])
+            missing = ".".join(keys[: depth + 1])
             where = "" if missing == path else f" ({_shown(missing)} is not in the config)"
             raise ParameterError(f"{_shown(path)}: no such parameter{where}")
         branches = following
@@ -268,12 +272,21 @@ def field_parameter(block: type[BaseModel], field: str) -> Parameter:
     info = block.model_fields[field]
     found = _branches(info.annotation, list(info.metadata))
     path = f"{block.__name__}.{field}"
-    resolved = ({"kind": "mapping"} if any(_is_model(tp) for tp, _ in found) else _leaf(path, found))
-    return Parameter(path=path, kind=resolved["kind"], lower=resolved.get("lower"), upper=resolved.get("upper"),
-                     distribution=None, provenance=None, label=_label(path, ""),
-                     whole=resolved.get("whole", False), lower_open=resolved.get("lower_open", False),
-                     upper_open=resolved.get("upper_open", False), nullable=resolved.get("nullable", False),
-                     scalar_ok=resolved.get("scalar_ok", False))
+    resolved = {"kind": "mapping"} if any(_is_model(tp) for tp, _ in found) else _leaf(path, found)
+    return Parameter(
+        path=path,
+        kind=resolved["kind"],
+        lower=resolved.get("lower"),
+        upper=resolved.get("upper"),
+        distribution=None,
+        provenance=None,
+        label=_label(path, ""),
+        whole=resolved.get("whole", False),
+        lower_open=resolved.get("lower_open", False),
+        upper_open=resolved.get("upper_open", False),
+        nullable=resolved.get("nullable", False),
+        scalar_ok=resolved.get("scalar_ok", False),
+    )
 
 
 @lru_cache(maxsize=512)
@@ -335,7 +348,7 @@ def set_value(data: dict, path: str, value: Any, source: str, prefix: str = "") 
             else:
                 node = node[int(key)]
         else:
-            missing = ".".join(keys[:depth + 1])
+            missing = ".".join(keys[: depth + 1])
             where = "" if missing == path else f" ({_shown(missing)} is not in the config)"
             raise ParameterError(f"{source}: {prefix}{_shown(path)}: no such parameter{where}")
 
@@ -355,8 +368,7 @@ def _rounded(value: Any) -> Any:
 
 def _fill(old: list, value: Any, whole: bool) -> list:
     """A list shaped like ``old`` with ``value`` in every element (``whole``: as a whole number)."""
-    return [_fill(x, value, whole) if isinstance(x, list) else (int(round(value)) if whole else value)
-            for x in old]
+    return [_fill(x, value, whole) if isinstance(x, list) else (int(round(value)) if whole else value) for x in old]
 
 
 class ParameterSpace:
@@ -388,17 +400,27 @@ class ParameterSpace:
 
     def with_distributions(self, distributions: Mapping[str, Any]) -> ParameterSpace:
         """The same space with the given distributions (specs or mappings) in place of the registry's."""
-        return ParameterSpace([
-            replace(p, distribution=PRIOR.validate_python(distributions[p.path]))
-            if p.path in distributions else p for p in self.parameters])
+        return ParameterSpace(
+            [
+                replace(p, distribution=PRIOR.validate_python(distributions[p.path])) if p.path in distributions else p
+                for p in self.parameters
+            ]
+        )
 
     def values(self, cfg: Config) -> dict[str, Any]:
         """Each parameter's value in ``cfg``."""
         data = cfg.model_dump()
         return {p.path: get_value(data, p.path) for p in self.parameters}
 
-    def apply(self, cfg: Config, values: Mapping[str, Any], source: str = "values", *,
-              rounding: bool = False, prefix: str = "") -> Config:
+    def apply(
+        self,
+        cfg: Config,
+        values: Mapping[str, Any],
+        source: str = "values",
+        *,
+        rounding: bool = False,
+        prefix: str = "",
+    ) -> Config:
         """A new validated ``Config`` with ``values`` set, by dotted path.
 
         A list sets a list-valued parameter whole; one number sets every element
@@ -423,10 +445,18 @@ class ParameterSpace:
                 old = None
             if rounding and param is not None and param.whole:
                 value = _rounded(value)
-            if (isinstance(old, list) and not isinstance(value, (list, dict, type(None)))
-                    and param is not None and not param.scalar_ok):
-                whole = param.whole and isinstance(value, (int, float)) and not isinstance(value, bool) and (
-                    rounding or float(value).is_integer())
+            if (
+                isinstance(old, list)
+                and not isinstance(value, (list, dict, type(None)))
+                and param is not None
+                and not param.scalar_ok
+            ):
+                whole = (
+                    param.whole
+                    and isinstance(value, (int, float))
+                    and not isinstance(value, bool)
+                    and (rounding or float(value).is_integer())
+                )
                 value = _fill(old, value, whole)
             set_value(data, path, value, source, prefix)
         return validate_config(data, source)
@@ -449,13 +479,15 @@ class ParameterSpace:
         dists = {}
         for p in self.parameters:
             if p.distribution is not None:
-                dists[p.path] = PRIOR.validate_python(p.distribution) if isinstance(p.distribution, dict) \
-                    else p.distribution
+                dists[p.path] = (
+                    PRIOR.validate_python(p.distribution) if isinstance(p.distribution, dict) else p.distribution
+                )
             elif p.lower is not None and p.upper is not None and p.kind in ("float", "int", "list"):
                 dists[p.path] = PRIOR.validate_python({"dist": "uniform", "low": p.lower, "high": p.upper})
             else:
-                raise ParameterError(f"{p.path}: no distribution to draw from (give one in "
-                                     "configs/provenance.yaml or to the sweep)")
+                raise ParameterError(
+                    f"{p.path}: no distribution to draw from (give one in configs/provenance.yaml or to the sweep)"
+                )
         points = draw(dists, n, seed, method)
         for point in points:
             for path, value in point.items():
@@ -495,8 +527,9 @@ def draw(distributions: Mapping[str, Any], n: int, seed: int, method: str = "lhs
     if method == "random":
         columns = {}
         for name in names:
-            rng = np.random.default_rng(np.random.SeedSequence(
-                [seed, SAMPLE_STREAM_TAG, zlib.crc32(name.encode("utf-8"))]))
+            rng = np.random.default_rng(
+                np.random.SeedSequence([seed, SAMPLE_STREAM_TAG, zlib.crc32(name.encode("utf-8"))])
+            )
             columns[name] = distributions[name].sample(rng, n).tolist()
         return [{name: columns[name][i] for name in names} for i in range(n)]
     unit = unit_design(len(names), n, seed, method)

@@ -247,8 +247,9 @@ class Selection(Locked):
     @model_validator(mode="after")
     def _order(self):
         if self.max_replications < self.first_replications:
-            raise ValueError(f"max_replications ({self.max_replications}) must be >= first_replications "
-                             f"({self.first_replications})")
+            raise ValueError(
+                f"max_replications ({self.max_replications}) must be >= first_replications ({self.first_replications})"
+            )
         return self
 
 
@@ -264,8 +265,10 @@ class Plan(Locked):
     business_case: Annotated[str, Field(min_length=1, max_length=500)]
     """How each service is paid for and what the new services cost (a path relative to the plan file)."""
     run: RunOverrides = RunOverrides()
-    variables: Annotated[dict[Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)], Variable],
-                         Field(min_length=1, max_length=MAX_VARIABLES)]
+    variables: Annotated[
+        dict[Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)], Variable],
+        Field(min_length=1, max_length=MAX_VARIABLES),
+    ]
     objective: Objective = Objective()
     constraints: Annotated[list[Constraint], Field(max_length=MAX_CONSTRAINTS, default_factory=list)]
     search: Search = Search()

@@ -52,13 +52,9 @@ Hour = Annotated[float, Field(ge=0.0, le=24.0)]
 StaffCount = Annotated[int, Field(ge=0, le=MAX_STAFF)]
 Multiplier = Annotated[float, Field(ge=0.0, le=MAX_PROFILE)]
 Minutes = Annotated[float, Field(ge=0.0, le=MAX_MINUTES)]
-Weekly = Annotated[
-    Multiplier | list[Multiplier] | list[list[Multiplier]], AfterValidator(check_weekly)
-]
+Weekly = Annotated[Multiplier | list[Multiplier] | list[list[Multiplier]], AfterValidator(check_weekly)]
 """A number (all week), 24 hourly values (every day) or 7 x 24 values (Mon first)."""
-WeeklyCount = Annotated[
-    StaffCount | list[StaffCount] | list[list[StaffCount]], AfterValidator(check_weekly)
-]
+WeeklyCount = Annotated[StaffCount | list[StaffCount] | list[list[StaffCount]], AfterValidator(check_weekly)]
 """As ``Weekly`` but whole numbers: a staffing rota."""
 Days7 = Annotated[list[Annotated[int, Field(ge=0, le=MAX_SLOTS_PER_DAY)]], Field(min_length=7, max_length=7)]
 Hours24 = Annotated[list[Multiplier], Field(min_length=24, max_length=24)]
@@ -115,8 +111,9 @@ class RunConfig(Locked):
         if value is not None and start_weekday is not None:
             weekday = _dt.date.fromisoformat(value).weekday()
             if weekday != start_weekday:
-                raise ValueError(f"is a {WEEKDAYS[weekday]}, but start_weekday is {start_weekday} "
-                                 f"({WEEKDAYS[start_weekday]})")
+                raise ValueError(
+                    f"is a {WEEKDAYS[weekday]}, but start_weekday is {start_weekday} ({WEEKDAYS[start_weekday]})"
+                )
         return value
 
     @field_validator("bank_holidays")
@@ -177,12 +174,17 @@ class ArrivalProfile(Locked):
             raise ValueError("give hour_of_day and day_of_week, or hour_of_week")
         if self.mean_per_day > 0 and self.growth > 0:
             # a profile of zeros would silence the channel whatever its mean: say so
-            profiles = {"hour_of_week": self.hour_of_week} if self.hour_of_week is not None else {
-                "hour_of_day": self.hour_of_day, "day_of_week": self.day_of_week}
+            profiles = (
+                {"hour_of_week": self.hour_of_week}
+                if self.hour_of_week is not None
+                else {"hour_of_day": self.hour_of_day, "day_of_week": self.day_of_week}
+            )
             for name, values in profiles.items():
                 if sum(v for row in values for v in (row if isinstance(row, list) else [row])) <= 0:
-                    raise ValueError(f"{name} must not be all zero when mean_per_day is above 0 "
-                                     "(set mean_per_day: 0 to switch the channel off)")
+                    raise ValueError(
+                        f"{name} must not be all zero when mean_per_day is above 0 "
+                        "(set mean_per_day: 0 to switch the channel off)"
+                    )
         return self
 
 
@@ -427,7 +429,8 @@ class SlotDiary(Locked):
                 if not inside and weights[:, hour].any():
                     raise ValueError(
                         f"hour_weights: weight at {hour:02d}:00 lies outside the session "
-                        f"{self.session_start_hour:g}-{self.session_end_hour:g}")
+                        f"{self.session_start_hour:g}-{self.session_end_hour:g}"
+                    )
             for day, n in enumerate(self.slots_per_day):
                 if n > 0 and weights[day].sum() <= 0:
                     raise ValueError(f"hour_weights: all zero on {WEEKDAYS[day]}, which has {n} slots")
@@ -576,7 +579,5 @@ class Config(Locked):
     @model_validator(mode="after")
     def _warmup_shorter(self):
         if self.run.warmup_days >= self.run.days:
-            raise ValueError(
-                f"run.warmup_days ({self.run.warmup_days}) must be less than run.days ({self.run.days})"
-            )
+            raise ValueError(f"run.warmup_days ({self.run.warmup_days}) must be less than run.days ({self.run.days})")
         return self

@@ -125,11 +125,13 @@ class _Bounds(Composer):
         text = str(self.construct_scalar(node))
         digits = text.lstrip("+-").replace("_", "")
         if ":" in text:
-            raise YamlRefused(f"{text[:40]} is a base-60 number in YAML (1:30 is 90); write the number you mean",
-                              node.start_mark)
+            raise YamlRefused(
+                f"{text[:40]} is a base-60 number in YAML (1:30 is 90); write the number you mean", node.start_mark
+            )
         if len(digits) > MAX_INT_DIGITS:
-            raise YamlRefused(f"an integer of {len(digits):,} digits is too large (at most {MAX_INT_DIGITS})",
-                              node.start_mark)
+            raise YamlRefused(
+                f"an integer of {len(digits):,} digits is too large (at most {MAX_INT_DIGITS})", node.start_mark
+            )
         if _DECIMAL_WITH_ZEROS.match(text):
             return int(text.replace("_", ""), 10)
         return SafeConstructor.construct_yaml_int(self, node)
@@ -345,4 +347,3 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
         return f"{exc.problem}{where}"
     problem = getattr(exc, "problem", None) or type(exc).__name__
     return f"invalid YAML{where}: {describe(problem, 120) if not isinstance(problem, str) else problem[:200]}"
-

@@ -173,9 +173,7 @@ class PathwayModel:
         """Simulate until the end of the last day and return the event log."""
         self._p = self.patients.as_lists()
         # an ED need is not booked into a primary-care slot as if ED were avoided
-        self._sda_barred = (
-            [False] * self.patients.n if self.policy.ed_need_may_book_sda else self.ed_need().tolist()
-        )
+        self._sda_barred = [False] * self.patients.n if self.policy.ed_need_may_book_sda else self.ed_need().tolist()
         Journey(self._arrivals())
         # Finished journeys are freed by reference counting; the cyclic garbage
         # collector would only re-scan the live generators of queued patients,
@@ -431,7 +429,6 @@ class PathwayModel:
             self._finish(pid, "self_care", env.now, "self_care")
         else:  # pragma: no cover - choices are validated
             raise ValueError(f"unknown overflow choice {choice}")
-
 
     # ------------------------------------------------------ induced demand --
     def _induced(self, pid: int) -> None:

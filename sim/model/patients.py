@@ -114,16 +114,26 @@ def draw_patients(cfg: Config, streams: RandomStreams, horizon_min: float) -> Pa
             calls_111 = s("via_nhs111").random(n) < demand.induced.via_nhs111
             add("disposition", np.where(calls_111, D_PRIMARY_CARE, D_OTHER).astype(np.int8))
         else:
-            add("disposition", _categorical(
-                s("disposition").random(n), demand.nhs111.dispositions.model_dump(), DISPOSITIONS))
+            add(
+                "disposition",
+                _categorical(s("disposition").random(n), demand.nhs111.dispositions.model_dump(), DISPOSITIONS),
+            )
         if code == GP_OVERFLOW:
-            choice = _categorical(s("overflow_choice").random(n),
-                                  demand.practice_overflow.choice.model_dump(), OVERFLOW_CHOICES)
+            choice = _categorical(
+                s("overflow_choice").random(n), demand.practice_overflow.choice.model_dump(), OVERFLOW_CHOICES
+            )
         else:
             choice = np.full(n, -1, dtype=np.int8)
         add("overflow_choice", choice)
-        for attr in ("u_ia_redirect", "u_utc_triage", "u_pharmacy", "u_reattend", "u_reattend_utc",
-                     "u_111_fallback", "u_next_day"):
+        for attr in (
+            "u_ia_redirect",
+            "u_utc_triage",
+            "u_pharmacy",
+            "u_reattend",
+            "u_reattend_utc",
+            "u_111_fallback",
+            "u_next_day",
+        ):
             add(attr, s(attr).random(n))
         add("reception_time", cfg.reception.time_min.sample(s("reception_time"), n))
         add("ia_time", cfg.ia_nurse.time_min.sample(s("ia_time"), n))

@@ -82,11 +82,17 @@ def resolve_policy(cfg: Config) -> Policy:
     """The rules of the pathway ``cfg`` describes, switches X1-X8 applied."""
     ch = cfg.changes
     redirection = cfg.ia_nurse.redirection_x8 if ch.x8_ia_nurse_redirects else cfg.ia_nurse.redirection_current
-    diaries = [name for name in cfg.demand.nhs111.booking_order
-               if not (name == "st_andrews_hub" and ch.x7_st_andrews_hub_ceased)
-               and not (name == "pcn_sda" and not ch.x4_111_books_pcn_sda)]
-    overflow_service = (ch.x1_overflow_instead_of_walk_in or ch.x2_overflow_instead_of_practice_referral
-                        or ch.x3_overflow_instead_of_111_call)
+    diaries = [
+        name
+        for name in cfg.demand.nhs111.booking_order
+        if not (name == "st_andrews_hub" and ch.x7_st_andrews_hub_ceased)
+        and not (name == "pcn_sda" and not ch.x4_111_books_pcn_sda)
+    ]
+    overflow_service = (
+        ch.x1_overflow_instead_of_walk_in
+        or ch.x2_overflow_instead_of_practice_referral
+        or ch.x3_overflow_instead_of_111_call
+    )
     offered = [False] * len(OVERFLOW_CHOICES)
     offered[O_WALK_IN] = ch.x1_overflow_instead_of_walk_in
     offered[O_REFERRAL] = ch.x2_overflow_instead_of_practice_referral
@@ -94,8 +100,9 @@ def resolve_policy(cfg: Config) -> Policy:
     offered[O_NEXT_DAY] = overflow_service and cfg.demand.practice_overflow.next_day_group_uses_sda
     sda = cfg.sda_consultation
     return Policy(
-        ia_redirect_probability=(redirection.probability if ch.x8_ia_nurse_redirects
-                                 else cfg.ia_redirect_probability_current),
+        ia_redirect_probability=(
+            redirection.probability if ch.x8_ia_nurse_redirects else cfg.ia_redirect_probability_current
+        ),
         ia_window=redirection,
         ia_care_navigator_books=redirection.care_navigator_books,
         ia_next_day_accept_probability=redirection.next_day_accept_probability,
@@ -104,8 +111,11 @@ def resolve_policy(cfg: Config) -> Policy:
         utc_triage_probability=cfg.utc_triage_redirect_probability,
         utc_triage_window=cfg.utc.triage_window,
         utc_reattend_probability=cfg.utc.reattend_probability,
-        sda_reattend_probability=(sda.reattend_probability_comprehensive if ch.x6_comprehensive_sda_consultation
-                                  else sda.reattend_probability_current),
+        sda_reattend_probability=(
+            sda.reattend_probability_comprehensive
+            if ch.x6_comprehensive_sda_consultation
+            else sda.reattend_probability_current
+        ),
         nhs111_diaries=tuple(diaries),
         nhs111_soonest_slot=cfg.demand.nhs111.booking_rule == "earliest_slot",
         nhs111_no_slot_to_front_door=cfg.demand.nhs111.no_slot_to_front_door,

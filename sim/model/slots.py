@@ -111,8 +111,7 @@ class SlotBook:
         self.appointment_min = float(spec.appointment_min)
         by_weekday = [day_slot_times(spec, weekday).tolist() for weekday in range(7)]
         whole = [
-            [day * MIN_PER_DAY + t for t in by_weekday[int(type_of_day(day, start_weekday))]]
-            for day in range(days)
+            [day * MIN_PER_DAY + t for t in by_weekday[int(type_of_day(day, start_weekday))]] for day in range(days)
         ]
         if spec.carve_out is None:
             self.pools = {POOLED: _Pool(whole)}

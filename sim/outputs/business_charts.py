@@ -27,8 +27,9 @@ def _k(value: float) -> str:
     return f"{value / 1000:,.0f}k" if abs(value) >= 1000 or value == 0 else f"{value:,.0f}"
 
 
-def savings_waterfall_figure(by_change: pd.DataFrame, paper_total: float | None, measure: str = "gross",
-                             paper_label: str = "", title: str = "") -> Figure:
+def savings_waterfall_figure(
+    by_change: pd.DataFrame, paper_total: float | None, measure: str = "gross", paper_label: str = "", title: str = ""
+) -> Figure:
     """Savings change by change as a waterfall with values on the bars, and a like-for-like paper figure as a line.
 
     ``by_change`` has one row per step (``label``, ``<measure>_saving_gbp`` and its interval,
@@ -48,9 +49,15 @@ def savings_waterfall_figure(by_change: pd.DataFrame, paper_total: float | None,
     x = np.arange(len(steps))
     ax.bar(x, values, bottom=before, color=[SAVING_COLOUR if v >= 0 else LOSS_COLOUR for v in values])
     if not attributed:
-        ax.errorbar(x, before + values, yerr=_error(steps[col], steps[f"{measure}_saving_ci_low_gbp"],
-                                                    steps[f"{measure}_saving_ci_high_gbp"]),
-                    fmt="none", ecolor="black", capsize=3, lw=1)
+        ax.errorbar(
+            x,
+            before + values,
+            yerr=_error(steps[col], steps[f"{measure}_saving_ci_low_gbp"], steps[f"{measure}_saving_ci_high_gbp"]),
+            fmt="none",
+            ecolor="black",
+            capsize=3,
+            lw=1,
+        )
     ax.bar([len(steps)], [total[col]], color=SCENARIO_COLOUR)
     tops = list(before + np.maximum(values, 0)) + [max(total[col], 0.0)]
     texts = [_k(v) for v in values] + [_k(total[col])]
@@ -61,15 +68,30 @@ def savings_waterfall_figure(by_change: pd.DataFrame, paper_total: float | None,
         ax.annotate(text, (xi, top), textcoords="offset points", xytext=(0, 4), ha="center", fontsize=8)
     if paper_total is not None:
         ax.axhline(paper_total, color="black", ls="--", lw=1)
-        ax.annotate(paper_label or f"paper: c. GBP {paper_total / 1e6:.2f}M", (len(steps), paper_total),
-                    textcoords="offset points", xytext=(0, 4), ha="right", fontsize=8)
+        ax.annotate(
+            paper_label or f"paper: c. GBP {paper_total / 1e6:.2f}M",
+            (len(steps), paper_total),
+            textcoords="offset points",
+            xytext=(0, 4),
+            ha="right",
+            fontsize=8,
+        )
     labels = [textwrap.fill(t, 16) for t in steps["label"]] + ["Total"]
     ax.set_xticks(np.arange(len(labels)), labels, fontsize=7)
     ax.axhline(0, color="black", lw=0.8)
     _thousands(ax.yaxis)
     ax.set_ylabel(f"recurrent annual saving, GBP ({measure}); a saving is positive")
-    ax.set_title(textwrap.fill(title or ("Gross activity saving change by change (each change paired with the one "
-                                         "before; 95% intervals, simulation noise only)"), 110), fontsize=10)
+    ax.set_title(
+        textwrap.fill(
+            title
+            or (
+                "Gross activity saving change by change (each change paired with the one "
+                "before; 95% intervals, simulation noise only)"
+            ),
+            110,
+        ),
+        fontsize=10,
+    )
     low, high = ax.get_ylim()
     ax.set_ylim(low, high + 0.12 * (high - low))  # room for the values above the bars
     ax.grid(axis="y", alpha=0.3)
@@ -89,8 +111,15 @@ def cost_by_route_figure(routes: pd.DataFrame, top: int = 12) -> Figure:
     y = np.arange(len(rows))[::-1]
     values = rows["saving_gbp"].to_numpy(dtype=float)
     ax.barh(y, values, color=[SAVING_COLOUR if v >= 0 else LOSS_COLOUR for v in values])
-    ax.errorbar(values, y, xerr=_error(rows["saving_gbp"], rows["saving_ci_low_gbp"], rows["saving_ci_high_gbp"]),
-                fmt="none", ecolor="black", capsize=2, lw=1)
+    ax.errorbar(
+        values,
+        y,
+        xerr=_error(rows["saving_gbp"], rows["saving_ci_low_gbp"], rows["saving_ci_high_gbp"]),
+        fmt="none",
+        ecolor="black",
+        capsize=2,
+        lw=1,
+    )
     ax.set_yticks(y, [textwrap.fill(route_label(r), 42) for r in rows["route"]], fontsize=7)
     ax.axvline(0, color="black", lw=0.8)
     _thousands(ax.xaxis)
@@ -109,12 +138,21 @@ def waits_figure(waits: pd.DataFrame) -> Figure:
     fig = Figure(figsize=(10, 0.6 * len(waits) + 1.8))
     ax = fig.add_subplot()
     y = np.arange(len(waits))[::-1]
-    for arm, shift, colour, name in (("baseline", 0.2, BASELINE_COLOUR, "current"),
-                                     ("scenario", -0.2, SCENARIO_COLOUR, "redesign")):
+    for arm, shift, colour, name in (
+        ("baseline", 0.2, BASELINE_COLOUR, "current"),
+        ("scenario", -0.2, SCENARIO_COLOUR, "redesign"),
+    ):
         means = waits[f"{arm}_mean"].fillna(0.0)
         ax.barh(y + shift, means, height=0.4, color=colour, label=name)
-        ax.errorbar(means, y + shift, xerr=_error(means, waits[f"{arm}_ci_low"], waits[f"{arm}_ci_high"]),
-                    fmt="none", ecolor="black", capsize=2, lw=1)
+        ax.errorbar(
+            means,
+            y + shift,
+            xerr=_error(means, waits[f"{arm}_ci_low"], waits[f"{arm}_ci_high"]),
+            fmt="none",
+            ecolor="black",
+            capsize=2,
+            lw=1,
+        )
     ax.set_yticks(y, [textwrap.fill(t, 45) for t in waits["label"]], fontsize=8)
     ax.set_xlabel("minutes (mean, 95% interval)")
     ax.set_title("Waits by step of the pathway")
@@ -138,8 +176,9 @@ def slot_use_heatmap_figure(use: pd.DataFrame, title: str) -> Figure:
     image = ax.imshow(grid, aspect="auto", cmap="viridis", vmin=0, vmax=100)
     for (d, h), value in np.ndenumerate(grid):
         if np.isfinite(value):
-            ax.text(h, d, f"{value:.0f}", ha="center", va="center", fontsize=7,
-                    color="white" if value < 60 else "black")
+            ax.text(
+                h, d, f"{value:.0f}", ha="center", va="center", fontsize=7, color="white" if value < 60 else "black"
+            )
     ax.set_xticks(np.arange(len(hours)), [f"{int(h):02d}:00" for h in hours], rotation=90, fontsize=7)
     ax.set_yticks(np.arange(7), WEEKDAYS)
     fig.colorbar(image, ax=ax, label="slots used, % (blank: no slots)")
@@ -165,9 +204,15 @@ def switching_tornado_figure(table: pd.DataFrame) -> Figure:
     change = rows["change_pct"].fillna(0.0)
     near = [abs(c) < 25 for c in change]
     ax.barh(y, change, color=[LOSS_COLOUR if n else SAVING_COLOUR for n in near])
-    ax.errorbar(change, y, xerr=_error(change, rows[["low_pct", "high_pct"]].min(axis=1),
-                                       rows[["low_pct", "high_pct"]].max(axis=1)),
-                fmt="none", ecolor="black", capsize=3, lw=1)
+    ax.errorbar(
+        change,
+        y,
+        xerr=_error(change, rows[["low_pct", "high_pct"]].min(axis=1), rows[["low_pct", "high_pct"]].max(axis=1)),
+        fmt="none",
+        ecolor="black",
+        capsize=3,
+        lw=1,
+    )
     labels = []
     for _, row in rows.iterrows():
         if np.isfinite(row["switching_value"]):
@@ -179,9 +224,11 @@ def switching_tornado_figure(table: pd.DataFrame) -> Figure:
     ax.set_yticks(y, labels, fontsize=8)
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel("change from today's value at which the net saving reaches zero, % (95% interval)")
-    ax.set_title("Switching values of the key inputs ("
-                 + ("red: within 25% of today's value; green: further" if any(near)
-                    else "none within 25% of today's value") + ")")
+    ax.set_title(
+        "Switching values of the key inputs ("
+        + ("red: within 25% of today's value; green: further" if any(near) else "none within 25% of today's value")
+        + ")"
+    )
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig

@@ -59,11 +59,11 @@ def table_html(table: pd.DataFrame, columns: list[str] | None = None) -> str:
 
     columns = columns or list(table.columns)
     text = {c for c in columns if table[c].dtype == object}
-    head = "".join(f'<th class="{"text" if c in text else ""}">{html.escape(header_in_words(c))}</th>'
-                   for c in columns)
+    head = "".join(f'<th class="{"text" if c in text else ""}">{html.escape(header_in_words(c))}</th>' for c in columns)
     body = "".join(
-        "<tr>" + "".join(f'<td class="{"text" if c in text else ""}">{_fmt(row[c], c)}</td>' for c in columns)
-        + "</tr>" for _, row in table.iterrows())
+        "<tr>" + "".join(f'<td class="{"text" if c in text else ""}">{_fmt(row[c], c)}</td>' for c in columns) + "</tr>"
+        for _, row in table.iterrows()
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -80,8 +80,12 @@ def report_html(title: str, intro: str, sections: list[tuple[str, str]], charts:
     parts.append("<h2>Charts</h2>")
     for caption, png in charts.items():
         parts.append(f"<h3>{html.escape(caption)}</h3>{image_html(png, caption)}")
-    parts.append("<h2>What the model leaves out</h2><ul>"
-                 + "".join(f"<li>{html.escape(item)}</li>" for item in LEFT_OUT) + "</ul>")
-    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>"
-            + "\n".join(parts) + "</body></html>\n")
+    parts.append(
+        "<h2>What the model leaves out</h2><ul>"
+        + "".join(f"<li>{html.escape(item)}</li>" for item in LEFT_OUT)
+        + "</ul>"
+    )
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>" + "\n".join(parts) + "</body></html>\n"
+    )

@@ -34,23 +34,17 @@ CHANGE_NAMES = {
 """Each change X1-X8 in words (without its X number): the same words in the app, the workbook and the CLI."""
 
 CHANGE_HELP = {
-    "x1_overflow_instead_of_walk_in":
-        "Patients who find no slot at their own practice and would walk in to A&E/UTC are offered a PCN SDA "
-        "slot first.",
-    "x2_overflow_instead_of_practice_referral":
-        "Patients the practice would refer to A&E/UTC are offered a PCN SDA slot first.",
+    "x1_overflow_instead_of_walk_in": "Patients who find no slot at their own practice and would walk in to A&E/UTC are offered a PCN SDA "
+    "slot first.",
+    "x2_overflow_instead_of_practice_referral": "Patients the practice would refer to A&E/UTC are offered a PCN SDA slot first.",
     "x3_overflow_instead_of_111_call": "Patients who would call NHS 111 are offered a PCN SDA slot first.",
-    "x4_111_books_pcn_sda":
-        "When the practices' NHS 111 slots are gone, NHS 111 books a PCN SDA slot instead of sending the patient "
-        "to A&E/UTC.",
-    "x5_utc_stops_redirecting":
-        "The UTC clinician's referral follow-up triage (redirection to SDA after joining the UTC queue) stops.",
-    "x6_comprehensive_sda_consultation":
-        "SDA clinicians see records, order tests and refer, so fewer patients go back to their own GP.",
+    "x4_111_books_pcn_sda": "When the practices' NHS 111 slots are gone, NHS 111 books a PCN SDA slot instead of sending the patient "
+    "to A&E/UTC.",
+    "x5_utc_stops_redirecting": "The UTC clinician's referral follow-up triage (redirection to SDA after joining the UTC queue) stops.",
+    "x6_comprehensive_sda_consultation": "SDA clinicians see records, order tests and refer, so fewer patients go back to their own GP.",
     "x7_st_andrews_hub_ceased": "The hub's capacity moves into the PCN SDA diary.",
-    "x8_ia_nurse_redirects":
-        "The initial-assessment (IA) nurse redirects every eligible, willing candidate 08:00-20:00 Mon-Sun; "
-        "the Care Navigator books.",
+    "x8_ia_nurse_redirects": "The initial-assessment (IA) nurse redirects every eligible, willing candidate 08:00-20:00 Mon-Sun; "
+    "the Care Navigator books.",
 }
 """One line of help for each change X1-X8 (the web app shows it beside the switch)."""
 
@@ -165,10 +159,8 @@ KPI_NAMES = {
     "induced_to_sda_per_day": "Induced demand booked into SDA a day",
     "induced_to_utc_per_day": "Induced demand seen in the UTC a day",
     "sda_refused_while_unused_per_day": "Patients refused an SDA slot while one of the same day stood unused, a day",
-    "sda_refused_while_unused_per_day_gpcg":
-        "Patients refused a GPCG SDA slot while one of the same day stood unused, a day",
-    "sda_refused_while_unused_per_day_pcn":
-        "Patients refused a PCN SDA slot while one of the same day stood unused, a day",
+    "sda_refused_while_unused_per_day_gpcg": "Patients refused a GPCG SDA slot while one of the same day stood unused, a day",
+    "sda_refused_while_unused_per_day_pcn": "Patients refused a PCN SDA slot while one of the same day stood unused, a day",
     "gp_reattendance_hours_after_sda_per_week": "GP hours spent on reattendances after SDA a week",
     "gp_reattendance_hours_after_utc_per_week": "GP hours spent on reattendances after a UTC visit a week",
     "utc_left_unseen_pct": "UTC patients who left without being seen, %",

@@ -88,7 +88,7 @@ def check_output_folder(out_dir: Path) -> Path:
 
 def _short(path: Path, limit: int = 120) -> str:
     text = str(path)
-    return text if len(text) <= limit else f"{text[:limit // 2]}...{text[-limit // 2:]} ({len(text):,} characters)"
+    return text if len(text) <= limit else f"{text[: limit // 2]}...{text[-limit // 2 :]} ({len(text):,} characters)"
 
 
 def _check_output_folder(out_dir: Path, label: str) -> Path:
@@ -113,13 +113,17 @@ def _check_output_folder(out_dir: Path, label: str) -> Path:
         except OSError as exc:
             raise ConfigError(f"{label}: cannot be read ({_reason(exc)})") from None
         if entries and not carries_marker(resolved):
-            raise ConfigError(f"{label}: holds other files but no results of this tool (a {RESULTS_MARKER} "
-                              f"naming {TOOL}), and publishing replaces the folder whole; choose an empty "
-                              "or new folder")
+            raise ConfigError(
+                f"{label}: holds other files but no results of this tool (a {RESULTS_MARKER} "
+                f"naming {TOOL}), and publishing replaces the folder whole; choose an empty "
+                "or new folder"
+            )
     checkpoints = resolved.parent / f".{resolved.name}-checkpoint"
     if checkpoints.exists() and not checkpoints.is_dir():
-        raise ConfigError(f"{label}: {checkpoints} is a file where the run keeps its finished replications; "
-                          "move it away or choose another --out")
+        raise ConfigError(
+            f"{label}: {checkpoints} is a file where the run keeps its finished replications; "
+            "move it away or choose another --out"
+        )
     if checkpoints.is_dir() and not os.access(checkpoints, os.W_OK | os.X_OK):
         raise ConfigError(f"{label}: {checkpoints} (the run's finished replications) cannot be written")
     return out_dir
@@ -151,8 +155,10 @@ class FolderLock:
             except BlockingIOError:
                 holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
                 os.close(fd)
-                raise ConfigError(f"--out {self.path.parent / self.path.name[1:-5]}: another run (pid {holder}) "
-                                  "is writing to this folder; wait for it to finish or choose another --out") from None
+                raise ConfigError(
+                    f"--out {self.path.parent / self.path.name[1:-5]}: another run (pid {holder}) "
+                    "is writing to this folder; wait for it to finish or choose another --out"
+                ) from None
             except BaseException:
                 os.close(fd)
                 raise
@@ -209,8 +215,9 @@ class ResultWriter:
             parent.mkdir(parents=True, exist_ok=True)
             self._lock.acquire()
         except OSError as exc:
-            raise ConfigError(f"--out {self.out_dir}: cannot create or write its folder {parent} "
-                              f"({_reason(exc)})") from None
+            raise ConfigError(
+                f"--out {self.out_dir}: cannot create or write its folder {parent} ({_reason(exc)})"
+            ) from None
         try:
             self._recover()
             self._stage = Path(tempfile.mkdtemp(prefix=f".{self._target.name}-partial-", dir=parent))
@@ -252,8 +259,10 @@ class ResultWriter:
         try:
             yield
         except OSError as exc:
-            raise ConfigError(f"--out {_short(self.out_dir)}: cannot write {name} ({_reason(exc)}); nothing was "
-                              "published and the previous results, if any, are kept") from None
+            raise ConfigError(
+                f"--out {_short(self.out_dir)}: cannot write {name} ({_reason(exc)}); nothing was "
+                "published and the previous results, if any, are kept"
+            ) from None
 
     def folder(self, name: str) -> Path:
         """A subfolder of the results (e.g. ``events/``), created in the staging folder."""

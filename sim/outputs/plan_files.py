@@ -40,11 +40,14 @@ def chosen_config_yaml(result: PlanResult, plan_file: str) -> str | None:
         return None
     data = chosen.cfg.model_dump(mode="json")
     data["name"] = f"{result.plan.name}_chosen"
-    data["description"] = (f"Chosen by run_sim.py plan {plan_file}: "
-                           + ", ".join(f"{k} = {v:g}" for k, v in chosen.values.items()))
-    head = [f"# The plan chosen by `run_sim.py plan {plan_file}`.",
-            "# A complete scenario: run it with `run_sim.py run` or compare it with today's pathway.",
-            "# Values set by the planner:"]
+    data["description"] = f"Chosen by run_sim.py plan {plan_file}: " + ", ".join(
+        f"{k} = {v:g}" for k, v in chosen.values.items()
+    )
+    head = [
+        f"# The plan chosen by `run_sim.py plan {plan_file}`.",
+        "# A complete scenario: run it with `run_sim.py run` or compare it with today's pathway.",
+        "# Values set by the planner:",
+    ]
     head += [f"#   {name} = {value:g}" for name, value in chosen.values.items()]
     return "\n".join(head) + "\n" + yaml.safe_dump(data, sort_keys=False, width=120)
 
@@ -66,23 +69,33 @@ def search_figure(result: PlanResult) -> Figure:
     plan = result.plan
     meets = plans["meets_targets_on_means"].to_numpy(dtype=bool) if len(plans) else np.array([], bool)
     thousands = plans["cost_mean_gbp"] / 1000.0
-    ax_search.scatter(plans["order"][~meets], thousands[~meets], marker="x", color="tab:grey",
-                      label="misses a target (on its mean)")
-    ax_search.scatter(plans["order"][meets], thousands[meets], marker="o", color="tab:blue",
-                      label="meets every target (on its mean)")
+    ax_search.scatter(
+        plans["order"][~meets], thousands[~meets], marker="x", color="tab:grey", label="misses a target (on its mean)"
+    )
+    ax_search.scatter(
+        plans["order"][meets], thousands[meets], marker="o", color="tab:blue", label="meets every target (on its mean)"
+    )
     best = []
     running = math.inf
     for m, c in zip(meets, thousands):
         if m:
             running = min(running, c)
         best.append(running if np.isfinite(running) else np.nan)
-    ax_search.step(plans["order"], best, where="post", color="tab:blue", alpha=0.6,
-                   label="cheapest so far that meets every target")
+    ax_search.step(
+        plans["order"], best, where="post", color="tab:blue", alpha=0.6, label="cheapest so far that meets every target"
+    )
     chosen = result.chosen
     if chosen is not None:
         row = plans[plans["plan"] == chosen.key].iloc[0]
-        ax_search.scatter([row["order"]], [row["cost_mean_gbp"] / 1000.0], marker="*", s=250, color="tab:red",
-                          zorder=5, label="chosen plan")
+        ax_search.scatter(
+            [row["order"]],
+            [row["cost_mean_gbp"] / 1000.0],
+            marker="*",
+            s=250,
+            color="tab:red",
+            zorder=5,
+            label="chosen plan",
+        )
     ax_search.set_xlabel("Plan, in the order the search tried it")
     ax_search.set_ylabel("Net recurrent cost a year, GBP thousand")
     ax_search.set_title(f"The search (each plan on its first {plan_replications} replications)")
@@ -94,14 +107,30 @@ def search_figure(result: PlanResult) -> Figure:
         front = pareto_table(result)
         ax_front.scatter(plans[main.kpi], thousands, color="tab:grey", alpha=0.5, label="plans tried")
         if not front.empty:
-            ax_front.plot(front[main.kpi], front["cost_mean_gbp"] / 1000.0, marker="o", color="tab:green",
-                          label="trade-off: no plan is both cheaper and better on this target")
-        ax_front.axvline(main.bound, color="tab:red", linestyle="--",
-                         label=f"target: {'at least' if main.sense == 'at_least' else 'at most'} {main.bound:g}")
+            ax_front.plot(
+                front[main.kpi],
+                front["cost_mean_gbp"] / 1000.0,
+                marker="o",
+                color="tab:green",
+                label="trade-off: no plan is both cheaper and better on this target",
+            )
+        ax_front.axvline(
+            main.bound,
+            color="tab:red",
+            linestyle="--",
+            label=f"target: {'at least' if main.sense == 'at_least' else 'at most'} {main.bound:g}",
+        )
         if chosen is not None:
             row = plans[plans["plan"] == chosen.key].iloc[0]
-            ax_front.scatter([row[main.kpi]], [row["cost_mean_gbp"] / 1000.0], marker="*", s=250,
-                             color="tab:red", zorder=5, label="chosen plan")
+            ax_front.scatter(
+                [row[main.kpi]],
+                [row["cost_mean_gbp"] / 1000.0],
+                marker="*",
+                s=250,
+                color="tab:red",
+                zorder=5,
+                label="chosen plan",
+            )
         ax_front.set_xlabel(main.label or kpi_label(main.kpi))
         ax_front.set_ylabel("Net recurrent cost a year, GBP thousand")
         ax_front.set_title("Cost against the main target")
@@ -116,19 +145,29 @@ def search_figure(result: PlanResult) -> Figure:
 def summary_lines(result: PlanResult) -> list[str]:
     """What the command prints: the chosen plan or the binding target, the guarantee, costs against today."""
     sel, ev, plan = result.selection, result.evaluator, result.plan
-    lines = [(f"plan {plan.name}: {len(ev.plans)} plans tried of {result.space.size():,}, "
-              f"{ev.spent:,} replications of {result.budget:,} budgeted; {len(result.candidates)} entered selection")]
+    lines = [
+        (
+            f"plan {plan.name}: {len(ev.plans)} plans tried of {result.space.size():,}, "
+            f"{ev.spent:,} replications of {result.budget:,} budgeted; {len(result.candidates)} entered selection"
+        )
+    ]
     if result.chosen is None:
         b = sel.binding
         if sel.guaranteed:
-            lines.append(f"No plan found meets every target: each of the {len(result.candidates)} candidates "
-                         "(the search's best) was shown to miss one, beyond its tolerance.")
+            lines.append(
+                f"No plan found meets every target: each of the {len(result.candidates)} candidates "
+                "(the search's best) was shown to miss one, beyond its tolerance."
+            )
         else:
-            lines.append(f"No plan was shown to meet every target within the budget ({result.budget:,} "
-                         "replications): give a larger --budget, or relax a target.")
+            lines.append(
+                f"No plan was shown to meet every target within the budget ({result.budget:,} "
+                "replications): give a larger --budget, or relax a target."
+            )
         if b is not None:
-            lines.append(f"Binding target: {b['target']}. The nearest plan ({b['nearest_plan']}) reaches "
-                         f"{b['nearest_value']:,.2f}, short by {b['nearest_shortfall']:,.2f}.")
+            lines.append(
+                f"Binding target: {b['target']}. The nearest plan ({b['nearest_plan']}) reaches "
+                f"{b['nearest_value']:,.2f}, short by {b['nearest_shortfall']:,.2f}."
+            )
             labels = {c.kpi: c.label for c in plan.constraints if c.label}
             for kpi, value in b["best_reached"].items():
                 lines.append(f"  best reached by any plan tried: {labels.get(kpi) or _words(kpi)}: {value:,.2f}")
@@ -137,18 +176,24 @@ def summary_lines(result: PlanResult) -> list[str]:
     lines.append("Chosen plan: " + ", ".join(f"{k} = {v:g}" for k, v in chosen.values.items()))
     conf = plan.selection.confidence
     if sel.guaranteed:
-        lines.append(f"With probability at least {conf:.0%} it meets every target (within each target's tolerance) "
-                     f"and is the cheapest such plan among the {len(result.candidates)} candidates "
-                     f"(within {gbp(plan.selection.cost_indifference_gbp)} a year).")
+        lines.append(
+            f"With probability at least {conf:.0%} it meets every target (within each target's tolerance) "
+            f"and is the cheapest such plan among the {len(result.candidates)} candidates "
+            f"(within {gbp(plan.selection.cost_indifference_gbp)} a year)."
+        )
     else:
-        lines.append(f"warning: the selection stopped on the budget or the replication cap before reaching "
-                     f"{conf:.0%}: the chosen plan is the cheapest survivor whose means meet every target")
+        lines.append(
+            f"warning: the selection stopped on the budget or the replication cap before reaching "
+            f"{conf:.0%}: the chosen plan is the cheapest survivor whose means meet every target"
+        )
     table = comparison_table(result)
     for _, row in table.iterrows():
         fmt = gbp if row["kpi"] == COST else (lambda v: f"{v:,.2f}")
-        lines.append(f"  {_words(row['kpi'])}: today {fmt(row['today_mean'])}, plan {fmt(row['plan_mean'])} "
-                     f"(difference {fmt(row['difference_mean'])}, 95% CI {fmt(row['difference_ci_low'])} to "
-                     f"{fmt(row['difference_ci_high'])}; {int(row['n_reps'])} paired replications)")
+        lines.append(
+            f"  {_words(row['kpi'])}: today {fmt(row['today_mean'])}, plan {fmt(row['plan_mean'])} "
+            f"(difference {fmt(row['difference_mean'])}, 95% CI {fmt(row['difference_ci_low'])} to "
+            f"{fmt(row['difference_ci_high'])}; {int(row['n_reps'])} paired replications)"
+        )
     return lines
 
 

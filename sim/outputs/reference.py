@@ -136,7 +136,7 @@ def _describe_type(annotation, metadata: list) -> tuple[str, str]:
             return f"list of {kind}", "at least 1 value"
         if kind.startswith("list of ") and " values, each " in bounds:  # a table: "7 lists of 24 values"
             size, leaf = bounds.split(" values, each ", 1)
-            return f"list of lists of {kind[len('list of '):]}", f"{count} lists of {size} values, each {leaf}".strip()
+            return f"list of lists of {kind[len('list of ') :]}", f"{count} lists of {size} values, each {leaf}".strip()
         words = ", ".join(w for w in (f"{count} values" if count else "", f"each {bounds}" if bounds else "") if w)
         return f"list of {kind}", words
     if origin is dict:
@@ -172,9 +172,13 @@ def attribute_docstrings(model: type[BaseModel]) -> dict[str, str]:
             continue
         body = ast.parse(source).body[0].body
         for node, after in zip(body, body[1:] + [None], strict=True):
-            if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
-                    and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
-                    and isinstance(after.value.value, str)):
+            if (
+                isinstance(node, ast.AnnAssign)
+                and isinstance(node.target, ast.Name)
+                and isinstance(after, ast.Expr)
+                and isinstance(after.value, ast.Constant)
+                and isinstance(after.value.value, str)
+            ):
                 out[node.target.id] = " ".join(inspect.cleandoc(after.value.value).split())
     return out
 
@@ -183,8 +187,9 @@ def _field_text(info: FieldInfo, docstring: str | None) -> str:
     return (info.description or docstring or "").strip()
 
 
-def schema_fields(model: type[BaseModel], prefix: str = "", whole: tuple[str, ...] = (),
-                  optional: bool = False) -> list[FieldRef]:
+def schema_fields(
+    model: type[BaseModel], prefix: str = "", whole: tuple[str, ...] = (), optional: bool = False
+) -> list[FieldRef]:
     """Every parameter of ``model``, depth first in the schema's order.
 
     A block (a nested model) is opened into its fields, unless its path is in
@@ -254,8 +259,14 @@ def fields_without_text(fields: list[FieldRef], registry: dict[str, Provenance],
     return missing
 
 
-def config_reference(title: str, fields: list[FieldRef], defaults: dict, registry: dict[str, Provenance],
-                     prefix: str = "", intro: str = "") -> str:
+def config_reference(
+    title: str,
+    fields: list[FieldRef],
+    defaults: dict,
+    registry: dict[str, Provenance],
+    prefix: str = "",
+    intro: str = "",
+) -> str:
     """A Markdown page: one section per top-level block, one table row per field.
 
     Parameters
@@ -279,22 +290,33 @@ def config_reference(title: str, fields: list[FieldRef], defaults: dict, registr
         top = f.path.split(".")[0] if "." in f.path else ""
         if top != section:
             section = top
-            lines += ["", f"## `{top}`" if top else "## The file itself", "",
-                      "| parameter | what it is | type and bounds | default | unit | provenance | source |",
-                      "|---|---|---|---|---|---|---|"]
+            lines += [
+                "",
+                f"## `{top}`" if top else "## The file itself",
+                "",
+                "| parameter | what it is | type and bounds | default | unit | provenance | source |",
+                "|---|---|---|---|---|---|---|",
+            ]
         found, value = _lookup(defaults, f.path)
         entry = registry.get(prefix + f.path)
         default = _shown(value) if found else ("none (the key may be left out)" if f.optional else "-")
         kind = f.kind + (": " + f.bounds if f.bounds else "") + (" or `null`" if f.optional else "")
-        lines.append("| " + " | ".join(_cell(c) for c in (
-            f"`{f.path}`",
-            f.text or (entry.note if entry else ""),
-            kind,
-            default,
-            entry.unit if entry else "",
-            f"[{entry.tag}]" if entry else "",
-            entry.note if entry and f.text else "",
-        )) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                _cell(c)
+                for c in (
+                    f"`{f.path}`",
+                    f.text or (entry.note if entry else ""),
+                    kind,
+                    default,
+                    entry.unit if entry else "",
+                    f"[{entry.tag}]" if entry else "",
+                    entry.note if entry and f.text else "",
+                )
+            )
+            + " |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -371,7 +393,8 @@ def command_reference(parser: argparse.ArgumentParser, title: str = "Command ref
         lines += ["```text", cmd.usage, "```", ""]
         if cmd.options:
             lines += ["| argument | what it does | default |", "|---|---|---|"]
-            lines += [f"| `{_cell(f)}` | {_cell(t)} | {('`' + _cell(d) + '`') if d else ''} |"
-                      for f, t, d in cmd.options]
+            lines += [
+                f"| `{_cell(f)}` | {_cell(t)} | {('`' + _cell(d) + '`') if d else ''} |" for f, t, d in cmd.options
+            ]
             lines.append("")
     return "\n".join(lines) + "\n"

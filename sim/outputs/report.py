@@ -44,8 +44,7 @@ def _error(mean: pd.Series, low: pd.Series, high: pd.Series) -> np.ndarray:
     return np.nan_to_num(np.vstack([below, above]), nan=0.0).clip(min=0.0)
 
 
-def cost_change_by_route_figure(comparison: pd.DataFrame, baseline: str, scenario: str,
-                                top: int = 12) -> Figure:
+def cost_change_by_route_figure(comparison: pd.DataFrame, baseline: str, scenario: str, top: int = 12) -> Figure:
     """Where the saving comes from: the paired annual saving on each route, routes in words.
 
     The ``top`` routes with the largest changes are shown one by one, the rest
@@ -92,14 +91,29 @@ def attribution_figure(table: pd.DataFrame) -> Figure:
     colours = [SAVING_COLOUR if v >= 0 else LOSS_COLOUR for v in steps["saving_mean_gbp"]]
     x = np.arange(len(steps))
     ax.bar(x, steps["saving_mean_gbp"], bottom=before, color=colours)
-    ax.errorbar(x, before + steps["saving_mean_gbp"],
-                yerr=_error(steps["saving_mean_gbp"], steps["saving_ci_low_gbp"], steps["saving_ci_high_gbp"]),
-                fmt="none", ecolor="black", capsize=3, lw=1)
+    ax.errorbar(
+        x,
+        before + steps["saving_mean_gbp"],
+        yerr=_error(steps["saving_mean_gbp"], steps["saving_ci_low_gbp"], steps["saving_ci_high_gbp"]),
+        fmt="none",
+        ecolor="black",
+        capsize=3,
+        lw=1,
+    )
     ax.bar([len(steps)], [total["saving_mean_gbp"]], color=SCENARIO_COLOUR)
-    ax.errorbar([len(steps)], [total["saving_mean_gbp"]],
-                yerr=_error(pd.Series([total["saving_mean_gbp"]]), pd.Series([total["saving_ci_low_gbp"]]),
-                            pd.Series([total["saving_ci_high_gbp"]])),
-                fmt="none", ecolor="black", capsize=3, lw=1)
+    ax.errorbar(
+        [len(steps)],
+        [total["saving_mean_gbp"]],
+        yerr=_error(
+            pd.Series([total["saving_mean_gbp"]]),
+            pd.Series([total["saving_ci_low_gbp"]]),
+            pd.Series([total["saving_ci_high_gbp"]]),
+        ),
+        fmt="none",
+        ecolor="black",
+        capsize=3,
+        lw=1,
+    )
     labels = [_wrapped(change_label(s)) for s in steps["step"]] + ["Total"]
     ax.set_xticks(np.arange(len(labels)), labels, fontsize=7)
     _thousands(ax.yaxis)
@@ -117,9 +131,15 @@ def sweep_figure(table: pd.DataFrame, varied: list[str], title: str) -> Figure:
     fig = Figure(figsize=(10, 0.4 * len(table) + 2))
     saving, utc = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [3, 1]})
     y = np.arange(len(table))[::-1]
-    saving.errorbar(table["saving_mean_gbp"], y,
-                    xerr=_error(table["saving_mean_gbp"], table["saving_ci_low_gbp"], table["saving_ci_high_gbp"]),
-                    fmt="o", color=SAVING_COLOUR, ecolor="black", capsize=3)
+    saving.errorbar(
+        table["saving_mean_gbp"],
+        y,
+        xerr=_error(table["saving_mean_gbp"], table["saving_ci_low_gbp"], table["saving_ci_high_gbp"]),
+        fmt="o",
+        color=SAVING_COLOUR,
+        ecolor="black",
+        capsize=3,
+    )
     saving.set_yticks(y, labels)
     saving.axvline(0, color="black", lw=0.8)
     _thousands(saving.xaxis)
@@ -148,11 +168,13 @@ def sample_figure(table: pd.DataFrame, varied: list[str], title: str) -> Figure:
         ax.set_xlabel(_short(name))
         _thousands(ax.yaxis)
         ax.grid(alpha=0.3)
-    for ax in axes[len(varied):]:
+    for ax in axes[len(varied) :]:
         ax.set_visible(False)
     for ax in axes[::cols]:
         ax.set_ylabel("saving, GBP pa")
-    fig.suptitle(f"{title}\nsaving over {len(table)} draws: median {np.nanmedian(saving) / 1000:,.0f}k, "
-                 f"95% of draws {low / 1000:,.0f}k to {high / 1000:,.0f}k (shaded)")
+    fig.suptitle(
+        f"{title}\nsaving over {len(table)} draws: median {np.nanmedian(saving) / 1000:,.0f}k, "
+        f"95% of draws {low / 1000:,.0f}k to {high / 1000:,.0f}k (shaded)"
+    )
     fig.tight_layout()
     return fig

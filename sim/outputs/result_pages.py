@@ -63,8 +63,9 @@ def gbp_millions(value: float) -> str:
 def _read(folder: Path, name: str) -> pd.DataFrame:
     path = Path(folder) / name
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: result file not found (see results/example/README.md for the command "
-                                "that writes it)")
+        raise FileNotFoundError(
+            f"{path}: result file not found (see results/example/README.md for the command that writes it)"
+        )
     return pd.read_csv(path)
 
 
@@ -91,15 +92,18 @@ def _row(comparison: pd.DataFrame, kpi: str) -> pd.Series:
 def headline_saving(folder: Path = EXAMPLE) -> str:
     """The redesign's recurrent annual saving with its paired 95% interval, in words."""
     row = _row(_read(folder, "comparison.csv"), "cost_total_annual_gbp")
-    return (f"**{gbp_millions(row['saving_gbp_mean'])} a year** (95% interval {gbp_millions(row['saving_gbp_ci_low'])}"
-            f" to {gbp_millions(row['saving_gbp_ci_high'])}, {int(row['n_reps'])} paired replications)")
+    return (
+        f"**{gbp_millions(row['saving_gbp_mean'])} a year** (95% interval {gbp_millions(row['saving_gbp_ci_low'])}"
+        f" to {gbp_millions(row['saving_gbp_ci_high'])}, {int(row['n_reps'])} paired replications)"
+    )
 
 
 def headline_costs(folder: Path = EXAMPLE) -> str:
     """Each pathway's recurrent annual cost, in words."""
     row = _row(_read(folder, "comparison.csv"), "cost_total_annual_gbp")
-    return (f"{gbp_millions(row['baseline_mean'])} a year today and {gbp_millions(row['scenario_mean'])} "
-            "after the redesign")
+    return (
+        f"{gbp_millions(row['baseline_mean'])} a year today and {gbp_millions(row['scenario_mean'])} after the redesign"
+    )
 
 
 def comparison_table(folder: Path = EXAMPLE, kpis: tuple[str, ...] = HEADLINE_KPIS) -> str:
@@ -117,8 +121,9 @@ def comparison_table(folder: Path = EXAMPLE, kpis: tuple[str, ...] = HEADLINE_KP
             diff += f" ({_number(r['diff_ci_low'], unit)} to {_number(r['diff_ci_high'], unit)})"
         if not pd.isna(r.get("saving_gbp_mean")):
             diff += f"; saving {gbp(r['saving_gbp_mean'])}"
-        lines.append(f"| {r['label']} | {_number(r['baseline_mean'], unit)} | {_number(r['scenario_mean'], unit)} "
-                     f"| {diff} |")
+        lines.append(
+            f"| {r['label']} | {_number(r['baseline_mean'], unit)} | {_number(r['scenario_mean'], unit)} | {diff} |"
+        )
     return "\n".join(lines)
 
 
@@ -132,7 +137,8 @@ def validation_table(folder: Path = EXAMPLE) -> str:
         lines.append(
             f"| {r['target']} | {r['published']} | {r['source']} | {_number(r['range_low'], unit)} to "
             f"{_number(r['range_high'], unit)} | {_number(r['model_mean'], unit)} ({_number(r['model_ci_low'], unit)}"
-            f" to {_number(r['model_ci_high'], unit)}) | {within} |")
+            f" to {_number(r['model_ci_high'], unit)}) | {within} |"
+        )
     return "\n".join(lines)
 
 
@@ -150,8 +156,10 @@ def attribution_table(folder: Path = EXAMPLE) -> str:
     for _, r in table.iterrows():
         name = "Total" if r["step"] == "total" else change_label(r["step"])
         paper = "" if pd.isna(r.get("paper_estimate")) else r["paper_estimate"]
-        lines.append(f"| {name} | {gbp(r['saving_mean_gbp'])} ({gbp(r['saving_ci_low_gbp'])} to "
-                     f"{gbp(r['saving_ci_high_gbp'])}) | {r['utc_attendances_per_day_diff']:+.1f} | {paper} |")
+        lines.append(
+            f"| {name} | {gbp(r['saving_mean_gbp'])} ({gbp(r['saving_ci_low_gbp'])} to "
+            f"{gbp(r['saving_ci_high_gbp'])}) | {r['utc_attendances_per_day_diff']:+.1f} | {paper} |"
+        )
     return "\n".join(lines)
 
 
@@ -165,14 +173,18 @@ def uncertainty_summary(folder: Path = EXAMPLE) -> str:
 
     draws = int(table[table["measure"] == "points"].iloc[0]["value"])
     share = table[table["measure"] == "share_saving_above_zero"].iloc[0]["value"]
-    lines = [f"- draws: {draws};",
-             f"- median saving {money('saving_p50_gbp')};",
-             f"- 95% of draws between {money('saving_p2.5_gbp')} and {money('saving_p97.5_gbp')};",
-             f"- share of draws that save money: {share:.0%};",
-             "- rank correlation of each input with the saving:"]
+    lines = [
+        f"- draws: {draws};",
+        f"- median saving {money('saving_p50_gbp')};",
+        f"- 95% of draws between {money('saving_p2.5_gbp')} and {money('saving_p97.5_gbp')};",
+        f"- share of draws that save money: {share:.0%};",
+        "- rank correlation of each input with the saving:",
+    ]
     rho = table[table["measure"] == "spearman_rho_with_saving"].sort_values("value", key=np.abs, ascending=False)
-    lines += [f"    - `{r['parameter']}` {r['value']:+.2f} ({r['ci_low']:+.2f} to {r['ci_high']:+.2f})"
-              for _, r in rho.iterrows()]
+    lines += [
+        f"    - `{r['parameter']}` {r['value']:+.2f} ({r['ci_low']:+.2f} to {r['ci_high']:+.2f})"
+        for _, r in rho.iterrows()
+    ]
     return "\n".join(lines)
 
 
@@ -199,8 +211,10 @@ def business_case_summary(folder: Path = EXAMPLE) -> str:
     note, table = _sheet(folder, "Summary")
     lines = ["| figure | unit | mean (95% interval) |", "|---|---|---|"]
     for _, r in table.iterrows():
-        lines.append(f"| {r['Label']} | {r['Unit']} | "
-                     f"{_with_interval(r['Mean'], r['95% CI low'], r['95% CI high'], str(r['Unit']))} |")
+        lines.append(
+            f"| {r['Label']} | {r['Unit']} | "
+            f"{_with_interval(r['Mean'], r['95% CI low'], r['95% CI high'], str(r['Unit']))} |"
+        )
     return "\n".join(lines) + f"\n\n{note}"
 
 
@@ -209,8 +223,10 @@ def business_case_economics(folder: Path = EXAMPLE) -> str:
     note, table = _sheet(folder, "Economic summary")
     lines = ["| item | kind | GBP (95% interval) |", "|---|---|---|"]
     for _, r in table.iterrows():
-        lines.append(f"| {r['Label']} | {r['Kind']} | "
-                     f"{_with_interval(r['GBP'], r['95% CI low, GBP'], r['95% CI high, GBP'], 'GBP')} |")
+        lines.append(
+            f"| {r['Label']} | {r['Kind']} | "
+            f"{_with_interval(r['GBP'], r['95% CI low, GBP'], r['95% CI high, GBP'], 'GBP')} |"
+        )
     return "\n".join(lines) + f"\n\n{note}"
 
 
@@ -245,8 +261,9 @@ def validation_figure(table: pd.DataFrame) -> Figure:
     low, high = table["range_low"].astype(float), table["range_high"].astype(float)
     span = (high - low).replace(0, np.nan)
     mean = (table["model_mean"] - low) / span
-    err = np.vstack([(table["model_mean"] - table["model_ci_low"]) / span,
-                     (table["model_ci_high"] - table["model_mean"]) / span])
+    err = np.vstack(
+        [(table["model_mean"] - table["model_ci_low"]) / span, (table["model_ci_high"] - table["model_mean"]) / span]
+    )
     fig = Figure(figsize=(10, 0.62 * len(table) + 1.6))
     ax = fig.add_subplot()
     y = np.arange(len(table))[::-1]
@@ -273,17 +290,18 @@ def _png(fig: Figure) -> bytes:
 def _varied(sweep: pd.DataFrame) -> list[str]:
     """The varied inputs of a sweep table: the columns between ``point`` and the saving."""
     columns = list(sweep.columns)
-    return columns[columns.index("point") + 1: columns.index("saving_mean_gbp")]
+    return columns[columns.index("point") + 1 : columns.index("saving_mean_gbp")]
 
 
 FIGURES: dict[str, Callable[[Path], Figure]] = {
-    "cost_change_by_route.png": lambda folder: cost_change_by_route_figure(
-        _read(folder, "comparison.csv"), *COMPARED),
+    "cost_change_by_route.png": lambda folder: cost_change_by_route_figure(_read(folder, "comparison.csv"), *COMPARED),
     "attribution.png": lambda folder: attribution_figure(_read(folder, "attribution.csv")),
     "validation.png": lambda folder: validation_figure(_read(folder, "validation.csv")),
     "input_uncertainty_sweep.png": lambda folder: sample_figure(
-        _read(folder, "input_uncertainty_sweep.csv"), _varied(_read(folder, "input_uncertainty_sweep.csv")),
-        "input_uncertainty"),
+        _read(folder, "input_uncertainty_sweep.csv"),
+        _varied(_read(folder, "input_uncertainty_sweep.csv")),
+        "input_uncertainty",
+    ),
 }
 """Every figure of the site, by file name, drawn from the result files in a folder."""
 

@@ -35,14 +35,26 @@ def header_in_words(column: str) -> str:
     for code, words in WORDS:
         text = text.replace(code, words)
     text = text.replace("_", " ").strip()
-    words = [ACRONYMS.get(word.rstrip(","), word.rstrip(",")) + ("," if word.endswith(",") else "")
-             for word in text.split(" ")]
+    words = [
+        ACRONYMS.get(word.rstrip(","), word.rstrip(",")) + ("," if word.endswith(",") else "")
+        for word in text.split(" ")
+    ]
     text = " ".join(words)
     return text[:1].upper() + text[1:]
 
 
-ACRONYMS = {"gbp": "GBP", "kpi": "KPI", "npv": "NPV", "utc": "UTC", "ia": "IA", "ed": "ED", "sda": "SDA",
-            "gp": "GP", "pcn": "PCN", "nhs111": "NHS 111"}
+ACRONYMS = {
+    "gbp": "GBP",
+    "kpi": "KPI",
+    "npv": "NPV",
+    "utc": "UTC",
+    "ia": "IA",
+    "ed": "ED",
+    "sda": "SDA",
+    "gp": "GP",
+    "pcn": "PCN",
+    "nhs111": "NHS 111",
+}
 """Words a header spells in capitals."""
 
 
@@ -105,8 +117,10 @@ def add_sheet(book: Workbook, title: str, table: pd.DataFrame, note: str | Seque
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     units = table["unit"].astype(str).tolist() if "unit" in table.columns else [""] * len(table)
-    pence = {c: bool(len(table)) and pd.api.types.is_numeric_dtype(table[c]) and table[c].abs().max() < 1000
-             for c in table.columns}
+    pence = {
+        c: bool(len(table)) and pd.api.types.is_numeric_dtype(table[c]) and table[c].abs().max() < 1000
+        for c in table.columns
+    }
     for i, (row, unit) in enumerate(zip(table.itertuples(index=False), units), start=start + 1):
         for j, (column, value) in enumerate(zip(table.columns, row), start=1):
             cell = sheet.cell(row=i, column=j, value=_cell_value(value, str(column)))
@@ -116,8 +130,12 @@ def add_sheet(book: Workbook, title: str, table: pd.DataFrame, note: str | Seque
     hidden = [j for j in range(len(columns) - 1) if columns[j] in ID_COLUMNS and columns[j + 1] in WORDS_COLUMNS]
     sheet.freeze_panes = sheet.cell(row=start + 1, column=3 if 0 in hidden else 2)
     for j, column in enumerate(table.columns, start=1):
-        longest = max([len(header_in_words(str(column))) // 2 + 2,
-                       *(len(f"{v:,.2f}" if isinstance(v, float) else str(v)) for v in table[column].head(200))])
+        longest = max(
+            [
+                len(header_in_words(str(column))) // 2 + 2,
+                *(len(f"{v:,.2f}" if isinstance(v, float) else str(v)) for v in table[column].head(200)),
+            ]
+        )
         sheet.column_dimensions[get_column_letter(j)].width = min(max(10, longest + 2), 70)
     for j in hidden:  # the id a program reads stays in the sheet (and the CSV); the reader sees its words
         sheet.column_dimensions[get_column_letter(j + 1)].hidden = True
@@ -157,8 +175,13 @@ def _quoted(sheet: str) -> str:
     return "'" + sheet.replace("'", "''") + "'"
 
 
-def add_live_sheets(book: Workbook, lines: pd.DataFrame, inputs: list[tuple[str, str, float, str]],
-                    years: int, financial: tuple | None = None) -> dict[str, str]:
+def add_live_sheets(
+    book: Workbook,
+    lines: pd.DataFrame,
+    inputs: list[tuple[str, str, float, str]],
+    years: int,
+    financial: tuple | None = None,
+) -> dict[str, str]:
     """The Assumptions-as-numbers sheet and the savings and economic sheets that compute from it by formulas.
 
     Parameters
@@ -196,9 +219,13 @@ def add_live_sheets(book: Workbook, lines: pd.DataFrame, inputs: list[tuple[str,
         (scenario numbered from 0 in the given order) and ``cumulative_<scenario>_<year>``.
     """
     sheet = book.create_sheet("Inputs")
-    sheet.cell(row=1, column=1, value="Every number the live sheets compute from. Change a shaded cell and the "
-                                      "Live savings, Live economic case and Live financial case sheets "
-                                      "follow.").font = Font(italic=True)
+    sheet.cell(
+        row=1,
+        column=1,
+        value="Every number the live sheets compute from. Change a shaded cell and the "
+        "Live savings, Live economic case and Live financial case sheets "
+        "follow.",
+    ).font = Font(italic=True)
     for j, head in enumerate(("Key", "Input", "Value", "Unit"), start=1):
         cell = sheet.cell(row=2, column=j, value=head)
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
@@ -208,9 +235,17 @@ def add_live_sheets(book: Workbook, lines: pd.DataFrame, inputs: list[tuple[str,
         sheet.cell(row=i, column=2, value=label)
         cell = sheet.cell(row=i, column=3, value=float(value))
         cell.fill = INPUT_FILL
-        cell.number_format = ("0.0%" if unit == "share" else "0" if unit == "year" else GBP_PENCE_FORMAT
-                              if unit.startswith("GBP") and abs(value) < 1000 else GBP_FORMAT
-                              if unit.startswith("GBP") else "#,##0.00")
+        cell.number_format = (
+            "0.0%"
+            if unit == "share"
+            else "0"
+            if unit == "year"
+            else GBP_PENCE_FORMAT
+            if unit.startswith("GBP") and abs(value) < 1000
+            else GBP_FORMAT
+            if unit.startswith("GBP")
+            else "#,##0.00"
+        )
         sheet.cell(row=i, column=4, value=unit)
         where[key] = f"Inputs!$C${i}"
     sheet.freeze_panes = "A3"
@@ -219,11 +254,23 @@ def add_live_sheets(book: Workbook, lines: pd.DataFrame, inputs: list[tuple[str,
 
     live = book.create_sheet("Live savings")
     title = _quoted("Live savings")
-    live.cell(row=1, column=1, value="Each line's saving a year, computed by formula from the simulated volumes "
-                                    "(patients a day) and the Inputs sheet. A saving is positive.").font = Font(italic=True)
-    heads = ("Line", "Basis", "Current, a day", "Redesign, a day", "Gross saving, GBP", "Net saving, GBP",
-             "Cash-releasing saving as contracts stand, GBP", "Cash-releasing saving once block contracts are reset, GBP",
-             "GP hours freed a week")
+    live.cell(
+        row=1,
+        column=1,
+        value="Each line's saving a year, computed by formula from the simulated volumes "
+        "(patients a day) and the Inputs sheet. A saving is positive.",
+    ).font = Font(italic=True)
+    heads = (
+        "Line",
+        "Basis",
+        "Current, a day",
+        "Redesign, a day",
+        "Gross saving, GBP",
+        "Net saving, GBP",
+        "Cash-releasing saving as contracts stand, GBP",
+        "Cash-releasing saving once block contracts are reset, GBP",
+        "GP hours freed a week",
+    )
     for j, head in enumerate(heads, start=1):
         cell = live.cell(row=2, column=j, value=head)
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
@@ -268,12 +315,21 @@ def add_live_sheets(book: Workbook, lines: pd.DataFrame, inputs: list[tuple[str,
         cell.number_format = GBP_FORMAT if j < 9 else "#,##0.0"
         cell.font = Font(bold=True)
     note = total + 2
-    live.cell(row=note, column=1, value="A block contract (the UTC) is paid as today until it is reset to the new "
-                                       "activity: column H is a steady year after that. When the "
-                                       "reset happens is an input of the Live financial case (the reset's year and "
-                                       "share of it on the Inputs sheet).").font = Font(italic=True)
-    out.update(gross_total=f"{title}!E{total}", net_total=f"{title}!F{total}", cash_total=f"{title}!G{total}",
-               cash_after_reset_total=f"{title}!H{total}", gp_hours_total=f"{title}!I{total}")
+    live.cell(
+        row=note,
+        column=1,
+        value="A block contract (the UTC) is paid as today until it is reset to the new "
+        "activity: column H is a steady year after that. When the "
+        "reset happens is an input of the Live financial case (the reset's year and "
+        "share of it on the Inputs sheet).",
+    ).font = Font(italic=True)
+    out.update(
+        gross_total=f"{title}!E{total}",
+        net_total=f"{title}!F{total}",
+        cash_total=f"{title}!G{total}",
+        cash_after_reset_total=f"{title}!H{total}",
+        gp_hours_total=f"{title}!I{total}",
+    )
     commissioned = [first + k for k, b in enumerate(lines["basis"]) if b == "commissioned"]
     live.freeze_panes = "C3"
     for col, width in zip("ABCDEFGHI", (48, 14, 12, 12, 18, 18, 18, 18, 14)):
@@ -281,27 +337,44 @@ def add_live_sheets(book: Workbook, lines: pd.DataFrame, inputs: list[tuple[str,
 
     econ = book.create_sheet("Live economic case")
     etitle = _quoted("Live economic case")
-    econ.cell(row=1, column=1, value="Green Book economic case in real terms, computed by formula from Live "
-                                    "savings and the Inputs sheet.").font = Font(italic=True)
+    econ.cell(
+        row=1,
+        column=1,
+        value="Green Book economic case in real terms, computed by formula from Live savings and the Inputs sheet.",
+    ).font = Font(italic=True)
     net_commissioned = "+".join(f"{title}!F{r}" for r in commissioned) or "0"
     items = [
-        ("Activity avoided at unit cost a year, before optimism bias",
-         f"={title}!F{total}-({net_commissioned})-{title}!F{services}"),
+        (
+            "Activity avoided at unit cost a year, before optimism bias",
+            f"={title}!F{total}-({net_commissioned})-{title}!F{services}",
+        ),
         ("Benefits after optimism bias", f"=B3*(1-{where['ob_benefits_pct']}/100)"),
-        ("New SDA slots and new services a year, before optimism bias",
-         f"=-(({net_commissioned})+{title}!F{services})"),
+        (
+            "New SDA slots and new services a year, before optimism bias",
+            f"=-(({net_commissioned})+{title}!F{services})",
+        ),
         ("Costs after optimism bias", f"=B5*(1+{where['ob_costs_pct']}/100)"),
         ("GP time freed a year (non-cash)", f"={title}!I{total}*52*{where['gp_hour_value_gbp']}"),
         ("Waiting time saved a year (non-cash)", f"={where['waiting_hours_saved']}*{where['patient_hour_value_gbp']}"),
-        ("Set-up costs in year 0 after optimism bias",
-         f"=({where['one_off_costs_gbp']}+{where['transition_costs_gbp']})*(1+{where['ob_costs_pct']}/100)"),
+        (
+            "Set-up costs in year 0 after optimism bias",
+            f"=({where['one_off_costs_gbp']}+{where['transition_costs_gbp']})*(1+{where['ob_costs_pct']}/100)",
+        ),
     ]
     for i, (label, formula) in enumerate(items, start=3):
         econ.cell(row=i, column=1, value=label)
         econ.cell(row=i, column=2, value=formula).number_format = GBP_FORMAT
     head_row = 3 + len(items) + 1
-    heads = ("Year", "Ramp-up", "Discount factor", "Benefits, GBP", "Costs, GBP", "Non-cash benefits, GBP",
-             "Present value, GBP", "Present value without non-cash benefits, GBP")
+    heads = (
+        "Year",
+        "Ramp-up",
+        "Discount factor",
+        "Benefits, GBP",
+        "Costs, GBP",
+        "Non-cash benefits, GBP",
+        "Present value, GBP",
+        "Present value without non-cash benefits, GBP",
+    )
     for j, head in enumerate(heads, start=1):
         cell = econ.cell(row=head_row, column=j, value=head)
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
@@ -336,9 +409,15 @@ def _share_from(where: dict[str, str], year_key: str, share_key: str, starts: st
     return f"IF({starts}>{where[year_key]},1,IF({starts}={where[year_key]},{where[share_key]},0))"
 
 
-def add_live_financial_sheet(book: Workbook, lines: pd.DataFrame, rows: dict[str, int], services: int,
-                             where: dict[str, str], years: int,
-                             scenarios: list[tuple[str, dict[str, list[str]]]]) -> dict[str, str]:
+def add_live_financial_sheet(
+    book: Workbook,
+    lines: pd.DataFrame,
+    rows: dict[str, int],
+    services: int,
+    where: dict[str, str],
+    years: int,
+    scenarios: list[tuple[str, dict[str, list[str]]]],
+) -> dict[str, str]:
     """The financial case (nominal cash by financial year, per scenario) by formulas from the live sheets.
 
     Each money line's annual cash at today's prices comes from *Live savings* (a tariff line's
@@ -351,15 +430,29 @@ def add_live_financial_sheet(book: Workbook, lines: pd.DataFrame, rows: dict[str
     """
     sheet = book.create_sheet("Live financial case")
     title, savings = _quoted("Live financial case"), _quoted("Live savings")
-    sheet.cell(row=1, column=1, value="Nominal cash by financial year, not discounted, computed by formula from Live "
-                                      "savings and the Inputs sheet (ramp-up, cost inflation, one-off and transition "
-                                      "costs, the UTC block reset's year). Positive = cash released; negative = new "
-                                      "spend.").font = Font(italic=True)
+    sheet.cell(
+        row=1,
+        column=1,
+        value="Nominal cash by financial year, not discounted, computed by formula from Live "
+        "savings and the Inputs sheet (ramp-up, cost inflation, one-off and transition "
+        "costs, the UTC block reset's year). Positive = cash released; negative = new "
+        "spend.",
+    ).font = Font(italic=True)
     basis = dict(zip(lines["line"], lines["basis"], strict=True))
     label = dict(zip(lines["line"], lines["label"], strict=True))
     money = [n for group in ("tariff", "block", "commissioned") for n in lines["line"] if basis[n] == group]
-    heads = ["Scenario", "Year", "Year starts in", "Ramp-up", "Price index", *(f"{label[n]}, GBP" for n in money),
-             "New services, GBP", "Set-up, GBP", "Cash, GBP", "Cumulative cash, GBP"]
+    heads = [
+        "Scenario",
+        "Year",
+        "Year starts in",
+        "Ramp-up",
+        "Price index",
+        *(f"{label[n]}, GBP" for n in money),
+        "New services, GBP",
+        "Set-up, GBP",
+        "Cash, GBP",
+        "Cumulative cash, GBP",
+    ]
     for j, head in enumerate(heads, start=1):
         cell = sheet.cell(row=2, column=j, value=head)
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
@@ -386,8 +479,11 @@ def add_live_financial_sheet(book: Workbook, lines: pd.DataFrame, rows: dict[str
                 elif basis[name] == "commissioned":  # slots are paid in full from go-live, used or not
                     formula = f"={savings}!G{source}*E{r}"
                 elif basis[name] == "tariff":
-                    share = (_share_from(where, f"cash_from_year_{name}", f"cash_from_share_{name}", f"C{r}")
-                             if f"cash_from_year_{name}" in where else "1")
+                    share = (
+                        _share_from(where, f"cash_from_year_{name}", f"cash_from_share_{name}", f"C{r}")
+                        if f"cash_from_year_{name}" in where
+                        else "1"
+                    )
                     formula = f"={savings}!G{source}*{share}*D{r}*E{r}"
                 else:  # block: the gross saving once the contract is reset to the new activity
                     events = resets.get(name, [])

@@ -28,15 +28,23 @@ def test_a_reload_keeps_the_inputs_set():
     at.toggle(key="redesign|x5_utc_stops_redirecting").set_value(False)  # on in the redesign
     at.text_input(key="redesign|growth").set_value("1.10")
     at.text_input(key="redesign|seed").set_value("oops").run()
-    assert at.query_params == {"pathway": "redesign", "redirection_x8.rate": "60", "x5_utc_stops_redirecting": "0",
-                               "growth": "1.10", "reps": "2", "days": "10", "seed": "oops"}
+    assert at.query_params == {
+        "pathway": "redesign",
+        "redirection_x8.rate": "60",
+        "x5_utc_stops_redirecting": "0",
+        "growth": "1.10",
+        "reps": "2",
+        "days": "10",
+        "seed": "oops",
+    }
     again = _reload(at)
     assert again.radio(key="pathway").value == "redesign"
     assert again.slider(key="redesign|redirection_x8|rate").value == 60.0
     assert again.toggle(key="redesign|x5_utc_stops_redirecting").value is False
     assert again.text_input(key="redesign|growth").value == "1.10"
     assert [e.value for e in again.sidebar.error] == [  # a wrong number comes back wrong, and Run stays refused
-        "Seed = oops: not a number; give a whole number from 0 to 9,223,372,036,854,775,808"]
+        "Seed = oops: not a number; give a whole number from 0 to 9,223,372,036,854,775,808"
+    ]
     assert again.button(key="run").disabled
     assert again.query_params == at.query_params
 

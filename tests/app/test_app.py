@@ -64,8 +64,10 @@ def test_finished_replications_are_reused_across_sessions():
 @pytest.mark.parametrize(
     "content, expected",
     [
-        (b"extends: current.yaml\npatients:\n  accepts_redirection: 1.5\n",
-         "patients.accepts_redirection = 1.5: Input should be less than or equal to 1"),
+        (
+            b"extends: current.yaml\npatients:\n  accepts_redirection: 1.5\n",
+            "patients.accepts_redirection = 1.5: Input should be less than or equal to 1",
+        ),
         (b"extends: current.yaml\nname: [unclosed\n", "invalid YAML"),
         (b"extends: current.yaml\nutc:\n  doctors: 3\n", "utc.doctors: unknown field"),
     ],
@@ -85,8 +87,7 @@ def test_bad_upload_shows_one_message(content, expected):
 def test_inconsistent_inputs_show_one_message():
     at = small_app(days=5)  # fewer days than the 7-day warm-up
     assert not at.exception
-    assert [e.value for e in at.error] == [
-        "inputs: run.warmup_days (7) must be less than run.days (5)"]
+    assert [e.value for e in at.error] == ["inputs: run.warmup_days (7) must be less than run.days (5)"]
 
 
 def test_good_upload_runs_like_the_shipped_file(tmp_path):
@@ -105,8 +106,9 @@ def _slots_with(at, provider_words: str, day: str, value: int) -> pd.DataFrame:
     from sim.app.editors import slots_table
     from sim.app.scenario import choices_from_config
 
-    cfg = load_config(ROOT / "configs" / ("redesign.yaml" if at.radio(key="pathway").value == "redesign"
-                                           else "current.yaml"))
+    cfg = load_config(
+        ROOT / "configs" / ("redesign.yaml" if at.radio(key="pathway").value == "redesign" else "current.yaml")
+    )
     table = slots_table(choices_from_config(cfg).slots)
     row = next(i for i in table.index if i.startswith(provider_words))
     table.loc[row, day] = value
@@ -196,7 +198,8 @@ def test_savings_by_change_runs_the_steps():
     at.toggle(key="current|x8_ia_nurse_redirects").set_value(True).run()
     run(at)
     assert not at.get("vega_lite_chart") or not any(
-        "Saving change by change" in c.proto.spec for c in at.get("vega_lite_chart"))
+        "Saving change by change" in c.proto.spec for c in at.get("vega_lite_chart")
+    )
     at.button(key="attribute").click().run()  # runs the middle step, X5 alone
     assert problems(at) == []
     chart = at.get("vega_lite_chart")
@@ -222,8 +225,9 @@ def test_business_case_workbook_is_built_on_request(downloads):
     assert "scenario redesign as set in the web app" in provenance
     sheet = book["Savings by change"]
     header = [c.value for c in sheet[2]]
-    steps = {row[header.index("Step")]: row[header.index("Label")]
-             for row in sheet.iter_rows(min_row=3, values_only=True)}
+    steps = {
+        row[header.index("Step")]: row[header.index("Label")] for row in sheet.iter_rows(min_row=3, values_only=True)
+    }
     # the workbook names each change X1-X8 as the app's switches do
     toggles = {t.key.split("|", 1)[1]: t.label for t in at.toggle if t.key.startswith("redesign|x")}
     assert len(toggles) == 8
@@ -234,8 +238,9 @@ def test_business_case_workbook_is_built_on_request(downloads):
     at.run()  # kept for the session: offered again without building
     assert "dl_workbook" in downloads and not any(b.key == "build_workbook" for b in at.button)
     # and says what quick mode trades away
-    assert any(c.value.startswith("Built in this session") and "switching values rest on as few" in c.value
-               for c in at.caption)
+    assert any(
+        c.value.startswith("Built in this session") and "switching values rest on as few" in c.value for c in at.caption
+    )
 
 
 def test_the_workbook_progress_counts_every_planned_replication():
@@ -247,8 +252,11 @@ def test_the_workbook_progress_counts_every_planned_replication():
     base = apply_overrides(load_config(ROOT / "configs" / "current.yaml"), replications=2, days=2, warmup_days=1)
     scen = load_config(ROOT / "configs" / "redesign.yaml").model_copy(update={"run": base.run})
     case, rec = shipped_inputs()
-    case = case.model_copy(update={"switching": case.switching.model_copy(update={
-        "inputs": dict(list(case.switching.inputs.items())[:1])})})
+    case = case.model_copy(
+        update={
+            "switching": case.switching.model_copy(update={"inputs": dict(list(case.switching.inputs.items())[:1])})
+        }
+    )
     plan = plan_business_case(base, scen, case)
     done = []
     data = build_workbook(base, scen, case, rec, CountingExecutor(lambda: done.append(1)))
@@ -271,7 +279,8 @@ def test_a_broken_scenario_shows_a_warning_not_a_saving():
     at = small_app()
     # one UTC clinician fewer in every hour: the UTC queue grows without bound
     at.session_state["current|rota|utc_clinician|base"] = _rota_with(
-        at, "utc_clinician", lambda t: t.__isub__(1).clip(lower=0, inplace=True))
+        at, "utc_clinician", lambda t: t.__isub__(1).clip(lower=0, inplace=True)
+    )
     run(at, "One clinician fewer")
     assert not at.exception
     assert len(at.error) == 1 and "No saving is shown" in at.error[0].value
@@ -342,7 +351,8 @@ def test_an_empty_redirection_window_is_refused_in_one_line():
     at = small_app()
     at.slider(key="current|redirection_current|window").set_value((20.0, 20.0)).run()
     assert [e.value for e in at.error] == [
-        "redirection window 20:00-20:00: no hours in it; the window must end after it starts"]
+        "redirection window 20:00-20:00: no hours in it; the window must end after it starts"
+    ]
     assert at.button(key="run").disabled  # nothing to run until it is fixed
 
 
@@ -354,7 +364,8 @@ def test_a_sweep_withholds_the_saving_where_the_scenario_breaks():
     assert not at.exception
     assert [e.value for e in at.error if "Not a steady state" in e.value] == [
         "Not a steady state at UTC clinicians added to every hour = -1: queues grow or the 4-hour share collapses "
-        "there, so no saving is shown at those values (run one alone to see why)."]
+        "there, so no saving is shown at those values (run one alone to see why)."
+    ]
 
 
 def test_sweep_bands_stay_within_their_limits(downloads):

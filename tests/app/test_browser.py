@@ -39,8 +39,10 @@ def _free_port() -> int:
 
 def _browser_or_fail():
     if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-        pytest.fail(f"BROWSER MISSING: no chromium at {CHROMIUM}; the end-to-end web app test cannot run. "
-                    "Install it with: apt-get install -y chromium (.ci/run does this).")
+        pytest.fail(
+            f"BROWSER MISSING: no chromium at {CHROMIUM}; the end-to-end web app test cannot run. "
+            "Install it with: apt-get install -y chromium (.ci/run does this)."
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -55,8 +57,14 @@ def app_url(tmp_path_factory):
     port = _free_port()
     env = dict(os.environ, STREAMLIT_SERVER_HEADLESS="true")
     log = open(tmp_path / "server.log", "wb")
-    server = subprocess.Popen([sys.executable, "run_sim.py", "app", "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = subprocess.Popen(
+        [sys.executable, "run_sim.py", "app", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://localhost:{port}"
     try:
         deadline = time.monotonic() + START_TIMEOUT
@@ -164,8 +172,13 @@ def _in_view(page, locator) -> bool:
     """Whether the element lies inside the window as it stands (no scrolling)."""
     box = locator.bounding_box()
     size = page.viewport_size
-    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= size["height"] and box["x"] >= 0 \
+    return (
+        box is not None
+        and box["y"] >= 0
+        and box["y"] + box["height"] <= size["height"]
+        and box["x"] >= 0
         and box["x"] + box["width"] <= size["width"]
+    )
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
@@ -265,7 +278,9 @@ def test_a_leads_three_tasks_in_a_real_browser(app_url, viewport):
             page.get_by_role("button", name="Show the distribution of waits").click()
             summary = page.locator(f"table.{CSS_CLASS}").filter(has_text="median ")
             summary.wait_for()
-            expect(page.get_by_role("button", name="Show the distribution of waits")).to_have_count(0, timeout=STEP_TIMEOUT)
+            expect(page.get_by_role("button", name="Show the distribution of waits")).to_have_count(
+                0, timeout=STEP_TIMEOUT
+            )
             page.wait_for_timeout(2500)  # let the chart draw
             summary.scroll_into_view_if_needed()
             page.mouse.wheel(0, -450)  # the chart above its table

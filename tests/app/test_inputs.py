@@ -49,7 +49,7 @@ from .helpers import ROOT, run, small_app
         (RunConfig, "replications", 1.0, 10000.0, True),
         (RunConfig, "seed", 0.0, float(2**63 - 1), True),
         (SlotDiary, "slots_per_day", 0.0, float(MAX_SLOTS_PER_DAY), True),  # each item of a weekly list
-        (IaNurse, "nurses", 0.0, float(MAX_STAFF), True),                    # inside a rota's union of shapes
+        (IaNurse, "nurses", 0.0, float(MAX_STAFF), True),  # inside a rota's union of shapes
     ],
 )
 def test_bounds_are_read_from_the_schema(model, field, low, high, whole):
@@ -72,8 +72,15 @@ def test_bounds_agree_with_validation(current_cfg):
 def test_inputs_set_the_scenario_and_shared_facts_set_both(current_cfg, redesign_cfg):
     choices = choices_from_config(redesign_cfg)
     assert choices.redirection_rate == redesign_cfg.ia_nurse.redirection_x8.probability
-    choices = replace(choices, redirection_rate=0.3, sda_eligible=0.7, growth=1.1, utc_clinicians_added=1,
-                      slots={**choices.slots, "gpcg_sda": [10] * 7}, window=(9.0, 17.5))
+    choices = replace(
+        choices,
+        redirection_rate=0.3,
+        sda_eligible=0.7,
+        growth=1.1,
+        utc_clinicians_added=1,
+        slots={**choices.slots, "gpcg_sda": [10] * 7},
+        window=(9.0, 17.5),
+    )
     baseline, scenario = build_configs(redesign_cfg, current_cfg, choices)
     policy = scenario.ia_nurse.redirection_x8
     assert (policy.probability, policy.start_hour, policy.end_hour) == (0.3, 9.0, 17.5)
@@ -115,8 +122,9 @@ def test_quick_mode_runs_less(current_cfg):
 
 
 def test_config_key_ignores_names_and_replication_count(current_cfg):
-    renamed = current_cfg.model_copy(update={"name": "other", "description": "x",
-                                             "run": current_cfg.run.model_copy(update={"replications": 3})})
+    renamed = current_cfg.model_copy(
+        update={"name": "other", "description": "x", "run": current_cfg.run.model_copy(update={"replications": 3})}
+    )
     assert config_key(renamed) == config_key(current_cfg)
     seeded = current_cfg.model_copy(update={"run": current_cfg.run.model_copy(update={"seed": 1})})
     assert config_key(seeded) != config_key(current_cfg)
@@ -142,7 +150,8 @@ def _module_level_mutables(path: Path) -> list[str]:
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             value = node.value
             mutable = isinstance(value, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)) or (
-                isinstance(value, ast.Call) and getattr(value.func, "id", "") in ("list", "dict", "set"))
+                isinstance(value, ast.Call) and getattr(value.func, "id", "") in ("list", "dict", "set")
+            )
             if mutable:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 found += [f"{path.name}:{ast.unparse(t)}" for t in targets]
@@ -177,7 +186,8 @@ def test_a_wrong_number_is_shown_beside_its_box_and_refuses_run():
     assert beside == [
         f"Demand growth (x) = {growth.high + 1:g}: give a number from {growth.low:g} to {growth.high:g}",
         "Replications = 10,001: give a whole number from 1 to 10,000",
-        f"Seed = forty: not a number; give a whole number from 0 to {int(bounds(RunConfig, 'seed').high):,}"]
+        f"Seed = forty: not a number; give a whole number from 0 to {int(bounds(RunConfig, 'seed').high):,}",
+    ]
     assert at.button(key="run").disabled  # Run refuses
     assert at.text_input(key="current|reps").value == "10,001"  # what was typed stays, never clamped
     assert any("Run is refused until these inputs are fixed" in e.value for e in at.main.error)
@@ -188,14 +198,22 @@ def test_a_wrong_number_is_shown_beside_its_box_and_refuses_run():
     run(at)
     shown = next(iter(at.session_state["scenarios"].values()))
     assert (shown.baseline.run.replications, shown.baseline.run.seed, shown.scenario.demand.walk_in.growth) == (
-        3, 7, 1.1)
+        3,
+        7,
+        1.1,
+    )
 
 
 def test_a_typed_number_is_read_with_its_bounds():
     reps = bounds(RunConfig, "replications")
     assert read_number(" 10,000 ", "Replications", reps) == 10_000
-    for typed, why in (("0", "give a whole number from 1 to 10,000"), ("2.5", "give a whole number"),
-                       ("", "not a number"), ("nan", "not a number"), ("1e400", "not a number")):
+    for typed, why in (
+        ("0", "give a whole number from 1 to 10,000"),
+        ("2.5", "give a whole number"),
+        ("", "not a number"),
+        ("nan", "not a number"),
+        ("1e400", "not a number"),
+    ):
         with pytest.raises(ConfigError, match=f"^Replications = {re.escape(typed.strip() or '(empty)')}: {why}"):
             read_number(typed, "Replications", reps)
     minutes = bounds(Lognormal, "mean")
@@ -211,15 +229,20 @@ def test_slot_and_rota_tables_are_validated_like_the_config(current_cfg):
     slots = slots_table(choices_from_config(current_cfg).slots)
     assert table_slots(slots) == choices_from_config(current_cfg).slots  # round trip
     slots.iloc[0, 6] = MAX_SLOTS_PER_DAY + 1
-    with pytest.raises(ConfigError, match=r"^GP Care Group SDA service \(front-door redirections\): SDA slots a day "
-                                          r"on Sun = \d+: give a whole"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^GP Care Group SDA service \(front-door redirections\): SDA slots a day "
+        r"on Sun = \d+: give a whole",
+    ):
         table_slots(slots)
     rota = rota_table(current_cfg.utc.clinicians)
     assert table_rota(rota, "clinicians", Utc) == [list(map(int, row)) for row in rota.to_numpy().T]
     evening = add_to_block(rota, ["Sat", "Sun"], 18, 22, 1)
     assert (evening - rota).to_numpy().sum() == 8 and evening.loc["21:00", "Sun"] == rota.loc["21:00", "Sun"] + 1
-    assert evening.loc["22:00", "Sun"] == rota.loc["22:00", "Sun"] and evening.loc["18:00", "Fri"] == rota.loc[
-        "18:00", "Fri"]
+    assert (
+        evening.loc["22:00", "Sun"] == rota.loc["22:00", "Sun"]
+        and evening.loc["18:00", "Fri"] == rota.loc["18:00", "Fri"]
+    )
     rota.loc["18:00", "Mon"] = -1
     with pytest.raises(ConfigError, match=r"^clinicians on Mon at 18:00 = -1: give a whole number from 0"):
         table_rota(rota, "clinicians", Utc)
@@ -232,8 +255,13 @@ def test_route_flows_sum_the_routes_through_each_arrow():
 
     from sim.app.charts import route_flows
 
-    table = pd.DataFrame({"kpi": ["volume_per_day_walk_in:ia>utc", "volume_per_day_walk_in:ia>ed", "utc_wait_mean_min"],
-                          "baseline_mean": [100.0, 20.0, 60.0], "scenario_mean": [80.0, 20.0, 50.0]})
+    table = pd.DataFrame(
+        {
+            "kpi": ["volume_per_day_walk_in:ia>utc", "volume_per_day_walk_in:ia>ed", "utc_wait_mean_min"],
+            "baseline_mean": [100.0, 20.0, 60.0],
+            "scenario_mean": [80.0, 20.0, 50.0],
+        }
+    )
     flows = route_flows(table).set_index(["source", "target"])
     assert flows.loc[("Walk-in", "IA nurse streaming"), "baseline"] == 120.0  # both routes pass the IA nurse
     assert flows.loc[("IA nurse streaming", "UTC attendances"), "change"] == -20.0

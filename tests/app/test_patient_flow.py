@@ -15,8 +15,9 @@ from .helpers import problems, run, small_app
 
 def test_the_flow_log_has_each_patient_arrive_first_and_leave_last_in_both_arms(small_current, small_redesign):
     scenario = small_redesign.model_copy(update={"run": small_current.run})  # paired: the same patients
-    logs = {arm: run_one(cfg, 0, events=True).events for arm, cfg in (("baseline", small_current),
-                                                                       ("scenario", scenario))}
+    logs = {
+        arm: run_one(cfg, 0, events=True).events for arm, cfg in (("baseline", small_current), ("scenario", scenario))
+    }
     start, stop = day_window(small_current)
     events = flow_log(logs, start, stop)
     assert set(events["event_type"]) == {"arrival_departure", "queue"}
@@ -27,8 +28,10 @@ def test_the_flow_log_has_each_patient_arrive_first_and_leave_last_in_both_arms(
     assert (departs.groupby("entity_id").size() == 1).all()
     assert (by_entity["event"].last()[departs["entity_id"].unique()] == "depart").all()
     assert (events.loc[events["event"] == "arrival", "time"] < stop).all()
-    arms = {arm: set(events.loc[events["event"].str.startswith(f"{arm}|"), "entity_id"] // 2)
-            for arm in ("baseline", "scenario")}
+    arms = {
+        arm: set(events.loc[events["event"].str.startswith(f"{arm}|"), "entity_id"] // 2)
+        for arm in ("baseline", "scenario")
+    }
     assert len(arms["baseline"] & arms["scenario"]) > 0.5 * len(arms["baseline"])  # the same patients, both arms
     steps = set(events.loc[events["event_type"] == "queue", "event"])
     assert steps <= set(places({"baseline": "a", "scenario": "b"})["event"])  # every step has a place

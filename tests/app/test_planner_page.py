@@ -50,13 +50,18 @@ def test_page_runs_a_tiny_search_and_shows_the_recommended_plan_beside_the_shipp
     tables = _tables(at)
     figures = tables["Figure"]
     # the cost and each ticked target, in words, shipped and recommended side by side with intervals
-    assert list(figures.index) == ["Net recurrent cost a year", kpi_label("sda_redirections_front_door_per_day"),
-                                   kpi_label("utc_within_4h_pct")]
+    assert list(figures.index) == [
+        "Net recurrent cost a year",
+        kpi_label("sda_redirections_front_door_per_day"),
+        kpi_label("utc_within_4h_pct"),
+    ]
     assert figures.loc["Net recurrent cost a year", "Shipped"].startswith("GBP ")
     for column in ("Shipped, 95% interval", "Recommended, 95% interval", "Change, 95% interval"):
         assert all(" to " in text for text in figures[column]), figures[column]
-    assert (figures.loc[kpi_label("sda_redirections_front_door_per_day"), "Recommended meets it?"]
-            in ("yes", "within tolerance"))
+    assert figures.loc[kpi_label("sda_redirections_front_door_per_day"), "Recommended meets it?"] in (
+        "yes",
+        "within tolerance",
+    )
     settings = tables["Setting"]
     # the carve-out was not ticked: the planner may not change it, so it is not a setting of the plan
     assert "Share of PCN SDA slots held for NHS 111" not in settings.index
@@ -86,7 +91,7 @@ def test_a_plan_needs_a_setting_to_change_and_valid_targets():
 def test_targets_and_settings_in_words():
     plan, _ = load_plan(ROOT / "configs" / "plans" / PLAN)
     choices = target_choices(plan)
-    assert [c.kpi for c in choices[:len(plan.constraints)]] == [c.kpi for c in plan.constraints]
+    assert [c.kpi for c in choices[: len(plan.constraints)]] == [c.kpi for c in plan.constraints]
     assert choices[0].words == kpi_label("sda_redirections_front_door_per_day")
     assert variable_words(plan.variables["utc_daytime_clinicians"]) == "UTC clinicians on duty 10:00-20:00, every day"
     assert days_words(["Sat", "Sun"]) == "Saturday and Sunday"
@@ -103,8 +108,10 @@ def test_provenance_is_read_from_the_file_that_sets_the_value(tmp_path):
     utc = setting_source(scenario, "utc.clinicians")
     assert utc.startswith("[calibrated]") and "configs/base.yaml" in utc
     flow = tmp_path / "flow.yaml"
-    flow.write_text("demand:\n  walk_in: {mean_per_day: 112.5}  # [assumed] a quarter\n  nhs111:\n"
-                    "    mean_per_day: 9  # [public] block\n")
+    flow.write_text(
+        "demand:\n  walk_in: {mean_per_day: 112.5}  # [assumed] a quarter\n  nhs111:\n"
+        "    mean_per_day: 9  # [public] block\n"
+    )
     assert line_comment(flow, "demand.walk_in.mean_per_day") == "[assumed] a quarter"
     assert line_comment(flow, "demand.nhs111.mean_per_day") == "[public] block"
     assert line_comment(flow, "demand.nhs111.growth") is None

@@ -18,8 +18,14 @@ def test_the_apps_results_equal_the_command_lines_for_the_same_config(current_cf
     baseline, scenario = build_configs(redesign_cfg, current_cfg, choices)
     store = session_store({})
     progress = []
-    assert run_all([("current pathway", baseline), ("scenario", scenario)], store,
-                   lambda done, total, label: progress.append((done, total))) == 4
+    assert (
+        run_all(
+            [("current pathway", baseline), ("scenario", scenario)],
+            store,
+            lambda done, total, label: progress.append((done, total)),
+        )
+        == 4
+    )
     assert progress[-1] == (4, 4)
     assert run_all([("scenario", scenario)], store) == 0  # kept in the session: nothing runs again
     app = summary(replications(scenario, store))
@@ -35,8 +41,9 @@ def test_the_apps_results_equal_the_command_lines_for_the_same_config(current_cf
 
 
 def test_one_key_for_the_session_and_the_disk(current_cfg):
-    renamed = current_cfg.model_copy(update={"name": "other", "description": "x",
-                                             "run": current_cfg.run.model_copy(update={"replications": 3})})
+    renamed = current_cfg.model_copy(
+        update={"name": "other", "description": "x", "run": current_cfg.run.model_copy(update={"replications": 3})}
+    )
     assert replication_key(renamed) == replication_key(current_cfg)
     store = session_store({})
     assert store.for_scenario(renamed)._key == replication_key(current_cfg)

@@ -29,9 +29,19 @@ def test_changes_carry_their_sign_and_unit():
 
 
 def _arm(**kpis) -> pd.DataFrame:
-    return pd.DataFrame({k: [v, v] for k, v in {"unstable": 0.0, "utc_within_4h_pct": 80.0, "ed_within_4h_pct": 60.0,
-                                                 "utc_wait_mean_min": 100.0, "in_system_at_end": 20.0,
-                                                 **kpis}.items()})
+    return pd.DataFrame(
+        {
+            k: [v, v]
+            for k, v in {
+                "unstable": 0.0,
+                "utc_within_4h_pct": 80.0,
+                "ed_within_4h_pct": 60.0,
+                "utc_wait_mean_min": 100.0,
+                "in_system_at_end": 20.0,
+                **kpis,
+            }.items()
+        }
+    )
 
 
 def test_the_verdict_withholds_a_saving_from_a_broken_scenario():

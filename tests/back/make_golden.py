@@ -18,8 +18,13 @@ GOLDEN = Path(__file__).with_name("golden_kpis.json")
 def golden_runs() -> dict:
     results = {}
     for name in ("current", "redesign"):
-        cfg = tweak(load_config(CONFIGS / f"{name}.yaml"), run__days=14, run__warmup_days=2,
-                    run__replications=2, run__seed=12345)
+        cfg = tweak(
+            load_config(CONFIGS / f"{name}.yaml"),
+            run__days=14,
+            run__warmup_days=2,
+            run__replications=2,
+            run__seed=12345,
+        )
         results[name] = [r.kpis for r in run_replications(cfg, progress=False)]
     return results
 

@@ -21,7 +21,8 @@ def test_steps_switch_changes_on_one_by_one(current_cfg, redesign_cfg):
     assert not any(settings.changes.model_dump().values())
     # the last step is the scenario itself (apart from its name)
     assert steps[-1].cfg.model_dump(exclude={"name", "description"}) == redesign_cfg.model_dump(
-        exclude={"name", "description"})
+        exclude={"name", "description"}
+    )
     # run settings always come from the baseline, so every step sees the same patients
     assert all(s.cfg.run == current_cfg.run for s in steps)
 
@@ -52,8 +53,24 @@ def test_step_savings_add_up_to_the_total(current_cfg, redesign_cfg):
 
 def test_attribute_command_writes_table(tmp_path):
     out = tmp_path / "att"
-    code = main(["attribute", str(CONFIGS / "current.yaml"), str(CONFIGS / "redesign.yaml"), "--order", "x8,x5",
-                 "--reps", "2", "--days", "4", "--warmup-days", "1", "--out", str(out), "--quiet"])
+    code = main(
+        [
+            "attribute",
+            str(CONFIGS / "current.yaml"),
+            str(CONFIGS / "redesign.yaml"),
+            "--order",
+            "x8,x5",
+            "--reps",
+            "2",
+            "--days",
+            "4",
+            "--warmup-days",
+            "1",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert code == 0
     table = pd.read_csv(out / "attribution.csv")
     assert (out / "attribution.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -63,8 +80,18 @@ def test_attribute_command_writes_table(tmp_path):
 
 
 def test_attribute_bad_order_exit_2(tmp_path, capsys):
-    code = main(["attribute", str(CONFIGS / "current.yaml"), str(CONFIGS / "redesign.yaml"), "--order", "x0",
-                 "--out", str(tmp_path / "a"), "--quiet"])
+    code = main(
+        [
+            "attribute",
+            str(CONFIGS / "current.yaml"),
+            str(CONFIGS / "redesign.yaml"),
+            "--order",
+            "x0",
+            "--out",
+            str(tmp_path / "a"),
+            "--quiet",
+        ]
+    )
     assert code == 2 and "x0" in capsys.readouterr().err
     assert not (tmp_path / "a").exists()
 
@@ -83,8 +110,9 @@ def test_several_scenarios_are_split_against_one_baseline_on_shared_runs(current
     small = dict(run__days=7, run__warmup_days=1, run__replications=2)
     base = tweak(current_cfg, **small)
     x6 = tweak(current_cfg, changes__x6_comprehensive_sda_consultation=True, **small)
-    x6_x8 = tweak(current_cfg, changes__x6_comprehensive_sda_consultation=True,
-                  changes__x8_ia_nurse_redirects=True, **small)
+    x6_x8 = tweak(
+        current_cfg, changes__x6_comprehensive_sda_consultation=True, changes__x8_ia_nurse_redirects=True, **small
+    )
     found = attribute_scenarios(base, {"x6 only": x6, "x6 and x8": x6_x8}, order=["x6", "x8"], progress=False)
     assert list(found) == ["x6 only", "x6 and x8"]
     one, one_steps = found["x6 only"]
@@ -92,8 +120,9 @@ def test_several_scenarios_are_split_against_one_baseline_on_shared_runs(current
     assert list(one["step"]) == ["x6_comprehensive_sda_consultation", "total"]
     assert list(two["step"]) == ["x6_comprehensive_sda_consultation", "x8_ia_nurse_redirects", "total"]
     # the step both share is run once: the same numbers in both
-    pd.testing.assert_frame_equal(one_steps["x6_comprehensive_sda_consultation"],
-                                  two_steps["x6_comprehensive_sda_consultation"])
+    pd.testing.assert_frame_equal(
+        one_steps["x6_comprehensive_sda_consultation"], two_steps["x6_comprehensive_sda_consultation"]
+    )
     assert one.iloc[0]["saving_mean_gbp"] == two.iloc[0]["saving_mean_gbp"]
     # a single scenario gives what attribute gives
     alone, _ = attribute(base, x6_x8, order=["x6", "x8"], progress=False)

@@ -60,8 +60,14 @@ def test_quick_benchmark_writes_report(tmp_path):
     assert over["overloaded"]["patients"] > over["normal"]["patients"]
 
     reps = data["replications"]
-    for key in ("serial_seconds", "parallel_seconds", "side_by_side_seconds", "speedup",
-                "machine_ceiling", "efficiency_vs_ceiling"):
+    for key in (
+        "serial_seconds",
+        "parallel_seconds",
+        "side_by_side_seconds",
+        "speedup",
+        "machine_ceiling",
+        "efficiency_vs_ceiling",
+    ):
         assert _positive(reps[key]), key
     assert len(reps["speedup_per_round"]) == reps["rounds"] == len(reps["runs"]["side_by_side"])
     assert reps["identical_results"] is True
@@ -86,7 +92,10 @@ def test_quick_scale_benchmark_writes_report_judges_no_target_and_keeps_the_reco
     before = record.read_bytes() if record.exists() else None
     proc = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "bench_scale.py"), "--quick"],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
     assert "FAIL" not in proc.stdout and "PASS" not in proc.stdout and "not judged" in proc.stdout

@@ -14,16 +14,43 @@ from sim.outputs.workbook import header_in_words
 
 from ..conftest import CONFIGS
 
-SHEETS = ("Summary", "Savings by change", "Reconciliation", "Economic summary", "Activity by route",
-          "Activity bridge", "Overflow patients", "Financial case", "Options appraisal", "Costing table",
-          "Cost by route", "Waits", "Slot use", "Uncertainty", "Assumptions")
-CSV_OF_SHEET = {"Summary": "summary.csv", "Savings by change": "savings_by_change.csv",
-                "Reconciliation": "reconciliation.csv", "Economic summary": "economic_summary.csv",
-                "Activity by route": "activity_by_route.csv", "Cost by route": "cost_by_route.csv",
-                "Waits": "waits.csv", "Slot use": "slot_use.csv", "Uncertainty": "uncertainty.csv",
-                "Assumptions": "assumptions.csv", "Switching values": "switching_values.csv"}
-CHARTS = ("savings_waterfall.png", "cost_by_route.png", "waits_by_route.png", "switching_values.png",
-          "slot_use_redesign_gpcg.png")
+SHEETS = (
+    "Summary",
+    "Savings by change",
+    "Reconciliation",
+    "Economic summary",
+    "Activity by route",
+    "Activity bridge",
+    "Overflow patients",
+    "Financial case",
+    "Options appraisal",
+    "Costing table",
+    "Cost by route",
+    "Waits",
+    "Slot use",
+    "Uncertainty",
+    "Assumptions",
+)
+CSV_OF_SHEET = {
+    "Summary": "summary.csv",
+    "Savings by change": "savings_by_change.csv",
+    "Reconciliation": "reconciliation.csv",
+    "Economic summary": "economic_summary.csv",
+    "Activity by route": "activity_by_route.csv",
+    "Cost by route": "cost_by_route.csv",
+    "Waits": "waits.csv",
+    "Slot use": "slot_use.csv",
+    "Uncertainty": "uncertainty.csv",
+    "Assumptions": "assumptions.csv",
+    "Switching values": "switching_values.csv",
+}
+CHARTS = (
+    "savings_waterfall.png",
+    "cost_by_route.png",
+    "waits_by_route.png",
+    "switching_values.png",
+    "slot_use_redesign_gpcg.png",
+)
 
 
 def _small_case(tmp_path: Path) -> Path:
@@ -32,8 +59,10 @@ def _small_case(tmp_path: Path) -> Path:
     head, _, tail = text.partition("  inputs:\n")
     rest = tail.split("\n\n", 1)[1]
     path = tmp_path / "case.yaml"
-    text = (head + "  inputs:\n    patients.accepts_redirection: {label: Share accepting, values: [0.3], "
-            "apply_to: both}\n\n" + rest)
+    text = (
+        head + "  inputs:\n    patients.accepts_redirection: {label: Share accepting, values: [0.3], "
+        "apply_to: both}\n\n" + rest
+    )
     # the costing table by its full path; the options appraisal off (quick)
     text = text.replace("costing: costing.yaml", f"costing: {CONFIGS / 'costing.yaml'}")
     head, _, tail = text.partition("options:")
@@ -41,10 +70,17 @@ def _small_case(tmp_path: Path) -> Path:
     return path
 
 
-PSA_FIGURES = {"saving_p2.5_gbp": -100_000.0, "saving_p50_gbp": 300_000.0, "saving_p97.5_gbp": 700_000.0,
-               "probability_saving_positive": 0.8125, "net_saving_p2.5_gbp": -900_000.0,
-               "net_saving_p50_gbp": -200_000.0, "net_saving_p97.5_gbp": 150_000.0,
-               "probability_net_saving_positive": 0.25, "draws": 64.0}
+PSA_FIGURES = {
+    "saving_p2.5_gbp": -100_000.0,
+    "saving_p50_gbp": 300_000.0,
+    "saving_p97.5_gbp": 700_000.0,
+    "probability_saving_positive": 0.8125,
+    "net_saving_p2.5_gbp": -900_000.0,
+    "net_saving_p50_gbp": -200_000.0,
+    "net_saving_p97.5_gbp": 150_000.0,
+    "probability_net_saving_positive": 0.25,
+    "draws": 64.0,
+}
 
 
 def _psa_folder(tmp_path: Path) -> Path:
@@ -53,8 +89,16 @@ def _psa_folder(tmp_path: Path) -> Path:
 
     folder = tmp_path / "psa"
     folder.mkdir()
-    rows = [{"measure": k, "value": v, "ci_low": v * 0.9 if v < 1 else np.nan, "ci_high": min(v * 1.1, 1.0)
-             if v < 1 else np.nan, "note": ""} for k, v in PSA_FIGURES.items()]
+    rows = [
+        {
+            "measure": k,
+            "value": v,
+            "ci_low": v * 0.9 if v < 1 else np.nan,
+            "ci_high": min(v * 1.1, 1.0) if v < 1 else np.nan,
+            "note": "",
+        }
+        for k, v in PSA_FIGURES.items()
+    ]
     pd.DataFrame(rows).to_csv(folder / "psa_summary.csv", index=False)
     pd.DataFrame({"input": [f"input {k}" for k in range(41)]}).to_csv(folder / "inputs.csv", index=False)
     (folder / "manifest.json").write_text(json.dumps({"days": 35, "psa": {"samples_drawn": 64, "replications": 2}}))
@@ -65,9 +109,26 @@ def _psa_folder(tmp_path: Path) -> Path:
 def business_case_out(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("business")
     out = tmp / "bc"
-    code = main(["business-case", str(CONFIGS / "current.yaml"), str(CONFIGS / "redesign.yaml"),
-                 "--case", str(_small_case(tmp)), "--reps", "2", "--days", "6", "--warmup-days", "1",
-                 "--psa", str(_psa_folder(tmp)), "--out", str(out), "--quiet"])
+    code = main(
+        [
+            "business-case",
+            str(CONFIGS / "current.yaml"),
+            str(CONFIGS / "redesign.yaml"),
+            "--case",
+            str(_small_case(tmp)),
+            "--reps",
+            "2",
+            "--days",
+            "6",
+            "--warmup-days",
+            "1",
+            "--psa",
+            str(_psa_folder(tmp)),
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert code == 0
     return out
 
@@ -89,7 +150,10 @@ def test_the_summary_carries_both_intervals_in_paragraphs_a_committee_reads(busi
     assert "64 draws of 41 inputs by Latin hypercube, each 2 paired replications x 35 days" in text
     summary = pd.read_csv(business_case_out / "summary.csv").set_index("measure")
     assert summary.loc["gross_total_input_uncertainty", ["mean", "ci_low", "ci_high"]].tolist() == [
-        300_000.0, -100_000.0, 700_000.0]
+        300_000.0,
+        -100_000.0,
+        700_000.0,
+    ]
     assert summary.loc["net_total_input_uncertainty", "mean"] == -200_000.0
     assert summary.loc["probability_net_saving_positive", "mean"] == 0.25
     assert summary.loc["gross_total", "interval_covers"].startswith("simulation noise only")
@@ -99,8 +163,22 @@ def test_the_summary_carries_both_intervals_in_paragraphs_a_committee_reads(busi
 
 
 def test_a_folder_without_a_psa_is_one_line_before_anything_runs(tmp_path, capsys):
-    code = main(["business-case", "--psa", str(tmp_path / "none"), "--reps", "2", "--days", "2",
-                 "--warmup-days", "1", "--out", str(tmp_path / "bc"), "--quiet"])
+    code = main(
+        [
+            "business-case",
+            "--psa",
+            str(tmp_path / "none"),
+            "--reps",
+            "2",
+            "--days",
+            "2",
+            "--warmup-days",
+            "1",
+            "--out",
+            str(tmp_path / "bc"),
+            "--quiet",
+        ]
+    )
     err = capsys.readouterr().err.strip()
     assert code == 2 and err.count("\n") == 0 and "--psa" in err and "psa_summary.csv" in err
     assert not (tmp_path / "bc").exists()
@@ -116,9 +194,13 @@ def test_workbook_has_every_sheet_with_the_csv_numbers(business_case_out):
         assert header_row == 2 or title == "Summary"
         headers = [c.value for c in sheet[header_row]]
         assert headers == [header_in_words(c) for c in table.columns], title
-        hides_id = table.columns[0] in ("measure", "line", "step", "figure", "item", "kpi") and table.columns[1] == "label"
+        hides_id = (
+            table.columns[0] in ("measure", "line", "step", "figure", "item", "kpi") and table.columns[1] == "label"
+        )
         assert sheet.freeze_panes == f"{'C' if hides_id else 'B'}{header_row + 1}", title
-        assert sheet.column_dimensions["A"].hidden == hides_id, title  # ids hidden beside their words, kept for programs
+        assert sheet.column_dimensions["A"].hidden == hides_id, (
+            title
+        )  # ids hidden beside their words, kept for programs
         values = list(sheet.iter_rows(min_row=header_row + 1, values_only=True))
         assert len(values) == len(table), title
         for column_index, column in enumerate(table.columns):
@@ -133,8 +215,13 @@ def test_workbook_has_every_sheet_with_the_csv_numbers(business_case_out):
 def test_report_and_every_chart_are_written(business_case_out):
     html = (business_case_out / "business_case.html").read_text()
     assert html.count("data:image/png;base64,") >= len(CHARTS)
-    for heading in ("Headline figures", "Reconciliation with the paper", "Switching values", "Assumptions",
-                    "What the model leaves out"):
+    for heading in (
+        "Headline figures",
+        "Reconciliation with the paper",
+        "Switching values",
+        "Assumptions",
+        "What the model leaves out",
+    ):
         assert heading in html
     for name in CHARTS:
         assert (business_case_out / name).stat().st_size > 5000, name
@@ -150,11 +237,20 @@ def test_one_sign_convention_and_savings_that_add_up(business_case_out):
     comparison = pd.read_csv(business_case_out / "comparison.csv").set_index("kpi")
     # gross = the saving in the pathway cost compare reports: both leave GP time (appointments, reattendances) out
     assert summary.loc["gross_total", "mean"] == pytest.approx(
-        comparison.loc["cost_total_annual_gbp", "saving_gbp_mean"])
+        comparison.loc["cost_total_annual_gbp", "saving_gbp_mean"]
+    )
     # GP reattendance time freed is part of the GP time valued apart
     by_line = pd.read_csv(business_case_out / "savings_by_line.csv").set_index("line")
-    assert (by_line.loc[["gp_appointments", "gp_reattendances"], ["gross_saving_gbp", "net_saving_gbp",
-                                                                   "cash_saving_gbp"]] == 0).all().all()
+    assert (
+        (
+            by_line.loc[
+                ["gp_appointments", "gp_reattendances"], ["gross_saving_gbp", "net_saving_gbp", "cash_saving_gbp"]
+            ]
+            == 0
+        )
+        .all()
+        .all()
+    )
     assert by_line.loc["total", "gp_hours_per_week"] == pytest.approx(summary.loc["gp_hours_per_week", "mean"])
     noise = summary.index.isin(["gross_total", "net_total", "cash_total", "gp_hours_per_week"])
     assert summary.loc[noise, "interval_covers"].str.contains("simulation noise only").all()
@@ -164,15 +260,19 @@ def test_one_sign_convention_and_savings_that_add_up(business_case_out):
     assert "redesign pathway" in set(assumptions["applies_to"])
 
 
-@pytest.mark.parametrize("patch, field", [
-    ("economics:\n  discount_rate: -0.1\n", "economics.discount_rate"),
-    ("financial:\n  years: 0\n", "financial.years"),
-    ("options:\n  bad: {label: b, settings: {slot_diaries.pcn_sda.slots_per_day: [1, 2]}}\n",
-     "options.bad"),
-    ("attribution_order: [x8, x9]\n", "attribution_order"),
-    ("switching:\n  inputs: {patients.sda_eligible: {label: e, values: [1.5], apply_to: both}}\n",
-     "switching.inputs.patients.sda_eligible"),
-])
+@pytest.mark.parametrize(
+    "patch, field",
+    [
+        ("economics:\n  discount_rate: -0.1\n", "economics.discount_rate"),
+        ("financial:\n  years: 0\n", "financial.years"),
+        ("options:\n  bad: {label: b, settings: {slot_diaries.pcn_sda.slots_per_day: [1, 2]}}\n", "options.bad"),
+        ("attribution_order: [x8, x9]\n", "attribution_order"),
+        (
+            "switching:\n  inputs: {patients.sda_eligible: {label: e, values: [1.5], apply_to: both}}\n",
+            "switching.inputs.patients.sda_eligible",
+        ),
+    ],
+)
 def test_bad_business_case_value_is_one_line_exit_2_nothing_written(tmp_path, capsys, patch, field):
     import yaml
 
@@ -183,8 +283,22 @@ def test_bad_business_case_value_is_one_line_exit_2_nothing_written(tmp_path, ca
     bad = tmp_path / "bad_case.yaml"
     bad.write_text(yaml.safe_dump(data))
     out = tmp_path / "out"
-    code = main(["business-case", "--case", str(bad), "--reps", "2", "--days", "3", "--warmup-days", "1",
-                 "--out", str(out), "--quiet"])
+    code = main(
+        [
+            "business-case",
+            "--case",
+            str(bad),
+            "--reps",
+            "2",
+            "--days",
+            "3",
+            "--warmup-days",
+            "1",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert len(err.splitlines()) == 1 and field in err, err
@@ -217,9 +331,25 @@ def test_business_case_chooses_its_replications_by_precision(tmp_path, capsys):
     import json
 
     out = tmp_path / "bc"
-    code = main(["business-case", "--case", str(_small_case(tmp_path)), "--days", "2", "--warmup-days", "1",
-                 "--precision", "0.5", "--precision-kpis", "cost_total_annual_gbp", "--max-reps", "8",
-                 "--out", str(out)])
+    code = main(
+        [
+            "business-case",
+            "--case",
+            str(_small_case(tmp_path)),
+            "--days",
+            "2",
+            "--warmup-days",
+            "1",
+            "--precision",
+            "0.5",
+            "--precision-kpis",
+            "cost_total_annual_gbp",
+            "--max-reps",
+            "8",
+            "--out",
+            str(out),
+        ]
+    )
     printed = capsys.readouterr().out
     assert code == 0
     manifest = json.loads((out / "manifest.json").read_text())
@@ -242,8 +372,22 @@ def test_business_case_help_lists_the_scheduler_and_precision(capsys):
 
 
 def test_one_replication_warns_that_there_is_no_interval(tmp_path, capsys):
-    code = main(["business-case", "--case", str(_small_case(tmp_path)), "--reps", "1", "--days", "2",
-                 "--warmup-days", "1", "--quiet", "--out", str(tmp_path / "bc")])
+    code = main(
+        [
+            "business-case",
+            "--case",
+            str(_small_case(tmp_path)),
+            "--reps",
+            "1",
+            "--days",
+            "2",
+            "--warmup-days",
+            "1",
+            "--quiet",
+            "--out",
+            str(tmp_path / "bc"),
+        ]
+    )
     assert code == 0
     assert "warning: 1 replication gives no confidence interval" in capsys.readouterr().err
 
@@ -263,8 +407,9 @@ def test_the_written_workbook_recalculates_to_the_csv_figures(business_case_out)
     for column, measure in zip("EFG", ("gross_total", "net_total", "cash_total")):
         assert value("Live savings", f"{column}{total_row}") == pytest.approx(summary[measure], abs=1.0), measure
     economic = pd.read_csv(business_case_out / "economic_summary.csv").set_index("item")["gbp"]
-    npv_row = next(row[0].row for row in book["Live economic case"].iter_rows(min_row=3)
-                   if row[0].value == "Net present value")
+    npv_row = next(
+        row[0].row for row in book["Live economic case"].iter_rows(min_row=3) if row[0].value == "Net present value"
+    )
     assert value("Live economic case", f"G{npv_row}") == pytest.approx(economic["npv_total"], abs=1.0)
     # the live financial case: nominal cash by year and scenario, as in financial_case.csv
     financial = pd.read_csv(business_case_out / "financial_case.csv")
@@ -273,8 +418,9 @@ def test_the_written_workbook_recalculates_to_the_csv_figures(business_case_out)
     cash = heads.index("Cash, GBP") + 1
     assert sheet.max_row - 2 == len(financial)
     for k, expected in enumerate(financial["cash_gbp"]):
-        assert value("Live financial case", f"{sheet.cell(row=3 + k, column=cash).column_letter}{3 + k}") == \
-            pytest.approx(expected, abs=1.0), financial.iloc[k][["scenario", "year"]].tolist()
+        assert value(
+            "Live financial case", f"{sheet.cell(row=3 + k, column=cash).column_letter}{3 + k}"
+        ) == pytest.approx(expected, abs=1.0), financial.iloc[k][["scenario", "year"]].tolist()
     # the Assumptions sheet holds numbers as numbers
     values = [row[2] for row in book["Assumptions"].iter_rows(min_row=3, values_only=True)]
     assert any(isinstance(v, float) for v in values)

@@ -20,10 +20,17 @@ CURRENT = REPO / "configs" / "current.yaml"
 
 
 def _spec(tmp_path: Path, inputs: dict, targets: list[str], **extra) -> Path:
-    spec = {"name": "small", "baseline": str(CURRENT), "inputs": inputs, "targets": targets,
-            "run": {"days": 7, "warmup_days": 1},
-            "waves": {"points": 8, "replications": 2, "max_waves": 2},
-            "final": {"points": 12, "replications": 2}, "budget": 80, **extra}
+    spec = {
+        "name": "small",
+        "baseline": str(CURRENT),
+        "inputs": inputs,
+        "targets": targets,
+        "run": {"days": 7, "warmup_days": 1},
+        "waves": {"points": 8, "replications": 2, "max_waves": 2},
+        "final": {"points": 12, "replications": 2},
+        "budget": 80,
+        **extra,
+    }
     path = tmp_path / "calibration.yaml"
     path.write_text(yaml.safe_dump(spec), encoding="utf-8")
     return path
@@ -36,8 +43,17 @@ def test_known_propensity_is_recovered_from_targets_the_model_made(tmp_path, cap
     """Targets made by the model at r = 0.6 (on other seeds): the plausible set spans 0.6."""
     spec = _spec(tmp_path, R, ["front_door_redirections"])
     out = tmp_path / "out"
-    code = main(["calibrate", str(spec), "--truth", "calibration.current_redirection_propensity=0.6",
-                 "--out", str(out), "--quiet"])
+    code = main(
+        [
+            "calibrate",
+            str(spec),
+            "--truth",
+            "calibration.current_redirection_propensity=0.6",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert code == 0
     manifest = json.loads((out / "manifest.json").read_text())["calibration"]
     assert manifest["truth_inside_set"] is True and manifest["truth_accepted"] is True
@@ -59,12 +75,24 @@ def test_known_propensity_is_recovered_from_targets_the_model_made(tmp_path, cap
 def test_outputs_resume_and_defaults_snippet(tmp_path):
     """Every output is written; each plausible set is within every range; a rerun after an interruption
     reuses the finished waves (its kept replications come back identical)."""
-    spec = _spec(tmp_path, {**R, "calibration.current_redirections_share_at_ia": {"low": 0.0, "high": 1.0}},
-                 ["front_door_redirections", "share_via_utc"])
+    spec = _spec(
+        tmp_path,
+        {**R, "calibration.current_redirections_share_at_ia": {"low": 0.0, "high": 1.0}},
+        ["front_door_redirections", "share_via_utc"],
+    )
     out = tmp_path / "out"
     assert main(["calibrate", str(spec), "--out", str(out), "--quiet"]) == 0
-    for name in ("plausible_sets.csv", "plausible_sets.parquet", "summary.csv", "input_sets.csv", "waves.csv",
-                 "runs.parquet", "calibrated_defaults.yaml", "manifest.json", "targets.csv"):
+    for name in (
+        "plausible_sets.csv",
+        "plausible_sets.parquet",
+        "summary.csv",
+        "input_sets.csv",
+        "waves.csv",
+        "runs.parquet",
+        "calibrated_defaults.yaml",
+        "manifest.json",
+        "targets.csv",
+    ):
         assert (out / name).is_file(), name
     plausible = pd.read_csv(out / "plausible_sets.csv")
     assert plausible["front_door_redirections__mean"].between(23.0, 29.0).all()
@@ -73,7 +101,8 @@ def test_outputs_resume_and_defaults_snippet(tmp_path):
     snippet = yaml.safe_load((out / "calibrated_defaults.yaml").read_text())
     medoid = plausible[plausible["medoid"]].iloc[0]
     assert snippet["calibration"]["current_redirection_propensity"] == pytest.approx(
-        medoid["calibration.current_redirection_propensity"], rel=1e-3)
+        medoid["calibration.current_redirection_propensity"], rel=1e-3
+    )
     summary = pd.read_csv(out / "summary.csv")
     assert set(summary["kind"]) == {"input", "target"}
     assert not (tmp_path / ".out-calibration-waves").exists()  # kept waves removed once the results are written
@@ -100,11 +129,14 @@ def test_outputs_resume_and_defaults_snippet(tmp_path):
     pd.testing.assert_frame_equal(pd.read_csv(again / "plausible_sets.csv"), plausible)
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--truth", "nonsense=1"], "--truth 'nonsense=1'"),
-    (["--truth", "calibration.current_redirection_propensity=2"], "outside its range"),
-    (["--budget", "3"], "budget = 3"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--truth", "nonsense=1"], "--truth 'nonsense=1'"),
+        (["--truth", "calibration.current_redirection_propensity=2"], "outside its range"),
+        (["--budget", "3"], "budget = 3"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, words):
     spec = _spec(tmp_path, R, ["front_door_redirections"])
     code = main(["calibrate", str(spec), "--out", str(tmp_path / "o"), "--quiet", *args])
@@ -114,16 +146,18 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, words):
 
 
 def test_bad_calibration_file_names_the_field(tmp_path, capsys):
-    spec = _spec(tmp_path, {"calibration.current_redirection_propensity": {"low": 0.9, "high": 0.2}},
-                 ["front_door_redirections"])
+    spec = _spec(
+        tmp_path, {"calibration.current_redirection_propensity": {"low": 0.9, "high": 0.2}}, ["front_door_redirections"]
+    )
     assert main(["calibrate", str(spec), "--out", str(tmp_path / "o"), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "inputs" in err and "low" in err
 
 
 def test_an_input_range_the_config_refuses_is_caught_before_running(tmp_path, capsys):
-    spec = _spec(tmp_path, {"calibration.current_redirection_propensity": {"low": 0.5, "high": 1.5}},
-                 ["front_door_redirections"])
+    spec = _spec(
+        tmp_path, {"calibration.current_redirection_propensity": {"low": 0.5, "high": 1.5}}, ["front_door_redirections"]
+    )
     assert main(["calibrate", str(spec), "--out", str(tmp_path / "o"), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "calibration.current_redirection_propensity" in err and "1.5" in err

@@ -13,11 +13,22 @@ from sim.cli import main
 from ..conftest import CONFIGS, ROOT
 
 REQUIRED_KPIS = [
-    "arrivals_per_day", "utc_attendances_per_day", "ed_attendances_per_day",
-    "sda_redirections_front_door_per_day", "sda_bookings_111_per_day", "sda_slot_utilisation_pct",
-    "sda_no_slot_per_day", "utc_wait_mean_min", "utc_wait_p90_min", "utc_within_4h_pct", "ed_within_4h_pct",
-    "ia_within_15min_pct", "redirected_time_to_slot_mean_min", "redirected_time_to_slot_p90_min",
-    "gp_reattendances_per_week", "cost_total_annual_gbp",
+    "arrivals_per_day",
+    "utc_attendances_per_day",
+    "ed_attendances_per_day",
+    "sda_redirections_front_door_per_day",
+    "sda_bookings_111_per_day",
+    "sda_slot_utilisation_pct",
+    "sda_no_slot_per_day",
+    "utc_wait_mean_min",
+    "utc_wait_p90_min",
+    "utc_within_4h_pct",
+    "ed_within_4h_pct",
+    "ia_within_15min_pct",
+    "redirected_time_to_slot_mean_min",
+    "redirected_time_to_slot_p90_min",
+    "gp_reattendances_per_week",
+    "cost_total_annual_gbp",
 ]
 SMALL = ["--reps", "2", "--days", "8", "--warmup-days", "1", "--quiet"]
 
@@ -42,8 +53,21 @@ def test_run_writes_summary_kpis_manifest_and_events(tmp_path):
     assert manifest["seed"] == 20250109 and manifest["days"] == 8 and manifest["replications"] == 2
     assert manifest["versions"]["simpy"] and manifest["configs"]["scenario"]["name"] == "current"
     events = pd.read_parquet(out / "events")
-    for column in ("replication", "patient_id", "channel", "route", "outcome", "arrival", "ia_start",
-                   "utc_start", "utc_end", "ed_start", "ed_end", "sda_slot", "end"):
+    for column in (
+        "replication",
+        "patient_id",
+        "channel",
+        "route",
+        "outcome",
+        "arrival",
+        "ia_start",
+        "utc_start",
+        "utc_end",
+        "ed_start",
+        "ed_end",
+        "sda_slot",
+        "end",
+    ):
         assert column in events.columns
     assert set(events["replication"]) == {0, 1}
     assert (events["route"].astype(str) == "walk_in:ia>ed").any()
@@ -54,8 +78,16 @@ def test_compare_is_paired_and_writes_comparison(tmp_path):
     code = main(["compare", str(CONFIGS / "current.yaml"), str(CONFIGS / "redesign.yaml"), "--out", str(out), *SMALL])
     assert code == 0
     comparison = pd.read_csv(out / "comparison.csv")
-    assert list(comparison.columns)[:8] == ["kpi", "label", "unit", "baseline_mean", "scenario_mean", "diff_mean",
-                                            "diff_ci_low", "diff_ci_high"]
+    assert list(comparison.columns)[:8] == [
+        "kpi",
+        "label",
+        "unit",
+        "baseline_mean",
+        "scenario_mean",
+        "diff_mean",
+        "diff_ci_low",
+        "diff_ci_high",
+    ]
     rows = comparison.set_index("kpi")
     # one sign convention: a saving is positive, and only money rows carry one
     total = rows.loc["cost_total_annual_gbp"]
@@ -68,8 +100,14 @@ def test_compare_is_paired_and_writes_comparison(tmp_path):
     assert rows.loc["sda_redirections_utc_per_day", "scenario_mean"] == 0.0  # X5: UTC no longer redirects
     # a route that only exists in one arm counts as zero in the other
     assert rows.loc["cost_annual_gbp_walk_in:ia>utc>sda_gpcg", "scenario_mean"] == 0.0
-    for name in ("baseline_summary.csv", "scenario_summary.csv", "baseline_kpis.csv", "scenario_kpis.csv",
-                 "manifest.json", "cost_change_by_route.png"):
+    for name in (
+        "baseline_summary.csv",
+        "scenario_summary.csv",
+        "baseline_kpis.csv",
+        "scenario_kpis.csv",
+        "manifest.json",
+        "cost_change_by_route.png",
+    ):
         assert (out / name).exists()
 
 
@@ -85,17 +123,27 @@ def test_rerun_overwrites_cleanly(tmp_path):
 
 @pytest.mark.parametrize("argv", [["run"], ["compare", "a.yaml"], ["run", "x.yaml", "--jobs", "0"]])
 def test_bad_arguments_exit_2(argv):
-    proc = subprocess.run([sys.executable, str(ROOT / "run_sim.py"), *argv], capture_output=True, text=True,
-                          cwd=ROOT)
+    proc = subprocess.run([sys.executable, str(ROOT / "run_sim.py"), *argv], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
 
 
 def test_cli_in_a_subprocess_with_parallel_jobs(tmp_path):
     out = tmp_path / "sub"
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "run_sim.py"), "run", str(CONFIGS / "redesign.yaml"), "--out", str(out),
-         "--jobs", "2", *SMALL],
-        capture_output=True, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            str(ROOT / "run_sim.py"),
+            "run",
+            str(CONFIGS / "redesign.yaml"),
+            "--out",
+            str(out),
+            "--jobs",
+            "2",
+            *SMALL,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stderr
     assert len(pd.read_csv(out / "summary.csv")) == 2
@@ -103,12 +151,35 @@ def test_cli_in_a_subprocess_with_parallel_jobs(tmp_path):
 
 def test_validate_writes_one_row_per_target(tmp_path, capsys):
     out = tmp_path / "val"
-    code = main(["validate", str(CONFIGS / "current.yaml"), str(CONFIGS / "redesign.yaml"), "--out", str(out),
-                 "--reps", "2", "--days", "8", "--warmup-days", "1"])
+    code = main(
+        [
+            "validate",
+            str(CONFIGS / "current.yaml"),
+            str(CONFIGS / "redesign.yaml"),
+            "--out",
+            str(out),
+            "--reps",
+            "2",
+            "--days",
+            "8",
+            "--warmup-days",
+            "1",
+        ]
+    )
     assert code == 0
     table = pd.read_csv(out / "validation.csv")
-    assert list(table.columns) == ["target", "published", "source", "range_low", "range_high", "model_mean",
-                                   "model_ci_low", "model_ci_high", "n_reps", "within"]
+    assert list(table.columns) == [
+        "target",
+        "published",
+        "source",
+        "range_low",
+        "range_high",
+        "model_mean",
+        "model_ci_low",
+        "model_ci_high",
+        "n_reps",
+        "within",
+    ]
     assert len(table) == 11 and (table["n_reps"] == 2).all()
     runs = pd.read_csv(out / "summaries.csv")
     assert set(runs["run"]) == {"current", "redesign", "redesign_without_x6"}

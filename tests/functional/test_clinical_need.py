@@ -38,8 +38,7 @@ def _five_overflow_patients():
 
 
 def _redesign(redesign_cfg, **more):
-    return tweak(redesign_cfg, run__days=1, run__warmup_days=0,
-                 slot_diaries__pcn_sda__slots_per_day=[10] * 7, **more)
+    return tweak(redesign_cfg, run__days=1, run__warmup_days=0, slot_diaries__pcn_sda__slots_per_day=[10] * 7, **more)
 
 
 def test_ed_need_is_never_booked_into_a_pcn_slot(redesign_cfg):
@@ -65,8 +64,9 @@ def test_the_rule_is_data(redesign_cfg):
     model = run_with(_redesign(redesign_cfg, clinical_need__front_door_ed_stream=False), _five_overflow_patients())
     assert [_has(model, pid, "sda_pcn") for pid in range(5)] == [True, True, False, True, True]
     # an ambulance-only list: the ED disposition is no longer an ED need
-    model = run_with(_redesign(redesign_cfg, clinical_need__nhs111_ed_dispositions=["ambulance"]),
-                     _five_overflow_patients())
+    model = run_with(
+        _redesign(redesign_cfg, clinical_need__nhs111_ed_dispositions=["ambulance"]), _five_overflow_patients()
+    )
     assert [_has(model, pid, "sda_pcn") for pid in range(5)] == [False, True, True, True, False]
 
 
@@ -79,8 +79,9 @@ def test_ed_need_changes_nothing_between_the_arms(current_cfg, redesign_cfg):
     red = run_replication(tweak(redesign_cfg, **days), 0)
     need = cur.ed_need() & (cur.patients.channel == GP_OVERFLOW)
     assert need.sum() > 10
-    assert np.array_equal(cur.log.activities[need] & ~BIT["gp_reattend_utc"],
-                          red.log.activities[need] & ~BIT["gp_reattend_utc"])
+    assert np.array_equal(
+        cur.log.activities[need] & ~BIT["gp_reattend_utc"], red.log.activities[need] & ~BIT["gp_reattend_utc"]
+    )
 
 
 def test_a_bank_holiday_runs_as_a_sunday(current_cfg):

@@ -16,20 +16,32 @@ from .helpers import patients, run_with
 def test_reattendance_after_utc_and_after_sda_by_hand(current_cfg):
     """Each reattendance has its own probability and uniform; both are charged a GP appointment."""
     cfg = tweak(
-        current_cfg, run__days=1, run__warmup_days=0, utc__clinicians=1, utc__reattend_probability=0.25,
-        slot_diaries__gpcg_sda={"slots_per_day": [10] * 7, "session_start_hour": 9, "session_end_hour": 19,
-                                "appointment_min": 10, "booking_lead_min": 30,
-             "hour_weights": None, "carve_out": None},
+        current_cfg,
+        run__days=1,
+        run__warmup_days=0,
+        utc__clinicians=1,
+        utc__reattend_probability=0.25,
+        slot_diaries__gpcg_sda={
+            "slots_per_day": [10] * 7,
+            "session_start_hour": 9,
+            "session_end_hour": 19,
+            "appointment_min": 10,
+            "booking_lead_min": 30,
+            "hour_weights": None,
+            "carve_out": None,
+        },
     )
     t0 = 8 * 60.0
     table = patients(
         arrival=[t0, t0 + 1, t0 + 2, t0 + 3],
-        registered_th=[False, False, True, True], sda_candidate=[False, False, True, True],
-        u_ia_redirect=[0.9, 0.9, 0.1, 0.9],    # patient 2 is redirected at the IA (0.45)
-        u_utc_triage=[0.9, 0.9, 0.9, 0.1],     # patient 3 via the UTC triage (0.5)
-        u_reattend_utc=[0.1, 0.3, 0.1, 0.1],   # after a UTC visit: 0.25
-        u_reattend=[0.1, 0.1, 0.1, 0.9],       # after SDA: 0.25 today
-        utc_consult_time=[15.0] * 4, utc_triage_time=[5.0] * 4,
+        registered_th=[False, False, True, True],
+        sda_candidate=[False, False, True, True],
+        u_ia_redirect=[0.9, 0.9, 0.1, 0.9],  # patient 2 is redirected at the IA (0.45)
+        u_utc_triage=[0.9, 0.9, 0.9, 0.1],  # patient 3 via the UTC triage (0.5)
+        u_reattend_utc=[0.1, 0.3, 0.1, 0.1],  # after a UTC visit: 0.25
+        u_reattend=[0.1, 0.1, 0.1, 0.9],  # after SDA: 0.25 today
+        utc_consult_time=[15.0] * 4,
+        utc_triage_time=[5.0] * 4,
     )
     model = run_with(cfg, table)
     acts = model.log.activities
@@ -42,12 +54,14 @@ def test_reattendance_after_utc_and_after_sda_by_hand(current_cfg):
     # a reattendance is GP time: in no route cost, valued apart at the GP appointment cost
     cost = patient_costs(acts, cfg.unit_costs_gbp)
     c = cfg.unit_costs_gbp
-    assert cost.tolist() == pytest.approx([
-        c.utc_attendance,
-        c.utc_attendance,
-        c.sda_appointment,
-        c.utc_attendance + c.sda_appointment,
-    ])
+    assert cost.tolist() == pytest.approx(
+        [
+            c.utc_attendance,
+            c.utc_attendance,
+            c.sda_appointment,
+            c.utc_attendance + c.sda_appointment,
+        ]
+    )
     assert reattendance_value(acts, cfg.unit_costs_gbp) == pytest.approx(2 * c.gp_appointment)
     k = compute_kpis(model)
     assert k["gp_reattendances_after_utc_per_week"] == 7.0  # one in one day
@@ -79,18 +93,30 @@ def test_induced_demand_by_hand(redesign_cfg):
     """Induced patients walk in for an SDA redirection or call 111 for a PCN slot; the rest use the UTC."""
     from sim.model.patients import D_OTHER, D_PRIMARY_CARE, INDUCED
 
-    diary = {"slots_per_day": [10] * 7, "session_start_hour": 9, "session_end_hour": 19,
-             "appointment_min": 10, "booking_lead_min": 30,
-             "hour_weights": None, "carve_out": None}
+    diary = {
+        "slots_per_day": [10] * 7,
+        "session_start_hour": 9,
+        "session_end_hour": 19,
+        "appointment_min": 10,
+        "booking_lead_min": 30,
+        "hour_weights": None,
+        "carve_out": None,
+    }
     cfg = tweak(
-        redesign_cfg, run__days=1, run__warmup_days=0, utc__clinicians=1, utc__reattend_probability=0.0,
-        slot_diaries__gpcg_sda=diary, slot_diaries__pcn_sda={**diary, "booking_lead_min": 60},
+        redesign_cfg,
+        run__days=1,
+        run__warmup_days=0,
+        utc__clinicians=1,
+        utc__reattend_probability=0.0,
+        slot_diaries__gpcg_sda=diary,
+        slot_diaries__pcn_sda={**diary, "booking_lead_min": 60},
         slot_diaries__practice_111={**diary, "slots_per_day": [0] * 7},
     )
     t0 = 9 * 60.0
     table = patients(
         arrival=[t0, t0 + 1, t0 + 2],
-        channel=[INDUCED] * 3, registered_th=[True] * 3,
+        channel=[INDUCED] * 3,
+        registered_th=[True] * 3,
         sda_candidate=[True, False, True],  # patient 1 is not SDA-eligible
         disposition=[D_OTHER, D_OTHER, D_PRIMARY_CARE],  # patient 2 calls 111
         utc_consult_time=[15.0] * 3,
@@ -138,8 +164,12 @@ def test_shipped_scenarios_have_no_induced_demand_but_the_induced_one(current_cf
     assert current_cfg.demand.induced.mean_per_day == 0 and redesign_cfg.demand.induced.mean_per_day == 0
     induced = load_config(CONFIGS / "redesign_induced_demand.yaml")
     assert induced.demand.induced.mean_per_day > 0
-    assert induced.model_copy(update={"demand": redesign_cfg.demand, "name": "redesign",
-                                      "description": redesign_cfg.description}) == redesign_cfg
+    assert (
+        induced.model_copy(
+            update={"demand": redesign_cfg.demand, "name": "redesign", "description": redesign_cfg.description}
+        )
+        == redesign_cfg
+    )
 
 
 # ------------------------------------------------------------ the IA/UTC split --
@@ -147,18 +177,31 @@ def test_shipped_scenarios_have_no_induced_demand_but_the_induced_one(current_cf
 def test_ia_utc_split_by_hand(current_cfg, share, via_ia, via_utc):
     """share 0: the IA nurse redirects no one and the UTC triage takes them; share 1: the reverse."""
     cfg = tweak(
-        current_cfg, run__days=1, run__warmup_days=0, utc__clinicians=2,
-        calibration__current_redirections_share_at_ia=share, calibration__current_redirection_propensity=0.5,
-        slot_diaries__gpcg_sda={"slots_per_day": [10] * 7, "session_start_hour": 9, "session_end_hour": 19,
-                                "appointment_min": 10, "booking_lead_min": 30,
-             "hour_weights": None, "carve_out": None},
+        current_cfg,
+        run__days=1,
+        run__warmup_days=0,
+        utc__clinicians=2,
+        calibration__current_redirections_share_at_ia=share,
+        calibration__current_redirection_propensity=0.5,
+        slot_diaries__gpcg_sda={
+            "slots_per_day": [10] * 7,
+            "session_start_hour": 9,
+            "session_end_hour": 19,
+            "appointment_min": 10,
+            "booking_lead_min": 30,
+            "hour_weights": None,
+            "carve_out": None,
+        },
     )
     t0 = 9 * 60.0
     table = patients(
         arrival=[t0, t0 + 1, t0 + 2],
-        registered_th=[True] * 3, sda_candidate=[True] * 3,
-        u_ia_redirect=[0.2, 0.4, 0.6], u_utc_triage=[0.2, 0.4, 0.6],  # below, below, above 0.5
-        utc_consult_time=[15.0] * 3, utc_triage_time=[5.0] * 3,
+        registered_th=[True] * 3,
+        sda_candidate=[True] * 3,
+        u_ia_redirect=[0.2, 0.4, 0.6],
+        u_utc_triage=[0.2, 0.4, 0.6],  # below, below, above 0.5
+        utc_consult_time=[15.0] * 3,
+        utc_triage_time=[5.0] * 3,
     )
     model = run_with(cfg, table)
     acts = model.log.activities
@@ -174,19 +217,32 @@ def test_111_no_slot_flow_split_by_weekday_and_weekend_by_hand(current_cfg):
     from sim.analysis.kpis import compute_kpis as kpis_of
     from sim.model.patients import D_PRIMARY_CARE, NHS111
 
-    one_slot = {"slots_per_day": [1] * 7, "session_start_hour": 19, "session_end_hour": 20,
-                "appointment_min": 10, "booking_lead_min": 60,
-                "hour_weights": None, "carve_out": None}  # a single slot at 19:00
-    cfg = tweak(current_cfg, run__days=7, run__warmup_days=0, run__start_weekday=0,
-                slot_diaries__practice_111=one_slot,
-                slot_diaries__st_andrews_hub={**one_slot, "slots_per_day": [0] * 7},
-                demand__nhs111__no_slot_to_front_door=1.0)
+    one_slot = {
+        "slots_per_day": [1] * 7,
+        "session_start_hour": 19,
+        "session_end_hour": 20,
+        "appointment_min": 10,
+        "booking_lead_min": 60,
+        "hour_weights": None,
+        "carve_out": None,
+    }  # a single slot at 19:00
+    cfg = tweak(
+        current_cfg,
+        run__days=7,
+        run__warmup_days=0,
+        run__start_weekday=0,
+        slot_diaries__practice_111=one_slot,
+        slot_diaries__st_andrews_hub={**one_slot, "slots_per_day": [0] * 7},
+        demand__nhs111__no_slot_to_front_door=1.0,
+    )
     noon = 12 * 60.0
     fri, sat, sun = 4 * 1440 + noon, 5 * 1440 + noon, 6 * 1440 + noon
     # the first caller of a day takes the 19:00 slot; Sunday's 23:00 caller is out of hours
     table = patients(
         arrival=[fri, fri + 1, sat, sat + 1, sat + 2, sun + 11 * 60],
-        channel=[NHS111] * 6, registered_th=[True] * 6, disposition=[D_PRIMARY_CARE] * 6,
+        channel=[NHS111] * 6,
+        registered_th=[True] * 6,
+        disposition=[D_PRIMARY_CARE] * 6,
         u_111_fallback=[0.5] * 6,
     )
     model = run_with(cfg, table)

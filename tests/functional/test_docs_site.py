@@ -34,18 +34,46 @@ def load_hook():
 def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("site")
     env = dict(os.environ, PYTHONPATH=str(ROOT), NO_MKDOCS_2_WARNING="1")
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f",
-                           str(ROOT / "mkdocs.yml"), "-d", str(out)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "--quiet",
+            "-f",
+            str(ROOT / "mkdocs.yml"),
+            "-d",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, f"mkdocs build --strict failed:\n{done.stdout}\n{done.stderr}"
     return out
 
 
 def test_the_site_builds_strictly_with_every_page_and_figure(site):
-    for page in ("index.html", "results/index.html", "validation/index.html", "verification/index.html",
-                 "guides/urgent-care-lead/index.html", "guides/finance-lead/index.html", "guides/analyst/index.html",
-                 "model/index.html", "domain/index.html", "business_case/index.html", "calibration/index.html",
-                 "reference/scenario-config/index.html", "reference/commands/index.html", "contributing/index.html"):
+    for page in (
+        "index.html",
+        "results/index.html",
+        "validation/index.html",
+        "verification/index.html",
+        "guides/urgent-care-lead/index.html",
+        "guides/finance-lead/index.html",
+        "guides/analyst/index.html",
+        "model/index.html",
+        "domain/index.html",
+        "business_case/index.html",
+        "calibration/index.html",
+        "reference/scenario-config/index.html",
+        "reference/commands/index.html",
+        "contributing/index.html",
+    ):
         assert (site / page).is_file(), page
     for name in FIGURES:
         png = (site / "figures" / name).read_bytes()

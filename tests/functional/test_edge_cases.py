@@ -79,8 +79,17 @@ def test_run_not_longer_than_warmup_is_a_config_error(days, warmup, tmp_path, ca
 @pytest.mark.parametrize("override", [["--days", "5"], ["--days", "7"], ["--days", "30", "--warmup-days", "30"]])
 def test_command_line_run_shorter_than_warmup_is_a_config_error(override, tmp_path, capsys):
     out_dir = tmp_path / "out"
-    rc = main(["compare", str(CONFIG_DIR / "current.yaml"), str(CONFIG_DIR / "redesign.yaml"),
-               "--out", str(out_dir), "--quiet", *override])
+    rc = main(
+        [
+            "compare",
+            str(CONFIG_DIR / "current.yaml"),
+            str(CONFIG_DIR / "redesign.yaml"),
+            "--out",
+            str(out_dir),
+            "--quiet",
+            *override,
+        ]
+    )
     assert_refused(rc, capsys.readouterr(), out_dir, "command line", "run.warmup_days")
 
 
@@ -88,7 +97,10 @@ def test_run_shorter_than_warmup_in_a_subprocess(tmp_path):
     out_dir = tmp_path / "out"
     proc = subprocess.run(
         [sys.executable, "run_sim.py", "run", "configs/current.yaml", "--days", "3", "--out", str(out_dir)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == EXIT_BAD_INPUT
     assert proc.stderr.count("\n") == 1 and "run.warmup_days" in proc.stderr and "Traceback" not in proc.stderr
@@ -97,8 +109,21 @@ def test_run_shorter_than_warmup_in_a_subprocess(tmp_path):
 
 def test_one_day_run_without_warmup_works(tmp_path, capsys):
     out_dir = tmp_path / "out"
-    rc = main(["run", str(CONFIG_DIR / "redesign.yaml"), "--days", "1", "--warmup-days", "0",
-               "--reps", "2", "--out", str(out_dir), "--quiet"])
+    rc = main(
+        [
+            "run",
+            str(CONFIG_DIR / "redesign.yaml"),
+            "--days",
+            "1",
+            "--warmup-days",
+            "0",
+            "--reps",
+            "2",
+            "--out",
+            str(out_dir),
+            "--quiet",
+        ]
+    )
     assert rc == 0, capsys.readouterr().err
     assert sorted(p.name for p in out_dir.iterdir()) == ["kpis.csv", "manifest.json", "summary.csv"]
 
@@ -165,8 +190,13 @@ def test_every_place_closed_all_monday_with_start_on_monday():
     """A whole day with no staff and no slots, on day 0 (the rota's first hour is zero)."""
     d = small("current", days=3, start_weekday=0, scale=0.2)
     closed_monday = [[0] * 24] + [[2] * 24] * 6
-    for station, key in (("reception", "clerks"), ("ia_nurse", "nurses"), ("care_navigator", "navigators"),
-                         ("utc", "clinicians"), ("ed", "cubicles")):
+    for station, key in (
+        ("reception", "clerks"),
+        ("ia_nurse", "nurses"),
+        ("care_navigator", "navigators"),
+        ("utc", "clinicians"),
+        ("ed", "cubicles"),
+    ):
         d[station][key] = closed_monday
     for diary in ("gpcg_sda", "pcn_sda", "practice_111", "st_andrews_hub"):
         d["slot_diaries"][diary]["slots_per_day"] = [0, 20, 20, 20, 20, 20, 20]
@@ -183,8 +213,13 @@ def test_every_place_closed_all_monday_with_start_on_monday():
 
 def test_every_capacity_zero_for_the_whole_run():
     d = small("redesign", days=4, scale=0.2)
-    for station, key in (("reception", "clerks"), ("ia_nurse", "nurses"), ("care_navigator", "navigators"),
-                         ("utc", "clinicians"), ("ed", "cubicles")):
+    for station, key in (
+        ("reception", "clerks"),
+        ("ia_nurse", "nurses"),
+        ("care_navigator", "navigators"),
+        ("utc", "clinicians"),
+        ("ed", "cubicles"),
+    ):
         d[station][key] = 0
     for diary in ("gpcg_sda", "pcn_sda", "practice_111", "st_andrews_hub"):
         d["slot_diaries"][diary]["slots_per_day"] = [0] * 7
@@ -284,8 +319,9 @@ def test_leap_year_length_run(tmp_path, capsys):
     from sim.inputs.calendar import day_types, mean_day_weights, year_shares
 
     weights = mean_day_weights(day_types(366, d["run"]["start_weekday"]), year_shares())
-    assert kpis["arrivals_per_day"] == pytest.approx(np.bincount(sim_day(ev["arrival"].to_numpy()),
-                                                                 minlength=366) @ weights)
+    assert kpis["arrivals_per_day"] == pytest.approx(
+        np.bincount(sim_day(ev["arrival"].to_numpy()), minlength=366) @ weights
+    )
     walk_in = d["demand"]["walk_in"]
     expected = walk_in["mean_per_day"] * np.mean(walk_in["day_of_week"])
     assert kpis["arrivals_per_day_walk_in"] == pytest.approx(expected, rel=0.1)
@@ -296,9 +332,25 @@ def test_out_naming_an_existing_file_is_a_clean_error(tmp_path):
     taken = tmp_path / "taken"
     taken.write_text("not a folder\n", encoding="utf-8")
     proc = subprocess.run(
-        [sys.executable, "run_sim.py", "run", "configs/current.yaml", "--days", "2", "--warmup-days", "1",
-         "--reps", "1", "--quiet", "--out", str(taken)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "run_sim.py",
+            "run",
+            "configs/current.yaml",
+            "--days",
+            "2",
+            "--warmup-days",
+            "1",
+            "--reps",
+            "1",
+            "--quiet",
+            "--out",
+            str(taken),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert taken.read_text(encoding="utf-8") == "not a folder\n"
     assert not list(tmp_path.glob(".taken-partial-*"))

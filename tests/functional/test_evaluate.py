@@ -44,11 +44,14 @@ def test_designs_share_the_patients_and_kept_replications_are_reused(tiny):
     assert (again["arrivals_per_day"] == -1.0).sum() == 1
 
 
-@pytest.mark.parametrize("design, words", [
-    ({"run.seed": 3}, "evaluate: design 0: run.seed: run settings are the base's"),
-    ({"patients.sda_eligible": 2.0}, "evaluate: design 0: patients.sda_eligible = 2.0"),
-    ({"patients.nope": 1}, "evaluate: design 0: patients.nope: no such parameter"),
-])
+@pytest.mark.parametrize(
+    "design, words",
+    [
+        ({"run.seed": 3}, "evaluate: design 0: run.seed: run settings are the base's"),
+        ({"patients.sda_eligible": 2.0}, "evaluate: design 0: patients.sda_eligible = 2.0"),
+        ({"patients.nope": 1}, "evaluate: design 0: patients.nope: no such parameter"),
+    ],
+)
 def test_a_bad_design_is_one_line(tiny, design, words):
     with pytest.raises(ConfigError, match=words) as err:
         evaluate(tiny, [design], 1, progress=False)

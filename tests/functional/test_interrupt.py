@@ -41,7 +41,11 @@ def _start(argv: list[str], out_dir: Path) -> subprocess.Popen:
     # process group, workers included) and clean up the group if something hangs
     return subprocess.Popen(
         [sys.executable, "run_sim.py", *argv, "--out", str(out_dir), "--quiet"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
         preexec_fn=as_foreground_job,
     )
 
@@ -132,9 +136,25 @@ def test_rerun_after_an_interrupt_succeeds(tmp_path):
     rc, err, out_dir, _ = _interrupt(RUN, tmp_path, whole_group=False)
     assert rc == EXIT_INTERRUPTED, err
     proc = subprocess.run(
-        [sys.executable, "run_sim.py", "run", "configs/current.yaml", "--reps", "1", "--days", "3",
-         "--warmup-days", "1", "--quiet", "--out", str(out_dir)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "run_sim.py",
+            "run",
+            "configs/current.yaml",
+            "--reps",
+            "1",
+            "--days",
+            "3",
+            "--warmup-days",
+            "1",
+            "--quiet",
+            "--out",
+            str(out_dir),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in out_dir.iterdir()) == ["kpis.csv", "manifest.json", "summary.csv"]
@@ -156,8 +176,9 @@ def test_sigint_stops_a_parallel_run_before_its_work_is_done(tmp_path):
     assert 1 <= len(_kept(out_dir)) < 80
 
 
-@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, EXIT_TERMINATED), (signal.SIGHUP, EXIT_HUNG_UP)],
-                         ids=["sigterm", "sighup"])
+@pytest.mark.parametrize(
+    "signum, code", [(signal.SIGTERM, EXIT_TERMINATED), (signal.SIGHUP, EXIT_HUNG_UP)], ids=["sigterm", "sighup"]
+)
 def test_sigterm_and_sighup_stop_a_parallel_run_like_ctrl_c(signum, code, tmp_path):
     """Replications in hand are kept, the message is Ctrl-C's, and no process of the run's group remains."""
     argv = [*RUN, "--jobs", "2"]
@@ -191,9 +212,25 @@ def test_workers_die_with_their_parent_however_it_dies(tmp_path):
         _kill_group(proc)
     assert _staging(out_dir), "expected the killed run's staging folder"
     rerun = subprocess.run(
-        [sys.executable, "run_sim.py", "run", "configs/current.yaml", "--reps", "1", "--days", "3",
-         "--warmup-days", "1", "--quiet", "--out", str(out_dir)],
-        cwd=ROOT, capture_output=True, text=True, timeout=HANG,
+        [
+            sys.executable,
+            "run_sim.py",
+            "run",
+            "configs/current.yaml",
+            "--reps",
+            "1",
+            "--days",
+            "3",
+            "--warmup-days",
+            "1",
+            "--quiet",
+            "--out",
+            str(out_dir),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=HANG,
     )
     assert rerun.returncode == 0, rerun.stderr
     assert not _staging(out_dir), "the dead run's staging folder was not removed"

@@ -57,6 +57,7 @@ process by the signal, as it would without the program."""
 
 def _start(argv: list[str], out: Path, ignore_hangup: bool = False) -> subprocess.Popen:
     """``run_sim.py argv --out out`` as a terminal's foreground job, once its interpreter has started."""
+
     def child_setup() -> None:
         as_foreground_job()
         if ignore_hangup:  # what nohup does
@@ -64,9 +65,16 @@ def _start(argv: list[str], out: Path, ignore_hangup: bool = False) -> subproces
 
     ready, told = os.pipe()
     try:
-        proc = subprocess.Popen([sys.executable, "-c", LAUNCH.format(ready=told), *argv, "--out", str(out)],
-                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                start_new_session=True, preexec_fn=child_setup, pass_fds=(told,))
+        proc = subprocess.Popen(
+            [sys.executable, "-c", LAUNCH.format(ready=told), *argv, "--out", str(out)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            preexec_fn=child_setup,
+            pass_fds=(told,),
+        )
         os.close(told)
         told = None
         os.read(ready, 1)  # returns when the program starts (or at once if the interpreter failed)
@@ -147,8 +155,11 @@ def test_two_ctrl_c_a_moment_apart_with_two_jobs_stop_at_once(tmp_path):
     assert "kept in" in err
 
 
-@pytest.mark.parametrize("signals", [(signal.SIGINT,) * 5, (signal.SIGTERM, signal.SIGINT, signal.SIGTERM)],
-                         ids=["five_ctrl_c", "term_int_term"])
+@pytest.mark.parametrize(
+    "signals",
+    [(signal.SIGINT,) * 5, (signal.SIGTERM, signal.SIGINT, signal.SIGTERM)],
+    ids=["five_ctrl_c", "term_int_term"],
+)
 def test_a_burst_of_signals_is_one_stop(signals, tmp_path):
     out = tmp_path / "r"
     proc = _start([*LONG_RUN, "--jobs", "2"], out)

@@ -17,13 +17,37 @@ import pytest
 
 from ..conftest import ROOT
 
-HEAVY = ("pandas", "scipy", "matplotlib", "streamlit", "altair", "dask", "distributed", "SALib", "openpyxl",
-         "pyarrow", "sim.experiments.business_case", "sim.analysis.business_case",
-         "tqdm")  # tqdm: only where a progress bar is drawn (a terminal, no --quiet)
+HEAVY = (
+    "pandas",
+    "scipy",
+    "matplotlib",
+    "streamlit",
+    "altair",
+    "dask",
+    "distributed",
+    "SALib",
+    "openpyxl",
+    "pyarrow",
+    "sim.experiments.business_case",
+    "sim.analysis.business_case",
+    "tqdm",
+)  # tqdm: only where a progress bar is drawn (a terminal, no --quiet)
 SERIAL_ONLY = ("concurrent.futures.process", "multiprocessing.pool")
 """A run with one job makes no process pool, so it loads none of a pool's machinery."""
-EXTRAS_ONLY = ("streamlit", "altair", "dask", "distributed", "SALib", "pytest", "hypothesis", "xdist",
-               "playwright", "formulas", "sklearn", "optuna")
+EXTRAS_ONLY = (
+    "streamlit",
+    "altair",
+    "dask",
+    "distributed",
+    "SALib",
+    "pytest",
+    "hypothesis",
+    "xdist",
+    "playwright",
+    "formulas",
+    "sklearn",
+    "optuna",
+)
 TINY = ["--reps", "1", "--days", "2", "--warmup-days", "0", "--quiet"]
 
 
@@ -33,16 +57,20 @@ def _python(code: str, timeout: float = 300) -> subprocess.CompletedProcess:
 
 def _without(libraries, argv: list[str]) -> str:
     """Code that runs ``run_sim.py argv`` as if ``libraries`` were not installed."""
-    return (f"import sys\nfor name in {tuple(libraries)!r}:\n    sys.modules[name] = None\n"
-            f"sys.argv = ['run_sim.py', *{argv!r}]\nfrom sim.cli import script\nscript()\n")
+    return (
+        f"import sys\nfor name in {tuple(libraries)!r}:\n    sys.modules[name] = None\n"
+        f"sys.argv = ['run_sim.py', *{argv!r}]\nfrom sim.cli import script\nscript()\n"
+    )
 
 
 @pytest.mark.parametrize("flag", ["--version", "--help"])
 def test_version_and_help_import_no_heavy_library(flag):
-    code = (f"import sys\nsys.argv = ['run_sim.py', '{flag}']\nfrom sim.cli import script\n"
-            "try:\n    script()\nexcept SystemExit:\n    pass\n"
-            f"print('HEAVY=' + ','.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
-            "print('PYDANTIC=' + str('pydantic' in sys.modules))\n")
+    code = (
+        f"import sys\nsys.argv = ['run_sim.py', '{flag}']\nfrom sim.cli import script\n"
+        "try:\n    script()\nexcept SystemExit:\n    pass\n"
+        f"print('HEAVY=' + ','.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
+        "print('PYDANTIC=' + str('pydantic' in sys.modules))\n"
+    )
     proc = _python(code)
     assert proc.returncode == 0, proc.stderr
     assert "HEAVY=\n" in proc.stdout, proc.stdout
@@ -74,24 +102,34 @@ script()
 def test_the_main_job_runs_with_no_extra_installed(tmp_path):
     """compare (with its figure) needs only the core: no web app, Dask, SALib or test tool."""
     out = tmp_path / "cmp"
-    proc = _python(_without(EXTRAS_ONLY, ["compare", "configs/current.yaml", "configs/redesign.yaml", *TINY,
-                                          "--jobs", "2", "--out", str(out)]))
+    proc = _python(
+        _without(
+            EXTRAS_ONLY,
+            ["compare", "configs/current.yaml", "configs/redesign.yaml", *TINY, "--jobs", "2", "--out", str(out)],
+        )
+    )
     assert proc.returncode == 0, proc.stderr
     assert (out / "comparison.csv").is_file() and (out / "cost_change_by_route.png").is_file()
 
 
-@pytest.mark.parametrize(("argv", "extra"), [
-    (["run", "configs/current.yaml", *TINY, "--scheduler", "local"], "dask"),
-    (["app", "--port", "8599"], "app"),
-    (["sweep", "sobol.yaml", *TINY], "sensitivity"),
-], ids=["scheduler", "app", "sobol"])
+@pytest.mark.parametrize(
+    ("argv", "extra"),
+    [
+        (["run", "configs/current.yaml", *TINY, "--scheduler", "local"], "dask"),
+        (["app", "--port", "8599"], "app"),
+        (["sweep", "sobol.yaml", *TINY], "sensitivity"),
+    ],
+    ids=["scheduler", "app", "sobol"],
+)
 def test_a_command_missing_its_extra_names_it_in_one_line(argv, extra, tmp_path):
     if argv[0] == "sweep":
         sobol = tmp_path / "sobol.yaml"
-        sobol.write_text(f"name: sobol_probe\nbaseline: {ROOT / 'configs' / 'current.yaml'}\n"
-                         f"scenario: {ROOT / 'configs' / 'redesign.yaml'}\ndesign: sobol\nsamples: 16\n"
-                         "vary:\n  patients.sda_eligible: {dist: uniform, low: 0.7, high: 0.9}\n"
-                         "  patients.accepts_redirection: {dist: uniform, low: 0.6, high: 0.8}\n")
+        sobol.write_text(
+            f"name: sobol_probe\nbaseline: {ROOT / 'configs' / 'current.yaml'}\n"
+            f"scenario: {ROOT / 'configs' / 'redesign.yaml'}\ndesign: sobol\nsamples: 16\n"
+            "vary:\n  patients.sda_eligible: {dist: uniform, low: 0.7, high: 0.9}\n"
+            "  patients.accepts_redirection: {dist: uniform, low: 0.6, high: 0.8}\n"
+        )
         argv = ["sweep", str(sobol), *argv[2:]]
     proc = _python(_without(EXTRAS_ONLY, [*argv, "--out", str(tmp_path / "o")] if argv[0] != "app" else argv))
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
@@ -103,12 +141,25 @@ def test_a_command_missing_its_extra_names_it_in_one_line(argv, extra, tmp_path)
 def test_the_core_install_leaves_the_extras_out():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     core = " ".join(project["dependencies"]).lower()
-    for optional in ("streamlit", "altair", "dask", "salib", "pytest", "hypothesis", "playwright", "formulas", "scikit-learn", "optuna"):
+    for optional in (
+        "streamlit",
+        "altair",
+        "dask",
+        "salib",
+        "pytest",
+        "hypothesis",
+        "playwright",
+        "formulas",
+        "scikit-learn",
+        "optuna",
+    ):
         assert optional not in core, f"{optional} is in the core install"
     extras = project["optional-dependencies"]
     assert {"app", "dask", "sensitivity", "test", "all"} <= set(extras)
     assert any("streamlit" in d for d in extras["app"]) and any("altair" in d for d in extras["app"])
-    assert any(d.startswith("dask") for d in extras["dask"]) and any(d.startswith("SALib") for d in extras["sensitivity"])
+    assert any(d.startswith("dask") for d in extras["dask"]) and any(
+        d.startswith("SALib") for d in extras["sensitivity"]
+    )
     for tool in ("pytest", "hypothesis", "pytest-xdist", "playwright", "formulas"):
         assert any(d.startswith(tool) for d in extras["test"]), tool
     assert any(d.startswith("scikit-learn") for d in extras["calibrate"])
@@ -129,8 +180,13 @@ def test_the_start_up_benchmark_reports_every_case(tmp_path):
     import json
 
     out = tmp_path / "startup.json"
-    proc = subprocess.run([sys.executable, "benchmarks/bench_startup.py", "--rounds", "1", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "benchmarks/bench_startup.py", "--rounds", "1", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(out.read_text())
     assert set(data["cases"]) == {"python -c pass", "--version", "--help", "run", "run, no bytecode"}

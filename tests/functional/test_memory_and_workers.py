@@ -40,14 +40,24 @@ print(json.dumps({{"peak": peak, "estimate": estimated_bytes(cfg)}}))
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("days", "assignments"), [
-    (14, []),
-    (120, []),
-    (30, ["demand.induced.mean_per_day=4000", "demand.induced.growth=1"]),
-], ids=["14_days", "120_days", "induced_demand"])
+@pytest.mark.parametrize(
+    ("days", "assignments"),
+    [
+        (14, []),
+        (120, []),
+        (30, ["demand.induced.mean_per_day=4000", "demand.induced.growth=1"]),
+    ],
+    ids=["14_days", "120_days", "induced_demand"],
+)
 def test_the_memory_estimate_is_within_a_factor_of_2_of_the_measured_peak(days, assignments):
-    proc = subprocess.run([sys.executable, "-c", MEASURE.format(days=days, assignments=assignments)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=900, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(
+        [sys.executable, "-c", MEASURE.format(days=days, assignments=assignments)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert proc.returncode == 0, proc.stderr
     figures = json.loads(proc.stdout.strip().splitlines()[-1])
     ratio = figures["estimate"] / figures["peak"]
@@ -111,13 +121,33 @@ sys.argv = ["run_sim.py", *sys.argv[1:]]
 from sim.cli import script
 script()
 """
-    argv = ["compare", "configs/current.yaml", "configs/redesign.yaml", "--reps", "4", "--days", "4",
-            "--warmup-days", "1", "--quiet"]
-    broken = subprocess.run([sys.executable, "-c", code, *argv, "--jobs", "2", "--out", str(tmp_path / "a")],
-                            cwd=ROOT, capture_output=True, text=True, timeout=900)
+    argv = [
+        "compare",
+        "configs/current.yaml",
+        "configs/redesign.yaml",
+        "--reps",
+        "4",
+        "--days",
+        "4",
+        "--warmup-days",
+        "1",
+        "--quiet",
+    ]
+    broken = subprocess.run(
+        [sys.executable, "-c", code, *argv, "--jobs", "2", "--out", str(tmp_path / "a")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert broken.returncode == 0, broken.stderr
     assert marker.exists() and "a worker process died" in broken.stderr
-    serial = subprocess.run([sys.executable, "run_sim.py", *argv, "--out", str(tmp_path / "b")], cwd=ROOT,
-                            capture_output=True, text=True, timeout=900)
+    serial = subprocess.run(
+        [sys.executable, "run_sim.py", *argv, "--out", str(tmp_path / "b")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert serial.returncode == 0, serial.stderr
     assert (tmp_path / "a" / "comparison.csv").read_text() == (tmp_path / "b" / "comparison.csv").read_text()

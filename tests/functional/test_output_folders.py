@@ -122,14 +122,13 @@ def test_two_scenarios_into_one_folder_each_resume_their_own_replications(tmp_pa
     redesign = apply_overrides(load_config(CONFIGS / "redesign.yaml"), **small)
     # two interrupted runs into the same folder: 3 replications of one kept, 2 of the other
     folder = CheckpointFolder(out)
-    run_replications(apply_overrides(current, replications=3), progress=False,
-                     checkpoint=folder.for_scenario(current))
-    run_replications(apply_overrides(redesign, replications=2), progress=False,
-                     checkpoint=folder.for_scenario(redesign))
+    run_replications(apply_overrides(current, replications=3), progress=False, checkpoint=folder.for_scenario(current))
+    run_replications(
+        apply_overrides(redesign, replications=2), progress=False, checkpoint=folder.for_scenario(redesign)
+    )
     # a one-replication run of a third scenario into the same folder succeeds...
     other = tmp_path / "other.yaml"
-    other.write_text(yaml.safe_dump({"extends": str(CONFIGS / "current.yaml"), "name": "other",
-                                     "run": {"seed": 7}}))
+    other.write_text(yaml.safe_dump({"extends": str(CONFIGS / "current.yaml"), "name": "other", "run": {"seed": 7}}))
     assert main(["run", str(other), "--out", str(out), *TINY]) == 0
     capsys.readouterr()
     # ...and each scenario still resumes its own

@@ -32,11 +32,13 @@ def _small_toy():
     plan, folder = _toy()
     variables = dict(plan.variables)
     variables["utc_daytime_clinicians"] = variables["utc_daytime_clinicians"].model_copy(update={"upper": 1})
-    plan = plan.model_copy(update={
-        "variables": variables,
-        "search": plan.search.model_copy(update={"trials": 12, "batch": 4}),
-        "selection": plan.selection.model_copy(update={"candidates": 3}),
-    })
+    plan = plan.model_copy(
+        update={
+            "variables": variables,
+            "search": plan.search.model_copy(update={"trials": 12, "batch": 4}),
+            "selection": plan.selection.model_copy(update={"candidates": 3}),
+        }
+    )
     return plan, folder
 
 
@@ -61,8 +63,10 @@ def test_no_feasible_plan_names_the_binding_target(tmp_path, capsys):
     data = yaml.safe_load(TOY.read_text())
     for key in ("scenario", "baseline", "business_case"):
         data[key] = str((TOY.parent / data[key]).resolve())
-    data["constraints"] = [{"kpi": "sda_redirections_front_door_per_day", "at_least": 30, "tolerance": 0.5},
-                           {"kpi": "utc_within_4h_pct", "at_least": 90, "tolerance": 1}]
+    data["constraints"] = [
+        {"kpi": "sda_redirections_front_door_per_day", "at_least": 30, "tolerance": 0.5},
+        {"kpi": "utc_within_4h_pct", "at_least": 90, "tolerance": 1},
+    ]
     data["search"] = {"trials": 8, "replications": 3, "batch": 4, "seed": 1}
     data["selection"] = {"candidates": 2, "first_replications": 4, "max_replications": 10}
     path = tmp_path / "impossible.yaml"
@@ -91,8 +95,24 @@ def test_plan_command_writes_a_ready_config(tmp_path, capsys):
     chosen = out / "chosen_plan.yaml"
     assert chosen.exists()
     # the chosen plan is a scenario the simulator runs as it is
-    assert main(["run", str(chosen), "--reps", "1", "--days", "3", "--warmup-days", "1",
-                 "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(chosen),
+                "--reps",
+                "1",
+                "--days",
+                "3",
+                "--warmup-days",
+                "1",
+                "--out",
+                str(tmp_path / "run"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     comparison = pd.read_csv(out / "comparison.csv")
     assert comparison.loc[0, "kpi"] == "net_recurrent_cost_gbp"
     assert comparison.loc[0, "label"].startswith("Net recurrent cost")
@@ -101,9 +121,12 @@ def test_plan_command_writes_a_ready_config(tmp_path, capsys):
     assert pareto["sda_redirections_front_door_per_day"].is_monotonic_increasing
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--budget", "3"], "--budget: must be between 10"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--budget", "3"], "--budget: must be between 10"),
+    ],
+)
 def test_bad_budget_is_refused(args, words, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["plan", str(TOY), *args])
@@ -112,8 +135,10 @@ def test_bad_budget_is_refused(args, words, capsys):
 
 def test_bad_plan_file_exits_2_in_one_line(tmp_path, capsys):
     path = tmp_path / "bad.yaml"
-    path.write_text("name: bad\nscenario: x.yaml\nbaseline: y.yaml\nbusiness_case: z.yaml\n"
-                    "variables: {a: {kind: staff, station: utc, hours: [8, 9], lower: 1, upper: 2, step: 0}}\n")
+    path.write_text(
+        "name: bad\nscenario: x.yaml\nbaseline: y.yaml\nbusiness_case: z.yaml\n"
+        "variables: {a: {kind: staff, station: utc, hours: [8, 9], lower: 1, upper: 2, step: 0}}\n"
+    )
     assert main(["plan", str(path), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "variables.a" in err and "step = 0" in err
@@ -124,22 +149,43 @@ def test_a_rerun_resumes_from_the_study_and_the_kept_replications(tmp_path, monk
     from sim.experiments.checkpoint import CheckpointFolder
 
     plan, folder = _toy()
-    plan = plan.model_copy(update={
-        "search": plan.search.model_copy(update={"trials": 8}),
-        "selection": plan.selection.model_copy(update={"candidates": 2, "first_replications": 4,
-                                                       "max_replications": 6})})
+    plan = plan.model_copy(
+        update={
+            "search": plan.search.model_copy(update={"trials": 8}),
+            "selection": plan.selection.model_copy(
+                update={"candidates": 2, "first_replications": 4, "max_replications": 6}
+            ),
+        }
+    )
     scenario, baseline, case = resolve(plan, folder)
     storage = f"sqlite:///{tmp_path / 'study.db'}"
-    first = run_plan(plan, scenario, baseline, case, budget=150, checkpoints=CheckpointFolder(tmp_path / "out"),
-                     storage=storage, progress=False)
+    first = run_plan(
+        plan,
+        scenario,
+        baseline,
+        case,
+        budget=150,
+        checkpoints=CheckpointFolder(tmp_path / "out"),
+        storage=storage,
+        progress=False,
+    )
 
     def no_simulation(*args, **kwargs):
         raise AssertionError("a kept replication was simulated again")
 
     monkeypatch.setattr(runner, "run_one", no_simulation)
     said = []
-    again = run_plan(plan, scenario, baseline, case, budget=150, checkpoints=CheckpointFolder(tmp_path / "out"),
-                     storage=storage, progress=False, say=said.append)
+    again = run_plan(
+        plan,
+        scenario,
+        baseline,
+        case,
+        budget=150,
+        checkpoints=CheckpointFolder(tmp_path / "out"),
+        storage=storage,
+        progress=False,
+        say=said.append,
+    )
     assert any("resumed the search" in s for s in said)
     assert again.selection.chosen == first.selection.chosen
     assert set(again.evaluator.plans) == set(first.evaluator.plans)
@@ -152,10 +198,14 @@ def test_same_answer_and_numbers_serial_or_parallel():
     from sim.experiments.planner import evaluations_table
 
     plan, folder = _toy()
-    plan = plan.model_copy(update={
-        "search": plan.search.model_copy(update={"trials": 4, "replications": 2}),
-        "selection": plan.selection.model_copy(update={"candidates": 2, "first_replications": 3,
-                                                       "max_replications": 4})})
+    plan = plan.model_copy(
+        update={
+            "search": plan.search.model_copy(update={"trials": 4, "replications": 2}),
+            "selection": plan.selection.model_copy(
+                update={"candidates": 2, "first_replications": 3, "max_replications": 4}
+            ),
+        }
+    )
     scenario, baseline, case = resolve(plan, folder)
     serial = run_plan(plan, scenario, baseline, case, budget=60, progress=False)
     with ProcessExecutor(2) as executor:
@@ -169,14 +219,26 @@ def test_the_chosen_plan_beside_the_scenario_as_shipped_and_the_progress_reporte
     from sim.experiments.planner import BASELINE, COST, SHIPPED, shipped_comparison
 
     plan, folder = _toy()
-    plan = plan.model_copy(update={
-        "search": plan.search.model_copy(update={"trials": 4, "replications": 2}),
-        "selection": plan.selection.model_copy(update={"candidates": 2, "first_replications": 3,
-                                                       "max_replications": 4})})
+    plan = plan.model_copy(
+        update={
+            "search": plan.search.model_copy(update={"trials": 4, "replications": 2}),
+            "selection": plan.selection.model_copy(
+                update={"candidates": 2, "first_replications": 3, "max_replications": 4}
+            ),
+        }
+    )
     scenario, baseline, case = resolve(plan, folder)
     seen = []
-    result = run_plan(plan, scenario, baseline, case, budget=60, progress=False, shipped=True,
-                      on_progress=lambda spent, budget: seen.append((spent, budget)))
+    result = run_plan(
+        plan,
+        scenario,
+        baseline,
+        case,
+        budget=60,
+        progress=False,
+        shipped=True,
+        on_progress=lambda spent, budget: seen.append((spent, budget)),
+    )
     ev = result.evaluator
     assert result.chosen is not None
     n = len(result.chosen.rows)
@@ -192,9 +254,11 @@ def test_the_chosen_plan_beside_the_scenario_as_shipped_and_the_progress_reporte
     assert table.loc[kpi, "shipped_mean"] == pytest.approx(direct[kpi].mean())
     assert ev.values(SHIPPED, kpi, n).tolist() == direct[kpi].tolist()
     # the toy scenario as shipped: what each variable is there
-    assert result.space.scenario_values() == {"gpcg_weekday_slots": [float(scenario.slot_diaries.gpcg_sda.slots_per_day[0])],
-                                              "gpcg_weekend_slots": [float(scenario.slot_diaries.gpcg_sda.slots_per_day[5])],
-                                              "utc_daytime_clinicians": [1.0]}
+    assert result.space.scenario_values() == {
+        "gpcg_weekday_slots": [float(scenario.slot_diaries.gpcg_sda.slots_per_day[0])],
+        "gpcg_weekend_slots": [float(scenario.slot_diaries.gpcg_sda.slots_per_day[5])],
+        "utc_daytime_clinicians": [1.0],
+    }
     # the scenario as shipped costs no staff hours against itself: its cost differs from the baseline's only by services
     assert np.isfinite(ev.values(SHIPPED, COST, n)).all() and np.isfinite(ev.values(BASELINE, COST, n)).all()
     # the shipped scenario is never a plan tried

@@ -24,11 +24,20 @@ TARIFF = "unit_costs_gbp.utc_attendance"
 
 
 def _spec(tmp_path: Path, **changes) -> Path:
-    spec = {"name": "psa_small", "baseline": str(REPO / "configs" / "current.yaml"),
-            "scenario": str(REPO / "configs" / "redesign.yaml"), "samples": N, "replications": 1,
-            "defaults_replications": 2, "run": {"days": 7, "warmup_days": 1}, "registry": False,
-            "extra": {TARIFF: {"dist": "gamma", "mean": MEAN, "sd": SD}}, "budget": 200,
-            "business_case": str(REPO / "configs" / "business_case.yaml"), **changes}
+    spec = {
+        "name": "psa_small",
+        "baseline": str(REPO / "configs" / "current.yaml"),
+        "scenario": str(REPO / "configs" / "redesign.yaml"),
+        "samples": N,
+        "replications": 1,
+        "defaults_replications": 2,
+        "run": {"days": 7, "warmup_days": 1},
+        "registry": False,
+        "extra": {TARIFF: {"dist": "gamma", "mean": MEAN, "sd": SD}},
+        "budget": 200,
+        "business_case": str(REPO / "configs" / "business_case.yaml"),
+        **changes,
+    }
     path = tmp_path / "psa.yaml"
     path.write_text(yaml.safe_dump(spec), encoding="utf-8")
     return path

@@ -48,6 +48,7 @@ def _nothing_beside(folder: Path, name: str) -> None:
 @pytest.fixture
 def no_replication(monkeypatch):
     """Fail the test if any replication runs (the refusal must come first)."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("a replication ran before the refusal")
 
@@ -79,8 +80,10 @@ def test_a_5000_digit_integer_is_one_line(where, tmp_path, capsys, no_replicatio
         argv = ["run", str(_scenario(tmp_path, f"run:\n  seed: {huge}\n")), *TINY, "--out", out]
     elif where == "sweep":
         sweep = tmp_path / "sweep.yaml"
-        sweep.write_text(f"name: big\nbaseline: {CONFIGS / 'current.yaml'}\nscenario: {CONFIGS / 'redesign.yaml'}\n"
-                         f"vary:\n  utc.clinicians.0: [1, {huge}]\n")
+        sweep.write_text(
+            f"name: big\nbaseline: {CONFIGS / 'current.yaml'}\nscenario: {CONFIGS / 'redesign.yaml'}\n"
+            f"vary:\n  utc.clinicians.0: [1, {huge}]\n"
+        )
         argv = ["sweep", str(sweep), *TINY, "--out", out]
     else:
         argv = [*RUN, *TINY, "--set", f"run.seed={huge}", "--out", out]
@@ -90,15 +93,25 @@ def test_a_5000_digit_integer_is_one_line(where, tmp_path, capsys, no_replicatio
 
 
 def test_a_5000_digit_list_position_in_set_is_one_line(tmp_path, capsys, no_replication):
-    _one_line(main([*RUN, *TINY, "--set", f"utc.clinicians.{'9' * 5000}=3", "--out", str(tmp_path / "o")]),
-              capsys, "no such parameter")
+    _one_line(
+        main([*RUN, *TINY, "--set", f"utc.clinicians.{'9' * 5000}=3", "--out", str(tmp_path / "o")]),
+        capsys,
+        "no such parameter",
+    )
 
 
 def test_a_deeply_nested_set_value_is_bounded_like_a_file(tmp_path, capsys, no_replication):
-    _one_line(main([*RUN, *TINY, "--set", "run.days=" + "[" * 50_000, "--out", str(tmp_path / "o")]),
-              capsys, "--set", "run.days")
-    _one_line(main([*RUN, *TINY, "--set", "run.days=" + "[" * 30 + "]" * 30, "--out", str(tmp_path / "o")]),
-              capsys, "nested more than 20 levels")
+    _one_line(
+        main([*RUN, *TINY, "--set", "run.days=" + "[" * 50_000, "--out", str(tmp_path / "o")]),
+        capsys,
+        "--set",
+        "run.days",
+    )
+    _one_line(
+        main([*RUN, *TINY, "--set", "run.days=" + "[" * 30 + "]" * 30, "--out", str(tmp_path / "o")]),
+        capsys,
+        "nested more than 20 levels",
+    )
 
 
 # ------------------------------------------------------------------------- files, before they are read --
@@ -133,8 +146,7 @@ def test_a_900_kb_key_is_not_echoed_whole(tmp_path, capsys, no_replication):
     path = _scenario(tmp_path, f"ed:\n  ? {half}\n  : 1\n  ? {half}\n  : 2\n", "dup.yaml")
     err = _one_line(main(["run", str(path), *TINY, "--out", str(tmp_path / "o")]), capsys, "duplicate key")
     assert len(err) < 400
-    err = _one_line(main([*RUN, *TINY, "--set", f"{key}=1", "--out", str(tmp_path / "o")]), capsys,
-                    "no such parameter")
+    err = _one_line(main([*RUN, *TINY, "--set", f"{key}=1", "--out", str(tmp_path / "o")]), capsys, "no such parameter")
     assert len(err) < 400
 
 
@@ -186,8 +198,7 @@ def test_a_full_disk_or_read_only_folder_mid_publish_keeps_the_earlier_results(f
         raise OSError(fault, os.strerror(fault), str(out / "kpis.csv"))
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", fail)
-    _one_line(main([*RUN, *TINY, "--seed", "7", "--out", str(out)]), capsys, os.strerror(fault),
-              "previous results")
+    _one_line(main([*RUN, *TINY, "--seed", "7", "--out", str(out)]), capsys, os.strerror(fault), "previous results")
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert not list(tmp_path.glob(".o-partial-*")) and not (tmp_path / ".o.lock").exists()
 
@@ -207,21 +218,29 @@ def test_a_folder_made_read_only_mid_run_is_one_line_and_keeps_what_finished(tmp
 
     monkeypatch.setattr(checkpoint.Checkpoint, "save", save)
     out = tmp_path / "o"
-    _one_line(main([*RUN, "--reps", "3", "--days", "3", "--warmup-days", "1", "--quiet", "--out", str(out)]),
-              capsys, "Permission denied", "untouched")
+    _one_line(
+        main([*RUN, "--reps", "3", "--days", "3", "--warmup-days", "1", "--quiet", "--out", str(out)]),
+        capsys,
+        "Permission denied",
+        "untouched",
+    )
     assert not out.exists() and not list(tmp_path.glob(".o-partial-*")) and not (tmp_path / ".o.lock").exists()
     assert list((tmp_path / ".o-checkpoint").rglob("rep-*.json")), "the finished replication was not kept"
 
 
 # ------------------------------------------------------------------------------------- memory --
-@pytest.mark.parametrize(("command", "how"), [("run", "config"), ("run", "set"), ("compare", "config"),
-                                              ("compare", "set"), ("attribute", "config")])
+@pytest.mark.parametrize(
+    ("command", "how"),
+    [("run", "config"), ("run", "set"), ("compare", "config"), ("compare", "set"), ("attribute", "config")],
+)
 def test_induced_demand_counts_in_the_memory_estimate(command, how, tmp_path, capsys, no_replication):
     huge = ["demand.induced.mean_per_day=100000", "demand.induced.growth=100"]
     if how == "config":
         path = tmp_path / "induced.yaml"
-        path.write_text(f"extends: {CONFIGS / 'redesign.yaml'}\nname: induced\n"
-                        "demand:\n  induced:\n    mean_per_day: 100000\n    growth: 100\n")
+        path.write_text(
+            f"extends: {CONFIGS / 'redesign.yaml'}\nname: induced\n"
+            "demand:\n  induced:\n    mean_per_day: 100000\n    growth: 100\n"
+        )
         scenario, extra = str(path), []
     else:
         scenario, extra = str(CONFIGS / "redesign.yaml"), [f"--set={a}" for a in huge]
@@ -229,7 +248,19 @@ def test_induced_demand_counts_in_the_memory_estimate(command, how, tmp_path, ca
         argv = ["run", scenario]
     else:
         argv = [command, str(CONFIGS / "current.yaml"), scenario]
-    argv = [*argv, *extra, "--reps", "2", "--days", "365", "--warmup-days", "1", "--quiet", "--out", str(tmp_path / "o")]
+    argv = [
+        *argv,
+        *extra,
+        "--reps",
+        "2",
+        "--days",
+        "365",
+        "--warmup-days",
+        "1",
+        "--quiet",
+        "--out",
+        str(tmp_path / "o"),
+    ]
     _one_line(main(argv), capsys, "of memory", "patients per replication")
     _nothing_beside(tmp_path, "o")
 
@@ -243,16 +274,52 @@ def test_warmup_checks_memory_too(tmp_path, capsys, no_replication):
 def test_a_memory_refusal_leaves_no_lock_file(tmp_path, capsys, no_replication):
     """business-case checks memory inside its writer: leaving it removes the lock file too."""
     path = _scenario(tmp_path, "demand:\n  walk_in:\n    mean_per_day: 100000\n    growth: 100\n")
-    _one_line(main(["business-case", str(path), str(CONFIGS / "redesign.yaml"), "--reps", "2", "--days", "365",
-                    "--warmup-days", "1", "--quiet", "--out", str(tmp_path / "o")]), capsys, "of memory")
+    _one_line(
+        main(
+            [
+                "business-case",
+                str(path),
+                str(CONFIGS / "redesign.yaml"),
+                "--reps",
+                "2",
+                "--days",
+                "365",
+                "--warmup-days",
+                "1",
+                "--quiet",
+                "--out",
+                str(tmp_path / "o"),
+            ]
+        ),
+        capsys,
+        "of memory",
+    )
     _nothing_beside(tmp_path, "o")
 
 
 # ------------------------------------------------------------------------------------ smaller --
 def test_a_misspelled_precision_kpi_is_caught_before_running(tmp_path, capsys, no_replication):
-    err = _one_line(main([*RUN, "--precision", "0.05", "--precision-kpis", "cost_total_anual_gbp",
-                          "--days", "3", "--warmup-days", "1", "--quiet", "--out", str(tmp_path / "o")]),
-                    capsys, "--precision-kpis", "cost_total_anual_gbp")
+    err = _one_line(
+        main(
+            [
+                *RUN,
+                "--precision",
+                "0.05",
+                "--precision-kpis",
+                "cost_total_anual_gbp",
+                "--days",
+                "3",
+                "--warmup-days",
+                "1",
+                "--quiet",
+                "--out",
+                str(tmp_path / "o"),
+            ]
+        ),
+        capsys,
+        "--precision-kpis",
+        "cost_total_anual_gbp",
+    )
     assert "did you mean cost_total_annual_gbp" in err
     _nothing_beside(tmp_path, "o")
 
@@ -261,10 +328,14 @@ def test_an_unreachable_scheduler_is_refused_at_once(tmp_path, capsys, no_replic
     with socket.socket() as probe:  # a port on this machine where nothing listens
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    _one_line(main([*RUN, *TINY, "--scheduler", f"tcp://127.0.0.1:{port}", "--out", str(tmp_path / "o")]),
-              capsys, "no Dask scheduler answers there")
-    _one_line(main([*RUN, *TINY, "--scheduler", "tcp://nohost", "--out", str(tmp_path / "o")]),
-              capsys, "give host and port")
+    _one_line(
+        main([*RUN, *TINY, "--scheduler", f"tcp://127.0.0.1:{port}", "--out", str(tmp_path / "o")]),
+        capsys,
+        "no Dask scheduler answers there",
+    )
+    _one_line(
+        main([*RUN, *TINY, "--scheduler", "tcp://nohost", "--out", str(tmp_path / "o")]), capsys, "give host and port"
+    )
 
 
 def test_no_resume_does_not_say_resuming(tmp_path, capsys):

@@ -31,8 +31,7 @@ def test_resumed_replications_give_the_numbers_of_an_uninterrupted_run(small_cur
     cfg5 = tweak(small_current, run__replications=5)
     folder = CheckpointFolder(tmp_path / "out")
     # a first run that got through 3 of the 5 replications
-    first = run_replications(tweak(cfg5, run__replications=3), progress=False,
-                             checkpoint=folder.for_scenario(cfg5))
+    first = run_replications(tweak(cfg5, run__replications=3), progress=False, checkpoint=folder.for_scenario(cfg5))
     rerun = CheckpointFolder(tmp_path / "out")  # the same command, run again
     store = rerun.for_scenario(cfg5)
     resumed = run_replications(cfg5, jobs=jobs, progress=False, checkpoint=store)
@@ -67,8 +66,15 @@ RUN = ["run", "configs/current.yaml", "--reps", "16", "--days", "14", "--warmup-
 
 
 def _cli(argv, out: Path, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "run_sim.py", *argv, "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300, check=False, **kw)
+    return subprocess.run(
+        [sys.executable, "run_sim.py", *argv, "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        **kw,
+    )
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -76,9 +82,15 @@ def _cli(argv, out: Path, **kw) -> subprocess.CompletedProcess:
 def test_interrupted_cli_run_resumes_to_identical_results(tmp_path, jobs):
     out = tmp_path / "results" / "current"
     kept_dir = out.parent / ".current-checkpoint"
-    proc = subprocess.Popen([sys.executable, "run_sim.py", *RUN, "--jobs", jobs, "--quiet", "--out", str(out)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, preexec_fn=as_foreground_job)
+    proc = subprocess.Popen(
+        [sys.executable, "run_sim.py", *RUN, "--jobs", jobs, "--quiet", "--out", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=as_foreground_job,
+    )
     try:
         deadline = time.monotonic() + 120
         while len(list(kept_dir.glob("*/rep-*[0-9].json"))) < 2:

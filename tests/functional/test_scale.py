@@ -22,8 +22,10 @@ TINY = {"replications": 2, "days": 4, "warmup_days": 1}
 
 def _sweep_file(tmp_path: Path, body: str, name: str = "s.yaml") -> Path:
     path = tmp_path / name
-    path.write_text(f"name: test\nbaseline: {CONFIGS / 'current.yaml'}\nscenario: {CONFIGS / 'redesign.yaml'}\n"
-                    + body, encoding="utf-8")
+    path.write_text(
+        f"name: test\nbaseline: {CONFIGS / 'current.yaml'}\nscenario: {CONFIGS / 'redesign.yaml'}\n" + body,
+        encoding="utf-8",
+    )
     return path
 
 
@@ -48,9 +50,29 @@ def test_a_sweep_gives_the_same_rows_serially_in_processes_and_on_a_dask_cluster
 
 
 def test_an_unreachable_scheduler_is_one_line_and_exit_2(tmp_path):
-    proc = subprocess.run([sys.executable, "run_sim.py", "run", "configs/current.yaml", "--reps", "2", "--days", "2",
-                           "--warmup-days", "0", "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path / "o")],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "run_sim.py",
+            "run",
+            "configs/current.yaml",
+            "--reps",
+            "2",
+            "--days",
+            "2",
+            "--warmup-days",
+            "0",
+            "--scheduler",
+            "tcp://127.0.0.1:9",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.startswith("error: --scheduler tcp://127.0.0.1:9: no Dask scheduler answers there")
     assert proc.stderr.strip().count("\n") == 0
@@ -66,8 +88,9 @@ def test_a_sweep_killed_hard_and_run_again_gives_the_rows_of_an_uninterrupted_ru
     out = tmp_path / "results" / "sweep"
     kept_dir = out.parent / ".sweep-checkpoint"
     argv = [sys.executable, "run_sim.py", "sweep", str(path), *SWEEP, "--out", str(out)]
-    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     try:
         deadline = time.monotonic() + 180
         while len(list(kept_dir.glob("*/rep-*[0-9].json"))) < 3:
@@ -84,22 +107,43 @@ def test_a_sweep_killed_hard_and_run_again_gives_the_rows_of_an_uninterrupted_ru
     assert 3 <= kept < 16
     again = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert again.returncode == 0, again.stderr
-    fresh = subprocess.run([*argv[:-1], str(tmp_path / "fresh")], cwd=ROOT, capture_output=True, text=True,
-                           timeout=300, check=False)
+    fresh = subprocess.run(
+        [*argv[:-1], str(tmp_path / "fresh")], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
     assert fresh.returncode == 0, fresh.stderr
     for name in ("sweep.csv", "replications.csv", "summaries.csv", "point_summary.csv"):
         assert (out / name).read_text() == (tmp_path / "fresh" / name).read_text(), name
 
 
 def test_a_tiny_sobol_sweep_runs_and_reports_its_indices(tmp_path):
-    body = ("design: sobol\nsamples: 16\nvary:\n"
-            "  patients.sda_eligible: {dist: uniform, low: 0.7, high: 0.9}\n"
-            "  unit_costs_gbp.utc_attendance: {dist: triangular, low: 80.0, mode: 91.0, high: 110.0}\n")
+    body = (
+        "design: sobol\nsamples: 16\nvary:\n"
+        "  patients.sda_eligible: {dist: uniform, low: 0.7, high: 0.9}\n"
+        "  unit_costs_gbp.utc_attendance: {dist: triangular, low: 80.0, mode: 91.0, high: 110.0}\n"
+    )
     path = _sweep_file(tmp_path, body)
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "run_sim.py", "sweep", str(path), "--reps", "1", "--days", "1",
-                           "--warmup-days", "0", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "run_sim.py",
+            "sweep",
+            str(path),
+            "--reps",
+            "1",
+            "--days",
+            "1",
+            "--warmup-days",
+            "0",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Sobol indices of the saving" in proc.stdout
     indices = pd.read_csv(out / "sobol.csv")
@@ -109,9 +153,11 @@ def test_a_tiny_sobol_sweep_runs_and_reports_its_indices(tmp_path):
 
 
 def test_a_latin_hypercube_puts_one_draw_in_each_stratum(tmp_path):
-    body = ("design: latin_hypercube\nsamples: 20\nvary:\n"
-            "  patients.sda_eligible: {dist: uniform, low: 0.5, high: 0.9}\n"
-            "  unit_costs_gbp.utc_attendance: {dist: triangular, low: 80.0, mode: 90.0, high: 100.0}\n")
+    body = (
+        "design: latin_hypercube\nsamples: 20\nvary:\n"
+        "  patients.sda_eligible: {dist: uniform, low: 0.5, high: 0.9}\n"
+        "  unit_costs_gbp.utc_attendance: {dist: triangular, low: 80.0, mode: 90.0, high: 100.0}\n"
+    )
     path = _sweep_file(tmp_path, body)
     spec = load_sweep(path)
     from sim.experiments.sweep import point_values
@@ -127,9 +173,25 @@ def test_a_latin_hypercube_puts_one_draw_in_each_stratum(tmp_path):
 
 def test_the_warmup_command_writes_daily_kpis_and_a_truncation_per_kpi(tmp_path):
     out = tmp_path / "w"
-    proc = subprocess.run([sys.executable, "run_sim.py", "warmup", "configs/current.yaml", "--reps", "2",
-                           "--days", "20", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "run_sim.py",
+            "warmup",
+            "configs/current.yaml",
+            "--reps",
+            "2",
+            "--days",
+            "20",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Warm-up needed:" in proc.stdout
     daily = pd.read_csv(out / "daily_kpis.csv")

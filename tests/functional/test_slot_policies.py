@@ -31,28 +31,50 @@ def test_111_tries_diaries_in_the_configured_order(redesign_cfg):
     assert _has(practice_first, 0, "practice_111") and not _has(practice_first, 0, "sda_pcn")
     assert practice_first.log.sda_slot[0] == 8 * H
 
-    pcn_first = run_with(tweak(redesign_cfg, run__days=1, run__warmup_days=0, **two_slots,
-                               demand__nhs111__booking_order=["pcn_sda", "practice_111"]), caller)
+    pcn_first = run_with(
+        tweak(
+            redesign_cfg,
+            run__days=1,
+            run__warmup_days=0,
+            **two_slots,
+            demand__nhs111__booking_order=["pcn_sda", "practice_111"],
+        ),
+        caller,
+    )
     assert _has(pcn_first, 0, "sda_pcn") and not _has(pcn_first, 0, "practice_111")
     assert pcn_first.log.sda_slot[0] == 8 * H and pcn_first.log.outcome[0] == OUT["sda"]
 
     # a diary left out of the order is never tried: no slot, the caller is given a next-day GP
-    practice_only = run_with(tweak(redesign_cfg, run__days=1, run__warmup_days=0,
-                                   slot_diaries__pcn_sda__slots_per_day=[2] * 7,
-                                   slot_diaries__practice_111__slots_per_day=[0] * 7,
-                                   demand__nhs111__booking_order=["practice_111"]), caller)
+    practice_only = run_with(
+        tweak(
+            redesign_cfg,
+            run__days=1,
+            run__warmup_days=0,
+            slot_diaries__pcn_sda__slots_per_day=[2] * 7,
+            slot_diaries__practice_111__slots_per_day=[0] * 7,
+            demand__nhs111__booking_order=["practice_111"],
+        ),
+        caller,
+    )
     assert _has(practice_only, 0, "gp_next_day") and practice_only.pcn_sda.booked_flags().sum() == 0
 
 
 # ---------------------------------------------------------- next-day booking --
 def _late_candidates(redesign_cfg, accept: float):
     """GPCG slots at 08:00 and 14:00 (30-min lead); candidates at 10:00, 11:00, 13:45 and 13:50."""
-    cfg = tweak(redesign_cfg, run__days=2, run__warmup_days=0,
-                slot_diaries__gpcg_sda__slots_per_day=[2] * 7, slot_diaries__gpcg_sda__session_start_hour=8,
-                ia_nurse__redirection_x8__next_day_accept_probability=accept)
+    cfg = tweak(
+        redesign_cfg,
+        run__days=2,
+        run__warmup_days=0,
+        slot_diaries__gpcg_sda__slots_per_day=[2] * 7,
+        slot_diaries__gpcg_sda__session_start_hour=8,
+        ia_nurse__redirection_x8__next_day_accept_probability=accept,
+    )
     table = patients(
         arrival=[10 * H, 11 * H, 13.75 * H, 13.8333 * H],
-        registered_th=[True] * 4, sda_candidate=[True] * 4, u_ia_redirect=[0.1] * 4,
+        registered_th=[True] * 4,
+        sda_candidate=[True] * 4,
+        u_ia_redirect=[0.1] * 4,
         u_next_day=[0.2, 0.3, 0.35, 0.9],
     )
     return run_with(cfg, table)
@@ -86,13 +108,23 @@ def test_no_next_day_booking_when_acceptance_is_zero(redesign_cfg):
 # --------------------------------------------------------- UTC triage window --
 def _triage_run(current_cfg, window):
     """Current pathway; two candidates the IA does not redirect but the UTC triage would, at 03:00 and 10:00."""
-    cfg = tweak(current_cfg, run__days=1, run__warmup_days=0, utc__clinicians=2,
-                slot_diaries__gpcg_sda__slots_per_day=[2] * 7, slot_diaries__gpcg_sda__session_start_hour=8,
-                utc__triage_window=window)
+    cfg = tweak(
+        current_cfg,
+        run__days=1,
+        run__warmup_days=0,
+        utc__clinicians=2,
+        slot_diaries__gpcg_sda__slots_per_day=[2] * 7,
+        slot_diaries__gpcg_sda__session_start_hour=8,
+        utc__triage_window=window,
+    )
     table = patients(
-        arrival=[3 * H, 10 * H], registered_th=[True] * 2, sda_candidate=[True] * 2,
-        u_ia_redirect=[0.99] * 2, u_utc_triage=[0.1] * 2,
-        utc_triage_time=[5.0] * 2, utc_consult_time=[15.0] * 2,
+        arrival=[3 * H, 10 * H],
+        registered_th=[True] * 2,
+        sda_candidate=[True] * 2,
+        u_ia_redirect=[0.99] * 2,
+        u_utc_triage=[0.1] * 2,
+        utc_triage_time=[5.0] * 2,
+        utc_consult_time=[15.0] * 2,
     )
     return run_with(cfg, table)
 
@@ -116,15 +148,22 @@ def test_utc_triage_redirects_only_inside_its_window(current_cfg):
 # ------------------------------------------------------------------ carve-out --
 def _pcn_run(redesign_cfg, carve_out):
     """PCN slots at 10:00 and 16:00 (60-min lead); two overflow walk-in patients at 07:00, a 111 caller at 08:30."""
-    cfg = tweak(redesign_cfg, run__days=1, run__warmup_days=0,
-                slot_diaries__pcn_sda__slots_per_day=[2] * 7,
-                slot_diaries__pcn_sda__session_start_hour=10, slot_diaries__pcn_sda__session_end_hour=22,
-                slot_diaries__practice_111__slots_per_day=[0] * 7,
-                slot_diaries__pcn_sda__carve_out=carve_out)
+    cfg = tweak(
+        redesign_cfg,
+        run__days=1,
+        run__warmup_days=0,
+        slot_diaries__pcn_sda__slots_per_day=[2] * 7,
+        slot_diaries__pcn_sda__session_start_hour=10,
+        slot_diaries__pcn_sda__session_end_hour=22,
+        slot_diaries__practice_111__slots_per_day=[0] * 7,
+        slot_diaries__pcn_sda__carve_out=carve_out,
+    )
     table = patients(
         arrival=[7 * H, 7 * H, 8.5 * H],
-        channel=[GP_OVERFLOW, GP_OVERFLOW, NHS111], overflow_choice=[O_WALK_IN, O_WALK_IN, -1],
-        disposition=[5, 5, D_PRIMARY_CARE], registered_th=[True] * 3,
+        channel=[GP_OVERFLOW, GP_OVERFLOW, NHS111],
+        overflow_choice=[O_WALK_IN, O_WALK_IN, -1],
+        disposition=[5, 5, D_PRIMARY_CARE],
+        registered_th=[True] * 3,
     )
     return run_with(cfg, table)
 
@@ -155,10 +194,15 @@ def test_111_books_the_soonest_slot_of_any_diary(redesign_cfg):
     10:00 can reach 14:00 at the practice or 12:00 at the PCN: ``earliest_slot`` books 12:00, ``in_order``
     14:00 (while the 12:00 PCN slot passes unused).
     """
-    slots = dict(run__days=1, run__warmup_days=0, slot_diaries__practice_111__slots_per_day=[2] * 7,
-                 slot_diaries__pcn_sda__slots_per_day=[3] * 7)
-    callers = patients(arrival=[7 * H, 10 * H], channel=[NHS111] * 2, disposition=[D_PRIMARY_CARE] * 2,
-                       registered_th=[True] * 2)
+    slots = dict(
+        run__days=1,
+        run__warmup_days=0,
+        slot_diaries__practice_111__slots_per_day=[2] * 7,
+        slot_diaries__pcn_sda__slots_per_day=[3] * 7,
+    )
+    callers = patients(
+        arrival=[7 * H, 10 * H], channel=[NHS111] * 2, disposition=[D_PRIMARY_CARE] * 2, registered_th=[True] * 2
+    )
     soonest = run_with(tweak(redesign_cfg, **slots, demand__nhs111__booking_rule="earliest_slot"), callers)
     assert _has(soonest, 0, "practice_111") and soonest.log.sda_slot[0] == 8 * H
     assert _has(soonest, 1, "sda_pcn") and soonest.log.sda_slot[1] == 12 * H

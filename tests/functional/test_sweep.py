@@ -24,8 +24,10 @@ SHORT = {"replications": 3, "days": 10, "warmup_days": 2}
 
 def _sweep_file(tmp_path: Path, body: str, name: str = "s.yaml") -> Path:
     path = tmp_path / name
-    path.write_text(f"name: test\nbaseline: {CONFIGS / 'current.yaml'}\nscenario: {CONFIGS / 'redesign.yaml'}\n"
-                    + body, encoding="utf-8")
+    path.write_text(
+        f"name: test\nbaseline: {CONFIGS / 'current.yaml'}\nscenario: {CONFIGS / 'redesign.yaml'}\n" + body,
+        encoding="utf-8",
+    )
     return path
 
 
@@ -38,8 +40,10 @@ def test_grid_and_one_at_a_time_points(tmp_path):
     assert values[1] == {"patients.sda_eligible": 0.7, "patients.accepts_redirection": 0.6}
     oat = load_sweep(_sweep_file(tmp_path, body + "design: one_at_a_time\n"))
     assert point_values(oat) == [
-        {"patients.sda_eligible": 0.7}, {"patients.sda_eligible": 0.8},
-        {"patients.accepts_redirection": 0.5}, {"patients.accepts_redirection": 0.6},
+        {"patients.sda_eligible": 0.7},
+        {"patients.sda_eligible": 0.8},
+        {"patients.accepts_redirection": 0.5},
+        {"patients.accepts_redirection": 0.6},
         {"patients.accepts_redirection": 0.7},
     ]
 
@@ -56,14 +60,33 @@ def test_grid_and_one_at_a_time_points(tmp_path):
         ("vary:\n  patients.sda_eligible: [0.5]\nextra_key: 1\n", "extra_key: unknown field"),
         ("vary:\n  slot_diaries.gpcg_sda.slots_per_day.9: [3]\n", "slots_per_day.9"),
         ("vary:\n  run.seed: [1, 2]\n", "vary.run.seed: run settings are the same for every point"),
-        (("vary:\n  slot_diaries.gpcg_sda.slots_per_day: [[1, 1, 1, 1, 1, 1, 1]]\n"
-          "  slot_diaries.gpcg_sda.slots_per_day.6: [3]\n"), "lies inside vary.slot_diaries.gpcg_sda.slots_per_day"),
-        ("vary:\n" + "".join(f"  patients.p{i}: [{', '.join(['0.5'] * 40)}]\n" for i in range(8)),
-         "points, more than 1,000"),
+        (
+            (
+                "vary:\n  slot_diaries.gpcg_sda.slots_per_day: [[1, 1, 1, 1, 1, 1, 1]]\n"
+                "  slot_diaries.gpcg_sda.slots_per_day.6: [3]\n"
+            ),
+            "lies inside vary.slot_diaries.gpcg_sda.slots_per_day",
+        ),
+        (
+            "vary:\n" + "".join(f"  patients.p{i}: [{', '.join(['0.5'] * 40)}]\n" for i in range(8)),
+            "points, more than 1,000",
+        ),
         ("vary:\n  patients.sda_eligible: [0.5\n", "invalid YAML at line"),
     ],
-    ids=["unknown-path", "out-of-range", "no-values", "nothing-varied", "bad-design", "bad-run",
-         "unknown-key", "list-position", "varies-run", "nested-paths", "too-many-points", "bad-yaml"],
+    ids=[
+        "unknown-path",
+        "out-of-range",
+        "no-values",
+        "nothing-varied",
+        "bad-design",
+        "bad-run",
+        "unknown-key",
+        "list-position",
+        "varies-run",
+        "nested-paths",
+        "too-many-points",
+        "bad-yaml",
+    ],
 )
 def test_bad_sweeps_are_refused_with_one_line_naming_the_field(tmp_path, body, message):
     path = _sweep_file(tmp_path, body)
@@ -86,8 +109,9 @@ def test_a_point_at_the_scenario_values_reproduces_compare(tmp_path, current_cfg
 
     base = current_cfg.model_copy(update={"run": current_cfg.run.model_copy(update=SHORT)})
     scen = redesign_cfg.model_copy(update={"run": base.run})
-    cmp = paired_comparison(summary_table(run_replications(base, progress=False)),
-                            summary_table(run_replications(scen, progress=False))).set_index("kpi")
+    cmp = paired_comparison(
+        summary_table(run_replications(base, progress=False)), summary_table(run_replications(scen, progress=False))
+    ).set_index("kpi")
     assert table.loc[0, "saving_mean_gbp"] == -cmp.loc["cost_total_annual_gbp", "diff_mean"]
     assert table.loc[0, "utc_within_4h_pct"] == cmp.loc["utc_within_4h_pct", "scenario_mean"]
     # extreme value: with the IA nurse redirecting no one and the UTC no longer redirecting (X5),
@@ -132,12 +156,19 @@ def test_sweep_cli_writes_its_files_and_refuses_bad_input(tmp_path):
     path = _sweep_file(tmp_path, "vary:\n  patients.sda_eligible: [0.7, 0.9]\n")
     out = tmp_path / "out"
     args = [sys.executable, "run_sim.py", "sweep", str(path), "--reps", "2", "--days", "5", "--warmup-days", "1"]
-    proc = subprocess.run([*args, "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          check=False)
+    proc = subprocess.run(
+        [*args, "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in out.iterdir()) == [
-        "manifest.json", "point_summary.csv", "replications.csv", "replications.parquet", "summaries.csv",
-        "sweep.csv", "sweep.png"]
+        "manifest.json",
+        "point_summary.csv",
+        "replications.csv",
+        "replications.parquet",
+        "summaries.csv",
+        "sweep.csv",
+        "sweep.png",
+    ]
     runs = pd.read_csv(out / "summaries.csv")
     assert runs.columns[:4].tolist() == ["run", "point", "patients.sda_eligible", "replication"]
     assert runs.groupby("run").size().to_dict() == {"baseline": 2, "point_0": 2, "point_1": 2}
@@ -146,10 +177,15 @@ def test_sweep_cli_writes_its_files_and_refuses_bad_input(tmp_path):
     tidy = pd.read_parquet(out / "replications.parquet")
     pd.testing.assert_frame_equal(tidy, pd.read_csv(out / "replications.csv"), check_dtype=False, atol=1e-9)
     assert tidy[["point", "patients.sda_eligible", "replication"]].values.tolist() == [
-        [0, 0.7, 0], [0, 0.7, 1], [1, 0.9, 0], [1, 0.9, 1]]
+        [0, 0.7, 0],
+        [0, 0.7, 1],
+        [1, 0.9, 0],
+        [1, 0.9, 1],
+    ]
     assert {"saving_gbp", "utc_wait_mean_min", "ia_wait_p90_min", "baseline_cost_total_annual_gbp"} <= set(tidy)
     assert tidy["saving_gbp"].to_numpy() == pytest.approx(
-        (tidy["baseline_cost_total_annual_gbp"] - tidy["cost_total_annual_gbp"]).to_numpy())
+        (tidy["baseline_cost_total_annual_gbp"] - tidy["cost_total_annual_gbp"]).to_numpy()
+    )
     sweep_means = tidy.groupby("point")["saving_gbp"].mean().to_numpy()
     assert sweep_means == pytest.approx(pd.read_csv(out / "sweep.csv")["saving_mean_gbp"].to_numpy())
     per_point = pd.read_csv(out / "point_summary.csv")
@@ -163,17 +199,25 @@ def test_sweep_cli_writes_its_files_and_refuses_bad_input(tmp_path):
     assert "saving" in proc.stdout
 
     bad = _sweep_file(tmp_path, "vary:\n  patients.sda_eligble: [0.7]\n", "bad.yaml")
-    proc = subprocess.run([*args[:3], str(bad), "--out", str(tmp_path / "bad")], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300, check=False)
+    proc = subprocess.run(
+        [*args[:3], str(bad), "--out", str(tmp_path / "bad")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "patients.sda_eligble" in proc.stderr
     assert not (tmp_path / "bad").exists()
 
 
 # ------------------------------------------------------ design: sample --
-SAMPLE = ("design: sample\nsamples: {n}\napply_to: both\nvary:\n"
-          "  patients.sda_eligible: {{dist: triangular, low: 0.7, mode: 0.8, high: 0.9}}\n"
-          "  unit_costs_gbp.utc_attendance: {{dist: uniform, low: 80.0, high: 100.0}}\n")
+SAMPLE = (
+    "design: sample\nsamples: {n}\napply_to: both\nvary:\n"
+    "  patients.sda_eligible: {{dist: triangular, low: 0.7, mode: 0.8, high: 0.9}}\n"
+    "  unit_costs_gbp.utc_attendance: {{dist: uniform, low: 80.0, high: 100.0}}\n"
+)
 
 
 def test_sampled_points_are_reproducible_bounded_and_independent_per_parameter(tmp_path):
@@ -192,8 +236,10 @@ def test_sampled_points_are_reproducible_bounded_and_independent_per_parameter(t
 
 
 def test_sampled_whole_numbers_stay_whole(tmp_path):
-    body = ("design: sample\nsamples: 10\nvary:\n"
-            "  slot_diaries.gpcg_sda.slots_per_day.0: {dist: uniform, low: 40.0, high: 70.0}\n")
+    body = (
+        "design: sample\nsamples: 10\nvary:\n"
+        "  slot_diaries.gpcg_sda.slots_per_day.0: {dist: uniform, low: 40.0, high: 70.0}\n"
+    )
     path = _sweep_file(tmp_path, body)
     points = build_points(load_sweep(path), path)
     mondays = [p.scenario.slot_diaries.gpcg_sda.slots_per_day[0] for p in points]
@@ -206,16 +252,28 @@ def test_sampled_whole_numbers_stay_whole(tmp_path):
     [
         ("design: sample\nvary:\n  patients.sda_eligible: {dist: uniform, low: 0.5, high: 0.9}\n", "samples:"),
         ("samples: 10\nvary:\n  patients.sda_eligible: [0.5]\n", "samples:"),
-        ("design: sample\nsamples: 10\nvary:\n  patients.sda_eligible: [0.5, 0.6]\n",
-         "vary.patients.sda_eligible = [0.5, 0.6]: give a distribution"),
-        ("design: sample\nsamples: 10\nvary:\n  patients.sda_eligible: {dist: uniform, low: 0.9, high: 0.5}\n",
-         "vary.patients.sda_eligible: high (0.5) must be >= low (0.9)"),
-        ("design: sample\nsamples: 9\nvary:\n  patients.sda_eligible: {dist: uniform, low: 0.5, high: 0.9}\n",
-         "samples = 9: Input should be greater than or equal to 10"),
+        (
+            "design: sample\nsamples: 10\nvary:\n  patients.sda_eligible: [0.5, 0.6]\n",
+            "vary.patients.sda_eligible = [0.5, 0.6]: give a distribution",
+        ),
+        (
+            "design: sample\nsamples: 10\nvary:\n  patients.sda_eligible: {dist: uniform, low: 0.9, high: 0.5}\n",
+            "vary.patients.sda_eligible: high (0.5) must be >= low (0.9)",
+        ),
+        (
+            "design: sample\nsamples: 9\nvary:\n  patients.sda_eligible: {dist: uniform, low: 0.5, high: 0.9}\n",
+            "samples = 9: Input should be greater than or equal to 10",
+        ),
         ("vary:\n  patients.sda_eligible: {dist: uniform, low: 0.5, high: 0.9}\n", "give a list"),
     ],
-    ids=["no-samples", "samples-without-sample", "list-in-sample", "bad-distribution", "too-few-samples",
-         "distribution-in-grid"],
+    ids=[
+        "no-samples",
+        "samples-without-sample",
+        "list-in-sample",
+        "bad-distribution",
+        "too-few-samples",
+        "distribution-in-grid",
+    ],
 )
 def test_bad_sample_sweeps_are_refused(tmp_path, body, message):
     with pytest.raises(ConfigError) as err:
@@ -225,12 +283,14 @@ def test_bad_sample_sweeps_are_refused(tmp_path, body, message):
 
 
 def test_uncertainty_summary_percentiles_share_and_rank_correlation():
-    table = pd.DataFrame({
-        "saving_mean_gbp": [float(v) for v in range(-10, 190)],  # 200 points
-        "up": list(range(200)),
-        "down": list(range(200, 0, -1)),
-        "flat": [1.0] * 200,
-    })
+    table = pd.DataFrame(
+        {
+            "saving_mean_gbp": [float(v) for v in range(-10, 190)],  # 200 points
+            "up": list(range(200)),
+            "down": list(range(200, 0, -1)),
+            "flat": [1.0] * 200,
+        }
+    )
     full = uncertainty_summary(table, ["up", "down", "flat"]).set_index(["measure", "parameter"])
     summary = full["value"]
     assert summary[("points", "")] == 200
@@ -260,22 +320,44 @@ def test_uncertainty_summary_leaves_out_points_without_a_saving():
 def test_sample_sweep_cli_writes_the_uncertainty_table(tmp_path):
     path = _sweep_file(tmp_path, SAMPLE.format(n=10))
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "run_sim.py", "sweep", str(path), "--reps", "2", "--days", "5",
-                           "--warmup-days", "1", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "run_sim.py",
+            "sweep",
+            str(path),
+            "--reps",
+            "2",
+            "--days",
+            "5",
+            "--warmup-days",
+            "1",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "95% of draws between" in proc.stdout
     summary = pd.read_csv(out / "uncertainty.csv")
     assert set(summary.loc[summary["measure"] == "spearman_rho_with_saving", "parameter"]) == {
-        "patients.sda_eligible", "unit_costs_gbp.utc_attendance"}
+        "patients.sda_eligible",
+        "unit_costs_gbp.utc_attendance",
+    }
     assert len(pd.read_csv(out / "sweep.csv")) == 10
     assert (out / "sweep.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_a_distribution_reaching_outside_the_field_is_refused_whatever_the_draws(tmp_path):
     # triangular with its mode far from the top: few draws reach above 1, but the end itself does
-    body = ("design: sample\nsamples: 10\nvary:\n"
-            "  patients.sda_eligible: {dist: triangular, low: 0.5, mode: 0.5, high: 1.02}\n")
+    body = (
+        "design: sample\nsamples: 10\nvary:\n"
+        "  patients.sda_eligible: {dist: triangular, low: 0.5, mode: 0.5, high: 1.02}\n"
+    )
     path = _sweep_file(tmp_path, body)
     with pytest.raises(ConfigError) as err:
         build_points(load_sweep(path), path)

@@ -39,16 +39,33 @@ def test_no_ia_nurse_is_zero_percent_seen_within_15_min_not_nan(current_cfg):
 
 
 def test_nobody_at_the_front_door_leaves_ia_within_15min_undefined(current_cfg):
-    cfg = _short(current_cfg, demand__walk_in__mean_per_day=0.0, demand__nhs111__mean_per_day=0.0,
-                 demand__practice_overflow__mean_per_day=0.0)
+    cfg = _short(
+        current_cfg,
+        demand__walk_in__mean_per_day=0.0,
+        demand__nhs111__mean_per_day=0.0,
+        demand__practice_overflow__mean_per_day=0.0,
+    )
     assert math.isnan(run_one(cfg, 0).kpis["ia_within_15min_pct"])
 
 
 def test_compare_warns_that_a_saving_between_unstable_scenarios_means_nothing(tmp_path, capsys):
     data = {"extends": str(CONFIGS / "redesign.yaml"), "name": "no_ed", "ed": {"cubicles": 0}}
     (tmp_path / "no_ed.yaml").write_text(yaml.safe_dump(data))
-    code = main(["compare", str(CONFIGS / "current.yaml"), str(tmp_path / "no_ed.yaml"), "--reps", "1",
-                 "--days", "4", "--warmup-days", "1", "--out", str(tmp_path / "out")])
+    code = main(
+        [
+            "compare",
+            str(CONFIGS / "current.yaml"),
+            str(tmp_path / "no_ed.yaml"),
+            "--reps",
+            "1",
+            "--days",
+            "4",
+            "--warmup-days",
+            "1",
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0
     assert "no_ed is UNSTABLE in 1 of 1 replications" in captured.err
@@ -60,8 +77,20 @@ def test_compare_warns_that_a_saving_between_unstable_scenarios_means_nothing(tm
 def test_run_reports_an_unstable_scenario_after_its_results(tmp_path, capsys):
     data = {"extends": str(CONFIGS / "current.yaml"), "name": "no_utc", "utc": {"clinicians": 0}}
     (tmp_path / "no_utc.yaml").write_text(yaml.safe_dump(data))
-    code = main(["run", str(tmp_path / "no_utc.yaml"), "--reps", "1", "--days", "4", "--warmup-days", "1",
-                 "--out", str(tmp_path / "out")])
+    code = main(
+        [
+            "run",
+            str(tmp_path / "no_utc.yaml"),
+            "--reps",
+            "1",
+            "--days",
+            "4",
+            "--warmup-days",
+            "1",
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0 and "Results in" in captured.out
     assert "no_utc is UNSTABLE in 1 of 1 replications" in captured.err

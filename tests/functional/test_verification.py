@@ -22,8 +22,13 @@ from .helpers import FLAT7, FLAT24, patients, run_with
 
 # ------------------------------------------------------------------ extreme values --
 def test_no_redirection_means_no_front_door_sda(current_cfg):
-    cfg = tweak(current_cfg, run__days=14, run__warmup_days=0,
-                ia_nurse__redirection_current__probability=0.0, utc__triage_redirect_probability=0.0)
+    cfg = tweak(
+        current_cfg,
+        run__days=14,
+        run__warmup_days=0,
+        ia_nurse__redirection_current__probability=0.0,
+        utc__triage_redirect_probability=0.0,
+    )
     model = run_replication(cfg, 0)
     k = compute_kpis(model)
     assert k["sda_redirections_front_door_per_day"] == 0.0
@@ -33,15 +38,31 @@ def test_no_redirection_means_no_front_door_sda(current_cfg):
 
 def test_unlimited_slots_everyone_eligible_and_accepting_is_always_redirected(redesign_cfg):
     cfg = tweak(
-        redesign_cfg, run__days=14, run__warmup_days=0,
-        demand__walk_in__registered_th=1.0, patients__sda_eligible=1.0, patients__accepts_redirection=1.0,
+        redesign_cfg,
+        run__days=14,
+        run__warmup_days=0,
+        demand__walk_in__registered_th=1.0,
+        patients__sda_eligible=1.0,
+        patients__accepts_redirection=1.0,
         ia_nurse__pharmacy_first_probability=0.0,
-        ia_nurse__redirection_x8={"probability": 1.0, "start_hour": 8, "end_hour": 20, "days": [True] * 7,
-                                  "care_navigator_books": True, "next_day_accept_probability": 0.0},
+        ia_nurse__redirection_x8={
+            "probability": 1.0,
+            "start_hour": 8,
+            "end_hour": 20,
+            "days": [True] * 7,
+            "care_navigator_books": True,
+            "next_day_accept_probability": 0.0,
+        },
         care_navigator__navigators=50,
-        slot_diaries__gpcg_sda={"slots_per_day": [1400] * 7, "session_start_hour": 0, "session_end_hour": 24,
-                                "appointment_min": 10, "booking_lead_min": 0,
-                                "hour_weights": None, "carve_out": None},
+        slot_diaries__gpcg_sda={
+            "slots_per_day": [1400] * 7,
+            "session_start_hour": 0,
+            "session_end_hour": 24,
+            "appointment_min": 10,
+            "booking_lead_min": 0,
+            "hour_weights": None,
+            "carve_out": None,
+        },
     )
     model = run_replication(cfg, 0)
     P, log = model.patients, model.log
@@ -59,12 +80,22 @@ def test_unlimited_slots_everyone_eligible_and_accepting_is_always_redirected(re
 # ------------------------------------------------------------- deterministic runs --
 def test_deterministic_run_checked_by_hand(current_cfg):
     """Three UTC walk-ins and one ED walk-in with fixed times, one server everywhere."""
-    cfg = tweak(current_cfg, run__days=1, run__warmup_days=0,
-                reception__clerks=1, ia_nurse__nurses=1, utc__clinicians=1, ed__cubicles=1)
+    cfg = tweak(
+        current_cfg,
+        run__days=1,
+        run__warmup_days=0,
+        reception__clerks=1,
+        ia_nurse__nurses=1,
+        utc__clinicians=1,
+        ed__cubicles=1,
+    )
     table = patients(
         arrival=[0.0, 1.0, 2.0, 3.0],
         utc_suitable=[True, True, True, False],
-        reception_time=[2.0] * 4, ia_time=[3.0] * 4, utc_consult_time=[15.0] * 4, ed_time=[100.0] * 4,
+        reception_time=[2.0] * 4,
+        ia_time=[3.0] * 4,
+        utc_consult_time=[15.0] * 4,
+        ed_time=[100.0] * 4,
     )
     model = run_with(cfg, table)
     log = model.log
@@ -80,18 +111,29 @@ def test_deterministic_run_checked_by_hand(current_cfg):
 def test_deterministic_redirections_by_hand(current_cfg):
     """Current pathway: IA redirects one candidate; the UTC triage redirects the next; then slots run out."""
     cfg = tweak(
-        current_cfg, run__days=1, run__warmup_days=0, utc__clinicians=1,
-        slot_diaries__gpcg_sda={"slots_per_day": [2] * 7, "session_start_hour": 9, "session_end_hour": 10,
-                                "appointment_min": 10, "booking_lead_min": 30,
-                                "hour_weights": None, "carve_out": None},
+        current_cfg,
+        run__days=1,
+        run__warmup_days=0,
+        utc__clinicians=1,
+        slot_diaries__gpcg_sda={
+            "slots_per_day": [2] * 7,
+            "session_start_hour": 9,
+            "session_end_hour": 10,
+            "appointment_min": 10,
+            "booking_lead_min": 30,
+            "hour_weights": None,
+            "carve_out": None,
+        },
     )
     t0 = 8 * 60.0
     table = patients(
         arrival=[t0, t0 + 1, t0 + 2],
-        registered_th=[True] * 3, sda_candidate=[True] * 3,
-        u_ia_redirect=[0.1, 0.9, 0.9],   # only the first passes the IA's 0.45
-        u_utc_triage=[0.9, 0.1, 0.1],    # the UTC triage (0.5) takes the others
-        utc_consult_time=[15.0] * 3, utc_triage_time=[5.0] * 3,
+        registered_th=[True] * 3,
+        sda_candidate=[True] * 3,
+        u_ia_redirect=[0.1, 0.9, 0.9],  # only the first passes the IA's 0.45
+        u_utc_triage=[0.9, 0.1, 0.1],  # the UTC triage (0.5) takes the others
+        utc_consult_time=[15.0] * 3,
+        utc_triage_time=[5.0] * 3,
     )
     model = run_with(cfg, table)
     log = model.log
@@ -120,15 +162,24 @@ def erlang_c_wait(lam: float, mu: float, c: int) -> float:
 def mmc_config(current_cfg, servers=3, per_day=240.0, mean_service=15.0, days=60):
     """The UTC as an M/M/c queue: Poisson walk-ins, no delays before it, exponential consultations."""
     return tweak(
-        current_cfg, run__days=days, run__warmup_days=5, run__replications=8,
-        demand__walk_in__mean_per_day=per_day, demand__walk_in__hour_of_day=FLAT24,
-        demand__walk_in__day_of_week=FLAT7, demand__walk_in__utc_suitable=1.0,
+        current_cfg,
+        run__days=days,
+        run__warmup_days=5,
+        run__replications=8,
+        demand__walk_in__mean_per_day=per_day,
+        demand__walk_in__hour_of_day=FLAT24,
+        demand__walk_in__day_of_week=FLAT7,
+        demand__walk_in__utc_suitable=1.0,
         demand__walk_in__registered_th=0.0,
-        demand__nhs111__mean_per_day=0.0, demand__practice_overflow__mean_per_day=0.0,
-        reception__clerks=1000, reception__time_min={"dist": "fixed", "value": 0.0},
-        ia_nurse__nurses=1000, ia_nurse__time_min={"dist": "fixed", "value": 0.0},
+        demand__nhs111__mean_per_day=0.0,
+        demand__practice_overflow__mean_per_day=0.0,
+        reception__clerks=1000,
+        reception__time_min={"dist": "fixed", "value": 0.0},
+        ia_nurse__nurses=1000,
+        ia_nurse__time_min={"dist": "fixed", "value": 0.0},
         ia_nurse__pharmacy_first_probability=0.0,
-        utc__clinicians=servers, utc__consult_time_min={"dist": "exponential", "mean": mean_service},
+        utc__clinicians=servers,
+        utc__consult_time_min={"dist": "exponential", "mean": mean_service},
         utc__patience_min=None,  # nobody leaves: a pure M/M/c queue
     )
 
@@ -205,8 +256,9 @@ def test_invariants_catch_a_double_booking(small_current):
 
 
 def test_no_slot_is_ever_overbooked(current_cfg):
-    cfg = tweak(current_cfg, run__days=14, run__warmup_days=0,
-                slot_diaries__gpcg_sda__slots_per_day=[3, 0, 1, 5, 2, 2, 0])
+    cfg = tweak(
+        current_cfg, run__days=14, run__warmup_days=0, slot_diaries__gpcg_sda__slots_per_day=[3, 0, 1, 5, 2, 2, 0]
+    )
     model = run_replication(cfg, 0)
     log = model.log
     gpcg = (log.activities & BIT["sda_gpcg"]) != 0
@@ -241,14 +293,25 @@ def test_serial_equals_parallel(small_redesign):
 def test_current_and_redesign_see_the_same_patients(small_current, small_redesign):
     a = run_replication(small_current, 0).patients
     b = run_replication(small_redesign, 0).patients
-    for column in ("arrival", "channel", "utc_suitable", "sda_candidate", "disposition", "overflow_choice",
-                   "utc_consult_time", "ed_time", "u_reattend"):
+    for column in (
+        "arrival",
+        "channel",
+        "utc_suitable",
+        "sda_candidate",
+        "disposition",
+        "overflow_choice",
+        "utc_consult_time",
+        "ed_time",
+        "u_reattend",
+    ):
         assert np.array_equal(getattr(a, column), getattr(b, column)), column
 
 
 def test_changing_one_parameter_keeps_other_streams(small_current):
     """Common random numbers: a longer UTC consultation leaves arrivals and other draws unchanged."""
     a = run_replication(small_current, 0).patients
-    b = run_replication(tweak(small_current, utc__consult_time_min={"dist": "lognormal", "mean": 25, "sd": 6}), 0).patients
+    b = run_replication(
+        tweak(small_current, utc__consult_time_min={"dist": "lognormal", "mean": 25, "sd": 6}), 0
+    ).patients
     assert np.array_equal(a.arrival, b.arrival) and np.array_equal(a.ed_time, b.ed_time)
     assert not np.array_equal(a.utc_consult_time, b.utc_consult_time)

@@ -40,6 +40,7 @@ DIARIES = ("gpcg_sda", "pcn_sda", "practice_111", "st_andrews_hub")
 DIARY_STEP = {"gpcg_sda": "sda_gpcg", "pcn_sda": "sda_pcn", "practice_111": "practice_111", "st_andrews_hub": "hub_111"}
 MIN_PER_DAY = 1440.0
 
+
 @cache
 def _base(name: str) -> dict:
     return load_config(CONFIG_DIR / f"{name}.yaml").model_dump()
@@ -59,7 +60,9 @@ def sometimes(common, rare, rare_in_ten: int = 2):
     return st.integers(0, 9).flatmap(lambda i: rare if i < rare_in_ten else common)
 
 
-probs = sometimes(st.floats(0.05, 1.0), st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0.0, 1.0, allow_subnormal=False)))
+probs = sometimes(
+    st.floats(0.05, 1.0), st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0.0, 1.0, allow_subnormal=False))
+)
 multipliers = sometimes(st.floats(0.2, 3.0), st.one_of(st.just(0.0), st.floats(0.05, 3.0)))
 hours = st.one_of(st.integers(0, 24), st.floats(0.0, 24.0, allow_subnormal=False))
 EXAMPLE_SETTINGS = dict(
@@ -108,7 +111,9 @@ def durations(max_mean: float = 30.0):
         st.builds(lambda a, b: {"dist": "uniform", "low": min(a, b), "high": max(a, b)}, pos, pos),
         st.builds(
             lambda a, b, c: dict(zip(("low", "mode", "high"), sorted((a, b, c))), dist="triangular"),
-            st.floats(0.0, max_mean / 2), st.floats(0.0, max_mean / 2), st.floats(max_mean / 2 + 0.1, max_mean),
+            st.floats(0.0, max_mean / 2),
+            st.floats(0.0, max_mean / 2),
+            st.floats(max_mean / 2 + 0.1, max_mean),
         ),
     )
 
@@ -238,8 +243,11 @@ def valid_config_dicts(draw, max_days: int = 21, max_per_day: float = 150.0) -> 
     for name in DIARIES:
         d["slot_diaries"][name] = draw(slot_diaries(d["slot_diaries"][name]))
     d["slot_diaries"]["pcn_sda"]["carve_out"] = draw(sometimes(st.none(), st.builds(lambda p: {"nhs111": p}, probs), 5))
-    dem["nhs111"]["booking_order"] = draw(st.permutations(["practice_111", "st_andrews_hub", "pcn_sda"]).flatmap(
-        lambda order: st.integers(1, 3).map(lambda n: list(order[:n]))))
+    dem["nhs111"]["booking_order"] = draw(
+        st.permutations(["practice_111", "st_andrews_hub", "pcn_sda"]).flatmap(
+            lambda order: st.integers(1, 3).map(lambda n: list(order[:n]))
+        )
+    )
     for key in d["changes"]:
         d["changes"][key] = draw(st.booleans())
     sc = d["sda_consultation"]
@@ -316,10 +324,21 @@ def names_field(message: str, path) -> bool:
 
 # --------------------------------------------------------- invalid configs --
 PROB_KEYS = {
-    "registered_th", "utc_suitable", "no_slot_to_front_door", "sda_eligible", "accepts_redirection",
-    "pharmacy_first_probability", "probability", "triage_redirect_probability",
-    "reattend_probability_current", "reattend_probability_comprehensive", "next_day_accept_probability",
-    "reattend_probability", "via_nhs111", "current_redirection_propensity", "current_redirections_share_at_ia",
+    "registered_th",
+    "utc_suitable",
+    "no_slot_to_front_door",
+    "sda_eligible",
+    "accepts_redirection",
+    "pharmacy_first_probability",
+    "probability",
+    "triage_redirect_probability",
+    "reattend_probability_current",
+    "reattend_probability_comprehensive",
+    "next_day_accept_probability",
+    "reattend_probability",
+    "via_nhs111",
+    "current_redirection_propensity",
+    "current_redirections_share_at_ia",
     "left_unseen_sees_gp",
 }
 HOUR_KEYS = {"start_hour", "end_hour", "session_start_hour", "session_end_hour"}
@@ -333,10 +352,10 @@ above_one = st.one_of(st.floats(1.0 + 1e-6, 1e6), st.just(NAN))
 not_positive = st.one_of(st.floats(-1e6, 0.0), st.just(NAN))
 bad_hour = st.one_of(st.floats(-1e3, -1e-6), st.floats(24.0 + 1e-6, 1e3), st.just(NAN))
 RUN_BAD = {
-    "days": st.one_of(st.integers(-10**6, 0), st.integers(3661, 10**7)),
-    "replications": st.one_of(st.integers(-10**6, 0), st.integers(10_001, 10**7)),
-    "seed": st.integers(-10**12, -1),
-    "warmup_days": st.integers(-10**6, -1),
+    "days": st.one_of(st.integers(-(10**6), 0), st.integers(3661, 10**7)),
+    "replications": st.one_of(st.integers(-(10**6), 0), st.integers(10_001, 10**7)),
+    "seed": st.integers(-(10**12), -1),
+    "warmup_days": st.integers(-(10**6), -1),
     "start_weekday": st.one_of(st.integers(-100, -1), st.integers(7, 100)),
     "bank_holiday_as_weekday": st.one_of(st.integers(-100, -1), st.integers(7, 100)),
 }
@@ -362,11 +381,12 @@ def _range_targets(d: dict):
         elif isinstance(parent, dict) and "dist" in parent:
             positive = parent["dist"] in ("exponential", "lognormal") and key in ("mean", "sd")
             yield path, not_positive if positive else below_zero
-        elif isinstance(key, int) and (parent_key in WEEKLY_LISTS or parent_key in STATIONS.values()
-                                        or parent_key == "slots_per_day"):
-            yield path, st.integers(-10**6, -1) if isinstance(value, int) else below_zero
+        elif isinstance(key, int) and (
+            parent_key in WEEKLY_LISTS or parent_key in STATIONS.values() or parent_key == "slots_per_day"
+        ):
+            yield path, st.integers(-(10**6), -1) if isinstance(value, int) else below_zero
         elif key in STATIONS.values():  # a scalar rota
-            yield path, st.integers(-10**6, -1)
+            yield path, st.integers(-(10**6), -1)
 
 
 def _accepted(data: dict) -> bool:
@@ -396,8 +416,11 @@ def _wrong_type_values(value):
 # branch labels ("int", "float", ...), which error paths must not drop
 unknown_keys = st.one_of(
     st.from_regex(r"[a-z][a-z0-9_]{1,12}", fullmatch=True),
-    st.builds(lambda a, b: a + b, st.sampled_from(["int", "float", "list", "union", "function"]),
-              st.from_regex(r"[a-z0-9_]{0,8}", fullmatch=True)),
+    st.builds(
+        lambda a, b: a + b,
+        st.sampled_from(["int", "float", "list", "union", "function"]),
+        st.from_regex(r"[a-z0-9_]{0,8}", fullmatch=True),
+    ),
 )
 
 
@@ -405,9 +428,11 @@ unknown_keys = st.one_of(
 def invalid_mutations(draw, base: dict | None = None):
     """``(config dict, path of the broken field, kind)``: a config the schema must refuse."""
     d = copy.deepcopy(base) if base is not None else base_dict(draw(st.sampled_from(SCENARIOS)))
-    kind = draw(st.sampled_from(
-        ["range", "range", "wrong_type", "unknown_key", "missing_key", "wrong_length", "sum", "cross_field"]
-    ))
+    kind = draw(
+        st.sampled_from(
+            ["range", "range", "wrong_type", "unknown_key", "missing_key", "wrong_length", "sum", "cross_field"]
+        )
+    )
     everything = list(leaf_paths(d))
     if kind == "range":
         path, bad = draw(st.sampled_from(list(_range_targets(d))))
@@ -424,13 +449,16 @@ def invalid_mutations(draw, base: dict | None = None):
         node[key] = draw(st.sampled_from([1, "x", None, [1], {"a": 1}]))
         path = parent + (key,)
     elif kind == "missing_key":
-        path, _ = draw(st.sampled_from([
-            (p, v) for p, v in everything if p and isinstance(p[-1], str) and v is not None
-        ]))
+        path, _ = draw(
+            st.sampled_from([(p, v) for p, v in everything if p and isinstance(p[-1], str) and v is not None])
+        )
         del get_path(d, path[:-1])[path[-1]]
     elif kind == "wrong_length":
-        lists = [(p, v) for p, v in everything
-                 if p and isinstance(p[-1], str) and isinstance(v, list) and p[-1] != "booking_order"]
+        lists = [
+            (p, v)
+            for p, v in everything
+            if p and isinstance(p[-1], str) and isinstance(v, list) and p[-1] != "booking_order"
+        ]
         path, value = draw(st.sampled_from(lists))
         n = draw(st.integers(0, 40).filter(lambda k: k != len(value)))
         if draw(st.booleans()) and path[-1] in STATIONS.values():
@@ -456,11 +484,17 @@ def invalid_mutations(draw, base: dict | None = None):
             name = draw(st.sampled_from(DIARIES))
             diary = d["slot_diaries"][name]
             diary["session_end_hour"] = draw(st.floats(0.0, 23.0))
-            diary["session_start_hour"] = diary["session_end_hour"] + draw(st.floats(0.01, 24.0 - diary["session_end_hour"]))
+            diary["session_start_hour"] = diary["session_end_hour"] + draw(
+                st.floats(0.01, 24.0 - diary["session_end_hour"])
+            )
             path = ("slot_diaries", name, "session_end_hour")
         elif case == "triangular":
             low = draw(st.floats(0.0, 50.0))
-            mode, high = draw(st.sampled_from([(low, low), (low + 2, low + 1), (max(low - 1, 0.0) / 2, low) if low > 0 else (0.0, 0.0)]))
+            mode, high = draw(
+                st.sampled_from(
+                    [(low, low), (low + 2, low + 1), (max(low - 1, 0.0) / 2, low) if low > 0 else (0.0, 0.0)]
+                )
+            )
             d["ed"]["time_min"] = {"dist": "triangular", "low": low, "mode": mode, "high": high}
             path = ("ed", "time_min")
         elif case == "uniform":

@@ -35,8 +35,10 @@ from .strategies import (
 )
 
 # the config tests also take pytest's tmp_path fixture
-SETTINGS = dict(EXAMPLE_SETTINGS, suppress_health_check=[
-    *EXAMPLE_SETTINGS["suppress_health_check"], HealthCheck.function_scoped_fixture])
+SETTINGS = dict(
+    EXAMPLE_SETTINGS,
+    suppress_health_check=[*EXAMPLE_SETTINGS["suppress_health_check"], HealthCheck.function_scoped_fixture],
+)
 INVALID_UTF8 = [b"\xff", b"\xfe\xfe", b"\xc3\x28", b"\x80", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", b"caf\xe9"]
 
 
@@ -82,8 +84,13 @@ def test_valid_configs_validate_and_round_trip_through_yaml(d):
 
 
 @settings(max_examples=25, **SETTINGS)
-@given(parent=valid_config_dicts(), other=valid_config_dicts(), sections=st.sets(
-    st.sampled_from(["run", "demand", "patients", "utc", "slot_diaries", "changes", "ia_nurse"]), max_size=4))
+@given(
+    parent=valid_config_dicts(),
+    other=valid_config_dicts(),
+    sections=st.sets(
+        st.sampled_from(["run", "demand", "patients", "utc", "slot_diaries", "changes", "ia_nurse"]), max_size=4
+    ),
+)
 def test_extends_overrides_only_what_the_child_names(parent, other, sections):
     """``extends:`` merges the child's keys over the parent's; one nested leaf overrides alone."""
     child = {"extends": "parent.yaml", "name": "child"}
@@ -168,22 +175,26 @@ def test_cli_refuses_bad_config_files_cleanly(bad, command, capsys):
         assert "UTF-8" in err
     elif kind == "truncated":
         # cut inside a key ("na"), between keys, or inside a value
-        assert re.search(r"invalid YAML at line \d+|required field missing|top level must be a mapping|: [\w.]+ = ",
-                         err), err
+        assert re.search(
+            r"invalid YAML at line \d+|required field missing|top level must be a mapping|: [\w.]+ = ", err
+        ), err
     else:
         assert "top level must be a mapping" in err
 
 
-@pytest.mark.parametrize("override, field", [
-    (["--days", "0"], "run.days"),
-    (["--days", "-3"], "run.days"),
-    (["--days", "5"], "run.warmup_days"),  # shorter than current.yaml's 7-day warm-up
-    (["--days", "20", "--warmup-days", "20"], "run.warmup_days"),
-    (["--warmup-days", "-1"], "run.warmup_days"),
-    (["--seed", "-1"], "run.seed"),
-    (["--reps", "0"], "run.replications"),
-    (["--reps", "10001"], "run.replications"),
-])
+@pytest.mark.parametrize(
+    "override, field",
+    [
+        (["--days", "0"], "run.days"),
+        (["--days", "-3"], "run.days"),
+        (["--days", "5"], "run.warmup_days"),  # shorter than current.yaml's 7-day warm-up
+        (["--days", "20", "--warmup-days", "20"], "run.warmup_days"),
+        (["--warmup-days", "-1"], "run.warmup_days"),
+        (["--seed", "-1"], "run.seed"),
+        (["--reps", "0"], "run.replications"),
+        (["--reps", "10001"], "run.replications"),
+    ],
+)
 def test_cli_refuses_bad_overrides(override, field, tmp_path, capsys):
     out_dir = tmp_path / "out"
     rc = main(["run", str(CONFIG_DIR / "current.yaml"), "--out", str(out_dir), "--quiet", *override])
@@ -215,7 +226,7 @@ def test_subprocess_bad_config_exit_2(case, tmp_path):
     field = None
     if case == "truncated":
         half = text.index(b"\n", len(text) // 2)  # cut at a line end about half way, then half a key
-        indent = len(text[half + 1:]) - len(text[half + 1:].lstrip(b" "))
+        indent = len(text[half + 1 :]) - len(text[half + 1 :].lstrip(b" "))
         content = text[: half + 1] + b" " * indent + b"mean_per_"
     elif case == "non_utf8":
         content = text.replace(b"description: ", b"description: caf\xe9 ", 1)
@@ -229,7 +240,10 @@ def test_subprocess_bad_config_exit_2(case, tmp_path):
     out_dir = tmp_path / "out"
     proc = subprocess.run(
         [sys.executable, "run_sim.py", "run", str(bad), "--out", str(out_dir), "--quiet"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     err = assert_clean_refusal(proc.returncode, proc.stdout, proc.stderr, out_dir, str(bad))
     if field:
@@ -291,8 +305,7 @@ def test_unknown_key_is_named_whatever_its_spelling(key):
 def test_extending_scenario_can_change_a_distribution_kind(tmp_path):
     child = tmp_path / "child.yaml"
     child.write_text(
-        f"extends: {CONFIG_DIR / 'current.yaml'}\n"
-        "ed:\n  time_min: {dist: fixed, value: 200}\n",
+        f"extends: {CONFIG_DIR / 'current.yaml'}\ned:\n  time_min: {{dist: fixed, value: 200}}\n",
         encoding="utf-8",
     )
     cfg = load_config(child)

@@ -65,8 +65,11 @@ def deep_nesting(draw) -> str:
     else:
         depth = min(depth, 200)  # block style: each level is a line
         return _nest(place, [f"{'  ' * i}k{i}:" for i in range(depth)] + ["  " * depth + "1"])
-    return _nest(place.rsplit(".", 1)[0], [f"{place.rsplit('.', 1)[-1]}: {value}"]) if "." in place \
+    return (
+        _nest(place.rsplit(".", 1)[0], [f"{place.rsplit('.', 1)[-1]}: {value}"])
+        if "." in place
         else f"{place}: {value}\n"
+    )
 
 
 @st.composite
@@ -95,9 +98,11 @@ def _refused(patch: str, must_say: str, capsys, kind: str = "run") -> str:
             argv = ["run", str(path)]
         else:  # the same construct in a sweep file
             path = tmp / "hostile_sweep.yaml"
-            path.write_text(f"name: s\nbaseline: {CONFIG_DIR / 'current.yaml'}\n"
-                            f"scenario: {CONFIG_DIR / 'redesign.yaml'}\n"
-                            f"vary:\n  ia_nurse.redirection_x8.probability: [0.5]\n{patch}")
+            path.write_text(
+                f"name: s\nbaseline: {CONFIG_DIR / 'current.yaml'}\n"
+                f"scenario: {CONFIG_DIR / 'redesign.yaml'}\n"
+                f"vary:\n  ia_nurse.redirection_x8.probability: [0.5]\n{patch}"
+            )
             argv = ["sweep", str(path)]
         out_dir = tmp / "out"
         rc = main([*argv, "--out", str(out_dir), "--quiet", "--reps", "1", "--days", "2", "--warmup-days", "1"])
@@ -136,8 +141,10 @@ def test_aliases_count_as_the_values_they_stand_for(case, kind, capsys):
 def test_yaml_dump_output_with_aliases_loads(tmp_path):
     """``yaml.dump`` writes anchors for a value used twice; such a file is fine."""
     week = [1.0] * 7
-    data = {"extends": str(CONFIG_DIR / "current.yaml"),
-            "demand": {"walk_in": {"day_of_week": week}, "nhs111": {"day_of_week": week}}}
+    data = {
+        "extends": str(CONFIG_DIR / "current.yaml"),
+        "demand": {"walk_in": {"day_of_week": week}, "nhs111": {"day_of_week": week}},
+    }
     text = yaml.safe_dump(data)
     assert "&" in text and "*" in text
     (tmp_path / "dumped.yaml").write_text(text)

@@ -62,12 +62,19 @@ def test_random_valid_scenarios_keep_invariants(d, replication):
     sw = run_cfg["start_weekday"]
 
     # KPIs are numbers; counts are finite and non-negative
-    for key in ("arrivals_per_day", "utc_attendances_per_day", "ed_attendances_per_day",
-                "sda_redirections_front_door_per_day", "sda_bookings_111_per_day",
-                "sda_bookings_overflow_per_day", "cost_total_annual_gbp"):
+    for key in (
+        "arrivals_per_day",
+        "utc_attendances_per_day",
+        "ed_attendances_per_day",
+        "sda_redirections_front_door_per_day",
+        "sda_bookings_111_per_day",
+        "sda_bookings_overflow_per_day",
+        "cost_total_annual_gbp",
+    ):
         assert math.isfinite(kpis[key]) and kpis[key] >= 0, key
     assert kpis["sda_redirections_front_door_per_day"] == pytest.approx(
-        kpis["sda_redirections_ia_per_day"] + kpis["sda_redirections_utc_per_day"])
+        kpis["sda_redirections_ia_per_day"] + kpis["sda_redirections_utc_per_day"]
+    )
 
     # a channel with no demand has no patients; every arrival lies in the run
     for ch in CHANNELS:
@@ -148,8 +155,11 @@ def test_random_valid_scenarios_keep_invariants(d, replication):
     pcn = step_mask(ev, "sda_pcn")
     if not ch["x4_111_books_pcn_sda"]:
         assert not (pcn & call).any()
-    if not (ch["x1_overflow_instead_of_walk_in"] or ch["x2_overflow_instead_of_practice_referral"]
-            or ch["x3_overflow_instead_of_111_call"]):
+    if not (
+        ch["x1_overflow_instead_of_walk_in"]
+        or ch["x2_overflow_instead_of_practice_referral"]
+        or ch["x3_overflow_instead_of_111_call"]
+    ):
         assert not (pcn & ~call).any()
 
 
@@ -230,7 +240,9 @@ def test_more_slots_never_fewer_bookings(case, d, extra):
         gpcg["session_end_hour"] = min(gpcg["session_end_hour"], 23.0)
         gpcg["session_start_hour"] = min(gpcg["session_start_hour"], gpcg["session_end_hour"])
     more = copy.deepcopy(d)
-    more["slot_diaries"][diary]["slots_per_day"] = [a + b for a, b in zip(d["slot_diaries"][diary]["slots_per_day"], extra)]
+    more["slot_diaries"][diary]["slots_per_day"] = [
+        a + b for a, b in zip(d["slot_diaries"][diary]["slots_per_day"], extra)
+    ]
     k1, ev1 = run(d)
     k2, ev2 = run(more)
     # common random numbers: the same patients arrive in both runs

@@ -23,23 +23,44 @@ def _with(tmp_path: Path, patch: str) -> Path:
 EXTREME = {
     # each used to pass validation and fail later (wrap-round, memory or overflow traceback, model error)
     "cubicles wrap round": ("ed:\n  cubicles: 100000000000000000000\n", "ed.cubicles", "10000"),
-    "a billion slots a day": ("slot_diaries:\n  gpcg_sda:\n    slots_per_day: [1000000000, 0, 0, 0, 0, 0, 0]\n",
-                              "slot_diaries.gpcg_sda.slots_per_day", "10000"),
+    "a billion slots a day": (
+        "slot_diaries:\n  gpcg_sda:\n    slots_per_day: [1000000000, 0, 0, 0, 0, 0, 0]\n",
+        "slot_diaries.gpcg_sda.slots_per_day",
+        "10000",
+    ),
     "demand 1e12 a day": ("demand:\n  walk_in:\n    mean_per_day: 1.0e+12\n", "demand.walk_in.mean_per_day", "100000"),
     "growth 1e308": ("demand:\n  nhs111:\n    growth: 1.0e+308\n", "demand.nhs111.growth", "100"),
     "cost 1e308": ("unit_costs_gbp:\n  ed_attendance: 1.0e+308\n", "unit_costs_gbp.ed_attendance", "1000000"),
-    "lognormal wider than it can be sampled": ("ed:\n  time_min: {dist: lognormal, mean: 1.0e-3, sd: 1000}\n",
-                                               "ed.time_min", "10 x mean"),
-    "task time 1e300": ("utc:\n  consult_time_min: {dist: fixed, value: 1.0e+300}\n", "utc.consult_time_min",
-                        "1000000"),
-    "all-zero day_of_week": ("demand:\n  walk_in:\n    day_of_week: [0, 0, 0, 0, 0, 0, 0]\n", "demand.walk_in",
-                             "day_of_week must not be all zero"),
-    "all-zero hour_of_day": ("demand:\n  nhs111:\n    hour_of_day: " + str([0] * 24) + "\n", "demand.nhs111",
-                             "hour_of_day must not be all zero"),
-    "profile multiplier 1e300": ("demand:\n  walk_in:\n    day_of_week: [1.0e+300, 1, 1, 1, 1, 1, 1]\n",
-                                 "demand.walk_in.day_of_week", "1000"),
-    "appointment a year long": ("slot_diaries:\n  pcn_sda:\n    appointment_min: 525600\n",
-                                "slot_diaries.pcn_sda.appointment_min", "10080"),
+    "lognormal wider than it can be sampled": (
+        "ed:\n  time_min: {dist: lognormal, mean: 1.0e-3, sd: 1000}\n",
+        "ed.time_min",
+        "10 x mean",
+    ),
+    "task time 1e300": (
+        "utc:\n  consult_time_min: {dist: fixed, value: 1.0e+300}\n",
+        "utc.consult_time_min",
+        "1000000",
+    ),
+    "all-zero day_of_week": (
+        "demand:\n  walk_in:\n    day_of_week: [0, 0, 0, 0, 0, 0, 0]\n",
+        "demand.walk_in",
+        "day_of_week must not be all zero",
+    ),
+    "all-zero hour_of_day": (
+        "demand:\n  nhs111:\n    hour_of_day: " + str([0] * 24) + "\n",
+        "demand.nhs111",
+        "hour_of_day must not be all zero",
+    ),
+    "profile multiplier 1e300": (
+        "demand:\n  walk_in:\n    day_of_week: [1.0e+300, 1, 1, 1, 1, 1, 1]\n",
+        "demand.walk_in.day_of_week",
+        "1000",
+    ),
+    "appointment a year long": (
+        "slot_diaries:\n  pcn_sda:\n    appointment_min: 525600\n",
+        "slot_diaries.pcn_sda.appointment_min",
+        "10080",
+    ),
 }
 
 
@@ -73,15 +94,17 @@ def test_memory_estimate_grows_with_patients_and_processes(current_cfg):
 def test_a_run_that_cannot_fit_is_refused_in_one_line(current_cfg):
     cfg = tweak(current_cfg, run__days=100, run__warmup_days=1)
     check_fits(cfg, available=10**12)  # fits in a terabyte
-    with pytest.raises(ConfigError, match=r"needs about .* GB of memory .* patients per replication .* "
-                                          r"but 0\.1 GB is available"):
+    with pytest.raises(
+        ConfigError,
+        match=r"needs about .* GB of memory .* patients per replication .* "
+        r"but 0\.1 GB is available",
+    ):
         check_fits(cfg, jobs=2, available=10**8)
 
 
 def test_cli_refuses_what_cannot_fit_before_running(tmp_path, capsys):
     """Within every bound but 100,000 patients a day x 100 growth x 10 years: refused at once."""
-    patch = ("run:\n  days: 3650\n  warmup_days: 1\ndemand:\n  walk_in:\n    mean_per_day: 100000\n"
-             "    growth: 100\n")
+    patch = "run:\n  days: 3650\n  warmup_days: 1\ndemand:\n  walk_in:\n    mean_per_day: 100000\n    growth: 100\n"
     out = tmp_path / "out"
     code = main(["run", str(_with(tmp_path, patch)), "--out", str(out), "--quiet"])
     err = capsys.readouterr().err
@@ -91,7 +114,11 @@ def test_cli_refuses_what_cannot_fit_before_running(tmp_path, capsys):
 
 def test_infinite_costs_do_not_add_up():
     """inf - inf is NaN, and NaN > tolerance is False: the check must not pass on it."""
-    kpis = {"cost_total_annual_gbp": float("inf"), "cost_annual_gbp_walk_in:ia": float("inf"),
-            "arrivals_per_day": 1.0, "volume_per_day_walk_in:ia": 1.0}
+    kpis = {
+        "cost_total_annual_gbp": float("inf"),
+        "cost_annual_gbp_walk_in:ia": float("inf"),
+        "arrivals_per_day": 1.0,
+        "volume_per_day_walk_in:ia": 1.0,
+    }
     with pytest.raises(InvariantError, match="not finite"):
         check_kpis(kpis, None)

@@ -33,21 +33,23 @@ def _summary(utc_per_day: list[float], sda_per_day: list[float], reattend_per_we
     rows = []
     for r, (utc, sda) in enumerate(zip(utc_per_day, sda_per_day)):
         row = {"replication": r, **{activity_kpi(c, a): 0.0 for c in CHANNELS for a in ACTIVITIES}}
-        row.update({
-            "volume_per_day_walk_in:ia>utc": utc,
-            "volume_per_day_walk_in:ia>navigator>sda_gpcg": sda,
-            activity_kpi("walk_in", "ia"): utc + sda,
-            activity_kpi("walk_in", "utc"): utc,
-            activity_kpi("walk_in", "navigator"): sda,
-            activity_kpi("walk_in", "sda_gpcg"): sda,
-            activity_kpi("walk_in", "gp_reattend"): reattend_per_week / 7.0,
-            "cost_annual_gbp_walk_in:ia>utc": utc * DAYS * 91.0,
-            "cost_annual_gbp_walk_in:ia>navigator>sda_gpcg": sda * DAYS * 43.84,
-            "gp_reattendances_per_week": reattend_per_week,
-            "gp_reattendance_hours_per_week": reattend_per_week / 6.0,
-            # the pathway cost leaves GP time out (valued apart)
-            "cost_total_annual_gbp": utc * DAYS * 91.0 + sda * DAYS * 43.84,
-        })
+        row.update(
+            {
+                "volume_per_day_walk_in:ia>utc": utc,
+                "volume_per_day_walk_in:ia>navigator>sda_gpcg": sda,
+                activity_kpi("walk_in", "ia"): utc + sda,
+                activity_kpi("walk_in", "utc"): utc,
+                activity_kpi("walk_in", "navigator"): sda,
+                activity_kpi("walk_in", "sda_gpcg"): sda,
+                activity_kpi("walk_in", "gp_reattend"): reattend_per_week / 7.0,
+                "cost_annual_gbp_walk_in:ia>utc": utc * DAYS * 91.0,
+                "cost_annual_gbp_walk_in:ia>navigator>sda_gpcg": sda * DAYS * 43.84,
+                "gp_reattendances_per_week": reattend_per_week,
+                "gp_reattendance_hours_per_week": reattend_per_week / 6.0,
+                # the pathway cost leaves GP time out (valued apart)
+                "cost_total_annual_gbp": utc * DAYS * 91.0 + sda * DAYS * 43.84,
+            }
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -82,8 +84,9 @@ def test_three_savings_add_up_as_reported(arms, case):
     pcn = np.mean(scen.cfg.slot_diaries.pcn_sda.slots_per_day) - np.mean(base.cfg.slot_diaries.pcn_sda.slots_per_day)
     block_change = (gpcg + pcn) * DAYS * 43.84
     assert gpcg > 0 and pcn > 0
-    assert np.isclose(table.loc["total", "net_saving_gbp"],
-                      10.0 * 91.0 * DAYS - block_change - implementation_cost(case))
+    assert np.isclose(
+        table.loc["total", "net_saving_gbp"], 10.0 * 91.0 * DAYS - block_change - implementation_cost(case)
+    )
     # cash: the UTC block is paid as today, so only the SDA slots and the new services move cash
     assert np.isclose(table.loc["total", "cash_saving_gbp"], -block_change - implementation_cost(case))
     assert table.loc["utc_attendance", "cash_saving_gbp"] == 0.0
@@ -104,8 +107,9 @@ def test_care_navigator_switching_value_is_exact(arms, case):
     expected = imp.care_navigator_gbp_per_wte + savings["net_total"].mean() / imp.care_navigator_wte
     assert np.isclose(row["switching_value"], expected)
     # at that cost the net saving is zero
-    at_switch = case.model_copy(update={"implementation": imp.model_copy(
-        update={"care_navigator_gbp_per_wte": row["switching_value"]})})
+    at_switch = case.model_copy(
+        update={"implementation": imp.model_copy(update={"care_navigator_gbp_per_wte": row["switching_value"]})}
+    )
     assert abs(replication_savings(base, scen, at_switch)["net_total"].mean()) < 1e-6
 
 
@@ -134,7 +138,7 @@ def test_economic_case_discounts_benefits_and_costs_after_optimism_bias(arms, ca
     base, scen = arms
     savings = replication_savings(base, scen, case)
     econ, fin = case.economics, case.financial
-    factors = [1.0 / 1.035 ** year for year in range(0, 6)]
+    factors = [1.0 / 1.035**year for year in range(0, 6)]
     assert np.allclose(discount_factors(case), factors)
     # benefits: UTC attendances avoided at the tariff, lowered 15%; costs: the new SDA slots and new services,
     # raised 41% (outsourcing, upper bound); year 0 carries the set-up costs; year 1 half the benefits (ramp-up)
@@ -153,8 +157,17 @@ def test_economic_case_discounts_benefits_and_costs_after_optimism_bias(arms, ca
 
 def test_calculator_reproduces_every_paper_figure_within_10_percent():
     table = paper_calculation(load_reconciliation(CONFIGS / "reconciliation.yaml")).set_index("figure")
-    assert set(table.index) == {"per_patient_via_utc", "per_patient_from_ia", "current_flow",
-                                "x1", "x4", "x5", "x8", "total", "total_model_basis"}
+    assert set(table.index) == {
+        "per_patient_via_utc",
+        "per_patient_from_ia",
+        "current_flow",
+        "x1",
+        "x4",
+        "x5",
+        "x8",
+        "total",
+        "total_model_basis",
+    }
     ratio = table["calculated_gbp"] / table["paper_gbp"]
     # every figure but today's flow: the paper's GBP 1.4M costs all 30 a day via the UTC, its X5 only half;
     # the calculator keeps one set of inputs and says so
@@ -184,6 +197,7 @@ def test_a_saving_that_keeps_its_sign_over_every_possible_value_has_no_switching
     savings = replication_savings(base, scen, case)
     path = "patients.accepts_redirection"  # a share: the schema allows 0 to 1
     current = switching.get_input(scen.cfg, path)
+
     # each value tried gives the scenario more UTC attendances the lower the share (3 a day per unit)
     def fake_runs(cfg, **_):
         share = switching.get_input(cfg, path)
@@ -196,15 +210,24 @@ def test_a_saving_that_keeps_its_sign_over_every_possible_value_has_no_switching
 
     monkeypatch.setattr(switching, "run_replications", fake_runs)
     monkeypatch.setattr(switching, "summary_table", fake_table)
-    one_input = case.model_copy(update={"switching": Switching(
-        replications=3, inputs={path: SwitchingInput(label="Share accepting", values=[0.3, 0.9], apply_to="scenario")})})
+    one_input = case.model_copy(
+        update={
+            "switching": Switching(
+                replications=3,
+                inputs={path: SwitchingInput(label="Share accepting", values=[0.3, 0.9], apply_to="scenario")},
+            )
+        }
+    )
     (row,) = switching.modelled_switching_values(base, scen, savings, one_input)
     assert row["finding"].startswith(switching.NO_SWITCHING_VALUE)
     assert math.isnan(row["switching_value"]) and math.isnan(row["ci_low"]) and row["n_reps"] == 3
     assert row["within_values_tried"] is False
     assert (savings["net_total"] < 0).all()
-    monkeypatch.setattr(switching, "summary_table", lambda results: _summary(
-        [90.0 + (current - results[0]) * 200.0] * 3, [35.0] * 3, reattend_per_week=30.0))
+    monkeypatch.setattr(
+        switching,
+        "summary_table",
+        lambda results: _summary([90.0 + (current - results[0]) * 200.0] * 3, [35.0] * 3, reattend_per_week=30.0),
+    )
     (row,) = switching.modelled_switching_values(base, scen, savings, one_input)
     assert current < row["switching_value"] < 0.9 and row["finding"] == "within the values tried"
     assert row["ci_low"] <= row["switching_value"] <= row["ci_high"]
@@ -227,8 +250,9 @@ def test_waiting_time_is_reported_in_hours_and_left_unmonetised_unless_a_value_i
     assert "reported in hours" in words and "left unmonetised" in words and "patient_hour_value_gbp" in words
     valued = case.model_copy(update={"economics": case.economics.model_copy(update={"patient_hour_value_gbp": 10.0})})
     assert "GBP 12,000 a year" in waiting_sentence(1200.0, valued)
-    assert economic_summary(savings, valued, waiting).set_index("item").loc["waiting_time", "gbp"] == \
-        pytest.approx(12000.0)
+    assert economic_summary(savings, valued, waiting).set_index("item").loc["waiting_time", "gbp"] == pytest.approx(
+        12000.0
+    )
 
 
 def test_a_costing_table_that_prices_otherwise_than_the_shipped_one_is_said():

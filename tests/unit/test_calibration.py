@@ -44,8 +44,14 @@ def toy(seed: int):
             for r in range(replications):
                 e = np.random.default_rng([seed, r]).normal(size=2)
                 a, b = row["a"], row["b"]
-                out.append({"design": i, "replication": r, "y1": 20 * a + 2 * b * b + e[0],
-                            "y2": 10 * a * b + 5 * b + 0.8 * e[1]})
+                out.append(
+                    {
+                        "design": i,
+                        "replication": r,
+                        "y1": 20 * a + 2 * b * b + e[0],
+                        "y2": 10 * a * b + 5 * b + 0.8 * e[1],
+                    }
+                )
         return pd.DataFrame(out)
 
     return simulate
@@ -59,8 +65,9 @@ FINAL = FinalSettings(points=40, replications=4)
 
 def _calibrate(seed: int, truth: dict, state=None, simulate=None):
     targets = synthetic_targets(AIMS, toy(1000 + seed), truth, 20, {"t1": 1.5, "t2": 1.5})
-    return targets, history_match(INPUTS, targets, simulate or toy(seed), WAVES, FINAL, budget=400, seed=seed,
-                                  state=state)
+    return targets, history_match(
+        INPUTS, targets, simulate or toy(seed), WAVES, FINAL, budget=400, seed=seed, state=state
+    )
 
 
 def test_known_inputs_are_recovered_in_at_least_9_of_10_seeds():
@@ -82,8 +89,9 @@ def test_every_plausible_set_meets_every_range_and_the_budget_holds():
     # the waves shrink the region; the medoid is one of the plausible sets
     assert result.waves["share_of_space_left_after"].iloc[-1] < 0.5
     assert result.plausible["medoid"].sum() == 1
-    assert result.medoid == pytest.approx({n: result.plausible.loc[result.plausible["medoid"], n].iloc[0]
-                                           for n in ("a", "b")})
+    assert result.medoid == pytest.approx(
+        {n: result.plausible.loc[result.plausible["medoid"], n].iloc[0] for n in ("a", "b")}
+    )
 
 
 def test_a_target_no_input_can_meet_leaves_no_plausible_set():
@@ -131,12 +139,15 @@ def test_emulator_interpolates_a_smooth_function_and_knows_its_noise():
     assert sim_var == pytest.approx(np.full(7, 0.04), rel=0.3)
 
 
-@pytest.mark.parametrize("values, factor, expected", [
-    ([4, 5, 4], 1.0, [4, 5, 4]),
-    ([4, 5, 4], 1.1, [4, 6, 4]),          # 14.3 -> 14 clinician-hours: the largest remainder gains one
-    ([1, 1, 1, 1], 1.5, [2, 2, 1, 1]),    # 6 whole: ties go to the first hours
-    ([95, 85, 85, 85, 90], 0.9, [86, 77, 76, 76, 81]),
-])
+@pytest.mark.parametrize(
+    "values, factor, expected",
+    [
+        ([4, 5, 4], 1.0, [4, 5, 4]),
+        ([4, 5, 4], 1.1, [4, 6, 4]),  # 14.3 -> 14 clinician-hours: the largest remainder gains one
+        ([1, 1, 1, 1], 1.5, [2, 2, 1, 1]),  # 6 whole: ties go to the first hours
+        ([95, 85, 85, 85, 90], 0.9, [86, 77, 76, 76, 81]),
+    ],
+)
 def test_apportion_keeps_the_rounded_total(values, factor, expected):
     out = apportion(values, factor)
     assert out == expected
@@ -146,11 +157,13 @@ def test_apportion_keeps_the_rounded_total(values, factor, expected):
 def test_config_values_scale_only_the_named_days_and_round_counts():
     base = load_config("configs/current.yaml")
     slots = base.slot_diaries.practice_111.slots_per_day
-    inputs = [CalibrationInput("wk", "slot_diaries.practice_111.slots_per_day", 0.8, 1.2, scale=True,
-                               entries=(0, 1, 2, 3, 4)),
-              CalibrationInput("we", "slot_diaries.practice_111.slots_per_day", 0.8, 1.2, scale=True,
-                               entries=(5, 6)),
-              CalibrationInput("ed.cubicles", "ed.cubicles", 40, 56)]
+    inputs = [
+        CalibrationInput(
+            "wk", "slot_diaries.practice_111.slots_per_day", 0.8, 1.2, scale=True, entries=(0, 1, 2, 3, 4)
+        ),
+        CalibrationInput("we", "slot_diaries.practice_111.slots_per_day", 0.8, 1.2, scale=True, entries=(5, 6)),
+        CalibrationInput("ed.cubicles", "ed.cubicles", 40, 56),
+    ]
     values = config_values(base, inputs, {"wk": 1.0, "we": 0.5, "ed.cubicles": 44.6})
     assert values["slot_diaries.practice_111.slots_per_day"] == [*slots[:5], *apportion(slots[5:], 0.5)]
     assert values["ed.cubicles"] == 45
@@ -168,6 +181,10 @@ def test_calibration_file_errors_name_the_field(tmp_path):
 
 def test_shipped_calibration_file_reads():
     spec = load_calibration("configs/calibration.yaml")
-    assert {"calibration.current_redirection_propensity", "calibration.current_redirections_share_at_ia",
-            "utc_rota_scale", "practice_111_weekday_scale"} <= set(spec.inputs)
+    assert {
+        "calibration.current_redirection_propensity",
+        "calibration.current_redirections_share_at_ia",
+        "utc_rota_scale",
+        "practice_111_weekday_scale",
+    } <= set(spec.inputs)
     assert spec.waves.cutoff == 3.0

@@ -24,7 +24,8 @@ NO_DISTRIBUTION = {
     r"^demand\.nhs111\.booking_rule$": "a booking rule (in order or soonest slot), not a quantity",
     r"^business_case\.staff_hour_gbp\.": "the cost of staff hours a plan or the web app adds, not an input of the simulated saving",
     r"^business_case\.(financial|options|economics\.patient_hour_value_gbp)": (
-        "an input of the financial or economic case, not of the simulated saving (the workbook's Inputs sheet)"),
+        "an input of the financial or economic case, not of the simulated saving (the workbook's Inputs sheet)"
+    ),
 }
 
 
@@ -76,15 +77,22 @@ def test_shipped_psa_file_draws_valid_configs_within_budget():
     assert len(setup.draws) == setup.spec.samples
     assert runs_planned(setup.spec, len(setup.inputs)) <= setup.spec.budget
     names = {item.name for item in setup.inputs}
-    assert {"unit_costs_gbp.utc_attendance", "calibration.current_redirections_share_at_ia",
-            "demand.induced.mean_per_day", "utc_rota_scale"} <= names
+    assert {
+        "unit_costs_gbp.utc_attendance",
+        "calibration.current_redirections_share_at_ia",
+        "demand.induced.mean_per_day",
+        "utc_rota_scale",
+    } <= names
 
 
 def test_multipliers_keep_a_rota_whole_and_a_task_time_its_shape():
     from sim.experiments.psa import _scaled
 
-    assert _scaled({"dist": "lognormal", "mean": 17.5, "sd": 6.0}, 1.2, None) == {"dist": "lognormal", "mean": 21.0,
-                                                                            "sd": pytest.approx(7.2)}
+    assert _scaled({"dist": "lognormal", "mean": 17.5, "sd": 6.0}, 1.2, None) == {
+        "dist": "lognormal",
+        "mean": 21.0,
+        "sd": pytest.approx(7.2),
+    }
     rota = [1, 1, 2, 4, 5, 4]
     scaled = _scaled(rota, 1.1, None)
     assert all(isinstance(v, int) for v in scaled) and sum(scaled) == round(sum(rota) * 1.1)
@@ -97,18 +105,29 @@ def test_calibrated_sets_are_drawn_whole_and_scenario_only_inputs_skip_the_basel
     from sim.experiments.calibration import CalibrationInput
     from sim.experiments.psa import PRIOR, PsaInput, design_values, draw_inputs
 
-    inputs = [PsaInput("demand.induced.mean_per_day", "value",
-                       PRIOR.validate_python({"dist": "uniform", "low": 0, "high": 20}), "demand.induced.mean_per_day"),
-              PsaInput("calibrated_set", "set", None)]
+    inputs = [
+        PsaInput(
+            "demand.induced.mean_per_day",
+            "value",
+            PRIOR.validate_python({"dist": "uniform", "low": 0, "high": 20}),
+            "demand.induced.mean_per_day",
+        ),
+        PsaInput("calibrated_set", "set", None),
+    ]
     draws = draw_inputs(inputs, 12, seed=1, sets=3)
     assert set(draws["calibrated_set"]) == {0, 1, 2}  # a Latin hypercube reaches every set
     sets = pd.DataFrame({"r": [0.6, 0.7, 0.8], "s": [0.2, 0.5, 0.9]})
-    cal = [CalibrationInput("r", "calibration.current_redirection_propensity", 0.5, 1.0),
-           CalibrationInput("s", "calibration.current_redirections_share_at_ia", 0.0, 1.0)]
+    cal = [
+        CalibrationInput("r", "calibration.current_redirection_propensity", 0.5, 1.0),
+        CalibrationInput("s", "calibration.current_redirections_share_at_ia", 0.0, 1.0),
+    ]
     cfg = load_config("configs/current.yaml")
     row = {"demand.induced.mean_per_day": 7.5, "calibrated_set": 2}
     both = design_values(cfg, inputs, row, sets, cal)
-    assert both == {"demand.induced.mean_per_day": 7.5, "calibration.current_redirection_propensity": 0.8,
-                    "calibration.current_redirections_share_at_ia": 0.9}
+    assert both == {
+        "demand.induced.mean_per_day": 7.5,
+        "calibration.current_redirection_propensity": 0.8,
+        "calibration.current_redirections_share_at_ia": 0.9,
+    }
     baseline = design_values(cfg, inputs, row, sets, cal, skip=["demand.induced.mean_per_day"])
     assert "demand.induced.mean_per_day" not in baseline

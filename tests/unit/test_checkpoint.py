@@ -139,18 +139,21 @@ def test_only_replications_kept_before_the_command_count_as_resumed(tiny, tmp_pa
     assert rerun.resumed() == 1
 
 
-@pytest.mark.parametrize("module, kept", [
-    ("outputs/report.py", True),
-    ("app/pages.py", True),
-    ("experiments/sweep.py", True),
-    ("experiments/new_planner.py", True),
-    ("cli.py", True),
-    ("model/pathway.py", False),
-    ("model/new_station.py", False),
-    ("analysis/kpis.py", False),
-    ("inputs/config.py", False),
-    ("experiments/runner.py", False),
-])
+@pytest.mark.parametrize(
+    "module, kept",
+    [
+        ("outputs/report.py", True),
+        ("app/pages.py", True),
+        ("experiments/sweep.py", True),
+        ("experiments/new_planner.py", True),
+        ("cli.py", True),
+        ("model/pathway.py", False),
+        ("model/new_station.py", False),
+        ("analysis/kpis.py", False),
+        ("inputs/config.py", False),
+        ("experiments/runner.py", False),
+    ],
+)
 def test_the_fingerprint_names_what_a_replications_numbers_depend_on(tmp_path, monkeypatch, module, kept):
     """Editing (or adding) a module that arranges or shows runs keeps kept replications; the model's discards them."""
     import shutil

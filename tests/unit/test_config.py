@@ -58,35 +58,55 @@ BAD = {
     "string number": ("run:\n  days: '30'\n", "run.days"),
     "probability above 1": ("patients:\n  accepts_redirection: 1.5\n", "patients.accepts_redirection"),
     "negative probability": ("demand:\n  walk_in:\n    registered_th: -0.1\n", "demand.walk_in.registered_th"),
-    "negative capacity": ("slot_diaries:\n  gpcg_sda:\n    slots_per_day: [30, 30, -1, 30, 30, 30, 0]\n",
-                          "slot_diaries.gpcg_sda.slots_per_day"),
+    "negative capacity": (
+        "slot_diaries:\n  gpcg_sda:\n    slots_per_day: [30, 30, -1, 30, 30, 30, 0]\n",
+        "slot_diaries.gpcg_sda.slots_per_day",
+    ),
     "negative rota": ("ed:\n  cubicles: -4\n", "ed.cubicles"),
     "profile too short": ("demand:\n  walk_in:\n    hour_of_day: [1, 1, 1]\n", "demand.walk_in.hour_of_day"),
     "week too long": ("demand:\n  nhs111:\n    day_of_week: [1, 1, 1, 1, 1, 1, 1, 1]\n", "demand.nhs111.day_of_week"),
     "rota wrong length": ("utc:\n  clinicians: [1, 2, 3]\n", "utc.clinicians"),
-    "dispositions do not sum to 1": ("demand:\n  nhs111:\n    dispositions:\n      ambulance: 0.5\n",
-                                     "demand.nhs111.dispositions"),
+    "dispositions do not sum to 1": (
+        "demand:\n  nhs111:\n    dispositions:\n      ambulance: 0.5\n",
+        "demand.nhs111.dispositions",
+    ),
     "unknown distribution": ("ed:\n  time_min: {dist: weibull, mean: 3}\n", "ed.time_min"),
     "warm-up longer than run": ("run:\n  days: 5\n  warmup_days: 5\n", "run.warmup_days"),
-    "redirection window reversed": ("ia_nurse:\n  redirection_x8:\n    start_hour: 20\n    end_hour: 8\n",
-                                    "ia_nurse.redirection_x8"),
+    "redirection window reversed": (
+        "ia_nurse:\n  redirection_x8:\n    start_hour: 20\n    end_hour: 8\n",
+        "ia_nurse.redirection_x8",
+    ),
     "infinite demand": ("demand:\n  walk_in:\n    mean_per_day: .inf\n", "demand.walk_in.mean_per_day"),
     "switch not a bool": ("changes:\n  x8_ia_nurse_redirects: 'yes'\n", "changes.x8_ia_nurse_redirects"),
-    "booking order repeats a diary": ("demand:\n  nhs111:\n    booking_order: [pcn_sda, practice_111, pcn_sda]\n",
-                                      "demand.nhs111.booking_order"),
-    "booking order unknown diary": ("demand:\n  nhs111:\n    booking_order: [practice_111, gpcg_sda]\n",
-                                    "demand.nhs111.booking_order"),
+    "booking order repeats a diary": (
+        "demand:\n  nhs111:\n    booking_order: [pcn_sda, practice_111, pcn_sda]\n",
+        "demand.nhs111.booking_order",
+    ),
+    "booking order unknown diary": (
+        "demand:\n  nhs111:\n    booking_order: [practice_111, gpcg_sda]\n",
+        "demand.nhs111.booking_order",
+    ),
     "booking order empty": ("demand:\n  nhs111:\n    booking_order: []\n", "demand.nhs111.booking_order"),
-    "carve-out outside the PCN diary": ("slot_diaries:\n  gpcg_sda:\n    carve_out: {nhs111: 0.5}\n",
-                                        "gpcg_sda.carve_out"),
-    "carve-out share above 1": ("slot_diaries:\n  pcn_sda:\n    carve_out: {nhs111: 1.5}\n",
-                                "slot_diaries.pcn_sda.carve_out.nhs111"),
-    "slot weight outside the session": ("slot_diaries:\n  gpcg_sda:\n    hour_weights: " + str([1] * 24) + "\n",
-                                        "slot_diaries.gpcg_sda"),
-    "slot weights of the wrong length": ("slot_diaries:\n  gpcg_sda:\n    hour_weights: [1, 1, 1]\n",
-                                         "slot_diaries.gpcg_sda.hour_weights"),
-    "next-day acceptance above 1": ("ia_nurse:\n  redirection_x8:\n    next_day_accept_probability: 2\n",
-                                    "ia_nurse.redirection_x8.next_day_accept_probability"),
+    "carve-out outside the PCN diary": (
+        "slot_diaries:\n  gpcg_sda:\n    carve_out: {nhs111: 0.5}\n",
+        "gpcg_sda.carve_out",
+    ),
+    "carve-out share above 1": (
+        "slot_diaries:\n  pcn_sda:\n    carve_out: {nhs111: 1.5}\n",
+        "slot_diaries.pcn_sda.carve_out.nhs111",
+    ),
+    "slot weight outside the session": (
+        "slot_diaries:\n  gpcg_sda:\n    hour_weights: " + str([1] * 24) + "\n",
+        "slot_diaries.gpcg_sda",
+    ),
+    "slot weights of the wrong length": (
+        "slot_diaries:\n  gpcg_sda:\n    hour_weights: [1, 1, 1]\n",
+        "slot_diaries.gpcg_sda.hour_weights",
+    ),
+    "next-day acceptance above 1": (
+        "ia_nurse:\n  redirection_x8:\n    next_day_accept_probability: 2\n",
+        "ia_nurse.redirection_x8.next_day_accept_probability",
+    ),
     "triage window reversed": ("utc:\n  triage_window:\n    start_hour: 20\n    end_hour: 8\n", "utc.triage_window"),
 }
 
@@ -146,8 +166,10 @@ def test_missing_required_field(tmp_path):
         load_config(path)
 
 
-@pytest.mark.parametrize("flag,value,field", [("--reps", "0", "run.replications"), ("--days", "-3", "run.days"),
-                                              ("--seed", "-1", "run.seed")])
+@pytest.mark.parametrize(
+    "flag,value,field",
+    [("--reps", "0", "run.replications"), ("--days", "-3", "run.days"), ("--seed", "-1", "run.seed")],
+)
 def test_bad_command_line_values(flag, value, field, tmp_path, capsys):
     code = main(["run", str(CONFIGS / "current.yaml"), flag, value, "--out", str(tmp_path / "o"), "--quiet"])
     err = capsys.readouterr().err
@@ -195,10 +217,18 @@ def test_the_config_module_still_offers_every_name_of_the_modules_it_gathers():
     for part in (schema, loading, errors):
         tree = ast.parse(inspect.getsource(part))
         defined = {node.name for node in tree.body if isinstance(node, (ast.ClassDef, ast.FunctionDef))}
-        defined |= {target.id for node in tree.body if isinstance(node, ast.Assign)
-                    for target in node.targets if isinstance(target, ast.Name)}
-        missing = sorted(name for name in defined
-                         if not name.startswith("_") and getattr(config, name, None) is not getattr(part, name))
+        defined |= {
+            target.id
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
+        missing = sorted(
+            name
+            for name in defined
+            if not name.startswith("_") and getattr(config, name, None) is not getattr(part, name)
+        )
         assert not missing, f"{part.__name__}: {missing} not re-exported by sim.inputs.config"
     assert config.apply_overrides is overrides.apply_overrides
     assert config.Config.__module__ == "sim.inputs.schema"

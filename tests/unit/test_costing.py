@@ -32,10 +32,22 @@ def _table(**lines) -> CostingTable:
     rest = [a for a in EVENT_LOG_ACTIVITIES if a not in used]
     data = {"price_base_year": "2024/25", "uprating_index": "test", "lines": {}, "contract_events": []}
     for name, spec in lines.items():
-        data["lines"][name] = {"label": name, "payer": "ICB", "source_price_year": "2024/25", "uprated_by": "none",
-                               **spec}
-    data["lines"]["rest"] = {"label": "rest", "activities": rest, "price": None, "payer": "nobody",
-                             "basis": "unpriced", "source_price_year": "2024/25", "uprated_by": "none"}
+        data["lines"][name] = {
+            "label": name,
+            "payer": "ICB",
+            "source_price_year": "2024/25",
+            "uprated_by": "none",
+            **spec,
+        }
+    data["lines"]["rest"] = {
+        "label": "rest",
+        "activities": rest,
+        "price": None,
+        "payer": "nobody",
+        "basis": "unpriced",
+        "source_price_year": "2024/25",
+        "uprated_by": "none",
+    }
     return CostingTable.model_validate(data)
 
 
@@ -56,8 +68,9 @@ def test_the_shipped_table_counts_every_event_log_activity_once():
 def test_a_tariff_line_releases_its_activity_change_as_cash():
     table = _table(pharmacy={"activities": ["pharmacy"], "price": "pharmacy_first", "basis": "tariff"})
     prices = {"pharmacy": 15.0, "rest": 0.0}
-    out = line_savings(_arm({"pharmacy": 10.0, "rest": 0.0}, prices), _arm({"pharmacy": 8.0, "rest": 0.0}, prices),
-                       table).iloc[0]
+    out = line_savings(
+        _arm({"pharmacy": 10.0, "rest": 0.0}, prices), _arm({"pharmacy": 8.0, "rest": 0.0}, prices), table
+    ).iloc[0]
     # 2 fewer a day x 365 x GBP 15 = 10,950 on every basis
     assert out["gross_pharmacy"] == out["net_pharmacy"] == out["cash_pharmacy"] == pytest.approx(10950.0)
     assert out["baseline_paid_pharmacy"] - out["scenario_paid_pharmacy"] == pytest.approx(10950.0)
@@ -78,14 +91,21 @@ def test_a_block_line_saves_activity_value_but_no_cash_until_its_contract_is_res
 
 
 def test_commissioned_slots_are_paid_used_or_not_against_the_funded_baseline():
-    table = _table(sda={"activities": ["sda_gpcg"], "price": "sda_appointment", "basis": "commissioned",
-                        "diary": "gpcg_sda", "funded_slots_per_day": [30, 30, 30, 30, 30, 30, 0]})
+    table = _table(
+        sda={
+            "activities": ["sda_gpcg"],
+            "price": "sda_appointment",
+            "basis": "commissioned",
+            "diary": "gpcg_sda",
+            "funded_slots_per_day": [30, 30, 30, 30, 30, 30, 0],
+        }
+    )
     prices = {"sda": 40.0, "rest": 0.0}
     base = _arm({"sda": 20.0, "rest": 0.0}, prices, {"sda": 30 * 6 / 7 * DAYS})
     scen = _arm({"sda": 50.0, "rest": 0.0}, prices, {"sda": 60 * DAYS})
     out = line_savings(base, scen, table, funded_slots_per_year={"sda": 30 * 6 / 7 * DAYS}).iloc[0]
-    assert out["gross_sda"] == pytest.approx(-30 * 365 * 40.0)            # 30 more used a day
-    expected = (30 * 6 / 7 - 60) * 365 * 40.0                           # slots paid: 25.7 -> 60 a day
+    assert out["gross_sda"] == pytest.approx(-30 * 365 * 40.0)  # 30 more used a day
+    expected = (30 * 6 / 7 - 60) * 365 * 40.0  # slots paid: 25.7 -> 60 a day
     assert out["net_sda"] == out["cash_sda"] == pytest.approx(expected)
     # a funded baseline of 60 a day: the new slots are already paid for, no new cash
     same = line_savings(base, scen, table, funded_slots_per_year={"sda": 60 * DAYS}).iloc[0]
@@ -111,10 +131,16 @@ def test_gp_time_is_out_of_every_money_saving_and_in_hours():
 
 def test_route_cost_prices_the_money_lines_only(current_cfg):
     c = current_cfg.unit_costs_gbp
-    acts = np.array([BIT["utc"] | BIT["gp_next_day"], BIT["ia"] | BIT["sda_gpcg"] | BIT["gp_reattend"],
-                     BIT["call_111"] | BIT["practice_111"]])
-    assert patient_costs(acts, c).tolist() == pytest.approx([c.utc_attendance, c.ia_streaming + c.sda_appointment,
-                                                            c.nhs111_call])
+    acts = np.array(
+        [
+            BIT["utc"] | BIT["gp_next_day"],
+            BIT["ia"] | BIT["sda_gpcg"] | BIT["gp_reattend"],
+            BIT["call_111"] | BIT["practice_111"],
+        ]
+    )
+    assert patient_costs(acts, c).tolist() == pytest.approx(
+        [c.utc_attendance, c.ia_streaming + c.sda_appointment, c.nhs111_call]
+    )
     kpis = activity_volume_kpis(acts, np.array([0, 0, 1]), 1 / 2.0)
     assert kpis["activity_per_day_walk_in:utc"] == 0.5 and kpis["activity_per_day_nhs111:practice_111"] == 0.5
     volumes = line_volumes(pd.DataFrame([{"replication": 0, **kpis}]))
@@ -124,8 +150,18 @@ def test_route_cost_prices_the_money_lines_only(current_cfg):
 def test_a_contract_reset_releases_cash_from_its_date():
     """The UTC block reset on 1 April 2026: nothing in 2025/26, the full activity change from 2026/27."""
     case = load_business_case(CONFIGS / "business_case.yaml")
-    case = case.model_copy(update={"financial": case.financial.model_copy(update={
-        "ramp_up": [1.0], "cost_inflation_pct": 0.0, "one_off_costs_gbp": 0.0, "transition_costs_gbp": 0.0})})
+    case = case.model_copy(
+        update={
+            "financial": case.financial.model_copy(
+                update={
+                    "ramp_up": [1.0],
+                    "cost_inflation_pct": 0.0,
+                    "one_off_costs_gbp": 0.0,
+                    "transition_costs_gbp": 0.0,
+                }
+            )
+        }
+    )
     lines = list(case.costing.lines)
     savings = pd.DataFrame({f"{m}_{x}": [0.0] for m in ("gross", "net", "cash") for x in [*lines, "implementation"]})
     savings["gross_utc_attendance"] = savings["net_utc_attendance"] = [100000.0]
@@ -140,13 +176,22 @@ def test_a_contract_reset_releases_cash_from_its_date():
     assert share_of_year_after(dt.date(2025, 4, 1), dt.date(2025, 10, 1)) == pytest.approx(182 / 365)
 
 
-@pytest.mark.parametrize("patch, field", [
-    ({"lines": {"utc_attendance": {"basis": "monthly"}}}, "lines.utc_attendance.basis"),
-    ({"lines": {"utc_attendance": {"activities": ["utc", "ed"]}}}, "lines"),
-    ({"lines": {"utc_attendance": {"price": "utc_tariff"}}}, "lines.utc_attendance"),
-    ({"contract_events": [{"name": "x", "label": "x", "line": "ed_attendance", "date": dt.date(2026, 4, 1),
-                           "scenario": True}]}, "contract_events"),
-])
+@pytest.mark.parametrize(
+    "patch, field",
+    [
+        ({"lines": {"utc_attendance": {"basis": "monthly"}}}, "lines.utc_attendance.basis"),
+        ({"lines": {"utc_attendance": {"activities": ["utc", "ed"]}}}, "lines"),
+        ({"lines": {"utc_attendance": {"price": "utc_tariff"}}}, "lines.utc_attendance"),
+        (
+            {
+                "contract_events": [
+                    {"name": "x", "label": "x", "line": "ed_attendance", "date": dt.date(2026, 4, 1), "scenario": True}
+                ]
+            },
+            "contract_events",
+        ),
+    ],
+)
 def test_a_bad_costing_table_is_one_line_naming_the_field(tmp_path, patch, field):
     import yaml
 

@@ -41,8 +41,8 @@ def test_the_replications_algorithm_stops_at_the_requested_precision_on_a_known_
         assert n is not None
         rel = relative_half_widths(x[None, :])[0]
         # precise at n and through the look-ahead, and the first such n
-        assert (rel[n - 1:n + look_ahead(n)] <= 0.05).all()
-        assert all(not (rel[m - 1:m + look_ahead(m)] <= 0.05).all() for m in range(3, n))
+        assert (rel[n - 1 : n + look_ahead(n)] <= 0.05).all()
+        assert all(not (rel[m - 1 : m + look_ahead(m)] <= 0.05).all() for m in range(3, n))
         found.append(n)
     assert 13 <= np.median(found) <= 19
     # a prefix too short to see the look-ahead through cannot decide
@@ -71,8 +71,9 @@ def test_mser5_cuts_a_start_up_transient_and_leaves_a_steady_series_alone():
     assert mser(rising) % 5 == 0
 
 
-@pytest.mark.parametrize("dist", [Triangular(dist="triangular", low=1.0, mode=2.0, high=5.0),
-                                  Lognormal(dist="lognormal", mean=10.0, sd=4.0)])
+@pytest.mark.parametrize(
+    "dist", [Triangular(dist="triangular", low=1.0, mode=2.0, high=5.0), Lognormal(dist="lognormal", mean=10.0, sd=4.0)]
+)
 def test_quantiles_give_the_distribution(dist):
     u = (np.arange(20000) + 0.5) / 20000
     values = quantile(dist, u)

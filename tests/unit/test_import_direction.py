@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "sim"
 STAGES = ("inputs", "model", "analysis", "experiments", "outputs", "app", "cli")
 """The stages in the order the data flows; ``cli`` (the command line) sits on top of all of them."""
 
+
 def module_name(path: Path) -> str:
     parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)

@@ -27,9 +27,12 @@ def test_every_change_channel_and_service_has_words():
 
 def test_route_in_words():
     assert route_label("walk_in:ia>navigator>sda_gpcg") == (
-        "Walk-in: streamed by IA nurse, booked by Care Navigator into GPCG SDA")
+        "Walk-in: streamed by IA nurse, booked by Care Navigator into GPCG SDA"
+    )
     assert route_label("walk_in:ia>utc>sda_gpcg") == "Walk-in: streamed by IA nurse, UTC, redirected to GPCG SDA"
-    assert route_label("nhs111:call_111>practice_111") == "NHS 111 caller: NHS 111 call, practice slot booked by NHS 111"
+    assert (
+        route_label("nhs111:call_111>practice_111") == "NHS 111 caller: NHS 111 call, practice slot booked by NHS 111"
+    )
     assert route_label("gp_overflow:none") == "Practice overflow: no service"
 
 

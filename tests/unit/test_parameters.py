@@ -34,13 +34,16 @@ def test_an_unknown_path_is_one_line_naming_it():
         parameter("nope.deeper")
 
 
-@pytest.mark.parametrize("path, value, words", [
-    ("patients.sda_eligible", 1.5, "patients.sda_eligible = 1.5: must be at most 1"),
-    ("patients.sda_eligible", "lots", "must be a number"),
-    ("slot_diaries.gpcg_sda.slots_per_day", [30, 2.5], "must be a whole number"),
-    ("slot_diaries.pcn_sda.appointment_min", 0.0, "must be above 0"),
-    ("changes.x8_ia_nurse_redirects", 1, "must be true or false"),
-])
+@pytest.mark.parametrize(
+    "path, value, words",
+    [
+        ("patients.sda_eligible", 1.5, "patients.sda_eligible = 1.5: must be at most 1"),
+        ("patients.sda_eligible", "lots", "must be a number"),
+        ("slot_diaries.gpcg_sda.slots_per_day", [30, 2.5], "must be a whole number"),
+        ("slot_diaries.pcn_sda.appointment_min", 0.0, "must be above 0"),
+        ("changes.x8_ia_nurse_redirects", 1, "must be true or false"),
+    ],
+)
 def test_check_refuses_in_one_line(path, value, words):
     with pytest.raises(ValueError, match=words) as err:
         parameter(path).check(value)
@@ -56,8 +59,9 @@ def test_check_returns_the_value():
 def test_apply_returns_a_new_validated_config(cfg):
     space = ParameterSpace(["patients.sda_eligible", "slot_diaries.gpcg_sda.slots_per_day", "utc.clinicians"])
     assert space.names == ["patients.sda_eligible", "slot_diaries.gpcg_sda.slots_per_day", "utc.clinicians"]
-    new = space.apply(cfg, {"patients.sda_eligible": 0.5, "slot_diaries.gpcg_sda.slots_per_day": 20,
-                            "utc.clinicians": 3})
+    new = space.apply(
+        cfg, {"patients.sda_eligible": 0.5, "slot_diaries.gpcg_sda.slots_per_day": 20, "utc.clinicians": 3}
+    )
     assert isinstance(new, Config) and new is not cfg
     assert new.patients.sda_eligible == 0.5
     assert new.slot_diaries.gpcg_sda.slots_per_day == [20] * 7  # one number: every day
@@ -79,9 +83,12 @@ def test_apply_errors_name_source_path_and_value(cfg):
 
 
 def test_sample_is_reproducible_by_seed_and_inside_the_distribution():
-    space = ParameterSpace(["patients.sda_eligible", "patients.accepts_redirection"]).with_distributions({
-        "patients.sda_eligible": {"dist": "beta", "alpha": 20, "beta": 5},
-        "patients.accepts_redirection": {"dist": "uniform", "low": 0.3, "high": 0.5}})
+    space = ParameterSpace(["patients.sda_eligible", "patients.accepts_redirection"]).with_distributions(
+        {
+            "patients.sda_eligible": {"dist": "beta", "alpha": 20, "beta": 5},
+            "patients.accepts_redirection": {"dist": "uniform", "low": 0.3, "high": 0.5},
+        }
+    )
     first = space.sample(20, seed=7)
     assert first == space.sample(20, seed=7)
     assert first != space.sample(20, seed=8)
@@ -106,8 +113,11 @@ def test_sweeps_switching_values_and_set_treat_a_list_alike(cfg):
     from sim.experiments.switching import set_input
 
     path = "slot_diaries.gpcg_sda.slots_per_day"
-    made = [set_input(cfg, path, 20.0, "switching"), set_parameters(cfg, [f"{path}=20"]),
-            _with_values(cfg, {path: 20}, "sweep")]
+    made = [
+        set_input(cfg, path, 20.0, "switching"),
+        set_parameters(cfg, [f"{path}=20"]),
+        _with_values(cfg, {path: 20}, "sweep"),
+    ]
     assert [c.slot_diaries.gpcg_sda.slots_per_day for c in made] == [[20] * 7] * 3
     with pytest.raises(ConfigError, match=r"^--set: slot_diaries\.gpcg_sda\.slots_per_day\.0 = -1: "):
         set_parameters(cfg, [f"{path}=-1"])
@@ -118,12 +128,16 @@ def test_a_registry_entry_may_give_a_distribution(tmp_path):
     from sim.inputs.provenance import load_registry
 
     path = tmp_path / "provenance.yaml"
-    path.write_text("patients.sda_eligible:\n  tag: paper\n  unit: share\n"
-                    "  distribution: {dist: beta, alpha: 41, beta: 9}\n", encoding="utf-8")
+    path.write_text(
+        "patients.sda_eligible:\n  tag: paper\n  unit: share\n  distribution: {dist: beta, alpha: 41, beta: 9}\n",
+        encoding="utf-8",
+    )
     entry = load_registry(path)["patients.sda_eligible"]
     assert isinstance(entry.distribution, Beta) and entry.distribution.expected == pytest.approx(0.82)
-    path.write_text("patients.sda_eligible:\n  tag: paper\n  unit: share\n"
-                    "  distribution: {dist: beta, alpha: -1, beta: 9}\n", encoding="utf-8")
+    path.write_text(
+        "patients.sda_eligible:\n  tag: paper\n  unit: share\n  distribution: {dist: beta, alpha: -1, beta: 9}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ConfigError, match=r"patients\.sda_eligible\.distribution\.beta\.alpha: ") as err:
         load_registry(path)
     assert "\n" not in str(err.value)

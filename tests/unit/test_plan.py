@@ -45,17 +45,28 @@ def test_shipped_plans_load_and_build(path):
     assert baseline.run.seed == scenario.run.seed  # common random numbers with today's pathway
 
 
-@pytest.mark.parametrize("change, words", [
-    ({"budget": 5}, "budget = 5"),
-    ({"variables": {"x": {"kind": "slots", "diary": "nowhere", "lower": 1, "upper": 2, "step": 1}}}, "nowhere"),
-    ({"variables": {"x": {"kind": "slots", "diary": "gpcg_sda", "lower": 9, "upper": 2, "step": 1}}},
-     "must be >= lower"),
-    ({"variables": {"x": {"kind": "staff", "station": "utc", "hours": [12, 10], "lower": 1, "upper": 2,
-                          "step": 1}}}, "must end after it starts"),
-    ({"constraints": [{"kpi": "utc_within_4h_pct", "at_least": 95, "at_most": 99}]}, "exactly one"),
-    ({"selection": {"first_replications": 10, "max_replications": 5}}, "max_replications"),
-    ({"surprise": 1}, "surprise: unknown field"),
-])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        ({"budget": 5}, "budget = 5"),
+        ({"variables": {"x": {"kind": "slots", "diary": "nowhere", "lower": 1, "upper": 2, "step": 1}}}, "nowhere"),
+        (
+            {"variables": {"x": {"kind": "slots", "diary": "gpcg_sda", "lower": 9, "upper": 2, "step": 1}}},
+            "must be >= lower",
+        ),
+        (
+            {
+                "variables": {
+                    "x": {"kind": "staff", "station": "utc", "hours": [12, 10], "lower": 1, "upper": 2, "step": 1}
+                }
+            },
+            "must end after it starts",
+        ),
+        ({"constraints": [{"kpi": "utc_within_4h_pct", "at_least": 95, "at_most": 99}]}, "exactly one"),
+        ({"selection": {"first_replications": 10, "max_replications": 5}}, "max_replications"),
+        ({"surprise": 1}, "surprise: unknown field"),
+    ],
+)
 def test_bad_plan_is_one_line_naming_field(tmp_path, change, words):
     with pytest.raises(ConfigError) as err:
         load_plan(_write(tmp_path, **change))
@@ -68,8 +79,9 @@ def test_variable_the_scenario_cannot_take_is_named(tmp_path):
     plan, folder = load_plan(_write(tmp_path, variables=outside))
     with pytest.raises(ConfigError, match=r"variables\.x\.hours = \[5, 9\]: 05:00 lies outside"):
         PlanSpace(plan, resolve(plan, folder)[0])
-    not_number = {"x": {"kind": "value", "path": "slot_diaries.gpcg_sda.carve_out", "lower": 0, "upper": 1,
-                        "step": 0.5}}
+    not_number = {
+        "x": {"kind": "value", "path": "slot_diaries.gpcg_sda.carve_out", "lower": 0, "upper": 1, "step": 0.5}
+    }
     plan, folder = load_plan(_write(tmp_path, variables=not_number))
     with pytest.raises(ConfigError, match="not a number"):
         PlanSpace(plan, resolve(plan, folder)[0])
@@ -91,8 +103,13 @@ def test_slots_by_hour_block_and_staff_by_hour_block():
     plan, folder = load_plan(EXAMPLE)
     scenario = resolve(plan, folder)[0]
     space = PlanSpace(plan, scenario)
-    values = {"gpcg_weekday_morning": 25, "gpcg_weekday_afternoon": 40, "gpcg_weekend": 50, "pcn_carve_out": 0.2,
-              "utc_daytime_clinicians": 5}
+    values = {
+        "gpcg_weekday_morning": 25,
+        "gpcg_weekday_afternoon": 40,
+        "gpcg_weekend": 50,
+        "pcn_carve_out": 0.2,
+        "utc_daytime_clinicians": 5,
+    }
     cfg = space.config(values)
     diary = cfg.slot_diaries.gpcg_sda
     assert diary.slots_per_day == [65, 65, 65, 65, 65, 50, 50]
@@ -130,12 +147,20 @@ def test_the_sixty_a_day_plan_keeps_the_paper_session_until_it_adds_an_evening_h
     assert shipped["gpcg_evening"] == [0.0]
     assert shipped["gpcg_weekday_morning"][0] + shipped["gpcg_weekday_afternoon"][0] == 60
     assert space.levels["gpcg_evening"] == [0, 5, 10, 15, 20]
-    values = {"gpcg_weekday_morning": 40, "gpcg_weekday_afternoon": 40, "gpcg_evening": 10, "gpcg_weekend": 90,
-              "pcn_carve_out": 0.3, "utc_daytime_clinicians": 3}
+    values = {
+        "gpcg_weekday_morning": 40,
+        "gpcg_weekday_afternoon": 40,
+        "gpcg_evening": 10,
+        "gpcg_weekend": 90,
+        "pcn_carve_out": 0.3,
+        "utc_daytime_clinicians": 3,
+    }
     weights = np.asarray(space.config(values).slot_diaries.gpcg_sda.hour_weights)
     assert (weights[:, 20] == 10).all() and weights[:, 21:].sum() == 0
     assert weights[0, 8:20].sum() == 80 and weights[5, 8:20].sum() == 90
-    assert (np.asarray(space.config({**values, "gpcg_evening": 0}).slot_diaries.gpcg_sda.hour_weights)[:, 20] == 0).all()
+    assert (
+        np.asarray(space.config({**values, "gpcg_evening": 0}).slot_diaries.gpcg_sda.hour_weights)[:, 20] == 0
+    ).all()
 
 
 class _Replications:
@@ -168,9 +193,11 @@ def test_plans_costing_the_same_in_every_replication_are_parted():
     kpi = plan.constraints[0].kpi
     rng = np.random.default_rng(3)
     cost = 1e7 + rng.normal(0, 5e4, 100)  # a cost set by capacity: the same for both plans, replication by replication
-    data = {"early": {COST: cost, kpi: 20 + rng.normal(0, 1, 100)},
-            "late": {COST: cost.copy(), kpi: 20 + rng.normal(0, 1, 100)},
-            "dear": {COST: cost + 1e6, kpi: 20 + rng.normal(0, 1, 100)}}
+    data = {
+        "early": {COST: cost, kpi: 20 + rng.normal(0, 1, 100)},
+        "late": {COST: cost.copy(), kpi: 20 + rng.normal(0, 1, 100)},
+        "dear": {COST: cost + 1e6, kpi: 20 + rng.normal(0, 1, 100)},
+    }
     ev = _Replications(plan, data)
     out = select(ev, list(data), budget=10_000)
     assert out.chosen == "early" and out.guaranteed

@@ -26,8 +26,13 @@ def test_every_default_has_an_entry_and_every_entry_a_default(registry):
 def test_gaps_are_found_both_ways():
     registry = load_registry()
     paths = ["patients.sda_eligible", "patients.brand_new"]
-    missing, stale = registry_gaps(paths, {"patients.sda_eligible": registry["patients.sda_eligible"],
-                                           "patients.gone": registry["patients.sda_eligible"]})
+    missing, stale = registry_gaps(
+        paths,
+        {
+            "patients.sda_eligible": registry["patients.sda_eligible"],
+            "patients.gone": registry["patients.sda_eligible"],
+        },
+    )
     assert missing == ["patients.brand_new"] and stale == ["patients.gone"]
 
 

@@ -37,8 +37,10 @@ def registry():
 def test_every_config_field_has_reference_text(kind, registry):
     model, whole, prefix = SCHEMAS[kind]
     missing = fields_without_text(schema_fields(model, whole=whole), registry, prefix)
-    assert not missing, (f"{kind} fields with no words for the reference: give each a docstring under it in the "
-                         f"schema (or a note in configs/provenance.yaml): {missing}")
+    assert not missing, (
+        f"{kind} fields with no words for the reference: give each a docstring under it in the "
+        f"schema (or a note in configs/provenance.yaml): {missing}"
+    )
 
 
 def test_every_command_and_option_has_help():
@@ -85,13 +87,19 @@ def test_the_scenario_reference_lists_every_default_with_its_bounds_and_provenan
 
 def test_the_business_case_reference_keeps_whole_lines_whole(registry):
     fields = schema_fields(BusinessCase, whole=WHOLE)
-    page = config_reference("Business case inputs", fields, read_yaml_mapping(SHIPPED_CONFIGS / "business_case.yaml"),
-                            registry, prefix="business_case.")
+    page = config_reference(
+        "Business case inputs",
+        fields,
+        read_yaml_mapping(SHIPPED_CONFIGS / "business_case.yaml"),
+        registry,
+        prefix="business_case.",
+    )
     # the costing table's lines are a mapping keyed by the user: described once, under <name>
     assert "| `costing.lines.<name>.basis` |" in page and "costing.lines.utc_attendance.basis" not in page
     # a mapping keyed by the user has a registry entry per key (each costing line), not per <name> field
     assert {f"business_case.{f.path}" for f in fields if "<name>" not in f.path} <= set(registry) | {
-        f"business_case.{f.path}" for f in fields if f.optional}
+        f"business_case.{f.path}" for f in fields if f.optional
+    }
 
 
 def test_the_command_reference_has_every_command_and_option():

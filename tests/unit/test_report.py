@@ -23,12 +23,14 @@ def test_error_bars_are_half_widths_and_zero_when_unknown():
 
 def test_cost_change_by_route_shows_the_largest_changes_and_lumps_the_rest():
     routes = [f"route_{i}" for i in range(5)]
-    comparison = pd.DataFrame({
-        "kpi": ["cost_total_annual_gbp", *(f"cost_annual_gbp_{r}" for r in routes), "utc_wait_mean_min"],
-        "diff_mean": [-90.0, -50.0, 30.0, 0.0, -5.0, 2.0, -1.0],
-        "diff_ci_low": [-95.0, -55.0, 25.0, 0.0, math.nan, 1.0, -2.0],
-        "diff_ci_high": [-85.0, -45.0, 35.0, 0.0, math.nan, 3.0, 0.0],
-    })
+    comparison = pd.DataFrame(
+        {
+            "kpi": ["cost_total_annual_gbp", *(f"cost_annual_gbp_{r}" for r in routes), "utc_wait_mean_min"],
+            "diff_mean": [-90.0, -50.0, 30.0, 0.0, -5.0, 2.0, -1.0],
+            "diff_ci_low": [-95.0, -55.0, 25.0, 0.0, math.nan, 1.0, -2.0],
+            "diff_ci_high": [-85.0, -45.0, 35.0, 0.0, math.nan, 3.0, 0.0],
+        }
+    )
     fig = cost_change_by_route_figure(comparison, "current", "redesign", top=2)
     ax = fig.axes[0]
     widths = [bar.get_width() for bar in ax.patches]
@@ -39,12 +41,14 @@ def test_cost_change_by_route_shows_the_largest_changes_and_lumps_the_rest():
 
 
 def test_attribution_waterfall_stacks_the_steps_and_ends_with_the_total():
-    table = pd.DataFrame({
-        "step": ["settings", "x8_ia_nurse_redirects", "x7_st_andrews_hub_ceased", "total"],
-        "saving_mean_gbp": [-50.0, 700.0, -10.0, 640.0],
-        "saving_ci_low_gbp": [-60.0, 690.0, math.nan, 620.0],
-        "saving_ci_high_gbp": [-40.0, 710.0, math.nan, 660.0],
-    })
+    table = pd.DataFrame(
+        {
+            "step": ["settings", "x8_ia_nurse_redirects", "x7_st_andrews_hub_ceased", "total"],
+            "saving_mean_gbp": [-50.0, 700.0, -10.0, 640.0],
+            "saving_ci_low_gbp": [-60.0, 690.0, math.nan, 620.0],
+            "saving_ci_high_gbp": [-40.0, 710.0, math.nan, 660.0],
+        }
+    )
     fig = attribution_figure(table)
     bars = fig.axes[0].patches
     assert len(bars) == 4
@@ -57,14 +61,16 @@ def test_attribution_waterfall_stacks_the_steps_and_ends_with_the_total():
 
 
 def test_sweep_figure_labels_every_point(tmp_path):
-    table = pd.DataFrame({
-        "point": [0, 1],
-        "a.b.rate": [0.25, 1.0],
-        "saving_mean_gbp": [1.0e5, 2.0e5],
-        "saving_ci_low_gbp": [0.9e5, 1.9e5],
-        "saving_ci_high_gbp": [1.1e5, 2.1e5],
-        "utc_within_4h_pct": [90.0, 95.0],
-    })
+    table = pd.DataFrame(
+        {
+            "point": [0, 1],
+            "a.b.rate": [0.25, 1.0],
+            "saving_mean_gbp": [1.0e5, 2.0e5],
+            "saving_ci_low_gbp": [0.9e5, 1.9e5],
+            "saving_ci_high_gbp": [1.1e5, 2.1e5],
+            "utc_within_4h_pct": [90.0, 95.0],
+        }
+    )
     fig = sweep_figure(table, ["a.b.rate"], "title")
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert sorted(labels) == ["b.rate=0.25", "b.rate=1.0"]

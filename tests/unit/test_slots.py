@@ -6,9 +6,15 @@ from sim.model.slots import NHS111_POOL, OVERFLOW_POOL, SlotBook, pool_of_slots,
 
 
 def _spec(n=4, start=8, end=10, lead=30, hour_weights=None, carve_out=None):
-    return SlotDiary(slots_per_day=[n] * 7 if isinstance(n, int) else n, session_start_hour=start,
-                     session_end_hour=end, appointment_min=10, booking_lead_min=lead,
-                     hour_weights=hour_weights, carve_out=carve_out)
+    return SlotDiary(
+        slots_per_day=[n] * 7 if isinstance(n, int) else n,
+        session_start_hour=start,
+        session_end_hour=end,
+        appointment_min=10,
+        booking_lead_min=lead,
+        hour_weights=hour_weights,
+        carve_out=carve_out,
+    )
 
 
 def _diary(n=4, start=8, end=10, lead=30, days=2, weekday=0, **kw):

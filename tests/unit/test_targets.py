@@ -41,31 +41,43 @@ def test_every_target_has_a_value_inside_its_range_and_a_source():
 
 
 def _tables(**runs):
-    return {run: pd.DataFrame({"replication": range(len(v)), "k": v, "whole": [10.0] * len(v)})
-            for run, v in runs.items()}
+    return {
+        run: pd.DataFrame({"replication": range(len(v)), "k": v, "whole": [10.0] * len(v)}) for run, v in runs.items()
+    }
 
 
 def test_measure_reads_a_kpi_a_share_a_saving_and_a_relative_change():
     tables = _tables(current=[4.0, 5.0], redesign=[2.0, 4.0])
-    common = {"value": 0.0, "low": 0.0, "high": 1.0, "source": "[test]", "provenance": "assumed",
-              "use": ("validation",)}
+    common = {
+        "value": 0.0,
+        "low": 0.0,
+        "high": 1.0,
+        "source": "[test]",
+        "provenance": "assumed",
+        "use": ("validation",),
+    }
     assert Target("t", "k", "current", **common).measure(tables).tolist() == [4.0, 5.0]
     assert Target("t", "k", "current", per="whole", **common).measure(tables).tolist() == [0.4, 0.5]
     assert Target("t", "k", "saving", **common).measure(tables).tolist() == [2.0, 1.0]
     assert Target("t", "k", "redesign", relative_to="current", **common).measure(tables).tolist() == pytest.approx(
-        [-50.0, -20.0])
+        [-50.0, -20.0]
+    )
     with pytest.raises(KeyError, match="needs the redesign run"):
         Target("t", "k", "saving", **common).measure({"current": tables["current"]})
 
 
 def test_a_bad_entry_is_one_line_naming_target_and_field(tmp_path):
     path = tmp_path / "targets.yaml"
-    path.write_text("utc_4h:\n  arm: current\n  kpi: utc_within_4h_pct\n  value: 77.0\n  low: 82.0\n"
-                    "  high: 72.0\n  source: x\n  provenance: public\n  use: [validation]\n")
+    path.write_text(
+        "utc_4h:\n  arm: current\n  kpi: utc_within_4h_pct\n  value: 77.0\n  low: 82.0\n"
+        "  high: 72.0\n  source: x\n  provenance: public\n  use: [validation]\n"
+    )
     with pytest.raises(ConfigError, match=r"utc_4h: high \(72\) must be >= low \(82\)$"):
         load_targets(path)
-    path.write_text("utc_4h:\n  arm: current\n  kpi: k\n  value: 77.0\n  low: 72.0\n"
-                    "  high: 82.0\n  source: x\n  provenance: rumour\n  use: [validation]\n")
+    path.write_text(
+        "utc_4h:\n  arm: current\n  kpi: k\n  value: 77.0\n  low: 72.0\n"
+        "  high: 82.0\n  source: x\n  provenance: rumour\n  use: [validation]\n"
+    )
     with pytest.raises(ConfigError, match=r"targets.yaml: utc_4h.provenance: ") as err:
         load_targets(path)
     assert "\n" not in str(err.value)

@@ -18,8 +18,19 @@ def test_mean_interval_and_verdict():
     targets = (
         Target("inside", "k", "a", 5.0, 4.0, 6.0, "[test]", "assumed", ("validation",)),
         Target("outside", "k", "a", 1.0, 0.0, 1.0, "[test]", "assumed", ("validation",)),
-        Target("paired change", "k", "saving", 1.0, 0.5, 1.5, "[test]", "assumed", ("validation",),
-               baseline="a", scenario="b"),
+        Target(
+            "paired change",
+            "k",
+            "saving",
+            1.0,
+            0.5,
+            1.5,
+            "[test]",
+            "assumed",
+            ("validation",),
+            baseline="a",
+            scenario="b",
+        ),
     )
     table = validate(_tables(a=[4.0, 5.0, 6.0], b=[3.0, 4.0, 5.0]), targets).set_index("target")
     assert table.loc["inside", "model_mean"] == 5.0
@@ -42,8 +53,9 @@ def test_every_target_names_its_source_and_a_proper_range():
 
 
 def test_runs_share_the_current_run_settings_and_differ_only_in_x6(current_cfg, redesign_cfg):
-    runs = validation_runs(current_cfg, redesign_cfg.model_copy(update={"run": redesign_cfg.run.model_copy(
-        update={"seed": 1})}))
+    runs = validation_runs(
+        current_cfg, redesign_cfg.model_copy(update={"run": redesign_cfg.run.model_copy(update={"seed": 1})})
+    )
     assert runs["redesign"].run == runs["current"].run == runs["redesign_without_x6"].run
     with_x6, without = runs["redesign"].model_dump(), runs["redesign_without_x6"].model_dump()
     assert with_x6["changes"].pop("x6_comprehensive_sda_consultation") is True

@@ -26,19 +26,34 @@ def loader(request, monkeypatch):
     return request.param
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("021", 21), ("08", 8), ("-007", -7), ("+010", 10), ("0", 0), ("1_000", 1000), ("0x10", 16), ("21", 21),
-    ("021.5", 21.5), ("'021'", "021"), ("9" * MAX_INT_DIGITS, int("9" * MAX_INT_DIGITS)),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("021", 21),
+        ("08", 8),
+        ("-007", -7),
+        ("+010", 10),
+        ("0", 0),
+        ("1_000", 1000),
+        ("0x10", 16),
+        ("21", 21),
+        ("021.5", 21.5),
+        ("'021'", "021"),
+        ("9" * MAX_INT_DIGITS, int("9" * MAX_INT_DIGITS)),
+    ],
+)
 def test_integers_read_as_written(loader, text, value):
     assert load_bounded(f"a: {text}\n") == {"a": value}
 
 
-@pytest.mark.parametrize(("text", "reason"), [
-    ("1:30", "base-60"),
-    ("9" * (MAX_INT_DIGITS + 1), f"{MAX_INT_DIGITS + 1} digits"),
-    ("-" + "1" * 5000, "5,000 digits"),
-])
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("1:30", "base-60"),
+        ("9" * (MAX_INT_DIGITS + 1), f"{MAX_INT_DIGITS + 1} digits"),
+        ("-" + "1" * 5000, "5,000 digits"),
+    ],
+)
 def test_integers_refused_with_their_reason(loader, text, reason):
     with pytest.raises(YamlRefused, match=reason):
         load_bounded(f"a: {text}\n")
@@ -53,7 +68,8 @@ def test_bounds_hold_for_each_loader(loader, monkeypatch):
         load_bounded("x: [" + ",".join(["1"] * 5_000) + "]")
     assert len(load_bounded("x: [" + ",".join(["1"] * 4_990) + "]")["x"]) == 4_990
     bomb = "a: &a [1,1,1,1,1,1,1,1,1,1]\n" + "".join(
-        f"{c}: &{c} [{', '.join([f'*{p}'] * 10)}]\n" for p, c in zip("abc", "bcd"))  # 11,110 values
+        f"{c}: &{c} [{', '.join([f'*{p}'] * 10)}]\n" for p, c in zip("abc", "bcd")
+    )  # 11,110 values
     with pytest.raises(YamlRefused, match="aliases expanded"):
         load_bounded(bomb)
     with pytest.raises(YamlRefused, match="duplicate key 'b'"):

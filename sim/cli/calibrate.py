@@ -28,6 +28,8 @@ TRUTH_REPLICATIONS = 20
 
 def add_parser(sub, positive_int, add_scheduler_option) -> None:
     """Register ``calibrate`` on the command line's subparsers."""
+    from .options import add_output_options, add_run_settings
+
     p = sub.add_parser(
         "calibrate",
         help="calibrate today's unmeasured inputs to the published figures "
@@ -46,20 +48,13 @@ def add_parser(sub, positive_int, add_scheduler_option) -> None:
         help="most simulator runs (one replication of one input set); the waves stop early so the "
         "final check fits (default: budget in the calibration file)",
     )
-    p.add_argument(
-        "--days",
-        type=positive_int,
-        help="simulated days per replication, warm-up included (default: the calibration file's, else the config's)",
+    add_run_settings(
+        p,
+        positive_int,
+        add_scheduler_option,
+        days_default="the calibration file's, else the config's",
+        seed_help="base seed of the random streams (default: as --days)",
     )
-    p.add_argument("--warmup-days", type=int, help="days excluded from KPIs (default: as --days)")
-    p.add_argument("--seed", type=int, help="base seed of the random streams (default: as --days)")
-    p.add_argument(
-        "--jobs",
-        type=positive_int,
-        default=1,
-        help="parallel processes on this machine; results are identical (default: 1)",
-    )
-    add_scheduler_option(p)
     p.add_argument(
         "--truth",
         action="append",
@@ -69,12 +64,10 @@ def add_parser(sub, positive_int, add_scheduler_option) -> None:
         "(every input named once; on other seeds), then check the values are recovered "
         "(default: the published figures)",
     )
-    p.add_argument("--out", default=None, help="output folder (default: results/calibration)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar or report (default: off)")
-    p.add_argument(
-        "--no-resume",
-        action="store_true",
-        help="start afresh, discarding waves kept by an interrupted calibration (default: off)",
+    add_output_options(
+        p,
+        default_out="results/calibration",
+        resume_help="start afresh, discarding waves kept by an interrupted calibration",
     )
 
 

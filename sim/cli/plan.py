@@ -26,6 +26,8 @@ def _budget(text: str) -> int:
 
 def add_parser(sub, positive_int, add_scheduler_option) -> None:
     """Register ``plan`` on the command line's subparsers."""
+    from .options import add_output_options, add_run_settings
+
     p = sub.add_parser("plan", help="the cheapest slots and staffing that meet KPI targets (a plan file)")
     p.add_argument("plan", help="plan YAML, e.g. configs/plans/gpcg_sda_next_year.yaml")
     p.add_argument(
@@ -35,32 +37,18 @@ def add_parser(sub, positive_int, add_scheduler_option) -> None:
         help="most simulator replications the plan may spend, plans and today's pathway together "
         "(default: budget in the plan file)",
     )
-    p.add_argument(
-        "--days",
-        type=positive_int,
-        default=None,
-        help="simulated days per replication, warm-up included (default: the plan file's run.days, "
-        "else the scenario's)",
+    add_run_settings(
+        p,
+        positive_int,
+        add_scheduler_option,
+        days_default="the plan file's run.days, else the scenario's",
+        warmup=False,
+        seed_help="base seed of the random streams (default: the plan file's run.seed, else the scenario's)",
     )
-    p.add_argument(
-        "--seed",
-        type=int,
-        default=None,
-        help="base seed of the random streams (default: the plan file's run.seed, else the scenario's)",
-    )
-    p.add_argument(
-        "--jobs",
-        type=positive_int,
-        default=1,
-        help="parallel processes on this machine; results are identical (default: 1)",
-    )
-    add_scheduler_option(p)
-    p.add_argument("--out", default=None, help="output folder (default: results/plan_<the plan's name>)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar or report (default: off)")
-    p.add_argument(
-        "--no-resume",
-        action="store_true",
-        help="search afresh, discarding the study and replications kept by an interrupted run (default: off)",
+    add_output_options(
+        p,
+        default_out="results/plan_<the plan's name>",
+        resume_help="search afresh, discarding the study and replications kept by an interrupted run",
     )
 
 

@@ -29,6 +29,8 @@ DEFAULT_SPEC = Path("configs") / "psa.yaml"
 
 def add_parser(sub, positive_int, add_scheduler_option) -> None:
     """Register ``psa`` on the command line's subparsers."""
+    from .options import add_output_options, add_run_settings
+
     p = sub.add_parser(
         "psa",
         help="probabilistic sensitivity analysis: the saving's distribution over the "
@@ -54,26 +56,17 @@ def add_parser(sub, positive_int, add_scheduler_option) -> None:
         help="a calibrate run's plausible_sets.csv: draw the calibrated inputs as whole plausible sets "
         "(default: the PSA file's calibrated_sets, else their registry distributions)",
     )
-    p.add_argument(
-        "--days",
-        type=positive_int,
-        help="simulated days per replication, warm-up included (default: the PSA file's, else the config's)",
+    add_run_settings(
+        p,
+        positive_int,
+        add_scheduler_option,
+        days_default="the PSA file's, else the config's",
+        seed_help="base seed of the random streams and the draws (default: as --days)",
     )
-    p.add_argument("--warmup-days", type=int, help="days excluded from KPIs (default: as --days)")
-    p.add_argument("--seed", type=int, help="base seed of the random streams and the draws (default: as --days)")
-    p.add_argument(
-        "--jobs",
-        type=positive_int,
-        default=1,
-        help="parallel processes on this machine; results are identical (default: 1)",
-    )
-    add_scheduler_option(p)
-    p.add_argument("--out", default=None, help="output folder (default: results/psa)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar or report (default: off)")
-    p.add_argument(
-        "--no-resume",
-        action="store_true",
-        help="run every replication afresh, discarding any kept by an interrupted run (default: off)",
+    add_output_options(
+        p,
+        default_out="results/psa",
+        resume_help="run every replication afresh, discarding any kept by an interrupted run",
     )
 
 

@@ -21,29 +21,14 @@ from typing import Literal
 
 from pydantic import Field, ValidationError, model_validator
 
+from .activities import ACTIVITIES
 from .config import SHIPPED_CONFIGS, ConfigError, Locked, UnitCosts, format_validation_error, read_yaml_mapping
 
 COSTING_FILE = SHIPPED_CONFIGS / "costing.yaml"
 """The shipped costing table."""
 
-EVENT_LOG_ACTIVITIES = (
-    "call_111",
-    "ia",
-    "pharmacy",
-    "navigator",
-    "utc",
-    "ed",
-    "sda_gpcg",
-    "sda_pcn",
-    "practice_111",
-    "hub_111",
-    "gp_next_day",
-    "self_care",
-    "ambulance",
-    "gp_reattend",
-    "gp_reattend_utc",
-)
-"""The activities of the event log (``sim.model.eventlog.ACTIVITIES``; a test keeps the two equal)."""
+EVENT_LOG_ACTIVITIES = ACTIVITIES
+"""The activities of the event log (``sim.inputs.activities``, which the model's event log reads too)."""
 
 DIARIES = ("gpcg_sda", "pcn_sda")
 """Slot diaries a commissioned line may be paid by."""

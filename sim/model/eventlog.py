@@ -12,29 +12,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..inputs.activities import ACTIVITIES
 from .patients import CHANNELS
 
 if TYPE_CHECKING:  # pandas is imported where a table is made, so a run starts fast
     import pandas as pd
 
-# Services a patient can use, in route order. The bit is 1 << position.
-ACTIVITIES = (
-    "call_111",
-    "ia",
-    "pharmacy",
-    "navigator",
-    "utc",
-    "ed",
-    "sda_gpcg",
-    "sda_pcn",
-    "practice_111",
-    "hub_111",
-    "gp_next_day",
-    "self_care",
-    "ambulance",
-    "gp_reattend",
-    "gp_reattend_utc",
-)
+# Services a patient can use, in route order (sim/inputs/activities.py). The bit is 1 << position.
 BIT = {name: 1 << i for i, name in enumerate(ACTIVITIES)}
 REATTEND_MASK = BIT["gp_reattend"] | BIT["gp_reattend_utc"]
 """Reattendances at the patient's own GP, after SDA and after a UTC visit."""

@@ -194,9 +194,10 @@ def test_workbook_has_every_sheet_with_the_csv_numbers(business_case_out):
         assert header_row == 2 or title == "Summary"
         headers = [c.value for c in sheet[header_row]]
         assert headers == [header_in_words(c) for c in table.columns], title
-        hides_id = (
-            table.columns[0] in ("measure", "line", "step", "figure", "item", "kpi") and table.columns[1] == "label"
-        )
+        hides_id = (table.columns[0], table.columns[1]) in {
+            *((first, "label") for first in ("measure", "line", "step", "figure", "item", "option", "input", "kpi")),
+            ("route", "route_in_words"),
+        }
         assert sheet.freeze_panes == f"{'C' if hides_id else 'B'}{header_row + 1}", title
         assert sheet.column_dimensions["A"].hidden == hides_id, (
             title

@@ -1,8 +1,9 @@
 """The memory estimate against measured peaks, and a lost pool worker recovered.
 
 The estimate (``sim.experiments.resources``) is checked on three sizes of run, each replication in
-a fresh process whose peak resident memory the kernel reports: the estimate must be within a
-factor of 2 of the peak, either way. The sizes cover a short and a longer run of the current
+a fresh process whose peak resident memory the kernel reports (``VmHWM``: the process's own; the
+``ru_maxrss`` of a process started from a large test worker keeps the worker's, since Linux carries it
+across ``exec``): the estimate must be within a factor of 2 of the peak, either way. The sizes cover a short and a longer run of the current
 pathway and a run dominated by induced demand (the channel the first estimate left out).
 
 A pool worker killed mid-run (``BrokenProcessPool``) is replaced and its replications run again,
@@ -34,7 +35,11 @@ from sim.inputs.config import apply_overrides, load_config
 cfg = apply_overrides(load_config("configs/current.yaml"), days={days}, warmup_days=1, replications=1)
 cfg = set_parameters(cfg, {assignments!r})
 run_one(cfg, 0)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+try:  # this process's own high-water mark: ru_maxrss keeps the forking parent's across exec on Linux
+    with open("/proc/self/status") as status:
+        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) * 1024
+except (OSError, StopIteration):
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({{"peak": peak, "estimate": estimated_bytes(cfg)}}))
 """
 

@@ -161,6 +161,13 @@ def test_two_ctrl_c_a_moment_apart_with_two_jobs_stop_at_once(tmp_path):
     ids=["five_ctrl_c", "term_int_term"],
 )
 def test_a_burst_of_signals_is_one_stop(signals, tmp_path):
+    """Signals 50 ms apart: one stop, whose exit status is one of theirs.
+
+    Which one is not the program's to choose: on a busy machine the process may not run at all
+    between two of them, and signals pending together reach it lowest number first (the kernel
+    delivers them so, and Python runs their handlers so), SIGINT before SIGTERM. That the first of
+    two signals the process does see apart decides the status is checked with a wider gap below.
+    """
     out = tmp_path / "r"
     proc = _start([*LONG_RUN, "--jobs", "2"], out)
     while not list(tmp_path.glob(".r-checkpoint/*/rep-*[0-9].json")):
@@ -170,8 +177,23 @@ def test_a_burst_of_signals_is_one_stop(signals, tmp_path):
         _send(proc, signum, whole_group=signum == signal.SIGINT)
         time.sleep(0.05)
     code, err = _finish(proc)
-    assert code == 128 + signals[0], err
-    _assert_stopped_cleanly(code, err, signals[0], out)
+    assert code in {128 + signum for signum in signals}, err
+    _assert_stopped_cleanly(code, err, code - 128, out)
+
+
+def test_the_first_of_two_stops_decides_the_exit_status(tmp_path):
+    """SIGTERM, then a second later a Ctrl-C: the run stops on the SIGTERM and says 143."""
+    out = tmp_path / "r"
+    proc = _start([*LONG_RUN, "--jobs", "2"], out)
+    while not list(tmp_path.glob(".r-checkpoint/*/rep-*[0-9].json")):
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.02)
+    _send(proc, signal.SIGTERM, whole_group=False)
+    time.sleep(1.0)
+    _send(proc, signal.SIGINT, whole_group=True)
+    code, err = _finish(proc)
+    assert code == 128 + signal.SIGTERM, err
+    _assert_stopped_cleanly(code, err, signal.SIGTERM, out)
 
 
 @pytest.mark.parametrize("moment", [0.0, 0.1, 0.3, 0.6, 1.0])

@@ -25,8 +25,9 @@ which the model cannot reproduce every figure, in waves:
    three-sigma rule). The region shrinks; the next wave refocuses on it.
 
 After the last wave, input sets spread over the region left are run with more
-replications; those whose every figure falls inside its published range are
-the **plausible set**. The calibrated defaults are its medoid (the member
+replications; those whose every mean figure falls inside its published range,
+allowing two standard errors of that mean for the noise of a few replications
+(``FinalSettings.noise_allowance``), are the **plausible set**. The calibrated defaults are its medoid (the member
 nearest all the others). The method, its settings and how to read its output
 are in ``docs/calibration.md``.
 
@@ -117,6 +118,14 @@ class FinalSettings(Locked):
     points: int = Field(default=30, ge=1, le=5000)
     """Input sets from the region left run to decide the plausible set."""
     replications: int = Field(default=4, ge=1, le=1000)
+    noise_allowance: float = Field(default=2.0, ge=0.0, le=5.0)
+    """Standard errors of a set's mean figure by which the final check widens each range.
+
+    A set is plausible when no target's range is missed by more than this many standard errors of
+    the set's mean over its replications (the sample SD over the square root of the count): with a
+    few replications a set whose true figure lies within the range misses it by noise alone. 0:
+    the mean itself must lie within every range. With one replication there is no standard error
+    and the mean itself must lie within."""
 
 
 class CalibrationRun(Locked):
@@ -635,12 +644,34 @@ def _point_table(runs: pd.DataFrame, names: list[str], targets: Sequence) -> pd.
     return frame
 
 
-def _within(points: pd.DataFrame, targets: Sequence) -> pd.Series:
+def _standard_error(variance, replications, allowance: float):
+    """``allowance`` standard errors of a mean of ``replications`` runs with sample ``variance`` (0 if unknown)."""
+    se = np.sqrt(np.asarray(variance, dtype=float) / np.asarray(replications, dtype=float))
+    return allowance * np.nan_to_num(se, nan=0.0)
+
+
+def _within(points: pd.DataFrame, targets: Sequence, allowance: float = 0.0) -> pd.Series:
+    """Per input set: whether every target's mean figure is within its range, widened by
+    ``allowance`` standard errors of that mean (see :class:`FinalSettings`)."""
     ok = pd.Series(True, index=points.index)
     for target in targets:
         mean = points[f"{target.name}__mean"]
-        ok &= (mean >= float(target.low)) & (mean <= float(target.high))
+        slack = _standard_error(points[f"{target.name}__var"], points["replications"], allowance)
+        ok &= (mean >= float(target.low) - slack) & (mean <= float(target.high) + slack)
     return ok
+
+
+def meets_every_range(table: pd.DataFrame, targets: Sequence, allowance: float = 0.0) -> bool:
+    """Whether one input set's runs (a ``simulate`` table, one row per replication) meet every
+    target's range as the final check judges it: the mean within the range widened by
+    ``allowance`` standard errors."""
+    for target in targets:
+        values = np.asarray(measure(target, table), dtype=float)
+        variance = values.var(ddof=1) if len(values) > 1 else np.nan
+        slack = float(_standard_error(variance, len(values), allowance))
+        if not float(target.low) - slack <= float(values.mean()) <= float(target.high) + slack:
+            return False
+    return True
 
 
 def _run_stage(
@@ -785,7 +816,7 @@ def history_match(
                 "replications_each": waves.replications,
                 "simulator_runs": len(runs),
                 "share_of_space_left_before": share,
-                "sets_within_every_range": int(_within(pts, targets).sum()),
+                "sets_within_every_range": int(_within(pts, targets, final.noise_allowance).sum()),
                 "sets_fitted_by_emulators": len(fit),
             }
         )
@@ -813,9 +844,9 @@ def history_match(
     runs_all = pd.concat(all_runs, ignore_index=True) if all_runs else pd.DataFrame()
     points = pd.concat(point_frames, ignore_index=True) if point_frames else pd.DataFrame()
     if len(points):
-        points["within_all"] = _within(points, targets)
+        points["within_all"] = _within(points, targets, final.noise_allowance)
     plausible = (
-        final_points[_within(final_points, targets)].reset_index(drop=True)
+        final_points[_within(final_points, targets, final.noise_allowance)].reset_index(drop=True)
         if len(final_points)
         else pd.DataFrame(columns=["stage", "point", *names])
     )

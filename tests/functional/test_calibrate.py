@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -69,7 +70,14 @@ def test_known_propensity_is_recovered_from_targets_the_model_made(tmp_path, cap
     targets = pd.read_csv(out / "targets.csv").set_index("target")
     low, high = targets.loc["front_door_redirections", ["low", "high"]]
     assert high - low == pytest.approx(6.0)  # the published range's width, around the model's own figure
-    assert plausible["front_door_redirections__mean"].between(low, high).all()
+    assert _within_widened(plausible, "front_door_redirections", low, high).all()
+
+
+def _within_widened(plausible: pd.DataFrame, target: str, low: float, high: float) -> pd.Series:
+    """The final check's rule: the mean within the range widened by two standard errors of it."""
+    slack = 2 * np.sqrt(plausible[f"{target}__var"].fillna(0.0) / plausible["replications"])
+    mean = plausible[f"{target}__mean"]
+    return (mean >= low - slack) & (mean <= high + slack)
 
 
 def test_outputs_resume_and_defaults_snippet(tmp_path):
@@ -95,8 +103,8 @@ def test_outputs_resume_and_defaults_snippet(tmp_path):
     ):
         assert (out / name).is_file(), name
     plausible = pd.read_csv(out / "plausible_sets.csv")
-    assert plausible["front_door_redirections__mean"].between(23.0, 29.0).all()
-    assert plausible["share_via_utc__mean"].between(0.35, 0.65).all()
+    assert _within_widened(plausible, "front_door_redirections", 23.0, 29.0).all()
+    assert _within_widened(plausible, "share_via_utc", 0.35, 0.65).all()
     assert plausible["medoid"].sum() == 1
     snippet = yaml.safe_load((out / "calibrated_defaults.yaml").read_text())
     medoid = plausible[plausible["medoid"]].iloc[0]

@@ -19,6 +19,7 @@ from sim.experiments.calibration import (
     history_match,
     inside_set,
     load_calibration,
+    meets_every_range,
     synthetic_targets,
 )
 from sim.inputs.config import ConfigError, load_config
@@ -84,8 +85,11 @@ def test_every_plausible_set_meets_every_range_and_the_budget_holds():
     targets, result = _calibrate(3, truth)
     assert result.simulator_runs <= 400
     assert len(result.plausible) >= 5
-    for t in targets:
-        assert result.plausible[f"{t.name}__mean"].between(t.low, t.high).all()
+    plaus = result.plausible
+    for t in targets:  # within the range, widened by two standard errors of the mean (FinalSettings)
+        slack = 2 * np.sqrt(plaus[f"{t.name}__var"] / plaus["replications"])
+        assert (plaus[f"{t.name}__mean"] >= t.low - slack).all()
+        assert (plaus[f"{t.name}__mean"] <= t.high + slack).all()
     # the waves shrink the region; the medoid is one of the plausible sets
     assert result.waves["share_of_space_left_after"].iloc[-1] < 0.5
     assert result.plausible["medoid"].sum() == 1
@@ -188,3 +192,36 @@ def test_shipped_calibration_file_reads():
         "practice_111_weekday_scale",
     } <= set(spec.inputs)
     assert spec.waves.cutoff == 3.0
+
+
+def _runs(values):
+    return pd.DataFrame({"design": 0, "replication": range(len(values)), "y1": values})
+
+
+def test_the_final_check_allows_for_the_noise_of_a_mean_of_few_replications():
+    """By hand: runs 10, 12, 14 have mean 12, sample SD 2, standard error 2 / sqrt(3) = 1.155."""
+    runs = _runs([10.0, 12.0, 14.0])
+    in_range = Aim("t", "y1", 12.0, 11.0, 13.0)
+    just_over = Aim("t", "y1", 10.0, 9.0, 11.0)  # the mean misses the top by 1.0 < 2 x 1.155
+    far_over = Aim("t", "y1", 8.0, 7.0, 9.0)  # misses by 3.0 > 2.31
+    assert meets_every_range(runs, [in_range], allowance=0.0)
+    assert not meets_every_range(runs, [just_over], allowance=0.0)
+    assert meets_every_range(runs, [just_over], allowance=2.0)
+    assert not meets_every_range(runs, [just_over], allowance=0.8)  # 0.8 x 1.155 = 0.92 < 1.0
+    assert not meets_every_range(runs, [far_over], allowance=2.0)
+    assert not meets_every_range(runs, [in_range, far_over], allowance=2.0)  # every range, not most
+    # one replication: no standard error, so the mean itself must be within
+    assert not meets_every_range(_runs([12.0]), [just_over], allowance=2.0)
+    assert meets_every_range(_runs([10.5]), [just_over], allowance=2.0)
+
+
+def test_with_no_allowance_every_plausible_set_is_strictly_within():
+    truth = {"a": 0.5, "b": 1.0}
+    targets = synthetic_targets(AIMS, toy(1003), truth, 20, {"t1": 1.5, "t2": 1.5})
+    strict = FinalSettings(points=40, replications=4, noise_allowance=0.0)
+    result = history_match(INPUTS, targets, toy(3), WAVES, strict, budget=400, seed=3)
+    widened = history_match(INPUTS, targets, toy(3), WAVES, FINAL, budget=400, seed=3)
+    for t in targets:
+        assert result.plausible[f"{t.name}__mean"].between(t.low, t.high).all()
+    # the same final check's sets: the widened check accepts each strict one, and maybe more
+    assert set(result.plausible["point"]) <= set(widened.plausible["point"])

@@ -176,8 +176,8 @@ def cmd_calibrate(args) -> int:
         state = CalibrationState(state_dir, key, resume=not args.no_resume)
         simulate = model_simulator(base, inputs, executor=counted, store=checkpoints)
 
-        def plan(total: int) -> None:
-            bar.total = total + (TRUTH_REPLICATIONS if truth is not None else 0)
+        def plan(total: int) -> None:  # the known values' runs, or the shipped values' check, come on top
+            bar.total = total + (TRUTH_REPLICATIONS if truth is not None else 0) + spec.final.replications
             bar.refresh()
 
         def counted_simulate(rows, replications):
@@ -198,9 +198,17 @@ def cmd_calibrate(args) -> int:
                 state=state,
                 on_plan=plan,
             )
+            shipped = shipped_values(base, inputs)
+            # the known values (a verification) or the shipped ones, run as a member of the final check is run
+            checked = truth if truth is not None else shipped
+            at_checked = counted_simulate([checked], spec.final.replications)
         finally:
             bar.close()
-        shipped = shipped_values(base, inputs)
+        verdict = {
+            "not_ruled_out": result.not_ruled_out(checked, spec.waves.cutoff, spec.final.replications),
+            "meets_every_range": meets_every_range(at_checked, targets, spec.final.noise_allowance),
+        }
+        verdict["accepted"] = verdict["not_ruled_out"] and verdict["meets_every_range"]
         summary = summary_table(result, shipped)
         writer.csv("plausible_sets.csv", result.plausible)
         writer.parquet("plausible_sets.parquet", result.plausible)
@@ -224,21 +232,17 @@ def cmd_calibrate(args) -> int:
             "plausible_sets": len(result.plausible),
             "truth": truth,
         }
+        which = "truth" if truth is not None else "shipped"
+        manifest["calibration"].update({f"{which}_{key}": value for key, value in verdict.items()})
         if truth is not None:
-            at_truth = simulate([truth], spec.final.replications)  # as a member of the final check is run
-            meets = meets_every_range(at_truth, targets, spec.final.noise_allowance)
-            kept = result.not_ruled_out(truth, spec.waves.cutoff, spec.final.replications)
-            manifest["calibration"].update(
-                truth_not_ruled_out=kept,
-                truth_meets_every_range=meets,
-                truth_accepted=kept and meets,
-                truth_inside_set=inside_set(result, truth),
-            )
+            manifest["calibration"]["truth_inside_set"] = inside_set(result, truth)
+        else:
+            manifest["calibration"]["shipped_values"] = shipped
         writer.json("manifest.json", manifest)
         writer.commit()
     state.remove()
     if not args.quiet:
-        _print(result, summary, truth, spec, out)
+        _print(result, summary, truth, verdict, spec, out)
     if len(result.plausible) == 0:
         print(
             f"warning: no input set met every target's range ({result.stopped}); widen the input ranges in "
@@ -266,7 +270,7 @@ def _targets_frame(targets):
     )
 
 
-def _print(result, summary, truth, spec, out: Path) -> None:
+def _print(result, summary, truth, verdict, spec, out: Path) -> None:
     import yaml
 
     from ..experiments.calibration import inside_set
@@ -298,12 +302,19 @@ def _print(result, summary, truth, spec, out: Path) -> None:
             f"  {row['name']:<48} {row['low']:.4g} to {row['high']:.4g}: medoid {row['medoid']:.4g} "
             f"({row['set_min']:.4g} to {row['set_max']:.4g})"
         )
+    ruled = "not ruled out" if verdict["not_ruled_out"] else "RULED OUT"
+    meets = "meet every range" if verdict["meets_every_range"] else "MISS a range"
+    run_like = f"run like a member of the final check ({spec.final.replications} replications)"
     if truth is not None:
         inside = inside_set(result, truth)
-        kept = result.not_ruled_out(truth, spec.waves.cutoff, spec.final.replications)
         print(
             f"Known values {yaml.safe_dump(truth, default_flow_style=True).strip()}: "
-            f"{'not ruled out' if kept else 'RULED OUT'} by the waves; "
+            f"{ruled} by the waves; {run_like}, they {meets}; "
             f"{'within' if inside else 'NOT within'} the span of the plausible sets"
+        )
+    else:
+        print(
+            f"Shipped values: {ruled} by the waves; {run_like}, they {meets}: "
+            f"{'accepted' if verdict['accepted'] else 'NOT accepted'} by this calibration"
         )
     print(f"\nCalibrated defaults (the medoid) in {out}/calibrated_defaults.yaml; results in {out}/")

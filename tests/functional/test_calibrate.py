@@ -113,6 +113,13 @@ def test_outputs_resume_and_defaults_snippet(tmp_path):
     )
     summary = pd.read_csv(out / "summary.csv")
     assert set(summary["kind"]) == {"input", "target"}
+    # the shipped values are checked as a member of the final check is: the manifest says whether accepted
+    calibration = json.loads((out / "manifest.json").read_text())["calibration"]
+    assert calibration["shipped_values"]["calibration.current_redirection_propensity"] == pytest.approx(0.78)
+    assert calibration["shipped_accepted"] == (
+        calibration["shipped_not_ruled_out"] and calibration["shipped_meets_every_range"]
+    )
+    assert "truth_accepted" not in calibration
     assert not (tmp_path / ".out-calibration-waves").exists()  # kept waves removed once the results are written
 
     # an interrupted run: the waves kept on disk are reused and give the same plausible set

@@ -59,8 +59,8 @@ from sim.inputs.targets import load_targets
 
 TRUTH_SEED_OFFSET = 7919
 SIZES = {
-    "full": {"seeds": 10, "days": 14, "warmup": 2, "points": 12, "reps": 2, "waves": 2, "final": 10,
-             "final_reps": 6, "budget": 108, "truth_reps": 10, "defaults": True},
+    "full": {"seeds": 10, "days": 14, "warmup": 2, "points": 12, "reps": 2, "waves": 2, "final": 30,
+             "final_reps": 6, "budget": 228, "truth_reps": 10, "defaults": True},
     "quick": {"seeds": 2, "days": 7, "warmup": 1, "points": 8, "reps": 2, "waves": 2, "final": 10,
               "final_reps": 2, "budget": 60, "truth_reps": 4, "defaults": False},
 }
@@ -102,8 +102,10 @@ def synthetic_check(size: dict, quick: bool, seeds: list[int] | None = None) -> 
         # the known values run as a member of the final check is run: on the calibration's seeds
         at_truth = model_simulator(base, inputs)([truth], size["final_reps"])
         meets = meets_every_range(at_truth, made, FinalSettings().noise_allowance)
+        strict = meets_every_range(at_truth, made, 0.0)  # the mean itself within every range: for comparison
         inside = kept and meets
         row = {"seed": k, "truth": truth, "inside_set": inside, "not_ruled_out": kept, "meets_every_range": meets,
+               "meets_every_range_strictly": strict,
                "within_span_of_simulated_sets": span,
                "plausible_sets": len(result.plausible), "simulator_runs": result.simulator_runs,
                "waves": len(result.waves), "stopped": result.stopped, "seconds": time.perf_counter() - start,
@@ -115,8 +117,11 @@ def synthetic_check(size: dict, quick: bool, seeds: list[int] | None = None) -> 
               f"when run like the final check; {'within' if span else 'outside'} the span of the {len(result.plausible)} "
               f"sets simulated); {result.simulator_runs} runs, {row['seconds']:.0f} s", flush=True)
     hits = sum(r["inside_set"] for r in rows)
+    strictly = sum(r["not_ruled_out"] and r["meets_every_range_strictly"] for r in rows)
     return {"inputs": [i.name for i in inputs], "targets": names, "settings": size, "seeds": rows,
-            "recovered": hits, "of": len(rows), "passes": hits >= int(np.ceil(0.9 * len(rows)))}
+            "noise_allowance": FinalSettings().noise_allowance,
+            "recovered": hits, "of": len(rows), "passes": hits >= int(np.ceil(0.9 * len(rows))),
+            "recovered_with_no_allowance": strictly}
 
 
 def calibrate_defaults(keep: Path | None) -> dict:
@@ -182,7 +187,8 @@ def main() -> int:
         report["synthetic_truth"] = synthetic_check(size, args.quick, chosen)
         s = report["synthetic_truth"]
         print(f"   known values recovered in {s['recovered']} of {s['of']} seeds (target: at least 9 in 10): "
-              f"{'PASS' if s['passes'] else 'FAIL'}", flush=True)
+              f"{'PASS' if s['passes'] else 'FAIL'}; with no noise allowance in the final check "
+              f"{s['recovered_with_no_allowance']} of {s['of']}", flush=True)
     if args.part != "all" and out.exists():  # one part: keep the other's figures
         kept = json.loads(out.read_text(encoding="utf-8"))
         if "synthetic_truth" in report and "synthetic_truth" in kept and args.seeds:
@@ -191,7 +197,9 @@ def main() -> int:
             rows = sorted([r for r in kept["synthetic_truth"]["seeds"] if r["seed"] not in mine] + new["seeds"],
                           key=lambda r: r["seed"])
             hits = sum(r["inside_set"] for r in rows)
-            new.update(seeds=rows, recovered=hits, of=len(rows), passes=hits >= int(np.ceil(0.9 * len(rows))))
+            strictly = sum(r["not_ruled_out"] and r.get("meets_every_range_strictly", False) for r in rows)
+            new.update(seeds=rows, recovered=hits, of=len(rows), passes=hits >= int(np.ceil(0.9 * len(rows))),
+                       recovered_with_no_allowance=strictly)
         report = {**kept, **report, "when": {**(kept.get("when") if isinstance(kept.get("when"), dict) else {}),
                                               args.part: report["when"]}}
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from sim.experiments.psa import load_psa, registry_inputs, runs_planned, setup_psa
+from sim.experiments.psa import CALIBRATED_SET, load_psa, registry_inputs, runs_planned, setup_psa
 from sim.inputs.config import load_config
 from sim.inputs.provenance import load_registry
 
@@ -77,12 +77,19 @@ def test_shipped_psa_file_draws_valid_configs_within_budget():
     assert len(setup.draws) == setup.spec.samples
     assert runs_planned(setup.spec, len(setup.inputs)) <= setup.spec.budget
     names = {item.name for item in setup.inputs}
-    assert {
-        "unit_costs_gbp.utc_attendance",
-        "calibration.current_redirections_share_at_ia",
-        "demand.induced.mean_per_day",
-        "utc_rota_scale",
-    } <= names
+    assert {"unit_costs_gbp.utc_attendance", "demand.induced.mean_per_day", CALIBRATED_SET} <= names
+    # the calibrated inputs come from the shipped plausible sets, a whole set a draw, never one by one
+    assert (
+        not {
+            "calibration.current_redirections_share_at_ia",
+            "calibration.current_redirection_propensity",
+            "ed.cubicles",
+            "demand.walk_in.utc_suitable",
+            "utc_rota_scale",
+            "practice_111_slots_scale",
+        }
+        & names
+    )
 
 
 def test_multipliers_keep_a_rota_whole_and_a_task_time_its_shape():

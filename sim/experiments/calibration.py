@@ -429,7 +429,7 @@ def implausibility(
     Per wave, the largest implausibility over the targets; with the wave's
     ``robust_from`` targets or more, the second largest (Vernon, Goldstein and Bower 2010), so
     one emulator's miss alone does not rule a set out (the final check still
-    asks every figure to be within its range). Over the waves, the largest.
+    asks every figure to meet its range). Over the waves, the largest.
     """
     u = np.atleast_2d(u)
     worst = np.zeros(len(u))
@@ -585,7 +585,11 @@ class CalibrationState:
 def state_key(spec: CalibrationSpec, base: Config, targets: Sequence) -> str:
     """A hash of everything a calibration's runs depend on (the budget aside: more budget, more waves)."""
     data = {
-        "spec": spec.model_dump(mode="json", exclude={"budget", "name", "description"}),
+        # the budget aside (more budget, more waves) and the final check's allowance (it judges the runs,
+        # it does not make them)
+        "spec": spec.model_dump(
+            mode="json", exclude={"budget": True, "name": True, "description": True, "final": {"noise_allowance"}}
+        ),
         "base": base.model_dump(mode="json"),
         "targets": [[t.name, t.kpi, float(t.low), float(t.high)] for t in targets],
     }
@@ -625,8 +629,9 @@ class CalibrationResult:
         return bool(implausibility(self.emulator_waves, self.targets, u, cutoff, final_replications)[0] < cutoff)
 
 
-def _point_table(runs: pd.DataFrame, names: list[str], targets: Sequence) -> pd.DataFrame:
-    """Per input set: the inputs, then per target its mean and sample variance over the replications."""
+def _point_table(runs: pd.DataFrame, names: list[str], targets: Sequence, allowance: float = 0.0) -> pd.DataFrame:
+    """Per input set: the inputs, then per target its mean and sample variance over the replications, and
+    how many targets it meets as the final check judges (``allowance`` standard errors)."""
     keys = ["stage", "point"]
     grouped = runs.groupby(keys, sort=False)
     frame = grouped[names].first()
@@ -638,9 +643,7 @@ def _point_table(runs: pd.DataFrame, names: list[str], targets: Sequence) -> pd.
         frame[f"{target.name}__emulated_var"] = scaled["value"].var(ddof=1)
     frame["replications"] = grouped["replication"].count()
     frame = frame.reset_index()
-    frame["targets_met"] = sum(
-        frame[f"{t.name}__mean"].between(float(t.low), float(t.high)).astype(int) for t in targets
-    )
+    frame["targets_met"] = sum(_meets(frame, t, allowance).astype(int) for t in targets)
     return frame
 
 
@@ -650,14 +653,22 @@ def _standard_error(variance, replications, allowance: float):
     return allowance * np.nan_to_num(se, nan=0.0)
 
 
+def _meets(points: pd.DataFrame, target, allowance: float) -> pd.Series:
+    """Per input set: whether ``target``'s mean figure is within its range, widened by ``allowance``
+    standard errors of that mean (a set with no spread or count recorded: the mean itself within)."""
+    mean = points[f"{target.name}__mean"]
+    slack = 0.0
+    if allowance and f"{target.name}__var" in points and "replications" in points:
+        slack = _standard_error(points[f"{target.name}__var"], points["replications"], allowance)
+    return (mean >= float(target.low) - slack) & (mean <= float(target.high) + slack)
+
+
 def _within(points: pd.DataFrame, targets: Sequence, allowance: float = 0.0) -> pd.Series:
     """Per input set: whether every target's mean figure is within its range, widened by
     ``allowance`` standard errors of that mean (see :class:`FinalSettings`)."""
     ok = pd.Series(True, index=points.index)
     for target in targets:
-        mean = points[f"{target.name}__mean"]
-        slack = _standard_error(points[f"{target.name}__var"], points["replications"], allowance)
-        ok &= (mean >= float(target.low) - slack) & (mean <= float(target.high) + slack)
+        ok &= _meets(points, target, allowance)
     return ok
 
 
@@ -667,6 +678,9 @@ def meets_every_range(table: pd.DataFrame, targets: Sequence, allowance: float =
     ``allowance`` standard errors."""
     for target in targets:
         values = np.asarray(measure(target, table), dtype=float)
+        values = values[np.isfinite(values)]  # as the final check's means and variances skip a missing figure
+        if len(values) == 0:
+            return False
         variance = values.var(ddof=1) if len(values) > 1 else np.nan
         slack = float(_standard_error(variance, len(values), allowance))
         if not float(target.low) - slack <= float(values.mean()) <= float(target.high) + slack:
@@ -785,7 +799,7 @@ def history_match(
         runs = _run_stage(f"wave_{number:02d}", units, inputs, targets, simulate, waves.replications, state)
         used += len(runs)
         all_runs.append(runs)
-        pts = _point_table(runs, names + u_names, targets)
+        pts = _point_table(runs, names + u_names, targets, final.noise_allowance)
         pts["max_implausibility"] = (
             implausibility(done, targets, pts[u_names].to_numpy(), waves.cutoff, final.replications) if done else 0.0
         )
@@ -836,7 +850,7 @@ def history_match(
         runs = _run_stage("final", units, inputs, targets, simulate, final.replications, state)
         used += len(runs)
         all_runs.append(runs)
-        final_points = _point_table(runs, names + u_names, targets)
+        final_points = _point_table(runs, names + u_names, targets, final.noise_allowance)
         final_points["max_implausibility"] = implausibility(
             done, targets, final_points[u_names].to_numpy(), waves.cutoff, final.replications
         )

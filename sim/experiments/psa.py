@@ -415,7 +415,7 @@ def run_psa(
     per_draw = _per_draw(runs, [item.name for item in inputs], net_saving is not None)
     names = [item.name for item in inputs]
     summary = psa_summary(per_draw, runs, defaults, names, seed)
-    order = ranking_table(per_draw, draws, inputs, seed, ranking)
+    order = ranking_table(per_draw, draws, inputs, seed, ranking, calibrated, calibration_inputs)
     n = sum(len(t) for t in tables.values()) + sum(len(t) for t in shipped.values())
     return PsaResult(list(inputs), per_draw, runs, defaults, summary, order, n)
 
@@ -555,8 +555,32 @@ def psa_summary(
     return pd.DataFrame(rows, columns=["measure", "value", "ci_low", "ci_high", "note"])
 
 
+def between_set_share(chosen: np.ndarray, y: np.ndarray) -> float:
+    """First-order index of a drawn plausible set: the share of the saving's variance between sets.
+
+    ``Var(E[saving | set]) / Var(saving)``, estimated from the draws grouped by set and corrected for
+    the noise of each set's mean (omega squared): a set's row number orders nothing, so neither a rank
+    correlation nor RBD-FAST (which reads the draws in the order of the input) can rank it.
+    """
+    groups = pd.Series(y).groupby(np.asarray(chosen))
+    n, k = len(y), groups.ngroups
+    if k < 2 or n <= k:
+        return float("nan")
+    grand = float(np.mean(y))
+    ss_between = float((groups.count() * (groups.mean() - grand) ** 2).sum())
+    ss_total = float(((y - grand) ** 2).sum())
+    ms_within = (ss_total - ss_between) / (n - k)
+    return (ss_between - (k - 1) * ms_within) / (ss_total + ms_within) if ss_total > 0 else float("nan")
+
+
 def ranking_table(
-    per_draw: pd.DataFrame, draws: pd.DataFrame, inputs: Sequence[PsaInput], seed: int = 0, ranking: str = "rbd_fast"
+    per_draw: pd.DataFrame,
+    draws: pd.DataFrame,
+    inputs: Sequence[PsaInput],
+    seed: int = 0,
+    ranking: str = "rbd_fast",
+    calibrated: pd.DataFrame | None = None,
+    calibration_inputs: Sequence[CalibrationInput] = (),
 ) -> pd.DataFrame:
     """Per input: first-order index (RBD-FAST on the Latin hypercube, or Sobol S1 and ST) and Spearman's rho.
 
@@ -564,16 +588,22 @@ def ranking_table(
     Sobol's total index with ``sobol``, else by the size of Spearman's rho (steadier than RBD-FAST's S1
     when the draws are few for the inputs), largest first. RBD-FAST estimates the same first-order index as Sobol's S1 from any sample, so
     the Latin hypercube needs no extra runs; Sobol's total index (interactions included) needs Saltelli's design.
+
+    A drawn calibrated set gets its first-order index from the draws grouped by set
+    (:func:`between_set_share`; Sobol's indices with ``sobol``) and no rank correlation; each of its
+    inputs (``calibrated``'s columns, taken from the set each draw ran) gets a row with its Spearman's rho.
     """
     from scipy import stats
 
     names = [item.name for item in inputs]
+    ordered = [item.name for item in inputs if item.kind != "set" or ranking == "sobol"]
     y = per_draw.sort_values("draw")["saving_mean_gbp"].to_numpy(dtype=float)
-    x = draws.reset_index(drop=True)[names].to_numpy(dtype=float)
+    frame = draws.reset_index(drop=True)
+    x = frame[ordered].to_numpy(dtype=float)
     problem = {
-        "num_vars": len(names),
-        "names": names,
-        "bounds": [[float(np.min(x[:, j])), float(np.max(x[:, j])) + 1e-12] for j in range(len(names))],
+        "num_vars": len(ordered),
+        "names": ordered,
+        "bounds": [[float(np.min(x[:, j])), float(np.max(x[:, j])) + 1e-12] for j in range(len(ordered))],
     }
     rows = {name: {"input": name, "source": item.source} for name, item in zip(names, inputs)}
     import warnings
@@ -584,9 +614,13 @@ def ranking_table(
             from SALib.analyze import sobol as sobol_analyze
 
             res = sobol_analyze.analyze(
-                {**problem, "bounds": [[0.0, 1.0]] * len(names)}, y, calc_second_order=False, conf_level=0.95, seed=seed
+                {**problem, "bounds": [[0.0, 1.0]] * len(ordered)},
+                y,
+                calc_second_order=False,
+                conf_level=0.95,
+                seed=seed,
             )
-            for j, name in enumerate(names):
+            for j, name in enumerate(ordered):
                 rows[name].update(
                     S1=res["S1"][j],
                     S1_ci_low=res["S1"][j] - res["S1_conf"][j],
@@ -599,15 +633,37 @@ def ranking_table(
             from SALib.analyze import rbd_fast
 
             res = rbd_fast.analyze(problem, x, y, M=min(10, max(1, len(y) // 8)), conf_level=0.95, seed=seed)
-            for j, name in enumerate(names):
+            for j, name in enumerate(ordered):
                 rows[name].update(
                     S1=float(res["S1"][j]),
                     S1_ci_low=float(res["S1"][j] - res["S1_conf"][j]),
                     S1_ci_high=float(res["S1"][j] + res["S1_conf"][j]),
                 )
-        for j, name in enumerate(names):
-            col = x[:, j]
-            rows[name]["spearman_rho"] = (
+        for item in inputs:
+            if item.kind == "set":
+                chosen = frame[item.name].to_numpy(dtype=int)
+                rows[item.name]["spearman_rho"] = float("nan")  # a row number: no order to correlate with
+                if ranking != "sobol":
+                    share = between_set_share(chosen, y)
+                    boot = np.random.default_rng(seed)
+                    again = [
+                        between_set_share(chosen[pick], y[pick])
+                        for pick in (boot.integers(0, len(y), len(y)) for _ in range(200))
+                    ]
+                    low, high = np.nanpercentile(again, [2.5, 97.5]) if len(y) > 2 else (np.nan, np.nan)
+                    rows[item.name].update(S1=share, S1_ci_low=float(low), S1_ci_high=float(high))
+                if calibrated is not None:
+                    for c in calibration_inputs:
+                        col = calibrated[c.name].to_numpy(dtype=float)[chosen]
+                        rows[c.name] = {"input": c.name, "source": f"{item.source}: drawn with its set"}
+                        rows[c.name]["spearman_rho"] = (
+                            float(stats.spearmanr(col, y).statistic)
+                            if np.ptp(col) > 0 and np.ptp(y) > 0
+                            else float("nan")
+                        )
+                continue
+            col = frame[item.name].to_numpy(dtype=float)
+            rows[item.name]["spearman_rho"] = (
                 float(stats.spearmanr(col, y).statistic) if np.ptp(col) > 0 and np.ptp(y) > 0 else float("nan")
             )
     table = pd.DataFrame(list(rows.values()))
@@ -728,6 +784,7 @@ __all__ = [
     "load_psa",
     "psa_inputs",
     "psa_summary",
+    "between_set_share",
     "ranking_table",
     "registry_inputs",
     "run_psa",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from sim.experiments.psa import CALIBRATED_SET, load_psa, registry_inputs, runs_planned, setup_psa
@@ -138,3 +139,43 @@ def test_calibrated_sets_are_drawn_whole_and_scenario_only_inputs_skip_the_basel
     }
     baseline = design_values(cfg, inputs, row, sets, cal, skip=["demand.induced.mean_per_day"])
     assert "demand.induced.mean_per_day" not in baseline
+
+
+def test_between_set_share_by_hand():
+    """Sets 0, 0, 1, 1 with savings 1, 3, 5, 7: group means 2 and 6 about 4, so SS between 16, SS total 20,
+    mean square within 4 / 2 = 2, and the share (16 - 1 x 2) / (20 + 2) = 14 / 22."""
+    from sim.experiments.psa import between_set_share
+
+    assert between_set_share(np.array([0, 0, 1, 1]), np.array([1.0, 3.0, 5.0, 7.0])) == pytest.approx(14 / 22)
+    # the saving a function of the set alone: all of its variance is between sets
+    sets = np.repeat(np.arange(5), 6)
+    assert between_set_share(sets, 100.0 * sets**2) == pytest.approx(1.0)
+    # one set only: no share to estimate
+    assert np.isnan(between_set_share(np.zeros(6, dtype=int), np.arange(6.0)))
+
+
+def test_a_calibrated_set_is_ranked_by_its_share_and_its_inputs_by_rank_correlation():
+    import pandas as pd
+
+    from sim.experiments.calibration import CalibrationInput
+    from sim.experiments.psa import PRIOR, PsaInput, draw_inputs, ranking_table
+
+    inputs = [
+        PsaInput(
+            "noise",
+            "value",
+            PRIOR.validate_python({"dist": "uniform", "low": 0, "high": 1}),
+            "demand.induced.via_nhs111",
+        ),
+        PsaInput("calibrated_set", "set", None, source="calibration (4 sets)"),
+    ]
+    draws = draw_inputs(inputs, 80, seed=3, sets=4)
+    sets = pd.DataFrame({"r": [0.9, 0.6, 0.8, 0.7]})  # row order unrelated to r
+    saving = 1000.0 * sets["r"].to_numpy()[draws["calibrated_set"].to_numpy()] + draws["noise"].to_numpy()
+    per_draw = pd.DataFrame({"draw": range(80), "saving_mean_gbp": saving})
+    cal = [CalibrationInput("r", "calibration.current_redirection_propensity", 0.5, 1.0)]
+    table = ranking_table(per_draw, draws, inputs, 0, "rbd_fast", sets, cal).set_index("input")
+    assert np.isnan(table.loc["calibrated_set", "spearman_rho"])
+    assert table.loc["calibrated_set", "S1"] > 0.95  # nearly all the variance is between sets
+    assert table.loc["r", "spearman_rho"] > 0.9  # read through the set's value of r, not its row number
+    assert table.loc["r", "source"] == "calibration (4 sets): drawn with its set"

@@ -148,6 +148,7 @@ def calibrate_defaults(keep: Path | None) -> dict:
                   resumed_waves=manifest["resumed_waves"], runs_made_by_this_process=made,
                   cpu_seconds_per_run_made=report["cpu_seconds"] / max(1, made),
                   stopped=manifest["stopped"], wall_seconds_per_run_made=seconds / max(1, made),
+                  **{k: v for k, v in manifest.items() if k.startswith("shipped_")},
                   summary=summary.to_dict("records"),
                   waves=pd.read_csv(out / "waves.csv").to_dict("records"))
     return report

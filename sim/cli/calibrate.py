@@ -233,7 +233,7 @@ def cmd_calibrate(args) -> int:
             "truth": truth,
         }
         which = "truth" if truth is not None else "shipped"
-        manifest["calibration"].update({f"{which}_{key}": value for key, value in verdict.items()})
+        manifest["calibration"].update({f"{which}_{name}": value for name, value in verdict.items()})
         if truth is not None:
             manifest["calibration"]["truth_inside_set"] = inside_set(result, truth)
         else:
@@ -245,7 +245,8 @@ def cmd_calibrate(args) -> int:
         _print(result, summary, truth, verdict, spec, out)
     if len(result.plausible) == 0:
         print(
-            f"warning: no input set met every target's range ({result.stopped}); widen the input ranges in "
+            f"warning: no input set met every target's range, allowing {spec.final.noise_allowance:g} standard "
+            f"errors ({result.stopped}); widen the input ranges in "
             f"{args.calibration} or raise --budget",
             file=sys.stderr,
         )

@@ -87,7 +87,7 @@ def test_every_plausible_set_meets_every_range_and_the_budget_holds():
     assert len(result.plausible) >= 5
     plaus = result.plausible
     for t in targets:  # within the range, widened by two standard errors of the mean (FinalSettings)
-        slack = 2 * np.sqrt(plaus[f"{t.name}__var"] / plaus["replications"])
+        slack = FINAL.noise_allowance * np.sqrt(plaus[f"{t.name}__var"] / plaus["replications"])
         assert (plaus[f"{t.name}__mean"] >= t.low - slack).all()
         assert (plaus[f"{t.name}__mean"] <= t.high + slack).all()
     # the waves shrink the region; the medoid is one of the plausible sets
@@ -221,7 +221,21 @@ def test_with_no_allowance_every_plausible_set_is_strictly_within():
     strict = FinalSettings(points=40, replications=4, noise_allowance=0.0)
     result = history_match(INPUTS, targets, toy(3), WAVES, strict, budget=400, seed=3)
     widened = history_match(INPUTS, targets, toy(3), WAVES, FINAL, budget=400, seed=3)
+    assert len(result.plausible) >= 1
     for t in targets:
         assert result.plausible[f"{t.name}__mean"].between(t.low, t.high).all()
     # the same final check's sets: the widened check accepts each strict one, and maybe more
     assert set(result.plausible["point"]) <= set(widened.plausible["point"])
+
+
+def test_the_points_check_skips_what_it_cannot_know():
+    """A set with one replication (no variance) or a table with no spread recorded: the mean itself within."""
+    from sim.experiments.calibration import _within
+
+    aim = Aim("t", "y1", 10.0, 9.0, 11.0)
+    points = pd.DataFrame({"t__mean": [11.5, 11.5, 10.5], "t__var": [np.nan, 1.0, np.nan], "replications": [1, 4, 1]})
+    # set 0: one replication, no standard error; set 1: 11.5 within 11 + 2 x sqrt(1 / 4) = 12; set 2: within
+    assert _within(points, [aim], 2.0).tolist() == [False, True, True]
+    assert _within(points, [aim], 0.0).tolist() == [False, False, True]
+    bare = points[["t__mean"]]
+    assert _within(bare, [aim], 2.0).tolist() == [False, False, True]

@@ -226,5 +226,11 @@ def print_psa(result, setup, out: Path) -> None:
     print(f"Inputs that move the saving most (Spearman's rho with the saving; {what}):")
     for _, row in result.ranking.head(10).iterrows():
         value = f"{row[index]:.2f}" if pd.notna(row.get(index)) else "n/a"
-        print(f"  {row['input']:<55} rho {row['spearman_rho']:+.2f}  {index} {value:>6}")
+        rho = f"{row['spearman_rho']:+.2f}" if pd.notna(row["spearman_rho"]) else "  n/a"
+        print(f"  {row['input']:<55} rho {rho}  {index} {value:>6}")
+    if (result.ranking["input"] == "calibrated_set").any():
+        print(
+            "  (calibrated_set: which plausible set a draw ran; its S1 is the share of the saving's variance "
+            "between sets, and its inputs are ranked through the set each draw ran)"
+        )
     print(f"\nResults in {out}/")

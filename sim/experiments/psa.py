@@ -667,11 +667,23 @@ def ranking_table(
                 float(stats.spearmanr(col, y).statistic) if np.ptp(col) > 0 and np.ptp(y) > 0 else float("nan")
             )
     table = pd.DataFrame(list(rows.values()))
-    # with fewer draws than ~10 per input, first-order indices of dozens of inputs are noise-dominated
-    # (some come out negative): the rank correlation orders the table, unless Sobol's design was run
-    key = "ST" if "ST" in table else "spearman_rho"
-    order = table[key].abs().sort_values(ascending=False, na_position="last").index
-    return table.loc[order].reset_index(drop=True)
+    return table.loc[ranking_order(table)].reset_index(drop=True)
+
+
+def ranking_order(table: pd.DataFrame) -> pd.Index:
+    """The rows of a ranking table, the inputs that move the saving most first.
+
+    By Sobol's total index when the table has one. Otherwise by the size of Spearman's rho: with
+    fewer draws than ~10 per input, first-order indices of dozens of inputs are noise-dominated
+    (some come out negative). A drawn plausible set has no rho; it is placed by the square root of
+    its share of the saving's variance, the rho that explains as much (rho squared is a share too).
+    """
+    if "ST" in table:
+        return table["ST"].abs().sort_values(ascending=False, na_position="last").index
+    size = table["spearman_rho"].abs()
+    if "S1" in table:
+        size = size.fillna(np.sqrt(table["S1"].clip(lower=0.0)))
+    return size.sort_values(ascending=False, na_position="last").index
 
 
 # ------------------------------------------------------------ from files ----
@@ -785,6 +797,7 @@ __all__ = [
     "psa_inputs",
     "psa_summary",
     "between_set_share",
+    "ranking_order",
     "ranking_table",
     "registry_inputs",
     "run_psa",

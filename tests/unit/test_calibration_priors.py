@@ -179,3 +179,19 @@ def test_a_calibrated_set_is_ranked_by_its_share_and_its_inputs_by_rank_correlat
     assert table.loc["calibrated_set", "S1"] > 0.95  # nearly all the variance is between sets
     assert table.loc["r", "spearman_rho"] > 0.9  # read through the set's value of r, not its row number
     assert table.loc["r", "source"] == "calibration (4 sets): drawn with its set"
+
+
+def test_a_set_is_ranked_among_the_inputs_by_the_rho_that_explains_as_much():
+    import pandas as pd
+
+    from sim.experiments.psa import ranking_order
+
+    table = pd.DataFrame(
+        {
+            "input": ["a", "calibrated_set", "b", "c"],
+            "S1": [0.1, 0.16, 0.0, 0.2],
+            "spearman_rho": [0.3, np.nan, -0.5, np.nan],  # c: no rho and no set (a constant input)
+        }
+    )
+    # |rho| 0.5, then the set's sqrt(0.16) = 0.4, then 0.3; c has no rho, but its S1 places it like a set's
+    assert table.loc[ranking_order(table), "input"].tolist() == ["b", "c", "calibrated_set", "a"]

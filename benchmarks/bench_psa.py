@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python benchmarks/bench_psa.py                                  # configs/psa.yaml (~276 runs)
+    python benchmarks/bench_psa.py                                  # configs/psa.yaml (1,044 runs)
     python benchmarks/bench_psa.py --calibrated-sets results/calibration/plausible_sets.csv
     python benchmarks/bench_psa.py --quick                          # a few draws of a week (a smoke test)
 

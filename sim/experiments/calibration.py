@@ -675,17 +675,13 @@ def _within(points: pd.DataFrame, targets: Sequence, allowance: float = 0.0) -> 
 def meets_every_range(table: pd.DataFrame, targets: Sequence, allowance: float = 0.0) -> bool:
     """Whether one input set's runs (a ``simulate`` table, one row per replication) meet every
     target's range as the final check judges it: the mean within the range widened by
-    ``allowance`` standard errors."""
+    ``allowance`` standard errors (the same rule, on the same summaries, as :func:`_within`)."""
+    point = {"replications": [len(table)]}
     for target in targets:
-        values = np.asarray(measure(target, table), dtype=float)
-        values = values[np.isfinite(values)]  # as the final check's means and variances skip a missing figure
-        if len(values) == 0:
-            return False
-        variance = values.var(ddof=1) if len(values) > 1 else np.nan
-        slack = float(_standard_error(variance, len(values), allowance))
-        if not float(target.low) - slack <= float(values.mean()) <= float(target.high) + slack:
-            return False
-    return True
+        values = pd.Series(np.asarray(measure(target, table), dtype=float))
+        point[f"{target.name}__mean"] = [values.mean()]
+        point[f"{target.name}__var"] = [values.var(ddof=1)]
+    return bool(_within(pd.DataFrame(point), targets, allowance).iloc[0])
 
 
 def _run_stage(

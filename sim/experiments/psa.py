@@ -555,6 +555,13 @@ def psa_summary(
     return pd.DataFrame(rows, columns=["measure", "value", "ci_low", "ci_high", "note"])
 
 
+def _spearman(col: np.ndarray, y: np.ndarray) -> float:
+    """Spearman's rho of an input's draws with the saving (NaN when either is constant)."""
+    from scipy import stats
+
+    return float(stats.spearmanr(col, y).statistic) if np.ptp(col) > 0 and np.ptp(y) > 0 else float("nan")
+
+
 def between_set_share(chosen: np.ndarray, y: np.ndarray) -> float:
     """First-order index of a drawn plausible set: the share of the saving's variance between sets.
 
@@ -593,7 +600,6 @@ def ranking_table(
     (:func:`between_set_share`; Sobol's indices with ``sobol``) and no rank correlation; each of its
     inputs (``calibrated``'s columns, taken from the set each draw ran) gets a row with its Spearman's rho.
     """
-    from scipy import stats
 
     names = [item.name for item in inputs]
     ordered = [item.name for item in inputs if item.kind != "set" or ranking == "sobol"]
@@ -655,17 +661,13 @@ def ranking_table(
                 if calibrated is not None:
                     for c in calibration_inputs:
                         col = calibrated[c.name].to_numpy(dtype=float)[chosen]
-                        rows[c.name] = {"input": c.name, "source": f"{item.source}: drawn with its set"}
-                        rows[c.name]["spearman_rho"] = (
-                            float(stats.spearmanr(col, y).statistic)
-                            if np.ptp(col) > 0 and np.ptp(y) > 0
-                            else float("nan")
-                        )
+                        rows[c.name] = {
+                            "input": c.name,
+                            "source": f"{item.source}: drawn with its set",
+                            "spearman_rho": _spearman(col, y),
+                        }
                 continue
-            col = frame[item.name].to_numpy(dtype=float)
-            rows[item.name]["spearman_rho"] = (
-                float(stats.spearmanr(col, y).statistic) if np.ptp(col) > 0 and np.ptp(y) > 0 else float("nan")
-            )
+            rows[item.name]["spearman_rho"] = _spearman(frame[item.name].to_numpy(dtype=float), y)
     table = pd.DataFrame(list(rows.values()))
     return table.loc[ranking_order(table)].reset_index(drop=True)
 

@@ -567,11 +567,12 @@ def between_set_share(chosen: np.ndarray, y: np.ndarray) -> float:
 
     ``Var(E[saving | set]) / Var(saving)``, estimated from the draws grouped by set and corrected for
     the noise of each set's mean (omega squared): a set's row number orders nothing, so neither a rank
-    correlation nor RBD-FAST (which reads the draws in the order of the input) can rank it.
+    correlation nor RBD-FAST (which reads the draws in the order of the input) can rank it. NaN with
+    fewer than two draws a set on average.
     """
     groups = pd.Series(y).groupby(np.asarray(chosen))
     n, k = len(y), groups.ngroups
-    if k < 2 or n <= k:
+    if k < 2 or n < 2 * k:  # fewer than two draws a set on average: the sets' means are the draws themselves
         return float("nan")
     grand = float(np.mean(y))
     ss_between = float((groups.count() * (groups.mean() - grand) ** 2).sum())

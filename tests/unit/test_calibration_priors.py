@@ -150,8 +150,9 @@ def test_between_set_share_by_hand():
     # the saving a function of the set alone: all of its variance is between sets
     sets = np.repeat(np.arange(5), 6)
     assert between_set_share(sets, 100.0 * sets**2) == pytest.approx(1.0)
-    # one set only: no share to estimate
+    # one set only, or a set a draw: no share to estimate
     assert np.isnan(between_set_share(np.zeros(6, dtype=int), np.arange(6.0)))
+    assert np.isnan(between_set_share(np.array([0, 1, 2, 2, 3]), np.arange(5.0)))
 
 
 def test_a_calibrated_set_is_ranked_by_its_share_and_its_inputs_by_rank_correlation():

@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python benchmarks/bench_calibrate.py             # full (~30-40 minutes at one core)
+    python benchmarks/bench_calibrate.py             # full (~15 minutes at one core on a quiet machine)
     python benchmarks/bench_calibrate.py --quick     # two seeds, one input, a week a run (a smoke test)
 
 1. **Synthetic truth.** For each of ten seeds, known values of the four inputs

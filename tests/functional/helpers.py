@@ -67,12 +67,15 @@ def run_with(cfg, table: PatientTable) -> PathwayModel:
 
 
 def as_foreground_job() -> None:
-    """In a test's child process, before it starts: Ctrl-C (SIGINT) at its default, as in a terminal.
+    """In a test's child process, before it starts: Ctrl-C (SIGINT), SIGTERM and SIGHUP at their
+    defaults, as in a terminal.
 
-    A shell starts background jobs with SIGINT ignored and a child keeps an ignored signal
-    ignored, so a suite run in the background would otherwise start its runs deaf to Ctrl-C.
-    The interrupt tests emulate a terminal's foreground job, whatever started pytest.
+    A shell starts background jobs with SIGINT ignored, ``nohup`` ignores SIGHUP, and a child keeps
+    an ignored signal ignored, so a suite run in the background or under ``nohup`` would otherwise
+    start its runs deaf to them. The interrupt tests emulate a terminal's foreground job, whatever
+    started pytest (a test of ``nohup`` itself ignores SIGHUP again after this).
     """
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)

@@ -222,8 +222,16 @@ MONOTONE_CASES = {
 
 @pytest.mark.parametrize("case", sorted(MONOTONE_CASES))
 @settings(max_examples=20, **EXAMPLE_SETTINGS)
-@given(d=valid_config_dicts(max_days=10), extra=st.lists(st.integers(0, 20), min_size=7, max_size=7))
-def test_more_slots_never_fewer_bookings(case, d, extra):
+@given(d=valid_config_dicts(max_days=10), times=st.lists(st.integers(1, 3), min_size=7, max_size=7))
+def test_more_slots_never_fewer_bookings(case, d, times):
+    """A diary given more slots, every slot it had kept at its time, never makes fewer bookings.
+
+    The slots are multiplied (``times``), so the finer even grid holds every old slot time. Added
+    to (say 2 slots a day becoming 3), an evenly spread diary moves its old slots: 08:00 and 14:00
+    become 08:00, 12:00 and 16:00, a caller who needed a slot after 13:00 now finds 16:00, and with
+    NHS 111's soonest-slot rule books another diary's 15:00 slot instead. That is how the model lays
+    out slots, not more slots doing worse; this test found it.
+    """
     diary, switches, ample_utc = MONOTONE_CASES[case]
     d["changes"].update(switches)
     # even spread, one pool, same-day booking only: with hour weights the rounding of a day's
@@ -241,7 +249,7 @@ def test_more_slots_never_fewer_bookings(case, d, extra):
         gpcg["session_start_hour"] = min(gpcg["session_start_hour"], gpcg["session_end_hour"])
     more = copy.deepcopy(d)
     more["slot_diaries"][diary]["slots_per_day"] = [
-        a + b for a, b in zip(d["slot_diaries"][diary]["slots_per_day"], extra)
+        a * m for a, m in zip(d["slot_diaries"][diary]["slots_per_day"], times)
     ]
     k1, ev1 = run(d)
     k2, ev2 = run(more)

@@ -209,6 +209,8 @@ def cmd_calibrate(args) -> int:
             "meets_every_range": meets_every_range(at_checked, targets, spec.final.noise_allowance),
         }
         verdict["accepted"] = verdict["not_ruled_out"] and verdict["meets_every_range"]
+        if truth is not None:
+            verdict["inside_set"] = inside_set(result, truth)
         summary = summary_table(result, shipped)
         writer.csv("plausible_sets.csv", result.plausible)
         writer.parquet("plausible_sets.parquet", result.plausible)
@@ -234,9 +236,7 @@ def cmd_calibrate(args) -> int:
         }
         which = "truth" if truth is not None else "shipped"
         manifest["calibration"].update({f"{which}_{name}": value for name, value in verdict.items()})
-        if truth is not None:
-            manifest["calibration"]["truth_inside_set"] = inside_set(result, truth)
-        else:
+        if truth is None:
             manifest["calibration"]["shipped_values"] = shipped
         writer.json("manifest.json", manifest)
         writer.commit()
@@ -274,8 +274,6 @@ def _targets_frame(targets):
 def _print(result, summary, truth, verdict, spec, out: Path) -> None:
     import yaml
 
-    from ..experiments.calibration import inside_set
-
     print(
         f"calibrate: history matching of {len(result.inputs)} inputs to {len(result.targets)} targets; "
         f"{result.simulator_runs:,} simulator runs; {len(result.waves)} wave(s), stopped: {result.stopped}"
@@ -307,11 +305,10 @@ def _print(result, summary, truth, verdict, spec, out: Path) -> None:
     meets = "meet every range" if verdict["meets_every_range"] else "MISS a range"
     run_like = f"run like a member of the final check ({spec.final.replications} replications)"
     if truth is not None:
-        inside = inside_set(result, truth)
         print(
             f"Known values {yaml.safe_dump(truth, default_flow_style=True).strip()}: "
             f"{ruled} by the waves; {run_like}, they {meets}; "
-            f"{'within' if inside else 'NOT within'} the span of the plausible sets"
+            f"{'within' if verdict['inside_set'] else 'NOT within'} the span of the plausible sets"
         )
     else:
         print(

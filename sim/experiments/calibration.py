@@ -647,19 +647,15 @@ def _point_table(runs: pd.DataFrame, names: list[str], targets: Sequence, allowa
     return frame
 
 
-def _standard_error(variance, replications, allowance: float):
-    """``allowance`` standard errors of a mean of ``replications`` runs with sample ``variance`` (0 if unknown)."""
-    se = np.sqrt(np.asarray(variance, dtype=float) / np.asarray(replications, dtype=float))
-    return allowance * np.nan_to_num(se, nan=0.0)
-
-
 def _meets(points: pd.DataFrame, target, allowance: float) -> pd.Series:
     """Per input set: whether ``target``'s mean figure is within its range, widened by ``allowance``
-    standard errors of that mean (a set with no spread or count recorded: the mean itself within)."""
+    standard errors of that mean (a set with no spread or count recorded, or one replication: the
+    mean itself within)."""
     mean = points[f"{target.name}__mean"]
     slack = 0.0
     if allowance and f"{target.name}__var" in points and "replications" in points:
-        slack = _standard_error(points[f"{target.name}__var"], points["replications"], allowance)
+        standard_error = np.sqrt(points[f"{target.name}__var"] / points["replications"])
+        slack = allowance * standard_error.fillna(0.0)
     return (mean >= float(target.low) - slack) & (mean <= float(target.high) + slack)
 
 
